@@ -1,0 +1,3 @@
+"""Command line entry point (placeholder until the CLI lands)."""
+def main() -> int:
+    return 0

@@ -1,0 +1,169 @@
+"""The Broker port: what the core needs from any broker, in domain types only.
+
+The simulated exchange (:mod:`terminal.broker.sim`) and the Interactive Brokers adapter
+(:mod:`terminal.broker.ib`) implement it; tests use a scriptable ``FakeBroker``. No broker
+library type ever crosses this boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from eventkit import Event
+
+from terminal.domain import (
+    AccountSnapshot,
+    Bar,
+    Fill,
+    Instrument,
+    OptionChainParams,
+    Order,
+    OrderStatus,
+    Timeframe,
+)
+
+
+class ConnectionState(StrEnum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    #: Connected again after a loss; market data subscriptions must be renewed (IB code 1101).
+    DATA_LOST = "data_lost"
+
+
+class BrokerError(Exception):
+    """A broker refused or failed a request. ``code`` is the broker's own code when it has one."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotConnected(BrokerError):
+    """The request needs a connection and there is none."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerCapabilities:
+    """What a broker does natively; the order manager emulates what it does not."""
+
+    native_brackets: bool = False
+    native_oca: bool = False
+    global_cancel: bool = False
+    depth_levels: int = 10
+    options: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatusUpdate:
+    """A broker's report on one order.
+
+    ``order_id`` is our client order id (the broker echoes it; IB keeps it in ``orderRef``);
+    ``None`` for orders we did not place. ``status`` is one of the broker-side statuses:
+    SUBMITTED, ACCEPTED, PARTIALLY_FILLED, FILLED, CANCELLED, REJECTED_BY_BROKER, EXPIRED — or
+    CANCEL_REQUESTED echoed back. Fill quantities and prices arrive as :class:`Fill`; the
+    cumulative ``filled`` here is informative and used by reconciliation.
+    """
+
+    order_id: str | None
+    broker_order_id: str
+    status: OrderStatus
+    filled: Decimal = Decimal(0)
+    remaining: Decimal | None = None
+    avg_fill_price: Decimal | None = None
+    reason: str = ""
+    time: dt.datetime | None = None
+    #: True when a cancel request was refused and the order keeps working.
+    cancel_rejected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerPosition:
+    instrument: Instrument
+    quantity: Decimal
+    avg_cost: Decimal
+
+
+@runtime_checkable
+class Broker(Protocol):
+    """The port every broker adapter implements. All methods are coroutines or cheap calls.
+
+    Events (eventkit, emitted on the event loop):
+        connection_changed(state: ConnectionState, message: str)
+        quotes_received(quotes: Sequence[Quote]): a batch, at most one per packet / tick turn.
+        trades_received(trades: Sequence[Trade]): trade prints, batched likewise.
+        depth_received(book: DepthBook): a full book snapshot for one instrument.
+        bar_received(key: str, timeframe: Timeframe, bar: Bar): the live bar changed.
+        option_quotes_received(quotes: Sequence[OptionQuote]): a batch.
+        order_status_received(update: OrderStatusUpdate)
+        fill_received(fill: Fill): one execution, commission included.
+        account_received(account: AccountSnapshot)
+        error_reported(code: int, message: str): a broker message not tied to one order.
+    """
+
+    name: str
+    capabilities: BrokerCapabilities
+
+    connection_changed: Event
+    quotes_received: Event
+    trades_received: Event
+    depth_received: Event
+    bar_received: Event
+    option_quotes_received: Event
+    order_status_received: Event
+    fill_received: Event
+    account_received: Event
+    error_reported: Event
+
+    @property
+    def connection_state(self) -> ConnectionState: ...
+
+    async def connect(self) -> None: ...
+    async def disconnect(self) -> None: ...
+
+    # -- reference data -------------------------------------------------------------------
+    async def qualify(self, symbol: str) -> Instrument:
+        """Resolve a symbol (or an option key) to an instrument; raise UnknownInstrument."""
+        ...
+
+    # -- market data ----------------------------------------------------------------------
+    async def subscribe_quotes(self, instrument: Instrument) -> None: ...
+    async def unsubscribe_quotes(self, instrument: Instrument) -> None: ...
+    async def subscribe_depth(self, instrument: Instrument, levels: int = 10) -> None: ...
+    async def unsubscribe_depth(self, instrument: Instrument) -> None: ...
+    async def history_bars(
+        self, instrument: Instrument, timeframe: Timeframe, count: int
+    ) -> Sequence[Bar]: ...
+    async def subscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None: ...
+    async def unsubscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None: ...
+    async def option_chain_params(self, underlying: Instrument) -> OptionChainParams: ...
+    async def subscribe_option_chain(
+        self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float]
+    ) -> Sequence[Instrument]: ...
+    async def unsubscribe_option_chain(self, underlying: Instrument, expiry: dt.date) -> None: ...
+
+    # -- orders -----------------------------------------------------------------------------
+    async def place_order(self, order: Order) -> str:
+        """Send ``order`` (already approved); return the broker's order id.
+
+        A bracket child or OCO member carries ``parent_id`` / ``oca_group``; brokers with
+        ``native_brackets`` receive the parent first and the children right after.
+        """
+        ...
+
+    async def modify_order(self, order: Order) -> None: ...
+    async def cancel_order(self, order: Order) -> None: ...
+    async def cancel_all(self) -> None:
+        """Cancel every working order at the broker, however it was placed (kill switch)."""
+        ...
+
+    # -- state for reconciliation -------------------------------------------------------------
+    async def open_orders(self) -> Sequence[OrderStatusUpdate]: ...
+    async def executions(self, since: dt.datetime | None = None) -> Sequence[Fill]: ...
+    async def positions(self) -> Sequence[BrokerPosition]: ...
+    async def account(self) -> AccountSnapshot: ...

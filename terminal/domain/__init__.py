@@ -1,0 +1,70 @@
+"""Domain values and entities. No I/O, no Qt, no broker library: only the standard library."""
+
+from terminal.domain.account import AccountSnapshot
+from terminal.domain.alerts import Alert, AlertState, Severity
+from terminal.domain.clock import Clock, ManualClock, WallClock
+from terminal.domain.errors import (
+    DomainError,
+    IllegalTransition,
+    InvalidOrder,
+    InvalidPrice,
+    InvalidQuantity,
+    UnknownInstrument,
+)
+from terminal.domain.fills import Fill
+from terminal.domain.instruments import AssetClass, Instrument, OptionRight
+from terminal.domain.lifecycle import OrderStatus
+from terminal.domain.market import (
+    Bar,
+    DepthBook,
+    DepthLevel,
+    Greeks,
+    OptionChainParams,
+    OptionQuote,
+    Quote,
+    Timeframe,
+    Trade,
+)
+from terminal.domain.orders import Order, OrderIntent, OrderRole, OrderSide, OrderType, TimeInForce
+from terminal.domain.positions import Position
+from terminal.domain.verdicts import RiskReason, Verdict, VerdictLevel
+
+__all__ = [
+    "AccountSnapshot",
+    "Alert",
+    "AlertState",
+    "AssetClass",
+    "Bar",
+    "Clock",
+    "DepthBook",
+    "DepthLevel",
+    "DomainError",
+    "Fill",
+    "Greeks",
+    "IllegalTransition",
+    "Instrument",
+    "InvalidOrder",
+    "InvalidPrice",
+    "InvalidQuantity",
+    "ManualClock",
+    "OptionChainParams",
+    "OptionQuote",
+    "OptionRight",
+    "Order",
+    "OrderIntent",
+    "OrderRole",
+    "OrderSide",
+    "OrderStatus",
+    "OrderType",
+    "Position",
+    "Quote",
+    "RiskReason",
+    "Severity",
+    "TimeInForce",
+    "Timeframe",
+    "Trade",
+    "UnknownInstrument",
+    "Verdict",
+    "VerdictLevel",
+    "WallClock",
+]

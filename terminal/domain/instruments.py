@@ -1,0 +1,107 @@
+"""Tradable instruments: stocks and ETFs, indices, and equity options."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from terminal.domain.errors import InvalidPrice, UnknownInstrument
+from terminal.domain.values import to_price
+
+
+class AssetClass(StrEnum):
+    STOCK = "STK"
+    ETF = "ETF"
+    INDEX = "IND"
+    OPTION = "OPT"
+
+
+class OptionRight(StrEnum):
+    CALL = "C"
+    PUT = "P"
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """An instrument, identified by :attr:`key`.
+
+    Stocks and ETFs are keyed by symbol (``"AAPL"``); options by an OCC-like key
+    (``"AAPL 20261218 C 150"``). ``multiplier`` turns price × quantity into money (100 for
+    US equity options).
+    """
+
+    symbol: str
+    asset_class: AssetClass = AssetClass.STOCK
+    currency: str = "USD"
+    exchange: str = "SMART"
+    tick_size: Decimal = Decimal("0.01")
+    multiplier: Decimal = Decimal(1)
+    description: str = ""
+    underlying: str | None = None
+    expiry: dt.date | None = None
+    strike: Decimal | None = None
+    right: OptionRight | None = None
+
+    def __post_init__(self) -> None:
+        if not self.symbol or not self.symbol.strip():
+            raise UnknownInstrument("instrument symbol must not be empty")
+        if self.tick_size <= 0:
+            raise InvalidPrice(f"{self.symbol}: tick size must be positive")
+        if self.asset_class is AssetClass.OPTION and (
+            self.underlying is None or self.expiry is None or self.strike is None or self.right is None
+        ):
+            raise UnknownInstrument(
+                f"{self.symbol}: an option needs underlying, expiry, strike and right"
+            )
+
+    @property
+    def key(self) -> str:
+        """The unique key used everywhere in the core (quotes, orders, positions)."""
+        if self.asset_class is AssetClass.OPTION:
+            assert self.expiry is not None and self.strike is not None and self.right is not None
+            return (
+                f"{self.underlying} {self.expiry:%Y%m%d} {self.right.value} "
+                f"{self.strike.normalize():f}"
+            )
+        return self.symbol
+
+    @property
+    def is_option(self) -> bool:
+        return self.asset_class is AssetClass.OPTION
+
+    def check_price(self, value: object) -> Decimal:
+        """Validate ``value`` as a price for this instrument (positive, on tick, not absurd)."""
+        try:
+            return to_price(value, self.tick_size)
+        except InvalidPrice as exc:
+            raise InvalidPrice(f"{self.key}: {exc}") from None
+
+    @classmethod
+    def stock(cls, symbol: str, *, etf: bool = False, **kwargs: object) -> Instrument:
+        """Build a stock (or ETF) instrument."""
+        asset = AssetClass.ETF if etf else AssetClass.STOCK
+        return cls(symbol=symbol.strip().upper(), asset_class=asset, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def option(
+        cls,
+        underlying: str,
+        expiry: dt.date,
+        strike: Decimal | str | int,
+        right: OptionRight | str,
+        **kwargs: object,
+    ) -> Instrument:
+        """Build a US equity option (multiplier 100, tick 0.01 unless given)."""
+        underlying = underlying.strip().upper()
+        kwargs.setdefault("multiplier", Decimal(100))
+        return cls(  # type: ignore[arg-type]
+            symbol=underlying,
+            asset_class=AssetClass.OPTION,
+            underlying=underlying,
+            expiry=expiry,
+            strike=Decimal(strike),
+            right=OptionRight(right),
+            **kwargs,
+        )

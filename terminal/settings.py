@@ -1,0 +1,236 @@
+"""Settings: typed, validated, read from a TOML file, written back by the settings dialog.
+
+Unknown keys, wrong types and out-of-range values raise :class:`SettingsError` naming the file,
+the key and the problem, so a corrupt settings file never becomes a traceback or a silent default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from terminal.domain.values import to_decimal
+
+
+class SettingsError(ValueError):
+    """The settings file or a settings value is invalid."""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLimits:
+    """Pre-trade and live risk limits. Money in account currency."""
+
+    max_order_quantity: Decimal = Decimal(10_000)
+    max_order_notional: Decimal = Decimal(1_000_000)
+    #: An order above this fraction of max_order_notional gets a WARN.
+    notional_warn_fraction: Decimal = Decimal("0.5")
+    max_position_quantity: Decimal = Decimal(50_000)
+    max_gross_exposure: Decimal = Decimal(5_000_000)
+    #: Largest share of equity one instrument may take after the order.
+    max_concentration: Decimal = Decimal("0.10")
+    #: Limit/stop further than this from last/NBBO mid: WARN ...
+    price_band_warn_percent: Decimal = Decimal(3)
+    #: ... and BLOCK beyond this (fat finger). Options use the option bands.
+    price_band_block_percent: Decimal = Decimal(10)
+    option_price_band_warn_percent: Decimal = Decimal(20)
+    option_price_band_block_percent: Decimal = Decimal(50)
+    max_open_orders: int = 50
+    max_orders_per_second: int = 5
+    duplicate_window_seconds: float = 5.0
+    #: A day loss beyond this trips the kill switch.
+    daily_loss_limit: Decimal = Decimal(25_000)
+    #: Risk utilisation at or above this fraction raises an alert.
+    utilisation_alert_fraction: Decimal = Decimal("0.8")
+    regular_hours_start: dt.time = dt.time(9, 30)
+    regular_hours_end: dt.time = dt.time(16, 0)
+    market_timezone: str = "America/New_York"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSettings:
+    kind: str = "sim"
+    host: str = "127.0.0.1"
+    port: int = 7497
+    client_id: int = 17
+    account: str = ""
+    live: bool = False
+    connect_timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    #: Repeats of the same alert within this window are folded into one (count goes up).
+    flood_window_seconds: float = 10.0
+    #: At most this many new alerts per window; beyond it one "alerts suppressed" alert.
+    max_alerts_per_window: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class UiSettings:
+    theme: str = "dark"
+    default_stock_quantity: Decimal = Decimal(100)
+    default_option_quantity: Decimal = Decimal(1)
+    watchlist: tuple[str, ...] = ("AAPL", "MSFT", "NVDA", "AMZN", "SPY", "QQQ")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    risk: RiskLimits = field(default_factory=RiskLimits)
+    broker: BrokerSettings = field(default_factory=BrokerSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    database_url: str = ""
+    trader: str = ""
+
+
+_SECTIONS = {f.name: f for f in fields(Settings)}
+
+
+def _coerce(where: str, hint: Any, value: Any) -> Any:
+    try:
+        if hint is Decimal:
+            result = to_decimal(value, where)
+            if result < 0:
+                raise SettingsError(f"{where}: must not be negative, got {value!r}")
+            return result
+        if hint is bool:
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
+        if hint is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError
+            if value < 0:
+                raise SettingsError(f"{where}: must not be negative, got {value!r}")
+            return value
+        if hint is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError
+            if value < 0:
+                raise SettingsError(f"{where}: must not be negative, got {value!r}")
+            return float(value)
+        if hint is str:
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if hint is dt.time:
+            if isinstance(value, dt.time):
+                return value
+            return dt.time.fromisoformat(str(value))
+        if hint == tuple[str, ...]:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise TypeError
+            return tuple(value)
+    except SettingsError:
+        raise
+    except (TypeError, ValueError, ArithmeticError):
+        raise SettingsError(f"{where}: invalid value {value!r}") from None
+    raise SettingsError(f"{where}: unsupported setting type {hint}")  # pragma: no cover
+
+
+def _build[T](cls: type[T], data: dict[str, Any], where: str) -> T:
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SettingsError(f"{where}: unknown setting(s): {', '.join(unknown)}")
+    values = {k: _coerce(f"{where}.{k}" if where else k, hints[k], v) for k, v in data.items()}
+    return cls(**values)
+
+
+def settings_from_dict(data: dict[str, Any], source: str = "settings") -> Settings:
+    """Build validated :class:`Settings` from a parsed TOML document."""
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in _SECTIONS:
+            raise SettingsError(f"{source}: unknown section or setting {name!r}")
+        section_type = get_type_hints(Settings)[name]
+        if dataclasses.is_dataclass(section_type):
+            if not isinstance(value, dict):
+                raise SettingsError(f"{source}: [{name}] must be a table")
+            sections[name] = _build(section_type, value, f"{source}: {name}")  # type: ignore[arg-type]
+        else:
+            sections[name] = _coerce(f"{source}: {name}", section_type, value)
+    settings = Settings(**sections)
+    validate(settings, source)
+    return settings
+
+
+def validate(settings: Settings, source: str = "settings") -> None:
+    """Check cross-field rules that single values cannot express."""
+    risk = settings.risk
+    if not Decimal(0) < risk.notional_warn_fraction <= 1:
+        raise SettingsError(f"{source}: risk.notional_warn_fraction must be in (0, 1]")
+    if not Decimal(0) < risk.max_concentration <= 1:
+        raise SettingsError(f"{source}: risk.max_concentration must be in (0, 1]")
+    if risk.price_band_warn_percent > risk.price_band_block_percent:
+        raise SettingsError(f"{source}: risk.price_band_warn_percent exceeds the block band")
+    if risk.regular_hours_start >= risk.regular_hours_end:
+        raise SettingsError(f"{source}: risk.regular_hours_start must be before the end")
+    if settings.broker.kind not in ("sim", "ib"):
+        raise SettingsError(f"{source}: broker.kind must be 'sim' or 'ib'")
+    if settings.ui.theme not in ("dark", "light"):
+        raise SettingsError(f"{source}: ui.theme must be 'dark' or 'light'")
+    if not 0 < settings.broker.port < 65536:
+        raise SettingsError(f"{source}: broker.port must be a TCP port")
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read settings from ``path``; a missing file gives the defaults.
+
+    Raises:
+        SettingsError: the file is not valid TOML or holds an invalid setting.
+    """
+    if path is None or not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not a valid settings file ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot be read ({exc})") from None
+    return settings_from_dict(data, str(path))
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, Decimal):
+        return f'"{value}"'
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def dump_settings(settings: Settings) -> str:
+    """Render settings as TOML that :func:`load_settings` reads back identically."""
+    top: list[str] = []
+    tables: list[str] = []
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if dataclasses.is_dataclass(value):
+            tables.append(f"\n[{f.name}]")
+            tables.extend(
+                f"{sub.name} = {_toml_value(getattr(value, sub.name))}" for sub in fields(value)
+            )
+        else:
+            top.append(f"{f.name} = {_toml_value(value)}")
+    return "\n".join(top + tables) + "\n"
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write settings atomically (write a temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(dump_settings(settings), encoding="utf-8")
+    tmp.replace(path)
