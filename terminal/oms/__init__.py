@@ -1,0 +1,1 @@
+"""Order management: staging, human approval, submission, lifecycle, reconciliation."""

@@ -1,0 +1,58 @@
+"""Builds an order manager around a FakeBroker and in-memory collaborators."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from decimal import Decimal
+
+from terminal.broker.base import BrokerCapabilities
+from terminal.domain import Instrument, ManualClock, OrderIntent, OrderSide, OrderType
+from terminal.oms.kill_switch import KillSwitch
+from terminal.oms.manager import OrderManager, counter_ids
+from terminal.risk.state import TradingStateMachine
+from tests.helpers.fake_broker import FakeBroker
+from tests.helpers.recorders import MemoryJournal, RecordingAudit, ScriptedRisk
+
+AAPL = Instrument.stock("AAPL")
+
+
+@dataclass
+class Desk:
+    broker: FakeBroker
+    orders: OrderManager
+    risk: ScriptedRisk
+    state: TradingStateMachine
+    journal: MemoryJournal
+    audit: RecordingAudit
+    clock: ManualClock
+    kill: KillSwitch
+
+
+async def make_desk(capabilities: BrokerCapabilities | None = None, **broker_kw: object) -> Desk:
+    clock = ManualClock()
+    broker = FakeBroker([AAPL], capabilities=capabilities, **broker_kw)  # type: ignore[arg-type]
+    await broker.connect()
+    risk = ScriptedRisk()
+    state = TradingStateMachine(clock)
+    journal = MemoryJournal()
+    audit = RecordingAudit()
+    orders = OrderManager(broker, risk, state, journal, audit, clock, actor="alice", ids=counter_ids())
+    kill = KillSwitch(orders, state, audit, actor="alice")
+    return Desk(broker, orders, risk, state, journal, audit, clock, kill)
+
+
+def buy(qty: int = 100, price: str = "150.00", **kw: object) -> OrderIntent:
+    return OrderIntent(AAPL, OrderSide.BUY, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price), **kw)  # type: ignore[arg-type]
+
+
+def sell(qty: int = 100, price: str = "160.00", order_type: OrderType = OrderType.LIMIT) -> OrderIntent:
+    if order_type is OrderType.STOP:
+        return OrderIntent(AAPL, OrderSide.SELL, Decimal(qty), order_type, stop_price=Decimal(price))
+    return OrderIntent(AAPL, OrderSide.SELL, Decimal(qty), order_type, limit_price=Decimal(price))
+
+
+async def settle() -> None:
+    """Let callbacks scheduled with call_soon (broker acknowledgements) and tasks run."""
+    for _ in range(5):
+        await asyncio.sleep(0)
