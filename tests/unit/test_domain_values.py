@@ -1,0 +1,118 @@
+"""Prices, quantities and instruments reject bad input with a clear message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from terminal.domain import (
+    Instrument,
+    InvalidOrder,
+    InvalidPrice,
+    InvalidQuantity,
+    OrderIntent,
+    OrderSide,
+    OrderType,
+    TimeInForce,
+    UnknownInstrument,
+)
+from terminal.domain.values import round_to_tick, to_price, to_quantity
+
+AAPL = Instrument.stock("AAPL")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nan", "finite"),
+        (float("inf"), "finite"),
+        ("-1", "positive"),
+        (0, "positive"),
+        ("1e12", "absurd"),
+        ("abc", "number"),
+        (None, "number"),
+    ],
+)
+def test_bad_prices_are_rejected_with_the_problem_named(value: object, message: str) -> None:
+    with pytest.raises(InvalidPrice, match=message):
+        to_price(value)
+
+
+def test_off_tick_price_is_rejected_and_on_tick_accepted() -> None:
+    with pytest.raises(InvalidPrice, match="AAPL: price 150.005 is not on the tick size 0.01"):
+        AAPL.check_price("150.005")
+    assert AAPL.check_price(150.01) == Decimal("150.01")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(0, "positive"), (-5, "positive"), ("1.5", "fractional"), ("nan", "finite"), (10**9, "absurd"), (True, "number")],
+)
+def test_bad_quantities_are_rejected(value: object, message: str) -> None:
+    with pytest.raises(InvalidQuantity, match=message):
+        to_quantity(value)
+
+
+def test_float_input_keeps_its_decimal_meaning() -> None:
+    assert to_price(0.1) == Decimal("0.1")
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal(100000), places=4))
+def test_round_to_tick_lands_on_tick_within_half_a_tick(price: Decimal) -> None:
+    tick = Decimal("0.05")
+    rounded = round_to_tick(price, tick)
+    assert rounded % tick == 0
+    assert abs(rounded - price) <= tick / 2
+
+
+def test_option_key_and_multiplier() -> None:
+    option = Instrument.option("aapl", dt.date(2026, 12, 18), "152.5", "P")
+    assert option.key == "AAPL 20261218 P 152.5"
+    assert option.multiplier == 100 and option.is_option
+
+
+def test_option_missing_fields_and_empty_symbol_are_rejected() -> None:
+    with pytest.raises(UnknownInstrument):
+        Instrument(symbol=" ")
+    from terminal.domain.instruments import AssetClass
+
+    with pytest.raises(UnknownInstrument, match="needs underlying"):
+        Instrument(symbol="AAPL", asset_class=AssetClass.OPTION)
+
+
+def test_intent_requires_the_prices_its_type_needs() -> None:
+    with pytest.raises(InvalidOrder, match="needs a limit price"):
+        OrderIntent(AAPL, OrderSide.BUY, Decimal(1), OrderType.LIMIT)
+    with pytest.raises(InvalidOrder, match="needs a stop price"):
+        OrderIntent(AAPL, OrderSide.BUY, Decimal(1), OrderType.STOP_LIMIT, limit_price=Decimal(1))
+    with pytest.raises(InvalidOrder, match="takes no limit price"):
+        OrderIntent(AAPL, OrderSide.BUY, Decimal(1), OrderType.MARKET, limit_price=Decimal(1))
+    with pytest.raises(InvalidPrice, match="tick"):
+        OrderIntent(AAPL, OrderSide.BUY, Decimal(1), OrderType.LIMIT, limit_price=Decimal("1.001"))
+
+
+def test_trailing_orders_take_exactly_one_trail_and_a_limit_offset_for_trail_limit() -> None:
+    with pytest.raises(InvalidOrder, match="exactly one"):
+        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL)
+    with pytest.raises(InvalidOrder, match="exactly one"):
+        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL, trail_amount=Decimal(1), trail_percent=Decimal(1))
+    with pytest.raises(InvalidOrder, match="between 0 and 100"):
+        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL, trail_percent=Decimal(150))
+    with pytest.raises(InvalidOrder, match="limit offset"):
+        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL_LIMIT, trail_amount=Decimal(1))
+    ok = OrderIntent(
+        AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL_LIMIT, trail_percent=Decimal(2), limit_offset=Decimal("0.10")
+    )
+    assert ok.trail_percent == 2 and ok.limit_offset == Decimal("0.10")
+    with pytest.raises(InvalidOrder, match="not valid for trailing"):
+        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL, trail_amount=Decimal(1), tif=TimeInForce.IOC)
+
+
+def test_intent_accepts_strings_for_enums_and_quantities() -> None:
+    intent = OrderIntent(AAPL, "SELL", "10", "LMT", limit_price=Decimal("10.00"), tif="GTC")  # type: ignore[arg-type]
+    assert intent.side is OrderSide.SELL and intent.quantity == 10 and intent.tif is TimeInForce.GTC
+    assert intent.signed_quantity == -10

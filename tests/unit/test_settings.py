@@ -1,0 +1,51 @@
+"""Settings files: defaults, round trip, and clear errors for corrupt or invalid files."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from terminal.settings import Settings, SettingsError, load_settings, save_settings
+
+
+def test_missing_file_gives_defaults() -> None:
+    assert load_settings(Path("/nonexistent/settings.toml")) == Settings()
+
+
+def test_saved_settings_read_back_identically(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    base = load_settings(None)
+    from dataclasses import replace
+
+    changed = replace(base, risk=replace(base.risk, max_order_quantity=Decimal(250), max_open_orders=7))
+    save_settings(changed, path)
+    assert load_settings(path) == changed
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[risk\nmax_order_quantity = 1", "not a valid settings file"),
+        ("[risk]\nmax_order_qty = 1\n", "unknown setting.*max_order_qty"),
+        ("[risk]\nmax_open_orders = 'many'\n", "max_open_orders: invalid value"),
+        ("[risk]\nmax_order_notional = -5\n", "must not be negative"),
+        ("[risk]\nmax_concentration = 2\n", "max_concentration must be in"),
+        ("[broker]\nkind = 'etrade'\n", "broker.kind"),
+        ("[ui]\ntheme = 'pink'\n", "ui.theme"),
+        ("bogus = 1\n", "unknown section or setting 'bogus'"),
+    ],
+)
+def test_invalid_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=message):
+        load_settings(path)
+
+
+def test_numbers_may_be_written_as_plain_toml_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text("[risk]\nmax_order_notional = 250000\nmax_concentration = 0.2\n", encoding="utf-8")
+    risk = load_settings(path).risk
+    assert risk.max_order_notional == Decimal(250000) and risk.max_concentration == Decimal("0.2")
