@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from terminal.domain.errors import InvalidPrice, UnknownInstrument
 from terminal.domain.values import to_price
@@ -79,10 +80,10 @@ class Instrument:
             raise InvalidPrice(f"{self.key}: {exc}") from None
 
     @classmethod
-    def stock(cls, symbol: str, *, etf: bool = False, **kwargs: object) -> Instrument:
+    def stock(cls, symbol: str, *, etf: bool = False, **kwargs: Any) -> Instrument:
         """Build a stock (or ETF) instrument."""
         asset = AssetClass.ETF if etf else AssetClass.STOCK
-        return cls(symbol=symbol.strip().upper(), asset_class=asset, **kwargs)  # type: ignore[arg-type]
+        return cls(symbol=symbol.strip().upper(), asset_class=asset, **kwargs)
 
     @classmethod
     def option(
@@ -91,12 +92,12 @@ class Instrument:
         expiry: dt.date,
         strike: Decimal | str | int,
         right: OptionRight | str,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> Instrument:
         """Build a US equity option (multiplier 100, tick 0.01 unless given)."""
         underlying = underlying.strip().upper()
         kwargs.setdefault("multiplier", Decimal(100))
-        return cls(  # type: ignore[arg-type]
+        return cls(
             symbol=underlying,
             asset_class=AssetClass.OPTION,
             underlying=underlying,

@@ -471,11 +471,11 @@ class OrderManager:
             if status is S.PARTIALLY_FILLED and order.status is S.FILLED:
                 return order
         if order.status is S.APPROVED and status is not S.REJECTED_BY_BROKER:
-            order = order.with_status(S.SUBMITTED, now, **changes)  # type: ignore[arg-type]
+            order = order.with_status(S.SUBMITTED, now, **changes)
             changes = {}
         if status is order.status and not changes and not update.reason:
             return order
-        updated = order.with_status(status, now, reason=update.reason or order.reason, **changes)  # type: ignore[arg-type]
+        updated = order.with_status(status, now, reason=update.reason or order.reason, **changes)
         self._store(updated, status.value, update.reason)
         if status.is_terminal or update.cancel_rejected:
             self.audit.record(

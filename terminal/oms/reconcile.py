@@ -70,10 +70,10 @@ async def reconcile(orders: OrderManager, since: dt.datetime | None = None) -> R
 
     by_id: dict[str, OrderStatusUpdate] = {}
     by_broker_id: dict[str, OrderStatusUpdate] = {}
-    for update in open_at_broker:
-        if update.order_id:
-            by_id[update.order_id] = update
-        by_broker_id[update.broker_order_id] = update
+    for report in open_at_broker:
+        if report.order_id:
+            by_id[report.order_id] = report
+        by_broker_id[report.broker_order_id] = report
 
     updated: list[str] = []
     missing: list[str] = []
@@ -81,9 +81,9 @@ async def reconcile(orders: OrderManager, since: dt.datetime | None = None) -> R
     matched: set[str] = set()
     now = orders.clock.now()
     for order in orders.open_orders():
-        update = by_id.get(order.id) or (
-            by_broker_id.get(order.broker_order_id) if order.broker_order_id else None
-        )
+        update: OrderStatusUpdate | None = by_id.get(order.id)
+        if update is None and order.broker_order_id:
+            update = by_broker_id.get(order.broker_order_id)
         if update is not None:
             matched.add(update.broker_order_id)
             if update.status is not order.status or update.broker_order_id != order.broker_order_id:
@@ -104,11 +104,11 @@ async def reconcile(orders: OrderManager, since: dt.datetime | None = None) -> R
             interrupted.append(order.id)
 
     unknown = tuple(u.broker_order_id for u in open_at_broker if u.broker_order_id not in matched)
-    report = ReconcileReport(
+    result = ReconcileReport(
         recovered, already, tuple(updated), tuple(missing), tuple(interrupted), unknown
     )
-    orders.audit.record("reconcile", "orders", {"summary": report.summary()})
-    return report
+    orders.audit.record("reconcile", "orders", {"summary": result.summary()})
+    return result
 
 
 def _held_child(orders: OrderManager, order: Order) -> bool:
