@@ -267,7 +267,9 @@ class OrderManager:
             self.audit.record("approve_refused", order.id, {"reason": f"status {order.status}"})
             raise ApprovalRefused(f"order {order.id} is {order.status.value}, not pending approval")
         others = [o for o in self.open_orders() if o.group_id is None or o.group_id != order.group_id]
-        verdict = self.risk.check(order.intent, [o for o in others if o.id != order.id])
+        verdict = self.risk.check(
+            order.intent, [o for o in others if o.id != order.id], recheck=True
+        )
         if verdict.level is VerdictLevel.BLOCK:
             self.audit.record("approve_refused", order.id, {"verdict": verdict.summary})
             self._store(replace(order, verdict=verdict), "approval refused", verdict.summary)
@@ -413,7 +415,7 @@ class OrderManager:
             changes["stop_price"] = stop_price
         intent = replace(order.intent, **changes)  # type: ignore[arg-type]  # re-validates
         others = [o for o in self.open_orders() if o.id != order.id]
-        verdict = self.risk.check(intent, others)
+        verdict = self.risk.check(intent, others, recheck=True)
         details = {"by": self.actor, "changes": {k: str(v) for k, v in changes.items()}}
         if order.status.is_working and verdict.level is VerdictLevel.BLOCK:
             self.audit.record("modify_refused", order_id, {**details, "verdict": verdict.summary})

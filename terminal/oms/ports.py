@@ -14,7 +14,9 @@ from terminal.domain import Fill, Order, OrderIntent, Verdict
 
 
 class RiskCheck(Protocol):
-    def check(self, intent: OrderIntent, open_orders: Sequence[Order]) -> Verdict: ...
+    def check(
+        self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False
+    ) -> Verdict: ...
     def record_staged(self, intent: OrderIntent) -> None: ...
 
 

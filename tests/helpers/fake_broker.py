@@ -299,8 +299,16 @@ class FakeBroker:
         return [f for f in self.fills if since is None or f.time >= since]
 
     async def positions(self) -> Sequence[BrokerPosition]:
+        """Scripted positions if a test set them, else the positions its fills add up to."""
         self._require_connection()
-        return list(self.broker_positions)
+        if self.broker_positions:
+            return list(self.broker_positions)
+        from terminal.domain import Position
+
+        held: dict[str, Position] = {}
+        for fill in self.fills:
+            held[fill.key] = held.get(fill.key, Position(fill.instrument)).apply(fill)
+        return [BrokerPosition(p.instrument, p.quantity, p.avg_cost) for p in held.values() if not p.is_flat]
 
     async def account(self) -> AccountSnapshot:
         self._require_connection()

@@ -1,0 +1,254 @@
+"""The composition root: builds every core service from settings and wires their events.
+
+This is the one place that knows how the parts fit together (no registries, no service
+locator). Start-up and reconnect run the same reconciliation path; shutdown runs in order:
+stop input -> cancel tasks -> disconnect broker -> flush the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import socket
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from terminal.alerts.rules import AlertRules
+from terminal.alerts.service import AlertService
+from terminal.alerts.wiring import SystemAlerts
+from terminal.broker.base import Broker, ConnectionState
+from terminal.domain import Clock, DomainError, Instrument, Severity
+from terminal.marketdata.service import MarketDataService
+from terminal.oms.kill_switch import KillSwitch
+from terminal.oms.manager import OrderManager
+from terminal.oms.reconcile import ReconcileReport, reconcile
+from terminal.persistence.audit import AuditLog
+from terminal.persistence.database import Database
+from terminal.persistence.store import Store
+from terminal.persistence.writer import DatabaseWriter
+from terminal.portfolio.portfolio import Portfolio
+from terminal.risk.engine import RiskEngine
+from terminal.risk.monitor import RiskMonitor
+from terminal.risk.state import TradingState, TradingStateMachine
+from terminal.risk.usage import LimitUsage
+from terminal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TRADING_STATE_KEY = "trading_state"
+DEFAULT_WATCHLIST = "default"
+
+
+def current_actor(settings: Settings) -> str:
+    """Who is trading: the configured trader name, else the OS user."""
+    if settings.trader:
+        return settings.trader
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "trader"
+
+
+@dataclass
+class StartReport:
+    """What start-up found, for the status bar, the smoke test and the log."""
+
+    account_id: str = ""
+    paper: bool = True
+    reconcile: ReconcileReport | None = None
+    position_differences: list[str] = field(default_factory=list)
+    watchlist: list[str] = field(default_factory=list)
+    unknown_symbols: list[str] = field(default_factory=list)
+
+
+class TradingApp:
+    """All core services for one session, wired together.
+
+    Build with :meth:`open` (blocking: opens and migrates the database) before the event loop
+    runs; then ``await start()`` on the loop and ``await stop()`` at the end.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        broker: Broker,
+        clock: Clock,
+        *,
+        actor: str | None = None,
+        workstation: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.database = database
+        self.actor = actor or current_actor(settings)
+        self.workstation = workstation or socket.gethostname()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.writer = DatabaseWriter(database.engine, self._notify_threadsafe)
+        self.store = Store(database, self.writer)
+        self.audit = AuditLog.open(self.store, clock, self.actor, self.workstation)
+        self.broker = broker
+        self.market = MarketDataService(broker, clock, timezone=settings.risk.market_timezone)
+        self.portfolio = Portfolio(clock, timezone=settings.risk.market_timezone)
+        self.trading_state = TradingStateMachine(clock)
+        self.risk = RiskEngine(settings.risk, clock, self.market, self.portfolio, self.trading_state)
+        self.orders = OrderManager(
+            broker, self.risk, self.trading_state, self.store, self.audit, clock, actor=self.actor
+        )
+        self.kill_switch = KillSwitch(self.orders, self.trading_state, self.audit, actor=self.actor)
+        self.risk_monitor = RiskMonitor(
+            self.risk, self.portfolio, self.trading_state, self._on_daily_loss_breach
+        )
+        self.alerts = AlertService(clock, settings.alerts, persist=self.store.save_alert)
+        self.alert_rules = AlertRules(self.alerts)
+        self.system_alerts = SystemAlerts(self.alerts)
+        self.watchlist: list[Instrument] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._was_disconnected = False
+        self._started = False
+        self._wire()
+
+    @classmethod
+    def open(cls, settings: Settings, database_url: str, broker: Broker, clock: Clock) -> TradingApp:
+        """Open the database (applying migrations) and build the app. Blocking."""
+        from terminal.persistence.database import default_database_url, open_database
+
+        database = open_database(database_url or settings.database_url or default_database_url())
+        return cls(settings, database, broker, clock)
+
+    # -- wiring ------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        broker, system = self.broker, self.system_alerts
+        broker.connection_changed += system.on_connection_changed
+        broker.connection_changed += self._on_connection_changed
+        broker.account_received += self.portfolio.set_account
+        broker.error_reported += self._on_broker_error
+        self.market.quotes_updated += self.portfolio.on_quotes
+        self.market.quotes_updated += self.alert_rules.on_quotes
+        self.orders.fill_recorded += self.portfolio.apply_fill
+        self.orders.fill_recorded += system.on_fill
+        self.orders.order_updated += system.on_order_updated
+        self.portfolio.pnl_updated += self._on_pnl
+        self.risk_monitor.utilisation_crossed += self._on_utilisation
+        self.trading_state.state_changed += self._on_trading_state_changed
+        self.writer.write_failed += system.on_write_failed
+
+    def _notify_threadsafe(self, callback: Callable[[], None]) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(callback)
+        else:
+            callback()
+
+    def _on_trading_state_changed(
+        self, old: TradingState, new: TradingState, reason: str, by: str
+    ) -> None:
+        self.store.save_setting(TRADING_STATE_KEY, {"state": new.value, "reason": reason, "by": by})
+        self.system_alerts.on_trading_state_changed(old.value, new.value, reason, by)
+
+    def _on_pnl(self, _snapshot: object) -> None:
+        self.risk_monitor.evaluate(self.orders.open_orders())
+
+    def _on_utilisation(self, usage: LimitUsage) -> None:
+        self.system_alerts.on_utilisation(usage.name, usage.label, usage.fraction, usage.level)
+
+    def _on_daily_loss_breach(self, reason: str) -> None:
+        self.spawn(self.kill_switch.trip(reason, by="risk: daily loss limit"), "daily-loss-kill")
+
+    def _on_broker_error(self, code: int, message: str) -> None:
+        self.alerts.raise_alert(Severity.WARNING, "broker", f"{code}: {message}", f"broker-{code}")
+
+    def _on_connection_changed(self, state: ConnectionState, _message: str) -> None:
+        if state is ConnectionState.DISCONNECTED:
+            self._was_disconnected = self._started
+        elif self._was_disconnected or state is ConnectionState.DATA_LOST:
+            self._was_disconnected = False
+            if self._started:
+                self.spawn(self.resync(), "reconnect-resync")
+
+    # -- tasks -------------------------------------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` as a task owned by the app; failures become critical alerts."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("task %s failed", task.get_name(), exc_info=exc)
+            self.system_alerts.on_error(task.get_name(), f"{type(exc).__name__}: {exc}")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def restore(self) -> None:
+        """Load what the last session left (blocking reads; call before the loop runs)."""
+        self.orders.restore(self.store.load_orders(open_only=True), self.store.known_exec_ids())
+        self.alerts.restore(self.store.load_alerts(active_only=True))
+        saved = self.store.load_settings().get(TRADING_STATE_KEY)
+        if isinstance(saved, dict) and saved.get("state") in {s.value for s in TradingState}:
+            self.trading_state.restore(
+                TradingState(saved["state"]), str(saved.get("reason", "")), str(saved.get("by", ""))
+            )
+
+    async def start(self) -> StartReport:
+        """Connect, reconcile, and subscribe the watchlist."""
+        self._loop = asyncio.get_running_loop()
+        report = StartReport()
+        await self.broker.connect()
+        account = await self.broker.account()
+        self.portfolio.set_account(account)
+        report.account_id, report.paper = account.account_id, account.is_paper
+        report.reconcile, report.position_differences = await self._reconcile_all()
+        self._started = True
+        self.audit.record(
+            "session_start", self.workstation, {"broker": self.broker.name, "account": account.account_id}
+        )
+        names = self.store.load_watchlists().get(DEFAULT_WATCHLIST) or list(self.settings.ui.watchlist)
+        for symbol in names:
+            try:
+                instrument = await self.broker.qualify(symbol)
+            except DomainError:
+                report.unknown_symbols.append(symbol)
+                continue
+            await self.market.subscribe(instrument)
+            self.watchlist.append(instrument)
+        report.watchlist = [i.key for i in self.watchlist]
+        return report
+
+    async def _reconcile_all(self) -> tuple[ReconcileReport, list[str]]:
+        result = await reconcile(self.orders)
+        differences = self.portfolio.replace_positions(await self.broker.positions())
+        if result.changed:
+            self.alerts.raise_alert(Severity.INFO, "reconcile", result.summary(), "reconcile")
+        if differences:
+            text = "; ".join(str(d) for d in differences)
+            self.alerts.raise_alert(
+                Severity.WARNING, "reconcile", f"positions corrected from broker: {text}", "positions"
+            )
+        return result, [str(d) for d in differences]
+
+    async def resync(self) -> ReconcileReport:
+        """Reconcile after a reconnect (the same path as start-up)."""
+        result, _ = await self._reconcile_all()
+        return result
+
+    async def stop(self) -> None:
+        """Shut down in order; safe to call twice."""
+        self._started = False
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.orders.aclose()
+        await self.market.aclose()
+        try:
+            await self.broker.disconnect()
+        except Exception:  # noqa: BLE001 - shutdown must go on; the reason is logged
+            log.exception("broker disconnect failed during shutdown")
+        if self._loop is not None and not self.writer.failed:
+            self.audit.record("session_stop", self.workstation, {})
+        await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        self.database.close()

@@ -1,0 +1,284 @@
+"""The market data service: one owner for every subscription, cache and batched update event."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from eventkit import Event
+
+from terminal.broker.base import Broker, ConnectionState
+from terminal.domain import (
+    Bar,
+    Clock,
+    DepthBook,
+    Instrument,
+    OptionQuote,
+    Quote,
+    Timeframe,
+    Trade,
+)
+from terminal.marketdata.bars import BarAggregator, merge_history
+from terminal.marketdata.subscriptions import RefCounts
+
+log = logging.getLogger(__name__)
+
+type ChainKey = tuple[str, dt.date]
+
+
+class MarketDataService:
+    """Share broker market data between every view and service that needs it.
+
+    Subscriptions are reference-counted: the broker sees one subscribe per key however many
+    subscribers there are, and the unsubscribe only when the last one leaves. Quotes arrive and
+    leave in batches: one ``quotes_updated`` per broker batch, never one per tick. Live bars are
+    built from trade prints, for the keys and timeframes someone asked for with
+    :meth:`subscribe_bars`. After the broker reports that market data was lost (IB code 1101)
+    or reconnects after a disconnect, every running subscription is renewed.
+
+    Events:
+        quotes_updated(quotes: Mapping[str, Quote]): one per broker batch, the latest quote per key.
+        bars_updated(key: str, timeframe: Timeframe, bar: Bar, is_new: bool): a subscribed live
+            bar changed; ``is_new`` when it started with this change.
+        depth_updated(book: DepthBook): a new book for a depth-subscribed key.
+        option_quotes_updated(quotes: Mapping[str, OptionQuote]): one per broker batch.
+        subscriptions_renewed(failed: Sequence[str]): renewal after a data loss finished;
+            ``failed`` names the subscriptions the broker refused again.
+
+    Args:
+        broker: The broker to subscribe at; its events are connected here.
+        clock: The time source for quote ages.
+        timezone: The exchange timezone whose midnight starts a daily bar.
+    """
+
+    def __init__(self, broker: Broker, clock: Clock, *, timezone: str = "America/New_York") -> None:
+        self._broker = broker
+        self._clock = clock
+        self.quotes_updated = Event("quotes_updated")
+        self.bars_updated = Event("bars_updated")
+        self.depth_updated = Event("depth_updated")
+        self.option_quotes_updated = Event("option_quotes_updated")
+        self.subscriptions_renewed = Event("subscriptions_renewed")
+        self._instruments: dict[str, Instrument] = {}
+        self._quote_subs = RefCounts[str](self._start_quotes, self._stop_quotes)
+        self._depth_subs = RefCounts[str](self._start_depth, self._stop_depth)
+        self._bar_subs = RefCounts[tuple[str, Timeframe]](self._start_bars, self._stop_bars)
+        self._chain_subs = RefCounts[ChainKey](self._start_chain, self._stop_chain)
+        self._chain_strikes: dict[ChainKey, tuple[Instrument, tuple[float, ...]]] = {}
+        self._chain_members: dict[ChainKey, Sequence[Instrument]] = {}
+        self._bar_timeframes: dict[str, set[Timeframe]] = {}
+        self._aggregator = BarAggregator(timezone)
+        self._quotes: dict[str, Quote] = {}
+        self._received: dict[str, dt.datetime] = {}
+        self._depth: dict[str, DepthBook] = {}
+        self._option_quotes: dict[str, OptionQuote] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._disconnected = False
+        self._handlers = (
+            (broker.quotes_received, self._on_quotes),
+            (broker.trades_received, self._on_trades),
+            (broker.depth_received, self._on_depth),
+            (broker.option_quotes_received, self._on_option_quotes),
+            (broker.connection_changed, self._on_connection_changed),
+        )
+        for event, handler in self._handlers:
+            event.connect(handler)
+
+    # -- quotes ---------------------------------------------------------------------------------
+    async def subscribe(self, instrument: Instrument) -> None:
+        """Subscribe to quotes (and trades) for ``instrument``; add one reference."""
+        self._instruments.setdefault(instrument.key, instrument)
+        await self._quote_subs.acquire(instrument.key)
+
+    async def unsubscribe(self, instrument: Instrument) -> None:
+        """Drop one reference; the broker unsubscribes when the last one goes."""
+        if await self._quote_subs.release(instrument.key):
+            self._quotes.pop(instrument.key, None)
+            self._received.pop(instrument.key, None)
+
+    def subscribed_keys(self) -> list[str]:
+        """Return the keys with a running quote subscription."""
+        return self._quote_subs.keys()
+
+    def last_quote(self, key: str) -> Quote | None:
+        """Return the latest quote received for ``key``."""
+        return self._quotes.get(key)
+
+    def age(self, key: str, now: dt.datetime) -> float | None:
+        """Return seconds since a quote for ``key`` arrived (None if none has): stale check."""
+        received = self._received.get(key)
+        return None if received is None else (now - received).total_seconds()
+
+    # -- bars -----------------------------------------------------------------------------------
+    async def subscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
+        """Publish live ``timeframe`` bars of ``instrument`` (subscribes to its quotes too)."""
+        self._instruments.setdefault(instrument.key, instrument)
+        await self._bar_subs.acquire((instrument.key, timeframe))
+
+    async def unsubscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
+        """Drop one reference to the live bars of ``instrument`` in ``timeframe``."""
+        await self._bar_subs.release((instrument.key, timeframe))
+
+    async def history(self, instrument: Instrument, timeframe: Timeframe, count: int) -> list[Bar]:
+        """Return the last ``count`` bars: broker history joined with the bars built live."""
+        history = await self._broker.history_bars(instrument, timeframe, count)
+        merged = merge_history(history, self._aggregator.bars(instrument.key, timeframe))
+        return merged[-count:] if count > 0 else []
+
+    # -- depth ----------------------------------------------------------------------------------
+    async def subscribe_depth(self, instrument: Instrument) -> None:
+        """Subscribe to the order book of ``instrument``; add one reference."""
+        self._instruments.setdefault(instrument.key, instrument)
+        await self._depth_subs.acquire(instrument.key)
+
+    async def unsubscribe_depth(self, instrument: Instrument) -> None:
+        """Drop one reference to the order book of ``instrument``."""
+        if await self._depth_subs.release(instrument.key):
+            self._depth.pop(instrument.key, None)
+
+    def last_depth(self, key: str) -> DepthBook | None:
+        """Return the latest book received for ``key``."""
+        return self._depth.get(key)
+
+    # -- option chains ----------------------------------------------------------------------------
+    async def subscribe_option_chain(
+        self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float]
+    ) -> Sequence[Instrument]:
+        """Subscribe to option quotes for one expiry; return the contracts.
+
+        The strikes of the first subscriber are used; later subscribers share that chain.
+        """
+        key = (underlying.key, expiry)
+        self._chain_strikes.setdefault(key, (underlying, tuple(strikes)))
+        try:
+            await self._chain_subs.acquire(key)
+        finally:
+            if key not in self._chain_subs:
+                self._chain_strikes.pop(key, None)
+        return self._chain_members.get(key, ())
+
+    async def unsubscribe_option_chain(self, underlying: Instrument, expiry: dt.date) -> None:
+        """Drop one reference to the option chain of ``underlying`` at ``expiry``."""
+        await self._chain_subs.release((underlying.key, expiry))
+
+    def last_option_quote(self, key: str) -> OptionQuote | None:
+        """Return the latest option quote received for the option ``key``."""
+        return self._option_quotes.get(key)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Disconnect from the broker's events and cancel the tasks this service owns.
+
+        Broker subscriptions are left alone: shutdown disconnects the broker right after.
+        """
+        for event, handler in self._handlers:
+            event.disconnect(handler)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    # -- broker calls (run under the per-key lock of RefCounts) -----------------------------------
+    async def _start_quotes(self, key: str) -> None:
+        await self._broker.subscribe_quotes(self._instruments[key])
+
+    async def _stop_quotes(self, key: str) -> None:
+        await self._broker.unsubscribe_quotes(self._instruments[key])
+
+    async def _start_depth(self, key: str) -> None:
+        await self._broker.subscribe_depth(self._instruments[key])
+
+    async def _stop_depth(self, key: str) -> None:
+        await self._broker.unsubscribe_depth(self._instruments[key])
+
+    async def _start_bars(self, sub: tuple[str, Timeframe]) -> None:
+        # Live bars are built from the trade prints of the quote subscription.
+        key, timeframe = sub
+        await self.subscribe(self._instruments[key])
+        self._bar_timeframes.setdefault(key, set()).add(timeframe)
+
+    async def _stop_bars(self, sub: tuple[str, Timeframe]) -> None:
+        key, timeframe = sub
+        timeframes = self._bar_timeframes.get(key)
+        if timeframes is not None:
+            timeframes.discard(timeframe)
+            if not timeframes:
+                del self._bar_timeframes[key]
+                self._aggregator.forget(key)
+        await self.unsubscribe(self._instruments[key])
+
+    async def _start_chain(self, key: ChainKey) -> None:
+        underlying, strikes = self._chain_strikes[key]
+        members = await self._broker.subscribe_option_chain(underlying, key[1], strikes)
+        self._chain_members[key] = members
+
+    async def _stop_chain(self, key: ChainKey) -> None:
+        underlying, _ = self._chain_strikes.pop(key)
+        members = self._chain_members.pop(key, ())
+        for member in members:
+            self._option_quotes.pop(member.key, None)
+        await self._broker.unsubscribe_option_chain(underlying, key[1])
+
+    # -- broker events ---------------------------------------------------------------------------
+    def _on_quotes(self, quotes: Sequence[Quote]) -> None:
+        if not quotes:
+            return
+        batch = {quote.key: quote for quote in quotes}
+        self._quotes.update(batch)
+        self._received.update(dict.fromkeys(batch, self._clock.now()))
+        self.quotes_updated.emit(batch)
+
+    def _on_trades(self, trades: Sequence[Trade]) -> None:
+        wanted = self._bar_timeframes
+        if not wanted:
+            return
+        relevant = [trade for trade in trades if trade.key in wanted]
+        if not relevant:
+            return
+        for update in self._aggregator.update(relevant):
+            if update.timeframe in wanted.get(update.key, ()):
+                self.bars_updated.emit(update.key, update.timeframe, update.bar, update.is_new)
+
+    def _on_depth(self, book: DepthBook) -> None:
+        if book.key not in self._depth_subs:
+            return
+        self._depth[book.key] = book
+        self.depth_updated.emit(book)
+
+    def _on_option_quotes(self, quotes: Sequence[OptionQuote]) -> None:
+        if not quotes:
+            return
+        batch = {quote.key: quote for quote in quotes}
+        self._option_quotes.update(batch)
+        self.option_quotes_updated.emit(batch)
+
+    def _on_connection_changed(self, state: ConnectionState, message: str) -> None:
+        if state is ConnectionState.DISCONNECTED:
+            self._disconnected = True
+        elif state is ConnectionState.DATA_LOST or (
+            state is ConnectionState.CONNECTED and self._disconnected
+        ):
+            self._disconnected = False
+            log.info("renewing market data subscriptions (%s)", message)
+            self._spawn(self._renew())
+
+    async def _renew(self) -> None:
+        failed: list[str] = []
+        for subs in (self._quote_subs, self._depth_subs):
+            failed.extend(f"{key}" for key, _ in await subs.renew())
+        failed.extend(f"{key[0]} {key[1]:%Y%m%d}" for key, _ in await self._chain_subs.renew())
+        self.subscriptions_renewed.emit(failed)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("market data task failed", exc_info=task.exception())

@@ -1,0 +1,207 @@
+"""Open the database: create the engine, tune SQLite, apply migrations, check it is writable.
+
+SQLite (the default, one file per user) runs in WAL mode so that readers never wait for the
+writer; PostgreSQL (``postgresql+psycopg://...``) serves desks that share one database.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from terminal.persistence.errors import PersistenceError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+APP_NAME = "trading-terminal"
+
+
+def default_database_url() -> str:
+    """Return the URL of the per-user SQLite database, creating its folder."""
+    folder = Path(platformdirs.user_data_dir(APP_NAME))
+    folder.mkdir(parents=True, exist_ok=True)
+    return URL.create("sqlite", database=str(folder / "terminal.db")).render_as_string()
+
+
+class Database:
+    """An open, migrated database.
+
+    Attributes:
+        engine: The SQLAlchemy engine; safe to share between the writer thread and readers.
+        url: The URL with any password hidden, for messages.
+    """
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_database(url: str, *, busy_timeout: float = 5.0, migrate: bool = True) -> Database:
+    """Open the database at ``url``, apply pending migrations and check that it takes writes.
+
+    Args:
+        url: A SQLAlchemy URL: ``sqlite:///path/terminal.db`` or ``postgresql+psycopg://...``.
+        busy_timeout: Seconds to wait for another program's lock (SQLite) or for the server to
+            answer the connection (PostgreSQL) before giving up.
+        migrate: Apply migrations and probe for writability. ``False`` opens an existing
+            database for reading only (audit verification of a read-only copy).
+
+    Raises:
+        PersistenceError: the URL is invalid, the file or folder is read-only, the file is not a
+            database, the database stays locked, the server is unreachable, or the schema is
+            newer than this program.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise PersistenceError(f"invalid database URL {url!r}: {exc}") from None
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        where = _check_sqlite_path(parsed, must_exist=not migrate)
+        engine = _sqlite_engine(parsed, busy_timeout, tune=migrate)
+    else:
+        where = shown
+        engine = _server_engine(parsed, shown, busy_timeout)
+    try:
+        with engine.begin() as conn:
+            if migrate:
+                _upgrade(conn)
+                _probe_write(conn)
+            else:
+                conn.execute(text("SELECT count(*) FROM audit_log"))
+    except PersistenceError:
+        engine.dispose()
+        raise
+    except (SQLAlchemyError, CommandError, sqlite3.Error, OSError) as exc:
+        engine.dispose()
+        raise PersistenceError(explain(where, exc, busy_timeout)) from exc
+    return Database(engine, shown)
+
+
+def explain(where: str, exc: BaseException, busy_timeout: float = 5.0) -> str:
+    """Turn a driver error into one sentence naming the database and the problem."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    detail = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    low = detail.lower()
+    if "not a database" in low or "file is encrypted" in low or "malformed" in low:
+        problem = "is not a SQLite database (or it is damaged)"
+    elif "readonly" in low or "read-only" in low:
+        problem = "is read-only; the terminal needs to write to it"
+    elif "database is locked" in low or "database table is locked" in low:
+        problem = f"is locked by another program and stayed locked for {busy_timeout:g} s"
+    elif "unable to open database file" in low:
+        problem = "cannot be opened (missing folder or no permission)"
+    elif isinstance(exc, CommandError) and "can't locate revision" in low:
+        problem = "was written by a newer version of the terminal; upgrade the terminal"
+    elif (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _unreachable(low):
+        problem = f"is unreachable ({detail})"
+    elif "no such table" in low or "does not exist" in low:
+        problem = f"has no terminal schema ({detail})"
+    else:
+        problem = f"cannot be used ({detail})"
+    return f"database {where} {problem}"
+
+
+def _unreachable(low: str) -> bool:
+    return any(
+        s in low
+        for s in ("connection refused", "could not connect", "timeout", "timed out", "resolve")
+    )
+
+
+def _check_sqlite_path(url: URL, *, must_exist: bool) -> str:
+    name = url.database or ""
+    if name in ("", ":memory:") or name.startswith("file:"):
+        raise PersistenceError(
+            f"database {url} is not a file; the terminal needs a SQLite file (sqlite:///path)"
+        )
+    path = Path(name).expanduser().absolute()
+    folder = path.parent
+    if must_exist and not path.is_file():
+        raise PersistenceError(f"database {path} does not exist")
+    if not must_exist:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PersistenceError(f"database folder {folder} cannot be created: {exc}") from None
+        if path.is_dir():
+            raise PersistenceError(f"database {path} is a folder, not a file")
+        # WAL mode creates -wal and -shm files next to the database, so the folder must be
+        # writable as well as the file itself.
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PersistenceError(
+                f"database {path} is read-only; the terminal needs to write to it"
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PersistenceError(
+                f"database folder {folder} is read-only; SQLite needs to create its journal there"
+            )
+    return str(path)
+
+
+def _sqlite_engine(url: URL, busy_timeout: float, *, tune: bool) -> Engine:
+    path = str(Path(url.database or "").expanduser().absolute())
+    engine = create_engine(url.set(database=path), connect_args={"timeout": busy_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module (it would otherwise begin lazily
+        # before DML only), so SELECTs and DDL run inside our transactions too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if tune:
+                cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _server_engine(url: URL, shown: str, timeout: float) -> Engine:
+    try:
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": max(1, round(timeout))},
+        )
+    except (NoSuchModuleError, ImportError) as exc:
+        raise PersistenceError(
+            f"database {shown}: no driver for this URL ({exc}); "
+            "PostgreSQL needs postgresql+psycopg:// and the psycopg package"
+        ) from None
+
+
+def _upgrade(conn: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
+
+
+def _probe_write(conn: Connection) -> None:
+    """Write a no-op, so read-only files and held locks show up now, not at the first save."""
+    conn.execute(text("UPDATE alembic_version SET version_num = version_num"))

@@ -1,0 +1,202 @@
+"""The store: one façade over the tables the terminal keeps.
+
+Writes go through the :class:`DatabaseWriter` and never block. Reads are synchronous: call them at
+start-up before the event loop runs, or from an executor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from terminal.domain import Alert, AlertState, Fill, Instrument, Order
+from terminal.domain.lifecycle import TERMINAL
+from terminal.persistence import codec
+from terminal.persistence.database import Database
+from terminal.persistence.schema import (
+    AlertRow,
+    Base,
+    FillRow,
+    InstrumentRow,
+    LayoutRow,
+    OrderEventRow,
+    OrderRow,
+    SettingRow,
+    WatchlistNameRow,
+    WatchlistRow,
+)
+from terminal.persistence.writer import DatabaseWriter
+
+_TERMINAL_VALUES = sorted(s.value for s in TERMINAL)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """One line of an order's history."""
+
+    order_id: str
+    at: dt.datetime
+    status: str
+    detail: str
+
+
+def _upsert(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    # merge() looks the row up by primary key and inserts or updates it; one writer thread
+    # means no race between the lookup and the write.
+    session.merge(model(**values))
+
+
+class Store:
+    """Save and load orders, fills, alerts, watchlists, settings, layouts and instruments."""
+
+    def __init__(self, database: Database, writer: DatabaseWriter) -> None:
+        self.database = database
+        self.writer = writer
+
+    @property
+    def engine(self) -> Engine:
+        return self.database.engine
+
+    # -- writes (queued) ----------------------------------------------------------------------
+    def save_order(self, order: Order) -> None:
+        """Insert or replace the snapshot of ``order``."""
+        values = codec.order_to_row(order)
+        self.writer.submit(lambda s: _upsert(s, OrderRow, values), f"save order {order.id}")
+
+    def append_order_event(self, order_id: str, at: dt.datetime, status: str, detail: str) -> None:
+        """Append one line to the history of ``order_id``."""
+        row = {"order_id": order_id, "at": at, "status": status, "detail": detail}
+        self.writer.submit(lambda s: s.add(OrderEventRow(**row)), f"record {status} of {order_id}")
+
+    def save_fill(self, fill: Fill) -> None:
+        """Insert ``fill``; a fill whose ``exec_id`` is already stored is ignored."""
+        values = codec.fill_to_row(fill)
+
+        def job(session: Session) -> None:
+            if session.get(FillRow, values["exec_id"]) is None:
+                session.add(FillRow(**values))
+
+        self.writer.submit(job, f"save fill {fill.exec_id}")
+
+    def save_alert(self, alert: Alert) -> None:
+        """Insert or replace ``alert``."""
+        values = codec.alert_to_row(alert)
+        self.writer.submit(lambda s: _upsert(s, AlertRow, values), f"save alert {alert.id}")
+
+    def save_watchlist(self, name: str, keys: Sequence[str]) -> None:
+        """Replace the watchlist ``name`` with ``keys``, in that order."""
+        entries = list(keys)
+
+        def job(session: Session) -> None:
+            _upsert(session, WatchlistNameRow, {"name": name})
+            session.execute(delete(WatchlistRow).where(WatchlistRow.name == name))
+            session.add_all(
+                WatchlistRow(name=name, position=i, key=key) for i, key in enumerate(entries)
+            )
+
+        self.writer.submit(job, f"save watchlist {name}")
+
+    def delete_watchlist(self, name: str) -> None:
+        """Remove the watchlist ``name``."""
+
+        def job(session: Session) -> None:
+            session.execute(delete(WatchlistRow).where(WatchlistRow.name == name))
+            session.execute(delete(WatchlistNameRow).where(WatchlistNameRow.name == name))
+
+        self.writer.submit(job, f"delete watchlist {name}")
+
+    def save_setting(self, key: str, value: object) -> None:
+        """Store a JSON-able ``value`` under ``key``.
+
+        Raises:
+            TypeError: ``value`` cannot be written as JSON (raised here, not on the writer).
+        """
+        stored = json.loads(json.dumps(value, allow_nan=False))
+        self.writer.submit(
+            lambda s: _upsert(s, SettingRow, {"key": key, "value": stored}), f"save setting {key}"
+        )
+
+    def save_layout(self, name: str, data: bytes) -> None:
+        """Store the window layout ``name`` (opaque bytes from the GUI)."""
+        blob = bytes(data)
+        self.writer.submit(
+            lambda s: _upsert(s, LayoutRow, {"name": name, "data": blob}), f"save layout {name}"
+        )
+
+    def save_instrument(self, inst: Instrument) -> None:
+        """Insert or replace ``inst``, keyed by its key."""
+        values = codec.instrument_to_row(inst)
+        self.writer.submit(
+            lambda s: _upsert(s, InstrumentRow, values), f"save instrument {inst.key}"
+        )
+
+    # -- reads (blocking) -----------------------------------------------------------------------
+    def load_orders(self, open_only: bool = True) -> list[Order]:
+        """Return stored orders, oldest first; only those not in a terminal state by default."""
+        query = select(*OrderRow.__table__.columns).order_by(OrderRow.created_at, OrderRow.id)
+        if open_only:
+            query = query.where(OrderRow.status.not_in(_TERMINAL_VALUES))
+        with Session(self.engine) as s:
+            return [codec.order_from_row(r) for r in s.execute(query).mappings()]
+
+    def load_order_events(self, order_id: str) -> list[OrderEvent]:
+        """Return the history of ``order_id`` in the order it was appended."""
+        query = select(OrderEventRow).where(OrderEventRow.order_id == order_id)
+        with Session(self.engine) as s:
+            rows = s.scalars(query.order_by(OrderEventRow.id))
+            return [OrderEvent(r.order_id, r.at, r.status, r.detail) for r in rows]
+
+    def load_fills(self, since: dt.datetime | None = None) -> list[Fill]:
+        """Return fills at or after ``since`` (all when ``None``), oldest first."""
+        query = select(*FillRow.__table__.columns).order_by(FillRow.time, FillRow.exec_id)
+        if since is not None:
+            query = query.where(FillRow.time >= since)
+        with Session(self.engine) as s:
+            return [codec.fill_from_row(r) for r in s.execute(query).mappings()]
+
+    def known_exec_ids(self) -> set[str]:
+        """Return the ids of every stored fill (to skip executions already booked)."""
+        with Session(self.engine) as s:
+            return set(s.scalars(select(FillRow.exec_id)))
+
+    def load_alerts(self, active_only: bool = True) -> list[Alert]:
+        """Return alerts, oldest first; only those not cleared by default."""
+        query = select(*AlertRow.__table__.columns).order_by(AlertRow.raised_at, AlertRow.id)
+        if active_only:
+            query = query.where(AlertRow.state != AlertState.CLEARED.value)
+        with Session(self.engine) as s:
+            return [codec.alert_from_row(r) for r in s.execute(query).mappings()]
+
+    def load_watchlists(self) -> dict[str, list[str]]:
+        """Return every watchlist by name, its keys in the saved order."""
+        with Session(self.engine) as s:
+            result: dict[str, list[str]] = {
+                name: [] for name in s.scalars(select(WatchlistNameRow.name).order_by("name"))
+            }
+            query = select(WatchlistRow).order_by(WatchlistRow.name, WatchlistRow.position)
+            for row in s.scalars(query):
+                result.setdefault(row.name, []).append(row.key)
+            return result
+
+    def load_settings(self) -> dict[str, Any]:
+        """Return every stored setting by key."""
+        with Session(self.engine) as s:
+            return {r.key: r.value for r in s.scalars(select(SettingRow))}
+
+    def load_layout(self, name: str) -> bytes | None:
+        """Return the layout ``name``, or ``None`` when none was saved."""
+        with Session(self.engine) as s:
+            row = s.get(LayoutRow, name)
+            return None if row is None else bytes(row.data)
+
+    def load_instruments(self) -> list[Instrument]:
+        """Return every stored instrument, by key."""
+        query = select(*InstrumentRow.__table__.columns).order_by(InstrumentRow.key)
+        with Session(self.engine) as s:
+            return [codec.instrument_from_row(r) for r in s.execute(query).mappings()]

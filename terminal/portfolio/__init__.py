@@ -1,0 +1,6 @@
+"""Portfolio: positions from fills, cash, marks, exposures and P&L."""
+
+from terminal.portfolio.portfolio import Portfolio
+from terminal.portfolio.snapshots import PnlSnapshot, PositionDifference
+
+__all__ = ["PnlSnapshot", "Portfolio", "PositionDifference"]

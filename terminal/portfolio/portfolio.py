@@ -1,0 +1,276 @@
+"""The portfolio: positions from fills, cash, marks, exposures and P&L."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from eventkit import Event
+
+from terminal.broker.base import BrokerPosition
+from terminal.domain import AccountSnapshot, Clock, Fill, Position, Quote
+from terminal.domain.values import ZERO
+from terminal.portfolio.snapshots import PnlSnapshot, PositionDifference
+
+_INF = math.inf
+_DAY_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+class Portfolio:
+    """Own the positions, cash and marks; value them as quotes arrive.
+
+    Positions are built from fills (idempotent by ``exec_id``) and reconciled against the
+    broker with :meth:`replace_positions`. Marks come from quote batches, only for instruments
+    held; a position without a quote yet is marked at its last fill price (or, after a
+    reconciliation, valued at cost). Valuation is incremental: a quote batch costs work in
+    proportion to the held instruments it touches, never to everything held.
+
+    Day P&L is equity now minus equity at the start of the trading day: the baseline is taken at
+    the first valuation on a new New York trading date (or from the first account snapshot, or
+    set with :meth:`set_day_baseline`, e.g. from a value persisted before a restart). Deposits
+    and withdrawals are out of scope: they show up as day P&L.
+
+    Events:
+        positions_changed(positions: Sequence[Position]): the positions a fill or a
+            reconciliation changed (flat ones included, with quantity 0).
+        pnl_updated(snapshot: PnlSnapshot): at most once per quote batch, only when a held
+            instrument's mark changed; also after each fill, account update and reconciliation.
+
+    Args:
+        clock: The time source for snapshots and trading dates.
+        timezone: The exchange timezone whose midnight starts a trading day.
+    """
+
+    def __init__(self, clock: Clock, *, timezone: str = "America/New_York") -> None:
+        self._clock = clock
+        self._tz = ZoneInfo(timezone)
+        self.positions_changed = Event("positions_changed")
+        self.pnl_updated = Event("pnl_updated")
+        self._positions: dict[str, Position] = {}
+        self._exec_ids: set[str] = set()
+        self._marks: dict[str, Decimal] = {}
+        self._mark_floats: dict[str, float] = {}
+        # Value (quantity x mark x multiplier) of every held position, and running totals.
+        self._values: dict[str, Decimal] = {}
+        self._net = ZERO
+        self._gross = ZERO
+        self._cost = ZERO  # sum of quantity x avg cost x multiplier over held positions
+        self._realized = ZERO
+        self._cash = ZERO
+        self._has_account = False
+        self._baseline: Decimal | None = None
+        self._baseline_explicit = False
+        self._day_end = _DAY_NEVER
+
+    # -- what the risk engine reads (names and signatures are a contract) --------------------------
+    def position(self, key: str) -> Position | None:
+        """Return the position in ``key`` (possibly flat), or None if never traded."""
+        return self._positions.get(key)
+
+    def equity(self) -> Decimal:
+        """Return cash plus the market value of every position."""
+        return self._cash + self._net
+
+    def gross_exposure(self) -> Decimal:
+        """Return the sum of the absolute market values of the positions."""
+        return self._gross
+
+    def day_pnl(self) -> Decimal:
+        """Return equity minus the equity at the start of the trading day."""
+        self._roll_day()
+        assert self._baseline is not None
+        return self.equity() - self._baseline
+
+    def mark(self, key: str) -> Decimal | None:
+        """Return the last good mark of the held instrument ``key``, or None."""
+        return self._marks.get(key)
+
+    # -- other readings -------------------------------------------------------------------------
+    def positions(self) -> list[Position]:
+        """Return the open (non-flat) positions."""
+        return [self._positions[key] for key in self._values]
+
+    def cash(self) -> Decimal:
+        """Return the cash balance."""
+        return self._cash
+
+    def net_exposure(self) -> Decimal:
+        """Return the signed market value of the positions (shorts negative)."""
+        return self._net
+
+    def unrealized_pnl(self) -> Decimal:
+        """Return the P&L of the open positions at their marks."""
+        return self._net - self._cost
+
+    def realized_pnl(self) -> Decimal:
+        """Return the realized P&L, net of commissions."""
+        return self._realized
+
+    def total_pnl(self) -> Decimal:
+        """Return realized plus unrealized P&L."""
+        return self._realized + self._net - self._cost
+
+    def snapshot(self) -> PnlSnapshot:
+        """Return the current value and P&L."""
+        day = self.day_pnl()
+        unrealized = self._net - self._cost
+        return PnlSnapshot(
+            equity=self._cash + self._net,
+            cash=self._cash,
+            realized=self._realized,
+            unrealized=unrealized,
+            day_pnl=day,
+            total_pnl=self._realized + unrealized,
+            gross_exposure=self._gross,
+            net_exposure=self._net,
+            time=self._clock.now(),
+        )
+
+    # -- changes ----------------------------------------------------------------------------------
+    def apply_fill(self, fill: Fill) -> bool:
+        """Book ``fill``; return False (and change nothing) if it was booked before."""
+        if fill.exec_id in self._exec_ids:
+            return False
+        self._exec_ids.add(fill.exec_id)
+        self._roll_day()  # a new day's baseline excludes this fill
+        key = fill.key
+        old = self._positions.get(key) or Position(fill.instrument)
+        if key not in self._marks:
+            self._marks[key] = fill.price
+        self._cash += fill.cash_flow
+        new = old.apply(fill)
+        self._set_position(new)
+        self.positions_changed.emit([new])
+        self.pnl_updated.emit(self.snapshot())
+        return True
+
+    def set_account(self, snapshot: AccountSnapshot) -> None:
+        """Take cash from the broker's account snapshot.
+
+        The first snapshot also starts the day's baseline (unless one was set explicitly), as
+        the equity before it lacked the cash.
+        """
+        first = not self._has_account
+        self._has_account = True
+        self._roll_day()
+        self._cash = snapshot.cash
+        if first and not self._baseline_explicit:
+            self._baseline = self.equity()
+        self.pnl_updated.emit(self.snapshot())
+
+    def set_day_baseline(self, equity: Decimal) -> None:
+        """Use ``equity`` as the start-of-day equity for today's day P&L."""
+        self._roll_day()
+        self._baseline = equity
+        self._baseline_explicit = True
+        self.pnl_updated.emit(self.snapshot())
+
+    def replace_positions(
+        self, broker_positions: Sequence[BrokerPosition]
+    ) -> list[PositionDifference]:
+        """Adopt the broker's positions where quantities differ; return the differences.
+
+        Where the quantities agree our average cost is kept (the broker's may include
+        commissions). Where they differ the broker's quantity and average cost win; a position we
+        hold that the broker does not report is set flat. Realized P&L is kept.
+        """
+        differences: list[PositionDifference] = []
+        changed: list[Position] = []
+        seen: set[str] = set()
+        for reported in broker_positions:
+            key = reported.instrument.key
+            seen.add(key)
+            ours = self._positions.get(key)
+            held = ours.quantity if ours is not None else ZERO
+            if held == reported.quantity:
+                continue
+            differences.append(PositionDifference(key, held, reported.quantity))
+            avg = reported.avg_cost if reported.quantity else ZERO
+            base = ours if ours is not None else Position(reported.instrument)
+            changed.append(replace(base, quantity=reported.quantity, avg_cost=avg))
+        for key in [key for key in self._values if key not in seen]:
+            ours = self._positions[key]
+            differences.append(PositionDifference(key, ours.quantity, ZERO))
+            changed.append(replace(ours, quantity=ZERO, avg_cost=ZERO))
+        for position in changed:
+            self._set_position(position)
+        if changed:
+            self.positions_changed.emit(changed)
+            self.pnl_updated.emit(self.snapshot())
+        return differences
+
+    def on_quotes(self, quotes: Mapping[str, Quote]) -> None:
+        """Mark the held instruments in ``quotes``; emit one ``pnl_updated`` if any mark moved.
+
+        A quote without a usable mark (NaN, zero, infinite) keeps the last good mark. Float marks
+        become Decimal rounded to 8 decimal places.
+        """
+        values = self._values
+        if not values or not quotes:
+            return
+        floats = self._mark_floats
+        positions = self._positions
+        net, gross = self._net, self._gross
+        changed = False
+        for key, quote in self._held_in(quotes):
+            price = quote.mark
+            if price == floats.get(key) or not 0 < price < _INF:
+                continue
+            floats[key] = price
+            # Rounding to 1e-8 drops binary noise such as a mid of 1.7999999999999998.
+            mark = self._marks[key] = Decimal(repr(round(price, 8)))
+            position = positions[key]
+            value = position.quantity * mark * position.instrument.multiplier
+            old = values[key]
+            values[key] = value
+            net += value - old
+            gross += abs(value) - abs(old)
+            changed = True
+        if changed:
+            self._net, self._gross = net, gross
+            self.pnl_updated.emit(self.snapshot())
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _held_in(self, quotes: Mapping[str, Quote]) -> Iterator[tuple[str, Quote]]:
+        """Yield the (key, quote) pairs of held instruments, walking the smaller of the two."""
+        values = self._values
+        if len(quotes) <= len(values):
+            return ((key, quote) for key, quote in quotes.items() if key in values)
+        return ((key, quotes[key]) for key in values if key in quotes)
+
+    def _set_position(self, new: Position) -> None:
+        key = new.key
+        old = self._positions.get(key)
+        old_value = self._values.pop(key, ZERO)
+        self._net -= old_value
+        self._gross -= abs(old_value)
+        if old is not None:
+            self._cost -= old.quantity * old.avg_cost * old.instrument.multiplier
+            self._realized -= old.realized_pnl
+        self._realized += new.realized_pnl
+        self._positions[key] = new
+        if new.quantity == 0:
+            self._marks.pop(key, None)
+            self._mark_floats.pop(key, None)
+            return
+        multiplier = new.instrument.multiplier
+        mark = self._marks.get(key, new.avg_cost)
+        value = self._values[key] = new.quantity * mark * multiplier
+        self._net += value
+        self._gross += abs(value)
+        self._cost += new.quantity * new.avg_cost * multiplier
+
+    def _roll_day(self) -> None:
+        """Take the day's baseline at the first valuation on a new trading date."""
+        now = self._clock.now()
+        if now < self._day_end and self._baseline is not None:
+            return
+        local = now.astimezone(self._tz)
+        tomorrow = local.date() + dt.timedelta(days=1)
+        self._day_end = dt.datetime.combine(tomorrow, dt.time(), self._tz).astimezone(dt.UTC)
+        self._baseline = self.equity()
+        self._baseline_explicit = False

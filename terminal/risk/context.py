@@ -1,0 +1,89 @@
+"""What the risk engine reads: market quotes, the portfolio, and the per-check context."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from terminal.domain.market import Quote
+from terminal.domain.orders import Order
+from terminal.domain.positions import Position
+from terminal.risk.history import StagingHistory
+from terminal.risk.state import TradingState
+from terminal.settings import RiskLimits
+
+
+class QuoteLookup(Protocol):
+    """The last-quote cache (market data service)."""
+
+    def last_quote(self, key: str) -> Quote | None:
+        """Return the latest quote for an instrument key, or ``None`` when there is none."""
+        ...
+
+
+class PortfolioView(Protocol):
+    """Read-only view of positions and account values (portfolio service)."""
+
+    def position(self, key: str) -> Position | None:
+        """Return the position in an instrument, or ``None`` when there is none."""
+        ...
+
+    def positions(self) -> Iterable[Position]:
+        """Return every position (flat ones may be included)."""
+        ...
+
+    def equity(self) -> Decimal:
+        """Return the account equity (net liquidation value)."""
+        ...
+
+    def gross_exposure(self) -> Decimal:
+        """Return the sum of absolute market values of all positions."""
+        ...
+
+    def day_pnl(self) -> Decimal:
+        """Return today's P&L, realized plus unrealized (a loss is negative)."""
+        ...
+
+    def mark(self, key: str) -> Decimal | None:
+        """Return the price used to value a position in ``key``, or ``None`` when unknown."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """Everything the rules need for one check, gathered once so no rule looks it up twice.
+
+    Attributes:
+        limits: The limits in force.
+        now: The clock time of the check (UTC).
+        market_tz: The market's time zone (for regular hours).
+        quote: The instrument's last quote, if any.
+        portfolio: Positions and account values.
+        state: The trading state and the reason it was set.
+        state_reason: Why the trading state was set.
+        open_orders: Orders not yet terminal, excluding the one being checked.
+        history: Recently staged intents (rate and duplicate rules).
+        position: The current signed position in the instrument.
+        price: The estimated execution price, or ``None`` when nothing tells it.
+        price_source: Where ``price`` came from ("limit", "ask", "last", ...).
+        recheck: The intent was staged already and is checked again (at approval or after a
+            modification): the staging-rate and duplicate rules judged it when it was staged.
+    """
+
+    limits: RiskLimits
+    now: dt.datetime
+    market_tz: ZoneInfo
+    quote: Quote | None
+    portfolio: PortfolioView
+    state: TradingState
+    state_reason: str
+    open_orders: Sequence[Order]
+    history: StagingHistory
+    position: Decimal
+    price: Decimal | None
+    price_source: str
+    recheck: bool = False

@@ -1,0 +1,117 @@
+"""The pre-trade risk engine: runs every rule on an intent and returns the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from terminal.domain.clock import Clock
+from terminal.domain.orders import Order, OrderIntent
+from terminal.domain.values import ZERO
+from terminal.domain.verdicts import Verdict
+from terminal.risk.context import CheckContext, PortfolioView, QuoteLookup
+from terminal.risk.history import StagingHistory
+from terminal.risk.pricing import reference_price
+from terminal.risk.rules import RULES
+from terminal.risk.state import TradingStateMachine
+from terminal.risk.usage import LimitUsage, limit_usages
+from terminal.settings import RiskLimits
+
+
+class RiskEngine:
+    """Check order intents against the limits and report live limit utilisation.
+
+    Call :meth:`check` when an intent is staged, then :meth:`record_staged` with it, so the
+    orders-per-second and duplicate rules see it for later intents (not for itself).
+    """
+
+    def __init__(
+        self,
+        limits: RiskLimits,
+        clock: Clock,
+        quotes: QuoteLookup,
+        portfolio: PortfolioView,
+        state: TradingStateMachine,
+    ) -> None:
+        self._clock = clock
+        self._quotes = quotes
+        self._portfolio = portfolio
+        self._state = state
+        self._history = StagingHistory(limits.duplicate_window_seconds)
+        self._limits = limits
+        self._market_tz = ZoneInfo(limits.market_timezone)
+
+    @property
+    def limits(self) -> RiskLimits:
+        """Return the limits in force."""
+        return self._limits
+
+    def update_limits(self, limits: RiskLimits) -> None:
+        """Apply new limits from the next check on.
+
+        Raises:
+            zoneinfo.ZoneInfoNotFoundError: the market time zone is unknown (limits unchanged).
+        """
+        tz = ZoneInfo(limits.market_timezone)
+        self._limits = limits
+        self._market_tz = tz
+        self._history.set_duplicate_window(limits.duplicate_window_seconds)
+
+    def check(
+        self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False
+    ) -> Verdict:
+        """Return the verdict on ``intent`` with every reason found.
+
+        Args:
+            intent: The order the trader asked for.
+            open_orders: Orders not yet terminal, not including the one being checked.
+            recheck: The intent was staged before (approval, modification): skip the rules
+                about staging itself (rate, duplicate), which counted it then.
+        """
+        now = self._clock.now()
+        key = intent.instrument.key
+        portfolio = self._portfolio
+        quote = self._quotes.last_quote(key)
+        position = portfolio.position(key)
+        price, source = reference_price(intent, quote)
+        if price is None:
+            mark = portfolio.mark(key)
+            if mark is not None and mark > 0:
+                price, source = mark, "mark"
+        self._history.prune(now)
+        state = self._state
+        ctx = CheckContext(
+            limits=self._limits,
+            now=now,
+            market_tz=self._market_tz,
+            quote=quote,
+            portfolio=portfolio,
+            state=state.state,
+            state_reason=state.reason,
+            open_orders=open_orders,
+            history=self._history,
+            position=position.quantity if position is not None else ZERO,
+            price=price,
+            price_source=source,
+            recheck=recheck,
+        )
+        reasons = []
+        for rule in RULES:
+            found = rule(intent, ctx)
+            if found:
+                reasons.extend(found)
+        return Verdict.of(tuple(reasons))
+
+    def record_staged(self, intent: OrderIntent) -> None:
+        """Remember a staged intent for the orders-per-second and duplicate rules."""
+        self._history.record(intent, self._clock.now())
+
+    def orders_last_second(self) -> int:
+        """Return how many intents were staged in the last second."""
+        now = self._clock.now()
+        self._history.prune(now)
+        return self._history.count_last_second(now)
+
+    def utilisation(self, open_orders: Sequence[Order]) -> list[LimitUsage]:
+        """Return how close the account is to each live limit."""
+        return limit_usages(self._limits, self._portfolio, open_orders, self.orders_last_second())

@@ -1,0 +1,53 @@
+"""Live estimates for the order ticket: what an order is worth and what it costs to trade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from terminal.domain.commission import CommissionModel
+from terminal.domain.orders import OrderIntent
+from terminal.risk.context import QuoteLookup
+from terminal.risk.pricing import reference_price
+
+_DEFAULT_COMMISSION = CommissionModel()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEstimate:
+    """Estimated value and commission of an order; ``None`` when no price is known.
+
+    Attributes:
+        notional: quantity × price × multiplier.
+        commission: The commission for filling the whole order in one execution.
+        price: The price the estimate uses.
+        price_source: Where the price came from ("limit", "stop", "ask", "bid", "last", "mark").
+    """
+
+    notional: Decimal | None
+    commission: Decimal | None
+    price: Decimal | None = None
+    price_source: str = "none"
+
+
+def estimate_order(
+    intent: OrderIntent,
+    quotes: QuoteLookup,
+    commission: CommissionModel = _DEFAULT_COMMISSION,
+    mark: Decimal | None = None,
+) -> OrderEstimate:
+    """Estimate ``intent``'s notional and commission at the price the risk engine uses.
+
+    Args:
+        intent: The order as the ticket currently describes it.
+        quotes: The last-quote cache.
+        commission: The commission schedule.
+        mark: A fallback price (the portfolio's mark) for market orders without a quote.
+    """
+    quote = quotes.last_quote(intent.instrument.key)
+    price, source = reference_price(intent, quote, mark)
+    if price is None:
+        return OrderEstimate(None, None)
+    notional = intent.quantity * price * intent.instrument.multiplier
+    fee = commission.estimate(intent.instrument, intent.quantity, price)
+    return OrderEstimate(notional, fee, price, source)

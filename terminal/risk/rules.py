@@ -1,0 +1,260 @@
+"""Pre-trade rules: each reads an intent and the check context and returns what it found.
+
+A rule returns an empty list when it has nothing to say. The engine runs every rule, so a
+verdict lists every reason, not just the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from terminal.domain.orders import OrderIntent, OrderSide
+from terminal.domain.values import ZERO
+from terminal.domain.verdicts import RiskReason, VerdictLevel
+from terminal.risk.context import CheckContext
+from terminal.risk.pricing import fmt_money, fmt_price, fmt_qty, to_decimal, usable
+from terminal.risk.state import TradingState
+
+type Rule = Callable[[OrderIntent, CheckContext], list[RiskReason]]
+
+BLOCK = VerdictLevel.BLOCK
+WARN = VerdictLevel.WARN
+
+#: A position above max_concentration of equity is a judgement call, not a hard stop.
+CONCENTRATION_LEVEL = WARN
+
+_HUNDRED = Decimal(100)
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _resulting(intent: OrderIntent, ctx: CheckContext) -> Decimal:
+    return ctx.position + intent.quantity * intent.side.sign
+
+
+def _increases(intent: OrderIntent, ctx: CheckContext) -> bool:
+    """Return whether the order makes the position larger in size (a risk-reducing order is not)."""
+    return abs(_resulting(intent, ctx)) > abs(ctx.position)
+
+
+def max_order_quantity(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Block an order for more units than allowed in one order."""
+    limit = ctx.limits.max_order_quantity
+    if intent.quantity > limit:
+        text = f"quantity {fmt_qty(intent.quantity)} exceeds the order limit of {fmt_qty(limit)}"
+        return [RiskReason("max_order_quantity", BLOCK, text)]
+    return []
+
+
+def max_order_notional(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Block an order worth more than the limit; warn above the warning share of it."""
+    if ctx.price is None:
+        return [RiskReason("max_order_notional", BLOCK, "no market price to estimate notional")]
+    notional = intent.quantity * ctx.price * intent.instrument.multiplier
+    limit = ctx.limits.max_order_notional
+    if notional > limit:
+        text = f"notional {fmt_money(notional)} exceeds the order limit of {fmt_money(limit)}"
+        return [RiskReason("max_order_notional", BLOCK, text)]
+    warn_at = limit * ctx.limits.notional_warn_fraction
+    if notional > warn_at:
+        text = f"large order: notional {fmt_money(notional)} is over {fmt_money(warn_at)}"
+        return [RiskReason("max_order_notional", WARN, text)]
+    return []
+
+
+def max_position(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Block an order that would take the position beyond the per-instrument limit."""
+    after = _resulting(intent, ctx)
+    limit = ctx.limits.max_position_quantity
+    if abs(after) > limit and _increases(intent, ctx):
+        text = (
+            f"position in {intent.instrument.key} would be {fmt_qty(after)}, "
+            f"beyond the limit of {fmt_qty(limit)}"
+        )
+        return [RiskReason("max_position", BLOCK, text)]
+    return []
+
+
+def max_gross_exposure(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Block an order that would take gross exposure beyond the limit."""
+    if ctx.price is None:  # max_order_notional already blocks
+        return []
+    added = (abs(_resulting(intent, ctx)) - abs(ctx.position)) * ctx.price
+    added *= intent.instrument.multiplier
+    if added <= 0:
+        return []
+    after = ctx.portfolio.gross_exposure() + added
+    limit = ctx.limits.max_gross_exposure
+    if after > limit:
+        text = f"gross exposure would be {fmt_money(after)}, beyond the limit of {fmt_money(limit)}"
+        return [RiskReason("max_gross_exposure", BLOCK, text)]
+    return []
+
+
+def concentration(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn when one instrument would take more than the allowed share of equity."""
+    if ctx.price is None or not _increases(intent, ctx):
+        return []
+    value = abs(_resulting(intent, ctx)) * ctx.price * intent.instrument.multiplier
+    equity = ctx.portfolio.equity()
+    key = intent.instrument.key
+    if equity <= 0:
+        text = f"concentration in {key} not checked: account equity is unknown"
+        return [RiskReason("concentration", CONCENTRATION_LEVEL, text)]
+    share = ctx.limits.max_concentration
+    if value > share * equity:
+        text = (
+            f"{key} would be {value / equity * _HUNDRED:.1f}% of equity "
+            f"(limit {share * _HUNDRED:.0f}%)"
+        )
+        return [RiskReason("concentration", CONCENTRATION_LEVEL, text)]
+    return []
+
+
+def _through(intent: OrderIntent, what: str, price: Decimal, ref: Decimal) -> bool:
+    """Return whether ``price`` is on the side that executes at once (a marketable error).
+
+    A buy limit above the market or a sell limit below it trades immediately; so does a buy stop
+    below the market or a sell stop above it. Prices on the other side only wait.
+    """
+    buy = intent.side is OrderSide.BUY
+    if what == "limit":
+        return price > ref if buy else price < ref
+    return price < ref if buy else price > ref
+
+
+def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn or block a limit/stop price far from the market (fat finger).
+
+    Only a price far *through* the market is blocked (it would trade at once at a bad price,
+    as IBKR's own check does); a far-away resting price only warns, so a protective stop well
+    below the market stays possible.
+    """
+    prices = [
+        (what, p)
+        for what, p in (("limit", intent.limit_price), ("stop", intent.stop_price))
+        if p is not None
+    ]
+    if not prices:
+        return []
+    quote = ctx.quote
+    if quote is not None and usable(quote.last):
+        ref, ref_name = to_decimal(quote.last), "last"
+    elif quote is not None and usable(quote.mid):
+        ref, ref_name = to_decimal(quote.mid), "mid"
+    else:
+        return [RiskReason("price_band", WARN, "price not checked against market: no quote")]
+    limits = ctx.limits
+    if intent.instrument.is_option:
+        warn, block = limits.option_price_band_warn_percent, limits.option_price_band_block_percent
+    else:
+        warn, block = limits.price_band_warn_percent, limits.price_band_block_percent
+    reasons = []
+    for what, price in prices:
+        # Compare multiplied out: no division, so a price exactly on the band is inside it.
+        distance = abs(price - ref) * _HUNDRED
+        if distance > block * ref and _through(intent, what, price, ref):
+            level, band = BLOCK, block
+        elif distance > warn * ref:
+            level, band = WARN, warn
+        else:
+            continue
+        side = "through" if _through(intent, what, price, ref) else "away from"
+        text = (
+            f"{what} {fmt_price(price)} is {distance / ref:.1f}% {side} {ref_name} "
+            f"{fmt_price(ref)} (band {band}%)"
+        )
+        reasons.append(RiskReason("price_band", level, text))
+    return reasons
+
+
+def max_open_orders(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Block a new order when the open-order limit is already reached."""
+    count = 0
+    for order in ctx.open_orders:
+        if order.status.is_open:
+            count += 1
+    limit = ctx.limits.max_open_orders
+    if count >= limit:
+        text = f"{count} orders already open: the limit is {limit}"
+        return [RiskReason("max_open_orders", BLOCK, text)]
+    return []
+
+
+def orders_per_second(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Block when too many orders were staged in the last second (runaway clicking or code)."""
+    if ctx.recheck:
+        return []
+    count = ctx.history.count_last_second(ctx.now)
+    limit = ctx.limits.max_orders_per_second
+    if count >= limit:
+        text = f"{count} orders staged in the last second: the limit is {limit} per second"
+        return [RiskReason("orders_per_second", BLOCK, text)]
+    return []
+
+
+def duplicate_order(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn when the same order was staged moments ago (double click)."""
+    if ctx.recheck:
+        return []
+    age = ctx.history.duplicate_age(intent, ctx.now)
+    if age is not None:
+        text = f"same order staged {age.total_seconds():.1f} s ago: possible duplicate"
+        return [RiskReason("duplicate_order", WARN, text)]
+    return []
+
+
+def regular_hours(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn outside the market's regular hours (weekends included; holidays are not known)."""
+    local = ctx.now.astimezone(ctx.market_tz)
+    start, end = ctx.limits.regular_hours_start, ctx.limits.regular_hours_end
+    weekend = local.weekday() >= 5
+    if not weekend and start <= local.time() < end:
+        return []
+    when = f"{_WEEKDAYS[local.weekday()]} {local:%H:%M} {local.tzname()}"
+    text = f"outside regular trading hours ({start:%H:%M}-{end:%H:%M}): it is {when}"
+    if not intent.outside_rth:
+        text += "; the order is not set to work outside regular hours"
+    return [RiskReason("regular_hours", WARN, text)]
+
+
+def trading_state(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Block everything when halted; when reduce-only, block what grows or opens a position."""
+    state = ctx.state
+    if state is TradingState.ACTIVE:
+        return []
+    if state is TradingState.HALTED:
+        text = f"trading halted by kill switch: {ctx.state_reason}"
+        return [RiskReason("trading_state", BLOCK, text)]
+    # Reduce-only: count same-side orders already working, so several sells cannot together
+    # flip a long into a short.
+    key = intent.instrument.key
+    pending = ZERO
+    for order in ctx.open_orders:
+        if order.status.is_open and order.intent.side is intent.side and order.key == key:
+            pending += order.remaining
+    current = ctx.position
+    after = current + (pending + intent.quantity) * intent.side.sign
+    if current == 0 or abs(after) > abs(current) or (after != 0 and (after > 0) != (current > 0)):
+        text = (
+            f"reduce-only: the order would take {key} from {fmt_qty(current)} to {fmt_qty(after)}"
+            f"{' counting open orders' if pending else ''}; only reducing orders are allowed"
+        )
+        return [RiskReason("trading_state", BLOCK, text)]
+    return []
+
+
+#: Every rule, in the order their reasons are listed (the most fundamental first).
+RULES: tuple[Rule, ...] = (
+    trading_state,
+    max_order_quantity,
+    max_order_notional,
+    max_position,
+    max_gross_exposure,
+    concentration,
+    price_band,
+    max_open_orders,
+    orders_per_second,
+    duplicate_order,
+    regular_hours,
+)

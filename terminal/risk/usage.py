@@ -1,0 +1,145 @@
+"""Live limit utilisation: how close the account is to each limit, for the risk panel."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from terminal.domain.orders import Order
+from terminal.domain.values import ZERO
+from terminal.risk.context import PortfolioView
+from terminal.risk.pricing import fmt_qty
+from terminal.settings import RiskLimits
+
+_HUNDRED = Decimal(100)
+
+
+class UsageLevel(StrEnum):
+    """How close a limit is: fine, near (alert fraction reached) or reached."""
+
+    OK = "ok"
+    WARN = "warn"
+    BREACH = "breach"
+
+    @property
+    def rank(self) -> int:
+        """Return 0, 1 or 2 so that levels can be compared."""
+        return _RANK[self]
+
+
+_RANK = {UsageLevel.OK: 0, UsageLevel.WARN: 1, UsageLevel.BREACH: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class LimitUsage:
+    """One limit's utilisation.
+
+    Attributes:
+        name: Stable identifier (``"gross_exposure"``, ``"daily_loss"``, ``"open_orders"``,
+            ``"position"``, ``"concentration"``, ``"orders_per_second"``).
+        label: What the trader reads, naming the instrument where there is one.
+        used: The current value, in the limit's unit (money, orders, units, percent).
+        limit: The limit in the same unit.
+        fraction: ``used / limit`` (infinite when a zero limit is used at all).
+        level: OK, WARN at the alert fraction, BREACH at or beyond the limit.
+    """
+
+    name: str
+    label: str
+    used: Decimal
+    limit: Decimal
+    fraction: float
+    level: UsageLevel
+
+
+def make_usage(name: str, label: str, used: Decimal, limit: Decimal, alert: Decimal) -> LimitUsage:
+    """Build a :class:`LimitUsage`, deciding its level from ``alert`` (the warning fraction)."""
+    # A zero limit means "none allowed": any use is infinitely over it.
+    unlimited_use = math.inf if used > 0 else 0.0
+    fraction = float(used / limit) if limit > 0 else unlimited_use
+    if used > 0 and used >= limit:
+        level = UsageLevel.BREACH
+    elif limit > 0 and used >= limit * alert:
+        level = UsageLevel.WARN
+    else:
+        level = UsageLevel.OK
+    return LimitUsage(name, label, used, limit, fraction, level)
+
+
+def limit_usages(
+    limits: RiskLimits,
+    portfolio: PortfolioView,
+    open_orders: Sequence[Order],
+    orders_last_second: int,
+) -> list[LimitUsage]:
+    """Return the utilisation of every live limit, in the order the risk panel shows them."""
+    alert = limits.utilisation_alert_fraction
+    day_loss = max(-portfolio.day_pnl(), ZERO)
+    open_count = sum(1 for o in open_orders if o.status.is_open)
+    equity = portfolio.equity()
+
+    biggest_key, biggest_qty = "", ZERO
+    top_key, top_share = "", ZERO
+    for position in portfolio.positions():
+        size = abs(position.quantity)
+        if size == 0:
+            continue
+        if size > biggest_qty:
+            biggest_key, biggest_qty = position.key, size
+        mark = portfolio.mark(position.key)
+        if mark is not None and equity > 0:
+            share = abs(position.market_value(mark)) / equity * _HUNDRED
+            if share > top_share:
+                top_key, top_share = position.key, share
+
+    position_label = f"Largest position ({biggest_key})" if biggest_key else "Largest position"
+    share_label = f"Largest concentration % ({top_key})" if top_key else "Largest concentration %"
+    return [
+        make_usage(
+            "gross_exposure",
+            "Gross exposure",
+            portfolio.gross_exposure(),
+            limits.max_gross_exposure,
+            alert,
+        ),
+        make_usage("daily_loss", "Daily loss", day_loss, limits.daily_loss_limit, alert),
+        make_usage(
+            "open_orders",
+            "Open orders",
+            Decimal(open_count),
+            Decimal(limits.max_open_orders),
+            alert,
+        ),
+        make_usage(
+            "position",
+            position_label,
+            biggest_qty,
+            limits.max_position_quantity,
+            alert,
+        ),
+        make_usage(
+            "concentration",
+            share_label,
+            top_share,
+            limits.max_concentration * _HUNDRED,
+            alert,
+        ),
+        make_usage(
+            "orders_per_second",
+            "Orders in the last second",
+            Decimal(orders_last_second),
+            Decimal(limits.max_orders_per_second),
+            alert,
+        ),
+    ]
+
+
+def describe(usage: LimitUsage) -> str:
+    """Return one line for an alert: ``Daily loss at 85% of its limit (21,250 of 25,000)``."""
+    return (
+        f"{usage.label} at {usage.fraction:.0%} of its limit "
+        f"({fmt_qty(usage.used.quantize(Decimal(1)))} of {fmt_qty(usage.limit)})"
+    )

@@ -1,0 +1,31 @@
+"""Build the real core (every service, a real database) around a FakeBroker."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from terminal.app import TradingApp
+from terminal.domain import Instrument, ManualClock, OrderIntent, OrderSide, OrderType, Quote
+from terminal.settings import Settings
+from tests.helpers.fake_broker import FakeBroker
+
+AAPL = Instrument.stock("AAPL")
+MSFT = Instrument.stock("MSFT")
+SETTINGS = Settings()
+
+
+def new_app(db_url: str, broker: FakeBroker | None = None, clock: ManualClock | None = None) -> TradingApp:
+    broker = broker or FakeBroker([AAPL, MSFT])
+    app = TradingApp.open(SETTINGS, db_url, broker, clock or ManualClock())
+    app.actor = "alice"
+    app.orders.actor = "alice"
+    app.restore()
+    return app
+
+
+def quote(key: str = "AAPL", bid: float = 149.99, ask: float = 150.01, last: float = 150.0, prev_close: float = 148.0) -> Quote:
+    return Quote(key, bid=bid, ask=ask, last=last, prev_close=prev_close, bid_size=100, ask_size=100)
+
+
+def buy(qty: int = 100, price: str = "150.00", inst: Instrument = AAPL) -> OrderIntent:
+    return OrderIntent(inst, OrderSide.BUY, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price))

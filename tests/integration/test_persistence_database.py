@@ -1,0 +1,140 @@
+"""Opening the database: migrations, and clear errors for every way it can be unusable."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from terminal.persistence import PersistenceError, default_database_url, open_database
+from terminal.persistence.schema import Base
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make ``path`` read-only, even for root (who ignores permission bits: use chattr +i)."""
+    mode = path.stat().st_mode
+    path.chmod(0o555 if path.is_dir() else 0o444)
+    as_root = os.geteuid() == 0
+    if as_root:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    try:
+        yield
+    finally:
+        if as_root:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(mode)
+
+
+def make_db(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "terminal.db"
+    url = f"sqlite:///{path}"
+    open_database(url).close()
+    return path, url
+
+
+def test_hand_written_migration_matches_the_schema(db_url: str) -> None:
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    db.close()
+    assert diff == []
+
+
+def test_a_fresh_sqlite_file_is_created_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "terminal.db"
+    db = open_database(f"sqlite:///{path}")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.close()
+    assert path.is_file()
+
+
+def test_default_url_is_a_file_in_the_user_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    url = default_database_url()
+    assert url == f"sqlite:///{tmp_path}/trading-terminal/terminal.db"
+    assert (tmp_path / "trading-terminal").is_dir()
+
+
+def test_read_only_file_is_refused_with_its_path(tmp_path: Path) -> None:
+    path, url = make_db(tmp_path)
+    with read_only(path), pytest.raises(PersistenceError, match="read-only") as info:
+        open_database(url)
+    assert str(path) in str(info.value)
+
+
+def test_read_only_folder_is_refused_with_its_path(tmp_path: Path) -> None:
+    _, url = make_db(tmp_path)
+    with read_only(tmp_path), pytest.raises(PersistenceError, match="read-only") as info:
+        open_database(url)
+    assert str(tmp_path) in str(info.value)
+
+
+def test_sqlite_opened_read_only_by_the_driver_is_refused(tmp_path: Path) -> None:
+    path, _ = make_db(tmp_path)
+    # The driver-level read-only path (e.g. a read-only mount), not our own permission check.
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.execute("UPDATE alembic_version SET version_num = version_num")
+    db.close()
+    from terminal.persistence.database import explain
+
+    assert "is read-only" in explain(
+        str(path), sqlite3.OperationalError("attempt to write a readonly database")
+    )
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my trading notes, not a database\n" * 100)
+    with pytest.raises(PersistenceError, match="not a SQLite database") as info:
+        open_database(f"sqlite:///{path}")
+    assert str(path) in str(info.value)
+    assert path.read_text().startswith("these are my trading notes")  # left untouched
+
+
+def test_a_database_that_stays_locked_is_refused_then_opens_once_released(tmp_path: Path) -> None:
+    path, url = make_db(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(PersistenceError, match="locked by another program") as info:
+            open_database(url, busy_timeout=0.2)
+        assert str(path) in str(info.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    open_database(url, busy_timeout=0.2).close()
+
+
+def test_an_unreachable_server_is_refused_without_showing_the_password() -> None:
+    url = "postgresql+psycopg://trader:s3cret@127.0.0.1:1/terminal"
+    with pytest.raises(PersistenceError, match="unreachable") as info:
+        open_database(url, busy_timeout=1)
+    assert "127.0.0.1:1/terminal" in str(info.value)
+    assert "s3cret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("not a url", "invalid database URL"),
+        ("sqlite://", "not a file"),
+        ("nosuchdb://x/y", "invalid database URL|no driver"),
+    ],
+)
+def test_bad_urls_are_refused(url: str, problem: str) -> None:
+    with pytest.raises(PersistenceError, match=problem):
+        open_database(url)
