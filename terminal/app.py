@@ -93,7 +93,9 @@ class TradingApp:
         self.market = MarketDataService(broker, clock, timezone=settings.risk.market_timezone)
         self.portfolio = Portfolio(clock, timezone=settings.risk.market_timezone)
         self.trading_state = TradingStateMachine(clock)
-        self.risk = RiskEngine(settings.risk, clock, self.market, self.portfolio, self.trading_state)
+        self.risk = RiskEngine(
+            settings.risk, clock, self.market, self.portfolio, self.trading_state
+        )
         self.orders = OrderManager(
             broker, self.risk, self.trading_state, self.store, self.audit, clock, actor=self.actor
         )
@@ -111,7 +113,9 @@ class TradingApp:
         self._wire()
 
     @classmethod
-    def open(cls, settings: Settings, database_url: str, broker: Broker, clock: Clock) -> TradingApp:
+    def open(
+        cls, settings: Settings, database_url: str, broker: Broker, clock: Clock
+    ) -> TradingApp:
         """Open the database (applying migrations) and build the app. Blocking."""
         from terminal.persistence.database import default_database_url, open_database
 
@@ -204,9 +208,13 @@ class TradingApp:
         report.reconcile, report.position_differences = await self._reconcile_all()
         self._started = True
         self.audit.record(
-            "session_start", self.workstation, {"broker": self.broker.name, "account": account.account_id}
+            "session_start",
+            self.workstation,
+            {"broker": self.broker.name, "account": account.account_id},
         )
-        names = self.store.load_watchlists().get(DEFAULT_WATCHLIST) or list(self.settings.ui.watchlist)
+        names = self.store.load_watchlists().get(DEFAULT_WATCHLIST) or list(
+            self.settings.ui.watchlist
+        )
         for symbol in names:
             try:
                 instrument = await self.broker.qualify(symbol)
@@ -226,7 +234,10 @@ class TradingApp:
         if differences:
             text = "; ".join(str(d) for d in differences)
             self.alerts.raise_alert(
-                Severity.WARNING, "reconcile", f"positions corrected from broker: {text}", "positions"
+                Severity.WARNING,
+                "reconcile",
+                f"positions corrected from broker: {text}",
+                "positions",
             )
         return result, [str(d) for d in differences]
 
@@ -246,7 +257,7 @@ class TradingApp:
         await self.market.aclose()
         try:
             await self.broker.disconnect()
-        except Exception:  # noqa: BLE001 - shutdown must go on; the reason is logged
+        except Exception:
             log.exception("broker disconnect failed during shutdown")
         if self._loop is not None and not self.writer.failed:
             self.audit.record("session_stop", self.workstation, {})

@@ -22,14 +22,20 @@ def build_parser() -> argparse.ArgumentParser:
         "a simulated exchange and Interactive Brokers.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--broker", choices=("sim", "ib"), help="broker to use (default: settings, else sim)")
-    parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite file in the user data folder)")
+    parser.add_argument(
+        "--broker", choices=("sim", "ib"), help="broker to use (default: settings, else sim)"
+    )
+    parser.add_argument(
+        "--db", metavar="URL", help="database URL (default: SQLite file in the user data folder)"
+    )
     parser.add_argument("--config", metavar="FILE", type=Path, help="settings file (TOML)")
     parser.add_argument(
         "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper
     )
     parser.add_argument("--host", help="IB TWS / Gateway host")
-    parser.add_argument("--port", type=int, help="IB TWS / Gateway port (paper 7497/4002, live 7496/4001)")
+    parser.add_argument(
+        "--port", type=int, help="IB TWS / Gateway port (paper 7497/4002, live 7496/4001)"
+    )
     parser.add_argument("--client-id", type=int, help="IB API client id")
     parser.add_argument("--live", action="store_true", help="allow a live (non-paper) IB account")
     parser.add_argument("--seed", type=int, help="simulator seed (default: settings)")
@@ -41,12 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     audit = commands.add_parser("audit", help="verify or export the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = audit_commands.add_parser("verify", help="check the hash chain; exit 1 naming the first bad record")
+    verify = audit_commands.add_parser(
+        "verify", help="check the hash chain; exit 1 naming the first bad record"
+    )
     verify.add_argument("--db", metavar="URL", dest="audit_db")
     export = audit_commands.add_parser("export", help="write the audit trail as CSV or JSON lines")
     export.add_argument("--db", metavar="URL", dest="audit_db")
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
-    export.add_argument("--output", metavar="FILE", type=Path, help="file to write (default: stdout)")
+    export.add_argument(
+        "--output", metavar="FILE", type=Path, help="file to write (default: stdout)"
+    )
     return parser
 
 

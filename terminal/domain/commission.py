@@ -10,7 +10,7 @@ from terminal.domain.instruments import Instrument
 
 @dataclass(frozen=True, slots=True)
 class CommissionModel:
-    """Per-share for stocks (with a minimum and a cap as a share of value), per contract for options."""
+    """Per share for stocks (with a minimum and a cap on value), per contract for options."""
 
     per_share: Decimal = Decimal("0.005")
     share_minimum: Decimal = Decimal("1.00")

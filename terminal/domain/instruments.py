@@ -51,7 +51,10 @@ class Instrument:
         if self.tick_size <= 0:
             raise InvalidPrice(f"{self.symbol}: tick size must be positive")
         if self.asset_class is AssetClass.OPTION and (
-            self.underlying is None or self.expiry is None or self.strike is None or self.right is None
+            self.underlying is None
+            or self.expiry is None
+            or self.strike is None
+            or self.right is None
         ):
             raise UnknownInstrument(
                 f"{self.symbol}: an option needs underlying, expiry, strike and right"
@@ -61,7 +64,9 @@ class Instrument:
     def key(self) -> str:
         """The unique key used everywhere in the core (quotes, orders, positions)."""
         if self.asset_class is AssetClass.OPTION:
-            assert self.expiry is not None and self.strike is not None and self.right is not None
+            assert self.expiry is not None
+            assert self.strike is not None
+            assert self.right is not None
             return (
                 f"{self.underlying} {self.expiry:%Y%m%d} {self.right.value} "
                 f"{self.strike.normalize():f}"

@@ -65,7 +65,14 @@ _TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
         }
     ),
     S.ACCEPTED: frozenset(
-        {S.PARTIALLY_FILLED, S.FILLED, S.CANCEL_REQUESTED, S.CANCELLED, S.REJECTED_BY_BROKER, S.EXPIRED}
+        {
+            S.PARTIALLY_FILLED,
+            S.FILLED,
+            S.CANCEL_REQUESTED,
+            S.CANCELLED,
+            S.REJECTED_BY_BROKER,
+            S.EXPIRED,
+        }
     ),
     S.PARTIALLY_FILLED: frozenset(
         {S.PARTIALLY_FILLED, S.FILLED, S.CANCEL_REQUESTED, S.CANCELLED, S.EXPIRED}

@@ -122,7 +122,9 @@ class OrderIntent:
     def _check_trailing(self) -> None:
         amount, percent = self.trail_amount, self.trail_percent
         if (amount is None) == (percent is None):
-            raise InvalidOrder("a trailing order needs exactly one of trail amount or trail percent")
+            raise InvalidOrder(
+                "a trailing order needs exactly one of trail amount or trail percent"
+            )
         if amount is not None:
             value = to_decimal(amount, "trail amount")
             if value <= 0:
@@ -190,7 +192,7 @@ class Order:
         return self.intent.quantity - self.filled_quantity
 
     def with_status(self, status: OrderStatus, at: dt.datetime, **changes: object) -> Order:
-        """Return a copy in ``status``, checking the transition table (same status: field update)."""
+        """Return a copy in ``status``, checked against the table (same status: update fields)."""
         if status is not self.status:
             check_transition(self.status, status)
         return replace(self, status=status, updated_at=at, **changes)  # type: ignore[arg-type]

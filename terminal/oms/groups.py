@@ -61,7 +61,9 @@ class GroupCoordinator:
                     await manager.submit(manager.get(child.id))
             else:
                 for child in children:
-                    manager.audit.record("held", child.id, {"until": "parent fills", "parent": order.id})
+                    manager.audit.record(
+                        "held", child.id, {"until": "parent fills", "parent": order.id}
+                    )
             return
         # OCO group: every member goes out; siblings are cancelled on fill (natively or here).
         for member in members:
@@ -113,7 +115,9 @@ class GroupCoordinator:
         for order in orders:
             current = manager.get(order.id)
             if current.status is S.APPROVED and current.broker_order_id is None:
-                manager._store(current.with_status(S.CANCELLED, now, reason=reason), "cancelled", reason)
+                manager._store(
+                    current.with_status(S.CANCELLED, now, reason=reason), "cancelled", reason
+                )
 
     def _cancel_siblings(self, filled: Order) -> None:
         manager = self._manager

@@ -124,5 +124,7 @@ class KillSwitch:
                 errors.append(f"{position.key}: {exc}")
                 continue
             staged.append(order.id)
-        self._audit.record("flatten_all", "trading", {"by": who, "staged": staged, "errors": errors})
+        self._audit.record(
+            "flatten_all", "trading", {"by": who, "staged": staged, "errors": errors}
+        )
         return FlattenReport(tuple(staged), tuple(errors))

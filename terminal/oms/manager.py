@@ -162,7 +162,9 @@ class OrderManager:
                 intent.instrument.key,
                 {"reason": "trading halted", "intent": _intent_details(intent)},
             )
-            raise TradingHalted("trading is halted by the kill switch: re-arm before staging orders")
+            raise TradingHalted(
+                "trading is halted by the kill switch: re-arm before staging orders"
+            )
         return self._stage_group([(intent, OrderRole.SINGLE, None)])[0]
 
     def stage_bracket(
@@ -188,8 +190,12 @@ class OrderManager:
                 raise DomainError("bracket children must be in the parent's instrument")
         if self.trading_state.state is TradingState.HALTED:
             self.audit.record("stage_refused", parent.instrument.key, {"reason": "trading halted"})
-            raise TradingHalted("trading is halted by the kill switch: re-arm before staging orders")
-        members: list[tuple[OrderIntent, OrderRole, str | None]] = [(parent, OrderRole.PARENT, None)]
+            raise TradingHalted(
+                "trading is halted by the kill switch: re-arm before staging orders"
+            )
+        members: list[tuple[OrderIntent, OrderRole, str | None]] = [
+            (parent, OrderRole.PARENT, None)
+        ]
         if take_profit is not None:
             members.append((take_profit, OrderRole.TAKE_PROFIT, "oca"))
         if stop_loss is not None:
@@ -202,7 +208,9 @@ class OrderManager:
             raise DomainError("an OCO group needs at least two orders")
         if self.trading_state.state is TradingState.HALTED:
             self.audit.record("stage_refused", intents[0].instrument.key, {"reason": "halted"})
-            raise TradingHalted("trading is halted by the kill switch: re-arm before staging orders")
+            raise TradingHalted(
+                "trading is halted by the kill switch: re-arm before staging orders"
+            )
         return self._stage_group([(i, OrderRole.OCO_MEMBER, "oca") for i in intents])
 
     def _stage_group(self, members: list[tuple[OrderIntent, OrderRole, str | None]]) -> list[Order]:
@@ -266,7 +274,9 @@ class OrderManager:
         if order.status is not S.PENDING_APPROVAL:
             self.audit.record("approve_refused", order.id, {"reason": f"status {order.status}"})
             raise ApprovalRefused(f"order {order.id} is {order.status.value}, not pending approval")
-        others = [o for o in self.open_orders() if o.group_id is None or o.group_id != order.group_id]
+        others = [
+            o for o in self.open_orders() if o.group_id is None or o.group_id != order.group_id
+        ]
         verdict = self.risk.check(
             order.intent, [o for o in others if o.id != order.id], recheck=True
         )
@@ -339,7 +349,9 @@ class OrderManager:
                 self._store(updated, "withdrawn", reason)
                 withdrawn.append(updated)
         if withdrawn:
-            self.audit.record("withdraw", "pending", {"reason": reason, "orders": [o.id for o in withdrawn]})
+            self.audit.record(
+                "withdraw", "pending", {"reason": reason, "orders": [o.id for o in withdrawn]}
+            )
             self.approval_queue_changed.emit(self.pending_approvals())
         return withdrawn
 
@@ -363,7 +375,9 @@ class OrderManager:
         else:  # a report overtook the call's return; keep its status
             current = replace(current, broker_order_id=broker_id)
         self._store(current, "submitted", f"broker id {broker_id}")
-        self.audit.record("submit", order.id, {"broker": self.broker.name, "broker_order_id": broker_id})
+        self.audit.record(
+            "submit", order.id, {"broker": self.broker.name, "broker_order_id": broker_id}
+        )
         return current
 
     # -- commands on working orders -------------------------------------------------------------
@@ -376,7 +390,9 @@ class OrderManager:
         if order.status in (S.STAGED, S.PENDING_APPROVAL, S.APPROVED) and not order.broker_order_id:
             updated = order.with_status(S.CANCELLED, now, reason=reason)
             self._store(updated, "cancelled", reason)
-            self.audit.record("cancel", order_id, {"by": self.actor, "reason": reason, "local": True})
+            self.audit.record(
+                "cancel", order_id, {"by": self.actor, "reason": reason, "local": True}
+            )
             self.approval_queue_changed.emit(self.pending_approvals())
             return updated
         self.audit.record("cancel", order_id, {"by": self.actor, "reason": reason})
@@ -401,12 +417,15 @@ class OrderManager:
         """
         order = self.get(order_id)
         if order.status.is_terminal or order.status is S.CANCEL_REQUESTED:
-            raise ApprovalRefused(f"order {order_id} is {order.status.value} and cannot be modified")
+            raise ApprovalRefused(
+                f"order {order_id} is {order.status.value} and cannot be modified"
+            )
         changes: dict[str, object] = {}
         if quantity is not None:
             if quantity <= order.filled_quantity:
                 raise DomainError(
-                    f"new quantity {quantity} must exceed the filled quantity {order.filled_quantity}"
+                    f"new quantity {quantity} must exceed the filled quantity "
+                    f"{order.filled_quantity}"
                 )
             changes["quantity"] = quantity
         if limit_price is not None:
@@ -453,7 +472,9 @@ class OrderManager:
             self.apply_status(order, update)
         except IllegalTransition as exc:
             log.warning("ignored broker report for %s: %s", order.id, exc)
-            self.audit.record("status_ignored", order.id, {"report": update.status.value, "error": str(exc)})
+            self.audit.record(
+                "status_ignored", order.id, {"report": update.status.value, "error": str(exc)}
+            )
 
     def apply_status(self, order: Order, update: OrderStatusUpdate) -> Order:
         """Apply a broker status report to ``order`` through the transition table."""
@@ -468,10 +489,8 @@ class OrderManager:
             status = S.PARTIALLY_FILLED if order.filled_quantity > 0 else S.ACCEPTED
             if order.status is not S.CANCEL_REQUESTED:
                 status = order.status
-        if status in (S.FILLED, S.PARTIALLY_FILLED):
-            # Fills drive quantities; a status report only moves the state.
-            if status is S.PARTIALLY_FILLED and order.status is S.FILLED:
-                return order
+        if status is S.PARTIALLY_FILLED and order.status is S.FILLED:
+            return order  # fills drive quantities; a late "partial" report changes nothing
         if order.status is S.APPROVED and status is not S.REJECTED_BY_BROKER:
             order = order.with_status(S.SUBMITTED, now, **changes)
             changes = {}
@@ -572,7 +591,10 @@ class OrderManager:
 def _intent_summary(intent: OrderIntent) -> str:
     price = intent.reference_price
     at = f" @ {price}" if price is not None else ""
-    return f"{intent.side.value} {intent.quantity} {intent.instrument.key} {intent.order_type.value}{at} {intent.tif.value}"
+    return (
+        f"{intent.side.value} {intent.quantity} {intent.instrument.key} "
+        f"{intent.order_type.value}{at} {intent.tif.value}"
+    )
 
 
 def _intent_details(intent: OrderIntent) -> dict[str, object]:

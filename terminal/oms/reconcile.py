@@ -42,7 +42,8 @@ class ReconcileReport:
 
     def summary(self) -> str:
         return (
-            f"{self.fills_recovered} fill(s) recovered, {len(self.orders_updated)} order(s) updated, "
+            f"{self.fills_recovered} fill(s) recovered, "
+            f"{len(self.orders_updated)} order(s) updated, "
             f"{len(self.orders_closed_missing)} closed (not at broker), "
             f"{len(self.approvals_interrupted)} interrupted approval(s) cancelled, "
             f"{len(self.unknown_broker_orders)} broker order(s) not placed here"

@@ -87,7 +87,9 @@ class FakeBroker:
         self.bar_subscriptions: set[tuple[str, Timeframe]] = set()
         self.fills: list[Fill] = []
         self.broker_positions: list[BrokerPosition] = []
-        self.account_snapshot = AccountSnapshot(account_id, cash=cash, equity=cash, buying_power=cash * 4)
+        self.account_snapshot = AccountSnapshot(
+            account_id, cash=cash, equity=cash, buying_power=cash * 4
+        )
         self.history: dict[tuple[str, Timeframe], list[Bar]] = {}
         self._fail_next_place: BrokerError | None = None
         self.now = lambda: dt.datetime(2026, 1, 5, 15, 0, tzinfo=dt.UTC)
@@ -126,7 +128,9 @@ class FakeBroker:
             raise UnknownInstrument(f"unknown instrument {symbol!r}") from None
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
-        self.quote_subscriptions[instrument.key] = self.quote_subscriptions.get(instrument.key, 0) + 1
+        self.quote_subscriptions[instrument.key] = (
+            self.quote_subscriptions.get(instrument.key, 0) + 1
+        )
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         count = self.quote_subscriptions.get(instrument.key, 0) - 1
@@ -141,7 +145,9 @@ class FakeBroker:
     async def unsubscribe_depth(self, instrument: Instrument) -> None:
         self.depth_subscriptions.discard(instrument.key)
 
-    async def history_bars(self, instrument: Instrument, timeframe: Timeframe, count: int) -> Sequence[Bar]:
+    async def history_bars(
+        self, instrument: Instrument, timeframe: Timeframe, count: int
+    ) -> Sequence[Bar]:
         return self.history.get((instrument.key, timeframe), [])[-count:]
 
     async def subscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
@@ -156,7 +162,11 @@ class FakeBroker:
     async def subscribe_option_chain(
         self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float]
     ) -> Sequence[Instrument]:
-        return [Instrument.option(underlying.symbol, expiry, Decimal(str(s)), r) for s in strikes for r in "CP"]
+        return [
+            Instrument.option(underlying.symbol, expiry, Decimal(str(s)), r)
+            for s in strikes
+            for r in "CP"
+        ]
 
     async def unsubscribe_option_chain(self, underlying: Instrument, expiry: dt.date) -> None:
         return None
@@ -208,7 +218,9 @@ class FakeBroker:
                 return record
         raise KeyError(order_id)
 
-    def _emit(self, record: _BrokerOrder, status: OrderStatus, reason: str = "", **kw: object) -> None:
+    def _emit(
+        self, record: _BrokerOrder, status: OrderStatus, reason: str = "", **kw: object
+    ) -> None:
         if record.status.is_terminal and status is record.status:
             return
         record.status = status
@@ -258,8 +270,14 @@ class FakeBroker:
         """Fill (part of) an order: emits the fill, then the status update."""
         record = self._by_client_id(order_id)
         order = record.order
-        qty = Decimal(str(quantity)) if quantity is not None else order.intent.quantity - record.filled
-        px = Decimal(str(price)) if price is not None else (order.intent.limit_price or Decimal(100))
+        qty = (
+            Decimal(str(quantity))
+            if quantity is not None
+            else order.intent.quantity - record.filled
+        )
+        px = (
+            Decimal(str(price)) if price is not None else (order.intent.limit_price or Decimal(100))
+        )
         fill = Fill(
             exec_id=f"E{next(self._exec_ids)}",
             order_id=order.id,
@@ -276,7 +294,11 @@ class FakeBroker:
         self.fill_received.emit(fill)
         if emit_status:
             done = record.filled >= order.intent.quantity
-            self._emit(record, OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED, avg_fill_price=px)
+            self._emit(
+                record,
+                OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED,
+                avg_fill_price=px,
+            )
         return fill
 
     # -- reconciliation state -------------------------------------------------------------------------
@@ -308,7 +330,11 @@ class FakeBroker:
         held: dict[str, Position] = {}
         for fill in self.fills:
             held[fill.key] = held.get(fill.key, Position(fill.instrument)).apply(fill)
-        return [BrokerPosition(p.instrument, p.quantity, p.avg_cost) for p in held.values() if not p.is_flat]
+        return [
+            BrokerPosition(p.instrument, p.quantity, p.avg_cost)
+            for p in held.values()
+            if not p.is_flat
+        ]
 
     async def account(self) -> AccountSnapshot:
         self._require_connection()

@@ -44,7 +44,9 @@ class ScriptedRisk:
     checked: list[OrderIntent] = field(default_factory=list)
     staged: list[OrderIntent] = field(default_factory=list)
 
-    def check(self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False) -> Verdict:
+    def check(
+        self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False
+    ) -> Verdict:
         self.checked.append(intent)
         return self.verdict
 

@@ -14,7 +14,9 @@ MSFT = Instrument.stock("MSFT")
 SETTINGS = Settings()
 
 
-def new_app(db_url: str, broker: FakeBroker | None = None, clock: ManualClock | None = None) -> TradingApp:
+def new_app(
+    db_url: str, broker: FakeBroker | None = None, clock: ManualClock | None = None
+) -> TradingApp:
     broker = broker or FakeBroker([AAPL, MSFT])
     app = TradingApp.open(SETTINGS, db_url, broker, clock or ManualClock())
     app.actor = "alice"
@@ -23,9 +25,19 @@ def new_app(db_url: str, broker: FakeBroker | None = None, clock: ManualClock | 
     return app
 
 
-def quote(key: str = "AAPL", bid: float = 149.99, ask: float = 150.01, last: float = 150.0, prev_close: float = 148.0) -> Quote:
-    return Quote(key, bid=bid, ask=ask, last=last, prev_close=prev_close, bid_size=100, ask_size=100)
+def quote(
+    key: str = "AAPL",
+    bid: float = 149.99,
+    ask: float = 150.01,
+    last: float = 150.0,
+    prev_close: float = 148.0,
+) -> Quote:
+    return Quote(
+        key, bid=bid, ask=ask, last=last, prev_close=prev_close, bid_size=100, ask_size=100
+    )
 
 
 def buy(qty: int = 100, price: str = "150.00", inst: Instrument = AAPL) -> OrderIntent:
-    return OrderIntent(inst, OrderSide.BUY, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price))
+    return OrderIntent(
+        inst, OrderSide.BUY, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price)
+    )

@@ -11,7 +11,7 @@ from terminal.domain import AlertState, OrderStatus, Severity, VerdictLevel
 from terminal.oms.errors import ApprovalRefused, TradingHalted
 from terminal.persistence.audit_verify import verify_chain
 from terminal.risk.state import TradingState
-from tests.integration.app_setup import AAPL, buy, new_app, quote
+from tests.integration.app_setup import buy, new_app, quote
 
 pytestmark = pytest.mark.asyncio
 S = OrderStatus
@@ -87,7 +87,10 @@ async def test_kill_switch_halts_alerts_persists_and_survives_restart(tmp_path) 
 
     restarted = new_app(url, broker=app.broker)
     assert restarted.trading_state.state is TradingState.HALTED
-    assert any(a.severity is Severity.CRITICAL and a.state is AlertState.RAISED for a in restarted.alerts.active())
+    assert any(
+        a.severity is Severity.CRITICAL and a.state is AlertState.RAISED
+        for a in restarted.alerts.active()
+    )
     await restarted.start()
     flatten = restarted.kill_switch.flatten_all(restarted.portfolio.positions())
     (closing_id,) = flatten.staged

@@ -37,18 +37,26 @@ async def make_desk(capabilities: BrokerCapabilities | None = None, **broker_kw:
     state = TradingStateMachine(clock)
     journal = MemoryJournal()
     audit = RecordingAudit()
-    orders = OrderManager(broker, risk, state, journal, audit, clock, actor="alice", ids=counter_ids())
+    orders = OrderManager(
+        broker, risk, state, journal, audit, clock, actor="alice", ids=counter_ids()
+    )
     kill = KillSwitch(orders, state, audit, actor="alice")
     return Desk(broker, orders, risk, state, journal, audit, clock, kill)
 
 
 def buy(qty: int = 100, price: str = "150.00", **kw: object) -> OrderIntent:
-    return OrderIntent(AAPL, OrderSide.BUY, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price), **kw)  # type: ignore[arg-type]
+    return OrderIntent(
+        AAPL, OrderSide.BUY, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price), **kw
+    )  # type: ignore[arg-type]
 
 
-def sell(qty: int = 100, price: str = "160.00", order_type: OrderType = OrderType.LIMIT) -> OrderIntent:
+def sell(
+    qty: int = 100, price: str = "160.00", order_type: OrderType = OrderType.LIMIT
+) -> OrderIntent:
     if order_type is OrderType.STOP:
-        return OrderIntent(AAPL, OrderSide.SELL, Decimal(qty), order_type, stop_price=Decimal(price))
+        return OrderIntent(
+            AAPL, OrderSide.SELL, Decimal(qty), order_type, stop_price=Decimal(price)
+        )
     return OrderIntent(AAPL, OrderSide.SELL, Decimal(qty), order_type, limit_price=Decimal(price))
 
 

@@ -37,7 +37,12 @@ SCRIPT = textwrap.dedent(
 
 def test_every_core_module_imports_with_qt_blocked() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) >= 20  # the walk really found the core's modules

@@ -43,14 +43,21 @@ def test_bad_prices_are_rejected_with_the_problem_named(value: object, message: 
 
 
 def test_off_tick_price_is_rejected_and_on_tick_accepted() -> None:
-    with pytest.raises(InvalidPrice, match="AAPL: price 150.005 is not on the tick size 0.01"):
+    with pytest.raises(InvalidPrice, match=r"AAPL: price 150\.005 is not on the tick size 0\.01"):
         AAPL.check_price("150.005")
     assert AAPL.check_price(150.01) == Decimal("150.01")
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(0, "positive"), (-5, "positive"), ("1.5", "fractional"), ("nan", "finite"), (10**9, "absurd"), (True, "number")],
+    [
+        (0, "positive"),
+        (-5, "positive"),
+        ("1.5", "fractional"),
+        ("nan", "finite"),
+        (10**9, "absurd"),
+        (True, "number"),
+    ],
 )
 def test_bad_quantities_are_rejected(value: object, message: str) -> None:
     with pytest.raises(InvalidQuantity, match=message):
@@ -99,17 +106,38 @@ def test_trailing_orders_take_exactly_one_trail_and_a_limit_offset_for_trail_lim
     with pytest.raises(InvalidOrder, match="exactly one"):
         OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL)
     with pytest.raises(InvalidOrder, match="exactly one"):
-        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL, trail_amount=Decimal(1), trail_percent=Decimal(1))
+        OrderIntent(
+            AAPL,
+            OrderSide.SELL,
+            Decimal(1),
+            OrderType.TRAIL,
+            trail_amount=Decimal(1),
+            trail_percent=Decimal(1),
+        )
     with pytest.raises(InvalidOrder, match="between 0 and 100"):
         OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL, trail_percent=Decimal(150))
     with pytest.raises(InvalidOrder, match="limit offset"):
-        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL_LIMIT, trail_amount=Decimal(1))
+        OrderIntent(
+            AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL_LIMIT, trail_amount=Decimal(1)
+        )
     ok = OrderIntent(
-        AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL_LIMIT, trail_percent=Decimal(2), limit_offset=Decimal("0.10")
+        AAPL,
+        OrderSide.SELL,
+        Decimal(1),
+        OrderType.TRAIL_LIMIT,
+        trail_percent=Decimal(2),
+        limit_offset=Decimal("0.10"),
     )
     assert ok.trail_percent == 2 and ok.limit_offset == Decimal("0.10")
     with pytest.raises(InvalidOrder, match="not valid for trailing"):
-        OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.TRAIL, trail_amount=Decimal(1), tif=TimeInForce.IOC)
+        OrderIntent(
+            AAPL,
+            OrderSide.SELL,
+            Decimal(1),
+            OrderType.TRAIL,
+            trail_amount=Decimal(1),
+            tif=TimeInForce.IOC,
+        )
 
 
 def test_intent_accepts_strings_for_enums_and_quantities() -> None:

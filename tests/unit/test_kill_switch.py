@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from terminal.broker.base import NotConnected
 from terminal.domain import OrderSide, OrderStatus, OrderType, Position
 from terminal.oms.errors import OrderError, TradingHalted
 from terminal.risk.state import TradingState
@@ -24,7 +23,9 @@ async def test_trip_halts_withdraws_pending_and_cancels_everything_at_broker() -
     pending = desk.orders.stage(buy(50, "149.00"))
     report = await desk.kill.trip("runaway algo", by="alice")
     assert desk.state.state is TradingState.HALTED
-    assert report.ok and report.withdrawn == (pending.id,) and report.cancel_requested == (working.id,)
+    assert (
+        report.ok and report.withdrawn == (pending.id,) and report.cancel_requested == (working.id,)
+    )
     assert desk.broker.cancel_all_calls == 1
     assert desk.orders.get(pending.id).status is S.CANCELLED
     assert desk.orders.get(working.id).status is S.CANCEL_REQUESTED

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terminal.domain import IllegalTransition, Instrument, Order, OrderIntent, OrderSide, OrderStatus
+from terminal.domain import (
+    IllegalTransition,
+    Instrument,
+    Order,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+)
 from terminal.domain.lifecycle import TERMINAL, allowed_transitions, can_transition
 
 S = OrderStatus
@@ -17,13 +24,22 @@ T0 = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 
 
 def new_order() -> Order:
-    intent = OrderIntent(Instrument.stock("AAPL"), OrderSide.BUY, Decimal(1), limit_price=Decimal(1))
+    intent = OrderIntent(
+        Instrument.stock("AAPL"), OrderSide.BUY, Decimal(1), limit_price=Decimal(1)
+    )
     return Order("O1", intent, S.STAGED, T0, T0)
 
 
 def test_happy_path_is_legal() -> None:
     order = new_order()
-    for status in (S.PENDING_APPROVAL, S.APPROVED, S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED):
+    for status in (
+        S.PENDING_APPROVAL,
+        S.APPROVED,
+        S.SUBMITTED,
+        S.ACCEPTED,
+        S.PARTIALLY_FILLED,
+        S.FILLED,
+    ):
         order = order.with_status(status, T0)
     assert order.status is S.FILLED
 

@@ -17,7 +17,9 @@ NATIVE = BrokerCapabilities(native_brackets=True, native_oca=True)
 
 
 async def stage_bracket(desk):  # type: ignore[no-untyped-def]
-    return desk.orders.stage_bracket(buy(100, "150.00"), sell(100, "160.00"), sell(100, "145.00", OrderType.STOP))
+    return desk.orders.stage_bracket(
+        buy(100, "150.00"), sell(100, "160.00"), sell(100, "145.00", OrderType.STOP)
+    )
 
 
 async def test_bracket_is_approved_as_one_and_children_ride_with_parent() -> None:
@@ -25,7 +27,11 @@ async def test_bracket_is_approved_as_one_and_children_ride_with_parent() -> Non
     parent = await stage_bracket(desk)
     assert parent.role is OrderRole.PARENT
     members = desk.orders.group_members(parent.group_id)
-    assert {m.role for m in members} == {OrderRole.PARENT, OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS}
+    assert {m.role for m in members} == {
+        OrderRole.PARENT,
+        OrderRole.TAKE_PROFIT,
+        OrderRole.STOP_LOSS,
+    }
     assert desk.orders.pending_approvals() == [parent]
     await desk.orders.approve(parent.id)
     assert all(m.approved_by == "alice" for m in desk.orders.group_members(parent.group_id))
@@ -76,8 +82,10 @@ async def test_managed_bracket_take_profit_fill_cancels_stop_loss() -> None:
     desk.broker.fill(parent.id)
     await desk.orders.idle()
     await settle()
-    tp, sl = (next(m for m in desk.orders.group_members(parent.group_id) if m.role is r)
-              for r in (OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS))
+    tp, sl = (
+        next(m for m in desk.orders.group_members(parent.group_id) if m.role is r)
+        for r in (OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS)
+    )
     desk.broker.fill(tp.id, 100, "160.00")
     await desk.orders.idle()
     await settle()
@@ -91,7 +99,11 @@ async def test_native_bracket_sends_all_members_at_approval() -> None:
     parent = await stage_bracket(desk)
     await desk.orders.approve(parent.id)
     placed = desk.broker.placed
-    assert [o.role for o in placed] == [OrderRole.PARENT, OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS]
+    assert [o.role for o in placed] == [
+        OrderRole.PARENT,
+        OrderRole.TAKE_PROFIT,
+        OrderRole.STOP_LOSS,
+    ]
     assert placed[1].parent_id == parent.id and placed[1].oca_group == placed[2].oca_group
 
 

@@ -17,7 +17,16 @@ _n = iter(range(10**9))
 
 
 def fill(side: str, qty: int, price: str, inst: Instrument = AAPL, commission: str = "1") -> Fill:
-    return Fill(f"E{next(_n)}", None, inst, OrderSide(side), Decimal(qty), Decimal(price), Decimal(commission), T0)
+    return Fill(
+        f"E{next(_n)}",
+        None,
+        inst,
+        OrderSide(side),
+        Decimal(qty),
+        Decimal(price),
+        Decimal(commission),
+        T0,
+    )
 
 
 def test_long_then_partial_close_realizes_pnl_net_of_commission() -> None:
@@ -30,13 +39,21 @@ def test_long_then_partial_close_realizes_pnl_net_of_commission() -> None:
 
 
 def test_flip_from_long_to_short_opens_remainder_at_fill_price() -> None:
-    pos = Position(AAPL).apply(fill("BUY", 100, "10", commission="0")).apply(fill("SELL", 150, "12", commission="0"))
+    pos = (
+        Position(AAPL)
+        .apply(fill("BUY", 100, "10", commission="0"))
+        .apply(fill("SELL", 150, "12", commission="0"))
+    )
     assert pos.quantity == -50 and pos.avg_cost == Decimal(12)
     assert pos.realized_pnl == Decimal(200)
 
 
 def test_option_pnl_uses_multiplier() -> None:
-    pos = Position(CALL).apply(fill("BUY", 2, "3.50", CALL, "1.30")).apply(fill("SELL", 2, "4.00", CALL, "1.30"))
+    pos = (
+        Position(CALL)
+        .apply(fill("BUY", 2, "3.50", CALL, "1.30"))
+        .apply(fill("SELL", 2, "4.00", CALL, "1.30"))
+    )
     assert pos.is_flat
     assert pos.realized_pnl == Decimal("0.50") * 2 * 100 - Decimal("2.60")
 
@@ -53,7 +70,9 @@ fills_strategy = st.lists(
 )
 
 
-@given(fills_strategy, st.decimals(min_value=Decimal("1.00"), max_value=Decimal("500.00"), places=2))
+@given(
+    fills_strategy, st.decimals(min_value=Decimal("1.00"), max_value=Decimal("500.00"), places=2)
+)
 def test_position_is_sum_of_fills_and_pnl_matches_cash(fills: list, mark: Decimal) -> None:  # type: ignore[type-arg]
     for inst in (AAPL, CALL):
         pos = Position(inst)

@@ -276,7 +276,9 @@ def test_only_prices_through_the_market_are_blocked(desk: Desk) -> None:
     # a protective sell stop 20% below only waits -> WARN; a buy stop 20% below triggers -> BLOCK.
     assert levels(desk, limit_sell(1, "120.00"), "price_band") == [BLOCK]
     assert levels(desk, limit_sell(1, "180.00"), "price_band") == [WARN]
-    sell_stop = OrderIntent(AAPL, OrderSide.SELL, Decimal(1), OrderType.STOP, stop_price=Decimal(120))
+    sell_stop = OrderIntent(
+        AAPL, OrderSide.SELL, Decimal(1), OrderType.STOP, stop_price=Decimal(120)
+    )
     buy_stop = OrderIntent(AAPL, OrderSide.BUY, Decimal(1), OrderType.STOP, stop_price=Decimal(120))
     assert levels(desk, sell_stop, "price_band") == [WARN]
     assert levels(desk, buy_stop, "price_band") == [BLOCK]

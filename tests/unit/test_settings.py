@@ -19,7 +19,9 @@ def test_saved_settings_read_back_identically(tmp_path: Path) -> None:
     base = load_settings(None)
     from dataclasses import replace
 
-    changed = replace(base, risk=replace(base.risk, max_order_quantity=Decimal(250), max_open_orders=7))
+    changed = replace(
+        base, risk=replace(base.risk, max_order_quantity=Decimal(250), max_open_orders=7)
+    )
     save_settings(changed, path)
     assert load_settings(path) == changed
 
@@ -46,6 +48,8 @@ def test_invalid_files_name_the_problem(tmp_path: Path, text: str, message: str)
 
 def test_numbers_may_be_written_as_plain_toml_numbers(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
-    path.write_text("[risk]\nmax_order_notional = 250000\nmax_concentration = 0.2\n", encoding="utf-8")
+    path.write_text(
+        "[risk]\nmax_order_notional = 250000\nmax_concentration = 0.2\n", encoding="utf-8"
+    )
     risk = load_settings(path).risk
     assert risk.max_order_notional == Decimal(250000) and risk.max_concentration == Decimal("0.2")

@@ -1,4 +1,4 @@
-"""Initial schema: instruments, orders, history, fills, alerts, watchlists, settings, layouts, audit.
+"""Initial schema: instruments, orders, fills, alerts, watchlists, settings, layouts, audit.
 
 Revision ID: 0001
 Revises:
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -1,0 +1,205 @@
+"""Run the core without a window: a live status line in the terminal, and the smoke test.
+
+Until the window lands (``widgets/``), ``trading-terminal`` runs here: it connects to the chosen
+broker, subscribes the watchlist, and prints the market and the account once a second. The
+``--smoke-test`` walks the order path end to end and prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import sys
+import time
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from eventkit import Event
+
+from terminal.app import TradingApp
+from terminal.broker.base import Broker
+from terminal.domain import (
+    Clock,
+    DomainError,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    VerdictLevel,
+    WallClock,
+)
+from terminal.persistence.errors import PersistenceError
+from terminal.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("terminal")
+
+
+class SmokeFailure(RuntimeError):
+    """A smoke-test step failed; the message names the step."""
+
+
+def make_broker(settings: Settings, clock: Clock, seed: int | None) -> Broker:
+    """Build the broker named in the settings."""
+    if settings.broker.kind == "sim":
+        from terminal.broker.sim.broker import SimBroker
+
+        return SimBroker(clock, seed=seed if seed is not None else 7)
+    raise SettingsError(
+        "the Interactive Brokers adapter is not part of this build yet; use --broker sim"
+    )
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Read the settings file and apply command-line overrides."""
+    settings = load_settings(args.config)
+    broker = settings.broker
+    if args.broker:
+        broker = replace(broker, kind=args.broker)
+    if args.host:
+        broker = replace(broker, host=args.host)
+    if args.port:
+        broker = replace(broker, port=args.port)
+    if args.client_id is not None:
+        broker = replace(broker, client_id=args.client_id)
+    if args.live:
+        broker = replace(broker, live=True)
+    return replace(settings, broker=broker, database_url=args.db or settings.database_url)
+
+
+def run_headless(args: argparse.Namespace) -> int:
+    """Entry point for ``trading-terminal`` without a window."""
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = settings_from_args(args)
+        clock = WallClock()
+        broker = make_broker(settings, clock, args.seed)
+        app = TradingApp.open(settings, settings.database_url, broker, clock)
+        app.restore()
+    except (SettingsError, PersistenceError) as exc:
+        print(f"trading-terminal: {exc}", file=sys.stderr)
+        return 2
+    if args.smoke_test:
+        return asyncio.run(_smoke(app))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_watch(app))
+    return 0
+
+
+async def _watch(app: TradingApp) -> None:
+    report = await app.start()
+    start = getattr(app.broker, "start", None)
+    if callable(start):
+        start()
+    print(
+        f"Connected to {app.broker.name} (account {report.account_id}, "
+        f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
+        "Ctrl+C to quit."
+    )
+    try:
+        while True:
+            await asyncio.sleep(1.0)
+            print(_status_line(app), flush=True)
+    finally:
+        await app.stop()
+
+
+def _status_line(app: TradingApp) -> str:
+    parts = []
+    for instrument in app.watchlist[:6]:
+        quote = app.market.last_quote(instrument.key)
+        if quote is not None and not math.isnan(quote.last):
+            parts.append(f"{instrument.key} {quote.last:.2f} ({quote.change_percent:+.2f}%)")
+    pnl = app.portfolio.snapshot()
+    return (
+        f"[{app.trading_state.state.value.upper()}] equity {pnl.equity:,.2f} "
+        f"day P&L {pnl.day_pnl:+,.2f} | alerts {app.alerts.unacknowledged_count()} | "
+        + "  ".join(parts)
+    )
+
+
+async def _wait_for(event: Event, predicate: Any, what: str, seconds: float = 15.0) -> None:
+    """Wait until ``predicate()`` holds, re-checking whenever ``event`` fires."""
+    if predicate():
+        return
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check(*_: object) -> None:
+        if not done.done() and predicate():
+            done.set_result(None)
+
+    event += check
+    try:
+        async with asyncio.timeout(seconds):
+            await done
+    except TimeoutError:
+        raise SmokeFailure(f"timed out waiting for {what}") from None
+    finally:
+        event -= check
+
+
+async def _smoke(app: TradingApp) -> int:
+    """Trade one share end to end; print one JSON line; exit 0 only if every step worked."""
+    seen: dict[str, Any] = {"broker": app.broker.name}
+    started = time.monotonic()
+    code = 0
+    try:
+        report = await app.start()
+        seen.update(account=report.account_id, paper=report.paper, watchlist=report.watchlist)
+        if not report.paper:
+            raise SmokeFailure("refusing to run the smoke test against a live account")
+        if not app.watchlist:
+            raise SmokeFailure("the watchlist is empty")
+        start = getattr(app.broker, "start", None)
+        if callable(start):
+            start()
+        instrument = app.watchlist[0]
+        await _wait_for(
+            app.market.quotes_updated,
+            lambda: app.market.last_quote(instrument.key) is not None,
+            "a quote",
+        )
+        quote = app.market.last_quote(instrument.key)
+        assert quote is not None
+        seen["quote"] = {
+            "key": instrument.key,
+            "bid": round(quote.bid, 6),
+            "ask": round(quote.ask, 6),
+        }
+        intent = OrderIntent(
+            instrument, OrderSide.BUY, Decimal(1), OrderType.MARKET, source="smoke"
+        )
+        order = app.orders.stage(intent)
+        verdict = order.verdict
+        seen["verdict"] = verdict.summary if verdict else None
+        override = "smoke test" if verdict and verdict.level is VerdictLevel.WARN else None
+        await app.orders.approve(order.id, override_reason=override)
+        await _wait_for(
+            app.orders.order_updated,
+            lambda: app.orders.get(order.id).status is OrderStatus.FILLED,
+            "the fill",
+        )
+        filled = app.orders.get(order.id)
+        seen["fill"] = {"order": order.id, "price": str(filled.avg_fill_price)}
+        position = app.portfolio.position(instrument.key)
+        seen["position"] = str(position.quantity) if position else "0"
+        kill = await app.kill_switch.trip("smoke test", by="smoke-test")
+        seen["kill_switch"] = {"tripped": app.kill_switch.is_tripped, "broker_cancel_ok": kill.ok}
+        app.kill_switch.rearm("smoke test complete", by="smoke-test")
+        seen["rearmed"] = not app.kill_switch.is_tripped
+        seen["ok"] = True
+    except (SmokeFailure, DomainError, OSError) as exc:
+        seen.update(ok=False, error=str(exc))
+        code = 1
+    finally:
+        await app.stop()
+    seen["seconds"] = round(time.monotonic() - started, 3)
+    print(json.dumps(seen, default=str))
+    return code

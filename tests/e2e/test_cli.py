@@ -1,0 +1,72 @@
+"""The installed command, run as a subprocess: smoke test, audit verify/export, bad arguments."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "terminal", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_smoke_test_trades_one_share_on_the_simulator_and_reports_json(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'smoke.db'}"
+    result = run("--smoke-test", "--db", db)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["ok"] is True and report["paper"] is True
+    assert report["position"] == "1"
+    assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
+    assert report["rearmed"] is True
+    # The audit trail it left verifies, and exports every record.
+    verify = run("audit", "verify", "--db", db)
+    assert verify.returncode == 0, verify.stderr
+    out = tmp_path / "audit.csv"
+    export = run("audit", "export", "--db", db, "--format", "csv", "--output", str(out))
+    assert export.returncode == 0, export.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("seq,") and any(",kill_switch," in line for line in lines)
+
+
+def test_audit_verify_names_the_first_altered_record(tmp_path: Path) -> None:
+    path = tmp_path / "smoke.db"
+    assert run("--smoke-test", "--db", f"sqlite:///{path}").returncode == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute('UPDATE audit_log SET details = \'{"by": "mallory"}\' WHERE seq = 3')
+    result = run("audit", "verify", "--db", f"sqlite:///{path}")
+    assert result.returncode == 1
+    assert "3" in (result.stdout + result.stderr)
+
+
+def test_unknown_arguments_exit_2_with_a_clear_message() -> None:
+    result = run("--frobnicate")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --frobnicate" in result.stderr
+    result = run("audit", "export", "--format", "xml")
+    assert result.returncode == 2 and "invalid choice: 'xml'" in result.stderr
+
+
+def test_corrupt_settings_file_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text("[risk\n", encoding="utf-8")
+    result = run("--config", str(config), "--smoke-test", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2
+    assert "not a valid settings file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_version_is_printed() -> None:
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("trading-terminal 0.1.0")
