@@ -261,5 +261,9 @@ class TradingApp:
             log.exception("broker disconnect failed during shutdown")
         if self._loop is not None and not self.writer.failed:
             self.audit.record("session_stop", self.workstation, {})
+        if self.writer.failed:  # one last try before the process goes away
+            self.writer.retry_failed()
         await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        for failed in self.writer.failed:
+            log.critical("database write lost at shutdown: %s", failed)
         self.database.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from terminal.domain.values import to_decimal
 
@@ -170,6 +171,14 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: risk.max_concentration must be in (0, 1]")
     if risk.price_band_warn_percent > risk.price_band_block_percent:
         raise SettingsError(f"{source}: risk.price_band_warn_percent exceeds the block band")
+    if risk.option_price_band_warn_percent > risk.option_price_band_block_percent:
+        raise SettingsError(f"{source}: risk.option_price_band_warn_percent exceeds the block band")
+    try:
+        ZoneInfo(risk.market_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{source}: risk.market_timezone {risk.market_timezone!r} is not a known time zone"
+        ) from None
     if risk.regular_hours_start >= risk.regular_hours_end:
         raise SettingsError(f"{source}: risk.regular_hours_start must be before the end")
     if settings.broker.kind not in ("sim", "ib"):

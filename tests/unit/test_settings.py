@@ -37,6 +37,8 @@ def test_saved_settings_read_back_identically(tmp_path: Path) -> None:
         ("[broker]\nkind = 'etrade'\n", "broker.kind"),
         ("[ui]\ntheme = 'pink'\n", "ui.theme"),
         ("bogus = 1\n", "unknown section or setting 'bogus'"),
+        ("[risk]\nmarket_timezone = 'Mars/Olympus'\n", "not a known time zone"),
+        ("[risk]\noption_price_band_warn_percent = 60\n", "option_price_band_warn_percent"),
     ],
 )
 def test_invalid_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
