@@ -30,9 +30,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from terminal.app import TradingApp  # noqa: E402
-from terminal.broker.sim.broker import SimBroker  # noqa: E402
-from terminal.domain import (  # noqa: E402
+from terminal.app import TradingApp
+from terminal.broker.sim.broker import SimBroker
+from terminal.domain import (
     Fill,
     Instrument,
     ManualClock,
@@ -42,7 +42,7 @@ from terminal.domain import (  # noqa: E402
     OrderType,
     Quote,
 )
-from terminal.settings import Settings  # noqa: E402
+from terminal.settings import Settings
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -89,7 +89,9 @@ def bench_quotes(app: TradingApp, broker: SimBroker, instruments: int, batches: 
         for i in range(per_batch):
             price = 50.0 + ((b + i) % 50) * 0.01
             batch.append(
-                Quote(keys[(start + i) % instruments], bid=price - 0.01, ask=price + 0.01, last=price)
+                Quote(
+                    keys[(start + i) % instruments], bid=price - 0.01, ask=price + 0.01, last=price
+                )
             )
         batches_data.append(batch)
     started = time.perf_counter()
@@ -99,7 +101,9 @@ def bench_quotes(app: TradingApp, broker: SimBroker, instruments: int, batches: 
     return batches * per_batch / elapsed
 
 
-async def bench_orders(app: TradingApp, broker: SimBroker, clock: ManualClock, count: int) -> dict[str, Any]:
+async def bench_orders(
+    app: TradingApp, broker: SimBroker, clock: ManualClock, count: int
+) -> dict[str, Any]:
     await app.start()
     instrument = await broker.qualify("AAPL")
     await app.market.subscribe(instrument)
@@ -126,7 +130,9 @@ async def bench_orders(app: TradingApp, broker: SimBroker, clock: ManualClock, c
     for n in range(count):
         clock.advance(1.0)  # past the duplicate window and the rate limit's second
         price = bid - Decimal("0.01") * (n % 20)
-        intent = OrderIntent(instrument, OrderSide.BUY, Decimal(1), OrderType.LIMIT, limit_price=price)
+        intent = OrderIntent(
+            instrument, OrderSide.BUY, Decimal(1), OrderType.LIMIT, limit_price=price
+        )
         t0 = time.perf_counter()
         order = app.orders.stage(intent)
         t1 = time.perf_counter()
@@ -137,7 +143,9 @@ async def bench_orders(app: TradingApp, broker: SimBroker, clock: ManualClock, c
         approve_us.append((entered[-1] - t2) * 1e6)
 
     open_orders = app.orders.open_orders()[:50]
-    check_intent = OrderIntent(instrument, OrderSide.BUY, Decimal(10), OrderType.LIMIT, limit_price=bid)
+    check_intent = OrderIntent(
+        instrument, OrderSide.BUY, Decimal(10), OrderType.LIMIT, limit_price=bid
+    )
     check_us = []
     for _ in range(2000):
         t0 = time.perf_counter()
@@ -163,7 +171,9 @@ def main() -> None:
         result: dict[str, Any] = {"bench": "core", "instruments": args.instruments}
         result.update(asyncio.run(bench_orders(app, broker, clock, args.orders)))
         app2, broker2, _ = build_app(Path(tmp) / "bench2.db")
-        result["quotes_per_second"] = round(bench_quotes(app2, broker2, args.instruments, args.batches))
+        result["quotes_per_second"] = round(
+            bench_quotes(app2, broker2, args.instruments, args.batches)
+        )
         app2.writer.close()
         app2.database.close()
     print(json.dumps(result))

@@ -44,19 +44,25 @@ SESSION = textwrap.dedent(
 )
 
 
-@pytest.mark.asyncio
-async def test_restart_after_kill_restores_the_session(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'crash.db'}"
+def run_session_and_kill(script: str, url: str) -> list[str]:
+    """Run ``script`` in a new process, read the ids it prints, then SIGKILL it."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SESSION, url], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script, url], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
-        pending_id, working_id = proc.stdout.readline().split()
+        ids = proc.stdout.readline().split()
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    return ids
+
+
+@pytest.mark.asyncio
+async def test_restart_after_kill_restores_the_session(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    pending_id, working_id = run_session_and_kill(SESSION, url)
 
     app = new_app(url)
     assert app.trading_state.state is TradingState.HALTED
@@ -79,15 +85,7 @@ async def test_restart_after_kill_restores_the_session(tmp_path: Path) -> None:
 async def test_pending_approvals_survive_a_kill(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     script = SESSION.replace('await app.kill_switch.trip("crash drill")', "")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script, url], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        pending_id, _ = proc.stdout.readline().split()
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+    pending_id, _ = run_session_and_kill(script, url)
     app = new_app(url)
     assert [o.id for o in app.orders.pending_approvals()] == [pending_id]
     assert app.trading_state.state is TradingState.ACTIVE

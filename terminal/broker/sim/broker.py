@@ -1,0 +1,417 @@
+"""The simulated exchange behind the Broker port: the default broker of the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+from eventkit import Event
+
+from terminal.broker.base import (
+    BrokerCapabilities,
+    BrokerError,
+    BrokerPosition,
+    ConnectionState,
+    NotConnected,
+    OrderStatusUpdate,
+)
+from terminal.broker.sim.config import SimConfig
+from terminal.broker.sim.exchange import SimExchange
+from terminal.broker.sim.faults import Faults
+from terminal.broker.sim.feed import MarketFeed
+from terminal.broker.sim.market import StepResult
+from terminal.broker.sim.orders import SimOrder
+from terminal.broker.sim.outbox import Outbox
+from terminal.broker.sim.sessions import Phase
+from terminal.domain import (
+    AccountSnapshot,
+    Bar,
+    Clock,
+    Fill,
+    Instrument,
+    OptionChainParams,
+    Order,
+    Timeframe,
+    UnknownInstrument,
+)
+
+#: How often (virtual seconds) the account is re-published while positions are marked.
+ACCOUNT_INTERVAL = 1.0
+
+
+class SimBroker:
+    """The Broker port on the simulated exchange. Deterministic for a seed and a clock.
+
+    Drive it with :meth:`step` (tests, benchmarks: virtual time) or let :meth:`start` run it on
+    the event loop at the configured tick rate (the app). Each step publishes at most one quote
+    batch, one trade batch and one option-quote batch.
+
+    Events:
+        connection_changed(state: ConnectionState, message: str)
+        quotes_received(quotes: Sequence[Quote]): subscribed instruments whose quote changed.
+        trades_received(trades: Sequence[Trade]): prints of subscribed instruments.
+        depth_received(book: DepthBook): one per subscribed book that changed.
+        bar_received(key: str, timeframe: Timeframe, bar: Bar): a subscribed forming bar changed.
+        option_quotes_received(quotes: Sequence[OptionQuote]): subscribed chains.
+        order_status_received(update: OrderStatusUpdate): ``order_id`` is our client order id.
+        fill_received(fill: Fill): emitted before the status update of the same execution.
+        account_received(account: AccountSnapshot)
+        error_reported(code: int, message: str)
+
+    Args:
+        clock: The time source (``ManualClock`` in tests, ``WallClock`` in the app).
+        config: The simulator configuration.
+        seed: Fixes the market path, option tape and history.
+    """
+
+    name = "sim"
+    capabilities = BrokerCapabilities(native_brackets=True, native_oca=True, global_cancel=True)
+
+    def __init__(self, clock: Clock, config: SimConfig | None = None, seed: int = 0) -> None:
+        self.clock = clock
+        self.config = config or SimConfig()
+        self.exchange = SimExchange(clock, self.config, seed)
+        self.feed = MarketFeed(self.exchange.market, self.exchange.venue)
+        self.faults = Faults()
+        self.outbox = Outbox()
+        self.connection_changed = Event("connection_changed")
+        self.quotes_received = Event("quotes_received")
+        self.trades_received = Event("trades_received")
+        self.depth_received = Event("depth_received")
+        self.bar_received = Event("bar_received")
+        self.option_quotes_received = Event("option_quotes_received")
+        self.order_status_received = Event("order_status_received")
+        self.fill_received = Event("fill_received")
+        self.account_received = Event("account_received")
+        self.error_reported = Event("error_reported")
+        self._state = ConnectionState.DISCONNECTED
+        self._bar_subs: set[tuple[str, Timeframe]] = set()
+        self._last_step = clock.now()
+        self._last_account = self._last_step
+        self._account_dirty = False
+        self._task: asyncio.Task[None] | None = None
+        self._flush_scheduled = False
+
+    # -- connection -------------------------------------------------------------------------------
+    @property
+    def connection_state(self) -> ConnectionState:
+        return self._state
+
+    async def connect(self) -> None:
+        """Connect (instant: the exchange is in-process)."""
+        self._set_state(ConnectionState.CONNECTED, "connected to the simulated exchange")
+
+    async def disconnect(self) -> None:
+        """Disconnect and stop the run loop if it is running."""
+        await self.stop()
+        self._set_state(ConnectionState.DISCONNECTED, "disconnected by request")
+
+    def _set_state(self, state: ConnectionState, message: str) -> None:
+        self._state = state
+        self.connection_changed.emit(state, message)
+
+    def _require_connection(self) -> None:
+        if self._state is ConnectionState.DISCONNECTED:
+            raise NotConnected("the simulated exchange is not connected")
+
+    # -- running ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Run the market on the event loop at ``config.tick_interval`` (wall-time driving)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self.run(), name="sim-market")
+
+    async def stop(self) -> None:
+        """Stop the run loop started by :meth:`start`."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def run(self) -> None:
+        """Step the market forever, one batch per tick interval, at the clock's pace."""
+        while True:
+            await asyncio.sleep(self.config.tick_interval)
+            self.step()
+
+    def step(self, dt_seconds: float | None = None) -> None:
+        """Advance the exchange by one tick and publish what changed.
+
+        Args:
+            dt_seconds: Market time to simulate; by default the clock time since the last step
+                (capped at a minute so a stalled loop does not produce a jump).
+        """
+        now = self.clock.now()
+        if dt_seconds is None:
+            dt_seconds = min(max((now - self._last_step).total_seconds(), 0.0), 60.0)
+        self._last_step = now
+        ex = self.exchange
+        ex.roll_day(now)
+        self._deliver()
+        res = ex.advance(dt_seconds, now)
+        self._deliver()
+        if res is not None and self._state is not ConnectionState.DISCONNECTED:
+            self._publish(res, now)
+        if self._account_dirty or (now - self._last_account).total_seconds() >= ACCOUNT_INTERVAL:
+            self._publish_account(now)
+
+    def _publish(self, res: StepResult, now: dt.datetime) -> None:
+        quotes = self.feed.quotes(res, now)
+        if quotes:
+            self.quotes_received.emit(quotes)
+        trades = self.feed.trades(res, now)
+        if trades:
+            self.trades_received.emit(trades)
+        for book in self.feed.books(res, now):
+            self.depth_received.emit(book)
+        ex = self.exchange
+        option_quotes = ex.options.quotes(
+            ex.market.bid * 0.5 + ex.market.ask * 0.5,
+            ex.market.sigma,
+            _mask(ex.market.n, res.quoted),
+            now,
+            ex.option_rng,
+        )
+        if option_quotes:
+            self.option_quotes_received.emit(option_quotes)
+        if self._bar_subs:
+            traded = {ex.market.symbols[i] for i in res.traded.tolist()}
+            for key, timeframe in sorted(self._bar_subs):
+                bar = ex.forming_bar(key, timeframe) if key in traded else None
+                if bar is not None:
+                    self.bar_received.emit(key, timeframe, bar)
+
+    def _publish_account(self, now: dt.datetime) -> None:
+        self._last_account = now
+        self._account_dirty = False
+        if self._state is not ConnectionState.DISCONNECTED:
+            self.account_received.emit(self._snapshot())
+
+    def _snapshot(self) -> AccountSnapshot:
+        ex = self.exchange
+        return ex.account.snapshot(ex.mark, ex.underlying_mark, self.clock.now())
+
+    # -- report delivery --------------------------------------------------------------------------
+    def _schedule(self, delay: float, action: Callable[[], None], order_id: str | None) -> None:
+        due = self.clock.now() + dt.timedelta(seconds=delay)
+        self.outbox.put(due, action, order_id)
+        self._wake()
+
+    def _wake(self) -> None:
+        # With the run loop active, deliver due reports on the next loop turn instead of
+        # waiting for the next tick; never synchronously inside the request.
+        if self._task is None or self._flush_scheduled:
+            return
+        self._flush_scheduled = True
+        asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        self._deliver()
+
+    def _deliver(self) -> None:
+        while True:
+            self._drain_reports()
+            action = self.outbox.pop_due(self.clock.now())
+            if action is None:
+                break
+            action()
+        self._drain_reports()
+
+    def _drain_reports(self) -> None:
+        reports = self.exchange.engine.reports
+        if not reports:
+            return
+        for kind, payload in reports:
+            delay = self.faults.extra_delay + (self.config.fill_latency if kind == "fill" else 0.0)
+            due = self.clock.now() + dt.timedelta(seconds=delay)
+            self.outbox.put(due, functools.partial(self._emit_report, payload), payload.order_id)
+        reports.clear()
+
+    def _emit_report(self, payload: OrderStatusUpdate | Fill) -> None:
+        if self._state is ConnectionState.DISCONNECTED:
+            return  # lost on the wire; reconciliation recovers it from open_orders/executions
+        if isinstance(payload, Fill):
+            self._account_dirty = True
+            self.fill_received.emit(payload)
+        else:
+            self.order_status_received.emit(payload)
+
+    # -- reference and market data ----------------------------------------------------------------
+    async def qualify(self, symbol: str) -> Instrument:
+        """Resolve a stock symbol or an option key; raise UnknownInstrument otherwise."""
+        return self.exchange.instrument(symbol)
+
+    def _known(self, instrument: Instrument) -> None:
+        if not self.exchange.known(instrument):
+            raise UnknownInstrument(f"unknown instrument {instrument.key!r}")
+
+    async def subscribe_quotes(self, instrument: Instrument) -> None:
+        self._require_connection()
+        self._known(instrument)
+        self.feed.add_quotes(instrument)
+
+    async def unsubscribe_quotes(self, instrument: Instrument) -> None:
+        self.feed.remove_quotes(instrument)
+
+    async def subscribe_depth(self, instrument: Instrument, levels: int = 10) -> None:
+        self._require_connection()
+        self._known(instrument)
+        self.feed.depth.add(instrument.key)
+        self.depth_received.emit(self.feed.book(instrument.key, self.clock.now()))
+
+    async def unsubscribe_depth(self, instrument: Instrument) -> None:
+        self.feed.depth.discard(instrument.key)
+
+    async def history_bars(
+        self, instrument: Instrument, timeframe: Timeframe, count: int
+    ) -> Sequence[Bar]:
+        self._require_connection()
+        return self.exchange.history(instrument.key, timeframe, count)
+
+    async def subscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
+        self._require_connection()
+        self._known(instrument)
+        self._bar_subs.add((instrument.key, timeframe))
+
+    async def unsubscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
+        self._bar_subs.discard((instrument.key, timeframe))
+
+    async def option_chain_params(self, underlying: Instrument) -> OptionChainParams:
+        self._require_connection()
+        options = self.exchange.options
+        if not options.is_optionable(underlying.key):
+            raise UnknownInstrument(f"{underlying.key} lists no options")
+        return OptionChainParams(underlying.key, options.expiries, options.strikes[underlying.key])
+
+    async def subscribe_option_chain(
+        self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float]
+    ) -> Sequence[Instrument]:
+        self._require_connection()
+        options = self.exchange.options
+        if not options.is_optionable(underlying.key) or expiry not in options.expiries:
+            raise UnknownInstrument(f"no {underlying.key} options expire on {expiry}")
+        contracts = options.subscribe(underlying.key, expiry, list(strikes))
+        for contract in contracts:
+            self.exchange.venue.register(contract)
+        return contracts
+
+    async def unsubscribe_option_chain(self, underlying: Instrument, expiry: dt.date) -> None:
+        self.exchange.options.unsubscribe(underlying.key, expiry)
+
+    # -- orders -----------------------------------------------------------------------------------
+    async def place_order(self, order: Order) -> str:
+        """Send ``order``; the acknowledgement (or rejection) arrives after the ack latency."""
+        self._require_connection()
+        ex = self.exchange
+        reason = ex.check(order, self.faults.halted)
+        injected = self.faults.take_rejection()
+        so = ex.engine.submit(order, ex.day)
+        if reason is None and injected is not None:
+            reason = injected
+        if reason is not None:
+            rejected: str = reason
+            self._schedule(
+                self.config.ack_latency, lambda: ex.engine.reject(so, rejected), order.id
+            )
+        else:
+            self._schedule(self.config.ack_latency, lambda: self._activate(so), order.id)
+        return so.broker_id
+
+    def _activate(self, so: SimOrder) -> None:
+        phase = self.exchange.calendar.phase(self.clock.now())
+        self.exchange.engine.activate(so, phase is Phase.REGULAR)
+
+    async def modify_order(self, order: Order) -> None:
+        """Change a working order's prices or quantity (after the ack latency)."""
+        self._require_connection()
+        if order.id not in self.exchange.engine.by_client:
+            raise BrokerError(f"unknown order {order.id}")
+        self._schedule(
+            self.config.ack_latency, lambda: self.exchange.engine.modify(order), order.id
+        )
+
+    async def cancel_order(self, order: Order) -> None:
+        """Request a cancel; it is confirmed (or refused) after the ack latency."""
+        self._require_connection()
+        if order.id not in self.exchange.engine.by_client:
+            raise BrokerError(f"unknown order {order.id}")
+        self._schedule(
+            self.config.ack_latency, lambda: self.exchange.engine.cancel(order.id), order.id
+        )
+
+    async def cancel_all(self) -> None:
+        """Cancel every working order (after the ack latency)."""
+        self._require_connection()
+        self._schedule(self.config.ack_latency, self.exchange.engine.cancel_all, None)
+
+    # -- reconciliation ---------------------------------------------------------------------------
+    async def open_orders(self) -> Sequence[OrderStatusUpdate]:
+        self._require_connection()
+        now = self.clock.now()
+        return [so.snapshot(now) for so in self.exchange.engine.orders.values() if so.is_working]
+
+    async def executions(self, since: dt.datetime | None = None) -> Sequence[Fill]:
+        self._require_connection()
+        return [f for f in self.exchange.account.fills if since is None or f.time >= since]
+
+    async def positions(self) -> Sequence[BrokerPosition]:
+        self._require_connection()
+        return [
+            BrokerPosition(p.instrument, p.quantity, p.avg_cost)
+            for p in self.exchange.account.positions.values()
+            if not p.is_flat
+        ]
+
+    async def account(self) -> AccountSnapshot:
+        self._require_connection()
+        return self._snapshot()
+
+    # -- fault injection (tests) ------------------------------------------------------------------
+    def drop_connection(self, message: str = "connection to the simulated exchange lost") -> None:
+        """Lose the connection: reports and market data are lost until it is restored."""
+        self._set_state(ConnectionState.DISCONNECTED, message)
+
+    def restore_connection(self, *, data_lost: bool = True) -> None:
+        """Reconnect; with ``data_lost`` every market-data subscription must be renewed."""
+        if data_lost:
+            self.feed.clear()
+            self.exchange.options.clear()
+            self._bar_subs.clear()
+        state = ConnectionState.DATA_LOST if data_lost else ConnectionState.CONNECTED
+        self._set_state(state, "connection to the simulated exchange restored")
+
+    def reject_next_order(self, reason: str = "rejected by the exchange (injected fault)") -> None:
+        """Make the next placed order come back REJECTED_BY_BROKER with ``reason``."""
+        self.faults.reject_next.append(reason)
+
+    def delay_responses(self, seconds: float) -> None:
+        """Add ``seconds`` of latency to every report from now on (0 clears it)."""
+        if seconds < 0:
+            raise ValueError("delay must not be negative")
+        self.faults.extra_delay = seconds
+
+    def halt(self, symbol: str) -> None:
+        """Halt an instrument: its quotes freeze, its orders stop filling, new ones are rejected."""
+        key = symbol.strip().upper()
+        self.faults.halted.add(key)
+        self.exchange.market.halt(key, True)
+        self.error_reported.emit(10_000, f"{key} is halted")
+
+    def resume(self, symbol: str) -> None:
+        """Lift a halt."""
+        key = symbol.strip().upper()
+        self.faults.halted.discard(key)
+        self.exchange.market.halt(key, False)
+        self.error_reported.emit(10_001, f"{key} resumed trading")
+
+
+def _mask(n: int, idx: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(n, dtype=np.bool_)
+    mask[idx] = True
+    return mask
