@@ -46,9 +46,9 @@ class SmokeFailure(RuntimeError):
 def make_broker(settings: Settings, clock: Clock, seed: int | None) -> Broker:
     """Build the broker named in the settings."""
     if settings.broker.kind == "sim":
-        from terminal.broker.sim.broker import SimBroker
+        from terminal.broker.sim.factory import sim_broker_from_settings
 
-        return SimBroker(clock, seed=seed if seed is not None else 7)
+        return sim_broker_from_settings(settings.sim, clock, seed)
     raise SettingsError(
         "the Interactive Brokers adapter is not part of this build yet; use --broker sim"
     )

@@ -80,11 +80,34 @@ class UiSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SimSettings:
+    """The simulated exchange (see docs/simulator.md)."""
+
+    seed: int = 7
+    #: A universe TOML file; empty means the packaged ~30 US stocks and ETFs.
+    universe_file: str = ""
+    #: Seconds between market steps (0.1 = ten batches a second).
+    tick_interval: float = 0.1
+    #: Share of instruments that requote each step (raise it for a tick storm).
+    quote_fraction: float = 0.3
+    #: Volatility multiplier: 1 calm, 3 or more a storm.
+    storm: float = 1.0
+    #: Simulate pre-market / regular / after-hours sessions (else trading around the clock).
+    sessions: bool = False
+    ack_latency: float = 0.0
+    fill_latency: float = 0.0
+    starting_cash: Decimal = Decimal(1_000_000)
+    commission_per_share: Decimal = Decimal("0.005")
+    commission_per_contract: Decimal = Decimal("0.65")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     risk: RiskLimits = field(default_factory=RiskLimits)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    sim: SimSettings = field(default_factory=SimSettings)
     database_url: str = ""
     trader: str = ""
 

@@ -55,3 +55,32 @@ def test_numbers_may_be_written_as_plain_toml_numbers(tmp_path: Path) -> None:
     )
     risk = load_settings(path).risk
     assert risk.max_order_notional == Decimal(250000) and risk.max_concentration == Decimal("0.2")
+
+
+def test_sim_section_configures_the_simulator(tmp_path: Path) -> None:
+    from terminal.broker.sim.factory import sim_broker_from_settings
+    from terminal.domain import ManualClock
+
+    universe = tmp_path / "universe.toml"
+    universe.write_text(
+        '[[instrument]]\nsymbol = "ACME"\nprice = 12.5\nvol = 0.4\nadv = 1000000\n', encoding="utf-8"
+    )
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        f"[sim]\nseed = 3\nuniverse_file = '{universe}'\nstorm = 3.0\ncommission_per_share = 0.01\n",
+        encoding="utf-8",
+    )
+    broker = sim_broker_from_settings(load_settings(path).sim, ManualClock())
+    assert [s.symbol for s in broker.config.universe] == ["ACME"]
+    assert broker.config.storm == 3.0
+    assert broker.config.commissions.per_share == Decimal("0.01")
+
+
+def test_bad_sim_universe_is_a_settings_error(tmp_path: Path) -> None:
+    from terminal.broker.sim.factory import sim_broker_from_settings
+    from terminal.domain import ManualClock
+
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[sim]\nuniverse_file = '{tmp_path / 'missing.toml'}'\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="sim:"):
+        sim_broker_from_settings(load_settings(path).sim, ManualClock())

@@ -1,0 +1,42 @@
+"""Build a SimBroker from the ``[sim]`` section of the settings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from terminal.broker.sim.broker import SimBroker
+from terminal.broker.sim.config import SimConfig, SimConfigError, load_universe
+from terminal.domain import Clock
+from terminal.domain.commission import CommissionModel
+from terminal.settings import SettingsError, SimSettings
+
+
+def sim_config_from_settings(sim: SimSettings) -> SimConfig:
+    """Translate settings into a :class:`SimConfig`; bad values raise SettingsError."""
+    try:
+        universe = load_universe(
+            Path(sim.universe_file).expanduser() if sim.universe_file else None
+        )
+        return SimConfig(
+            universe=universe,
+            tick_interval=sim.tick_interval,
+            quote_fraction=sim.quote_fraction,
+            storm=sim.storm,
+            sessions=sim.sessions,
+            ack_latency=sim.ack_latency,
+            fill_latency=sim.fill_latency,
+            starting_cash=sim.starting_cash,
+            commissions=replace(
+                CommissionModel(),
+                per_share=sim.commission_per_share,
+                per_contract=sim.commission_per_contract,
+            ),
+        )
+    except (SimConfigError, OSError) as exc:
+        raise SettingsError(f"sim: {exc}") from None
+
+
+def sim_broker_from_settings(sim: SimSettings, clock: Clock, seed: int | None = None) -> SimBroker:
+    """Return a simulated exchange configured by ``sim`` (``seed`` overrides the setting)."""
+    return SimBroker(clock, sim_config_from_settings(sim), seed=sim.seed if seed is None else seed)
