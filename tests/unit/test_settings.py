@@ -63,7 +63,8 @@ def test_sim_section_configures_the_simulator(tmp_path: Path) -> None:
 
     universe = tmp_path / "universe.toml"
     universe.write_text(
-        '[[instrument]]\nsymbol = "ACME"\nprice = 12.5\nvol = 0.4\nadv = 1000000\n', encoding="utf-8"
+        '[[instrument]]\nsymbol = "ACME"\nprice = 12.5\nvol = 0.4\nadv = 1000000\n',
+        encoding="utf-8",
     )
     path = tmp_path / "settings.toml"
     path.write_text(
