@@ -28,14 +28,13 @@ from terminal.domain import (
     Clock,
     DomainError,
     Fill,
-    IllegalTransition,
     Order,
     OrderIntent,
     OrderRole,
     OrderStatus,
     VerdictLevel,
 )
-from terminal.domain.lifecycle import can_transition
+from terminal.oms.describe import intent_details, intent_summary
 from terminal.oms.errors import (
     ApprovalRefused,
     SubmissionFailed,
@@ -44,6 +43,7 @@ from terminal.oms.errors import (
 )
 from terminal.oms.groups import GroupCoordinator
 from terminal.oms.ports import AuditSink, OrderJournal, RiskCheck
+from terminal.oms.reports import BrokerReports
 from terminal.risk.state import TradingState, TradingStateMachine
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class OrderManager:
         self._exec_ids: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.groups = GroupCoordinator(self)
+        self.reports = BrokerReports(self)
         self.order_updated = Event("order_updated")
         self.fill_recorded = Event("fill_recorded")
         self.approval_queue_changed = Event("approval_queue_changed")
@@ -160,7 +161,7 @@ class OrderManager:
             self.audit.record(
                 "stage_refused",
                 intent.instrument.key,
-                {"reason": "trading halted", "intent": _intent_details(intent)},
+                {"reason": "trading halted", "intent": intent_details(intent)},
             )
             raise TradingHalted(
                 "trading is halted by the kill switch: re-arm before staging orders"
@@ -238,12 +239,12 @@ class OrderManager:
                 oca_group=oca if oca_flag else None,
             )
             self.risk.record_staged(intent)
-            self._store(order, "staged", _intent_summary(intent))
+            self._store(order, "staged", intent_summary(intent))
             self.audit.record(
                 "stage",
                 order_id,
                 {
-                    "intent": _intent_details(intent),
+                    "intent": intent_details(intent),
                     "role": role.value,
                     "group_id": group_id,
                     "verdict": verdict.summary if verdict else "covered by parent",
@@ -440,7 +441,7 @@ class OrderManager:
             self.audit.record("modify_refused", order_id, {**details, "verdict": verdict.summary})
             raise ApprovalRefused(f"modification blocked by risk: {verdict.summary}")
         updated = replace(order, intent=intent, verdict=verdict, updated_at=self.clock.now())
-        self._store(updated, "modified", _intent_summary(intent))
+        self._store(updated, "modified", intent_summary(intent))
         self.audit.record("modify", order_id, {**details, "verdict": verdict.summary})
         if updated.status.is_working:
             await self.broker.modify_order(updated)
@@ -455,103 +456,28 @@ class OrderManager:
             if order.status is not S.CANCEL_REQUESTED:
                 self._store(order.with_status(S.CANCEL_REQUESTED, now), "cancel requested", reason)
 
-    # -- broker reports ------------------------------------------------------------------------
-    def _resolve(self, order_id: str | None, broker_order_id: str | None) -> Order | None:
+    # -- broker reports (see reports.py) -------------------------------------------------------
+    def _on_status(self, update: OrderStatusUpdate) -> None:
+        self.reports.on_status(update)
+
+    def _on_fill(self, fill: Fill) -> None:
+        self.record_fill(fill)
+
+    def apply_status(self, order: Order, update: OrderStatusUpdate) -> Order:
+        """Apply a broker status report to ``order`` through the transition table."""
+        return self.reports.apply_status(order, update)
+
+    def record_fill(self, fill: Fill) -> bool:
+        """Record a fill once (idempotent by exec id); return False for a duplicate."""
+        return self.reports.record_fill(fill)
+
+    def resolve(self, order_id: str | None, broker_order_id: str | None) -> Order | None:
+        """Find one of our orders by client id or broker id."""
         if order_id and order_id in self._orders:
             return self._orders[order_id]
         if broker_order_id and broker_order_id in self._by_broker_id:
             return self._orders[self._by_broker_id[broker_order_id]]
         return None
-
-    def _on_status(self, update: OrderStatusUpdate) -> None:
-        order = self._resolve(update.order_id, update.broker_order_id)
-        if order is None:
-            log.info("status for an order not placed here: %s", update)
-            return
-        try:
-            self.apply_status(order, update)
-        except IllegalTransition as exc:
-            log.warning("ignored broker report for %s: %s", order.id, exc)
-            self.audit.record(
-                "status_ignored", order.id, {"report": update.status.value, "error": str(exc)}
-            )
-
-    def apply_status(self, order: Order, update: OrderStatusUpdate) -> Order:
-        """Apply a broker status report to ``order`` through the transition table."""
-        now = update.time or self.clock.now()
-        changes: dict[str, object] = {}
-        if update.broker_order_id and order.broker_order_id != update.broker_order_id:
-            changes["broker_order_id"] = update.broker_order_id
-            self._by_broker_id[update.broker_order_id] = order.id
-        status = update.status
-        if update.cancel_rejected:
-            # The cancel was refused: the order keeps working in its pre-cancel state.
-            status = S.PARTIALLY_FILLED if order.filled_quantity > 0 else S.ACCEPTED
-            if order.status is not S.CANCEL_REQUESTED:
-                status = order.status
-        if status is S.PARTIALLY_FILLED and order.status is S.FILLED:
-            return order  # fills drive quantities; a late "partial" report changes nothing
-        if order.status is S.APPROVED and status is not S.REJECTED_BY_BROKER:
-            order = order.with_status(S.SUBMITTED, now, **changes)
-            changes = {}
-        if status is order.status and not changes and not update.reason:
-            return order
-        updated = order.with_status(status, now, reason=update.reason or order.reason, **changes)
-        self._store(updated, status.value, update.reason)
-        if status.is_terminal or update.cancel_rejected:
-            self.audit.record(
-                f"order_{status.value}" if not update.cancel_rejected else "cancel_rejected",
-                order.id,
-                {"reason": update.reason, "broker_order_id": update.broker_order_id},
-            )
-        self.groups.on_order_changed(updated)
-        return updated
-
-    def _on_fill(self, fill: Fill) -> None:
-        self.record_fill(fill)
-
-    def record_fill(self, fill: Fill) -> bool:
-        """Record a fill once (idempotent by exec id); return False for a duplicate."""
-        if fill.exec_id in self._exec_ids:
-            return False
-        self._exec_ids.add(fill.exec_id)
-        self.journal.save_fill(fill)
-        order = self._resolve(fill.order_id, fill.broker_order_id)
-        self.audit.record(
-            "fill",
-            order.id if order else f"external:{fill.broker_order_id}",
-            {
-                "exec_id": fill.exec_id,
-                "instrument": fill.key,
-                "side": fill.side.value,
-                "quantity": fill.quantity,
-                "price": fill.price,
-                "commission": fill.commission,
-            },
-        )
-        if order is not None:
-            self._apply_fill_to_order(order, fill)
-        self.fill_recorded.emit(fill)
-        return True
-
-    def _apply_fill_to_order(self, order: Order, fill: Fill) -> None:
-        filled = order.filled_quantity + fill.quantity
-        previous_value = (order.avg_fill_price or Decimal(0)) * order.filled_quantity
-        avg = (previous_value + fill.price * fill.quantity) / filled
-        if order.status is S.APPROVED:  # the fill overtook place_order's return
-            order = order.with_status(S.SUBMITTED, fill.time)
-        complete = filled >= order.intent.quantity
-        if complete and order.status is not S.FILLED and can_transition(order.status, S.FILLED):
-            target = S.FILLED
-        elif not complete and order.status in (S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED):
-            target = S.PARTIALLY_FILLED
-        else:
-            # CANCEL_REQUESTED stays until the broker answers; a late partial fill of a
-            # cancelled or expired order is recorded without reopening it.
-            target = order.status
-        updated = order.with_status(target, fill.time, filled_quantity=filled, avg_fill_price=avg)
-        self._store(updated, "fill", f"{fill.quantity} @ {fill.price}")
-        self.groups.on_order_changed(updated, fill)
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _store(self, order: Order, event: str, detail: str = "") -> None:
@@ -586,30 +512,6 @@ class OrderManager:
         """Wait until owned tasks have finished (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-
-def _intent_summary(intent: OrderIntent) -> str:
-    price = intent.reference_price
-    at = f" @ {price}" if price is not None else ""
-    return (
-        f"{intent.side.value} {intent.quantity} {intent.instrument.key} "
-        f"{intent.order_type.value}{at} {intent.tif.value}"
-    )
-
-
-def _intent_details(intent: OrderIntent) -> dict[str, object]:
-    return {
-        "instrument": intent.instrument.key,
-        "side": intent.side.value,
-        "quantity": intent.quantity,
-        "type": intent.order_type.value,
-        "limit_price": intent.limit_price,
-        "stop_price": intent.stop_price,
-        "trail_amount": intent.trail_amount,
-        "trail_percent": intent.trail_percent,
-        "tif": intent.tif.value,
-        "source": intent.source,
-    }
 
 
 __all__ = ["OrderManager", "counter_ids", "new_order_id"]
