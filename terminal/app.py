@@ -226,6 +226,29 @@ class TradingApp:
         report.watchlist = [i.key for i in self.watchlist]
         return report
 
+    async def add_to_watchlist(self, symbol: str) -> Instrument:
+        """Qualify ``symbol`` at the broker, subscribe it and save the watchlist.
+
+        Raises:
+            UnknownInstrument: the broker does not know the symbol (nothing changes).
+        """
+        instrument = await self.broker.qualify(symbol)
+        if all(i.key != instrument.key for i in self.watchlist):
+            await self.market.subscribe(instrument)
+            self.watchlist.append(instrument)
+            self._save_watchlist()
+        return instrument
+
+    async def remove_from_watchlist(self, key: str) -> None:
+        """Drop ``key`` from the watchlist, unsubscribe it and save the watchlist."""
+        for instrument in [i for i in self.watchlist if i.key == key]:
+            self.watchlist.remove(instrument)
+            await self.market.unsubscribe(instrument)
+        self._save_watchlist()
+
+    def _save_watchlist(self) -> None:
+        self.store.save_watchlist(DEFAULT_WATCHLIST, [i.key for i in self.watchlist])
+
     async def _reconcile_all(self) -> tuple[ReconcileReport, list[str]]:
         result = await reconcile(self.orders)
         differences = self.portfolio.replace_positions(await self.broker.positions())

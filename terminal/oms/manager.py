@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from eventkit import Event
 
@@ -28,6 +29,7 @@ from terminal.domain import (
     Clock,
     DomainError,
     Fill,
+    Instrument,
     Order,
     OrderIntent,
     OrderRole,
@@ -167,6 +169,25 @@ class OrderManager:
                 "trading is halted by the kill switch: re-arm before staging orders"
             )
         return self._stage_group([(intent, OrderRole.SINGLE, None)])[0]
+
+    def stage_input(self, instrument: Instrument, **fields: Any) -> Order:
+        """Build an intent from raw ticket input and stage it; audit a refusal.
+
+        The order ticket, the ladder and the chain call this with what the trader typed, so a
+        bad quantity or an off-tick price is refused with a message naming the problem *and*
+        leaves an audit record, exactly like a refusal for risk or a halt.
+
+        Raises:
+            DomainError: the input does not make a valid order (nothing is staged or sent).
+            TradingHalted: trading is halted.
+        """
+        try:
+            intent = OrderIntent(instrument, **fields)
+        except DomainError as exc:
+            raw = {k: str(v) for k, v in fields.items()}
+            self.audit.record("stage_refused", instrument.key, {"reason": str(exc), "input": raw})
+            raise
+        return self.stage(intent)
 
     def stage_bracket(
         self,

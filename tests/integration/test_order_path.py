@@ -151,3 +151,22 @@ async def test_halted_state_refuses_ticket_but_keeps_audit_intact(tmp_path) -> N
     assert verify_chain(app.database.engine).ok
     assert "stage_refused" in [r.action for r in _audit(app)]
     await app.stop()
+
+
+async def test_watchlist_changes_are_validated_and_survive_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from terminal.domain import UnknownInstrument
+
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    app = new_app(url)
+    await app.start()
+    with pytest.raises(UnknownInstrument, match="(?i)zzzz"):
+        await app.add_to_watchlist("zzzz")
+    await app.remove_from_watchlist("AAPL")
+    assert "AAPL" not in app.broker.quote_subscriptions
+    await app.stop()
+    again = new_app(url)
+    report = await again.start()
+    assert report.watchlist == ["MSFT"]
+    await again.add_to_watchlist("aapl")
+    assert [i.key for i in again.watchlist] == ["MSFT", "AAPL"]
+    await again.stop()

@@ -217,3 +217,23 @@ async def test_every_change_is_published_and_journaled() -> None:
     assert seen == [S.STAGED, S.PENDING_APPROVAL, S.APPROVED, S.SUBMITTED, S.ACCEPTED, S.FILLED]
     statuses = [e[1] for e in desk.journal.events if e[0] == order.id]
     assert statuses[:4] == ["staged", "pending approval", "approved", "submitted"]
+
+
+async def test_bad_ticket_input_is_refused_with_the_problem_and_audited() -> None:
+    from terminal.domain import InvalidPrice, InvalidQuantity, OrderSide, OrderType
+    from tests.unit.oms_setup import AAPL
+
+    desk = await make_desk()
+    with pytest.raises(InvalidQuantity, match="fractional"):
+        desk.orders.stage_input(AAPL, side=OrderSide.BUY, quantity="1.5", limit_price="150")
+    with pytest.raises(InvalidPrice, match="tick"):
+        desk.orders.stage_input(AAPL, side=OrderSide.BUY, quantity=10, limit_price="150.001")
+    with pytest.raises(InvalidPrice, match="finite"):
+        desk.orders.stage_input(AAPL, side=OrderSide.SELL, quantity=10, limit_price="nan")
+    refused = [r for r in desk.audit.records if r[0] == "stage_refused"]
+    assert len(refused) == 3 and "fractional" in str(refused[0][2]["reason"])
+    assert desk.orders.orders() == [] and desk.broker.placed == []
+    ok = desk.orders.stage_input(
+        AAPL, side=OrderSide.BUY, quantity="10", order_type=OrderType.LIMIT, limit_price="150.01"
+    )
+    assert ok.status is S.PENDING_APPROVAL
