@@ -89,6 +89,22 @@ class BrokerPosition:
     avg_cost: Decimal
 
 
+class BrokerEvents:
+    """The Broker port's events, created once for any adapter that inherits this."""
+
+    def __init__(self) -> None:
+        self.connection_changed = Event("connection_changed")
+        self.quotes_received = Event("quotes_received")
+        self.trades_received = Event("trades_received")
+        self.depth_received = Event("depth_received")
+        self.bar_received = Event("bar_received")
+        self.option_quotes_received = Event("option_quotes_received")
+        self.order_status_received = Event("order_status_received")
+        self.fill_received = Event("fill_received")
+        self.account_received = Event("account_received")
+        self.error_reported = Event("error_reported")
+
+
 @runtime_checkable
 class Broker(Protocol):
     """The port every broker adapter implements. All methods are coroutines or cheap calls.

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from eventkit import Event
-
 from terminal.broker.base import (
     BrokerCapabilities,
     BrokerError,
+    BrokerEvents,
     BrokerPosition,
     ConnectionState,
     NotConnected,
@@ -47,7 +46,7 @@ class _BrokerOrder:
     history: list[str] = field(default_factory=list)
 
 
-class FakeBroker:
+class FakeBroker(BrokerEvents):
     name = "fake"
 
     def __init__(
@@ -64,16 +63,7 @@ class FakeBroker:
         self.auto_accept = auto_accept
         self.auto_cancel = auto_cancel
         self.instruments = {i.key: i for i in instruments}
-        self.connection_changed = Event("connection_changed")
-        self.quotes_received = Event("quotes_received")
-        self.trades_received = Event("trades_received")
-        self.depth_received = Event("depth_received")
-        self.bar_received = Event("bar_received")
-        self.option_quotes_received = Event("option_quotes_received")
-        self.order_status_received = Event("order_status_received")
-        self.fill_received = Event("fill_received")
-        self.account_received = Event("account_received")
-        self.error_reported = Event("error_reported")
+        BrokerEvents.__init__(self)
         self._state = ConnectionState.DISCONNECTED
         self._ids = itertools.count(1)
         self._exec_ids = itertools.count(1)

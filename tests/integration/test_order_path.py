@@ -159,7 +159,7 @@ async def test_watchlist_changes_are_validated_and_survive_a_restart(tmp_path) -
     url = f"sqlite:///{tmp_path / 't.db'}"
     app = new_app(url)
     await app.start()
-    with pytest.raises(UnknownInstrument, match="(?i)zzzz"):
+    with pytest.raises(UnknownInstrument, match=r"(?i)zzzz"):
         await app.add_to_watchlist("zzzz")
     await app.remove_from_watchlist("AAPL")
     assert "AAPL" not in app.broker.quote_subscriptions

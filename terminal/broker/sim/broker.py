@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
-from eventkit import Event
 
 from terminal.broker.base import (
     BrokerCapabilities,
     BrokerError,
+    BrokerEvents,
     BrokerPosition,
     ConnectionState,
     NotConnected,
@@ -44,7 +44,7 @@ from terminal.domain import (
 ACCOUNT_INTERVAL = 1.0
 
 
-class SimBroker:
+class SimBroker(BrokerEvents):
     """The Broker port on the simulated exchange. Deterministic for a seed and a clock.
 
     Drive it with :meth:`step` (tests, benchmarks: virtual time) or let :meth:`start` run it on
@@ -79,16 +79,7 @@ class SimBroker:
         self.feed = MarketFeed(self.exchange.market, self.exchange.venue)
         self.faults = Faults()
         self.outbox = Outbox()
-        self.connection_changed = Event("connection_changed")
-        self.quotes_received = Event("quotes_received")
-        self.trades_received = Event("trades_received")
-        self.depth_received = Event("depth_received")
-        self.bar_received = Event("bar_received")
-        self.option_quotes_received = Event("option_quotes_received")
-        self.order_status_received = Event("order_status_received")
-        self.fill_received = Event("fill_received")
-        self.account_received = Event("account_received")
-        self.error_reported = Event("error_reported")
+        BrokerEvents.__init__(self)
         self._state = ConnectionState.DISCONNECTED
         self._bar_subs: set[tuple[str, Timeframe]] = set()
         self._last_step = clock.now()
