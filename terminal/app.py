@@ -34,6 +34,7 @@ from terminal.risk.monitor import RiskMonitor
 from terminal.risk.state import TradingState, TradingStateMachine
 from terminal.risk.usage import LimitUsage
 from terminal.settings import Settings
+from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class TradingApp:
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)
         self.watchlist: list[Instrument] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.tasks = OwnedTasks(self._task_failed)
         self._was_disconnected = False
         self._started = False
         self._wire()
@@ -175,16 +176,11 @@ class TradingApp:
     # -- tasks -------------------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run ``coro`` as a task owned by the app; failures become critical alerts."""
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
+        return self.tasks.spawn(coro, name)
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("task %s failed", task.get_name(), exc_info=exc)
-            self.system_alerts.on_error(task.get_name(), f"{type(exc).__name__}: {exc}")
+    def _task_failed(self, name: str, exc: BaseException) -> None:
+        log.error("task %s failed", name, exc_info=exc)
+        self.system_alerts.on_error(name, f"{type(exc).__name__}: {exc}")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def restore(self) -> None:
@@ -272,10 +268,7 @@ class TradingApp:
     async def stop(self) -> None:
         """Shut down in order; safe to call twice."""
         self._started = False
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.tasks.cancel_all()
         await self.orders.aclose()
         await self.market.aclose()
         try:

@@ -93,11 +93,16 @@ def run_headless(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _watch(app: TradingApp) -> None:
-    report = await app.start()
+def _run_market(app: TradingApp) -> None:
+    """Let an in-process exchange (the simulator) tick on wall time; a real broker just streams."""
     start = getattr(app.broker, "start", None)
     if callable(start):
         start()
+
+
+async def _watch(app: TradingApp) -> None:
+    report = await app.start()
+    _run_market(app)
     print(
         f"Connected to {app.broker.name} (account {report.account_id}, "
         f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
@@ -157,9 +162,7 @@ async def _smoke(app: TradingApp) -> int:
             raise SmokeFailure("refusing to run the smoke test against a live account")
         if not app.watchlist:
             raise SmokeFailure("the watchlist is empty")
-        start = getattr(app.broker, "start", None)
-        if callable(start):
-            start()
+        _run_market(app)
         instrument = app.watchlist[0]
         await _wait_for(
             app.market.quotes_updated,

@@ -13,11 +13,10 @@ table; fills are idempotent by execution id.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -47,6 +46,7 @@ from terminal.oms.groups import GroupCoordinator
 from terminal.oms.ports import AuditSink, OrderJournal, RiskCheck
 from terminal.oms.reports import BrokerReports
 from terminal.risk.state import TradingState, TradingStateMachine
+from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class OrderManager:
         self._orders: dict[str, Order] = {}
         self._by_broker_id: dict[str, str] = {}
         self._exec_ids: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks = OwnedTasks(self._task_failed)
         self.groups = GroupCoordinator(self)
         self.reports = BrokerReports(self)
         self.order_updated = Event("order_updated")
@@ -507,32 +507,23 @@ class OrderManager:
         self.journal.append_order_event(order.id, order.updated_at, event, detail)
         self.order_updated.emit(order)
 
-    def spawn(self, coro: object, name: str) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run ``coro`` as an owned task; errors are logged and audited, never lost."""
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro, name=name)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        self.tasks.spawn(coro, name)
 
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("order task %s failed: %s", task.get_name(), exc)
-            self.audit.record("task_failed", task.get_name(), {"error": str(exc)})
+    def _task_failed(self, name: str, exc: BaseException) -> None:
+        log.error("order task %s failed: %s", name, exc)
+        self.audit.record("task_failed", name, {"error": str(exc)})
 
     async def aclose(self) -> None:
         """Cancel owned tasks and stop listening to the broker."""
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.tasks.cancel_all()
         self.broker.order_status_received -= self._on_status
         self.broker.fill_received -= self._on_fill
 
     async def idle(self) -> None:
         """Wait until owned tasks have finished (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.tasks.idle()
 
 
 __all__ = ["OrderManager", "counter_ids", "new_order_id"]

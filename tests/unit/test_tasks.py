@@ -1,0 +1,31 @@
+"""Owned tasks: failures are reported, stop cancels everything."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from terminal.tasks import OwnedTasks
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_a_failing_task_reports_its_name_and_error() -> None:
+    errors: list[tuple[str, str]] = []
+    tasks = OwnedTasks(lambda name, exc: errors.append((name, str(exc))))
+
+    async def boom() -> None:
+        raise RuntimeError("broker went away")
+
+    tasks.spawn(boom(), "resync")
+    await tasks.idle()
+    assert errors == [("resync", "broker went away")] and len(tasks) == 0
+
+
+async def test_cancel_all_ends_running_tasks_without_reporting_errors() -> None:
+    errors: list[str] = []
+    tasks = OwnedTasks(lambda name, exc: errors.append(name))
+    task = tasks.spawn(asyncio.Event().wait(), "waiting")
+    await tasks.cancel_all()
+    assert task.cancelled() and errors == [] and len(tasks) == 0
