@@ -31,6 +31,7 @@ from terminal.domain import (
     OptionChainParams,
     Order,
     OrderStatus,
+    Position,
     Quote,
     Timeframe,
     UnknownInstrument,
@@ -315,8 +316,6 @@ class FakeBroker(BrokerEvents):
         self._require_connection()
         if self.broker_positions:
             return list(self.broker_positions)
-        from terminal.domain import Position
-
         held: dict[str, Position] = {}
         for fill in self.fills:
             held[fill.key] = held.get(fill.key, Position(fill.instrument)).apply(fill)
