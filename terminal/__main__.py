@@ -14,9 +14,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "audit":
         return run_audit(args)
-    from terminal.headless import run_headless
+    if args.headless:
+        from terminal.headless import run_headless
 
-    return run_headless(args)
+        return run_headless(args)
+    from widgets.launcher import run_window
+
+    return run_window(args)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the window, trade one share end to end, print one JSON line and exit",
     )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no window: print the market and the account to the console once a second",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     audit = commands.add_parser("audit", help="verify or export the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

@@ -15,16 +15,11 @@ import logging
 import math
 import sys
 import time
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from eventkit import Event
-
 from terminal.app import TradingApp
-from terminal.broker.base import Broker
 from terminal.domain import (
-    Clock,
     DomainError,
     OrderIntent,
     OrderSide,
@@ -34,41 +29,16 @@ from terminal.domain import (
     WallClock,
 )
 from terminal.persistence.errors import PersistenceError
-from terminal.settings import Settings, SettingsError, load_settings
+from terminal.settings import SettingsError
+from terminal.startup import (
+    SmokeFailure,
+    make_broker,
+    run_market,
+    settings_from_args,
+    wait_for,
+)
 
 log = logging.getLogger("terminal")
-
-
-class SmokeFailure(RuntimeError):
-    """A smoke-test step failed; the message names the step."""
-
-
-def make_broker(settings: Settings, clock: Clock, seed: int | None) -> Broker:
-    """Build the broker named in the settings."""
-    if settings.broker.kind == "sim":
-        from terminal.broker.sim.factory import sim_broker_from_settings
-
-        return sim_broker_from_settings(settings.sim, clock, seed)
-    raise SettingsError(
-        "the Interactive Brokers adapter is not part of this build yet; use --broker sim"
-    )
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Read the settings file and apply command-line overrides."""
-    settings = load_settings(args.config)
-    broker = settings.broker
-    if args.broker:
-        broker = replace(broker, kind=args.broker)
-    if args.host:
-        broker = replace(broker, host=args.host)
-    if args.port:
-        broker = replace(broker, port=args.port)
-    if args.client_id is not None:
-        broker = replace(broker, client_id=args.client_id)
-    if args.live:
-        broker = replace(broker, live=True)
-    return replace(settings, broker=broker, database_url=args.db or settings.database_url)
 
 
 def run_headless(args: argparse.Namespace) -> int:
@@ -93,16 +63,9 @@ def run_headless(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_market(app: TradingApp) -> None:
-    """Let an in-process exchange (the simulator) tick on wall time; a real broker just streams."""
-    start = getattr(app.broker, "start", None)
-    if callable(start):
-        start()
-
-
 async def _watch(app: TradingApp) -> None:
     report = await app.start()
-    _run_market(app)
+    run_market(app.broker)
     print(
         f"Connected to {app.broker.name} (account {report.account_id}, "
         f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
@@ -130,26 +93,6 @@ def _status_line(app: TradingApp) -> str:
     )
 
 
-async def _wait_for(event: Event, predicate: Any, what: str, seconds: float = 15.0) -> None:
-    """Wait until ``predicate()`` holds, re-checking whenever ``event`` fires."""
-    if predicate():
-        return
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def check(*_: object) -> None:
-        if not done.done() and predicate():
-            done.set_result(None)
-
-    event += check
-    try:
-        async with asyncio.timeout(seconds):
-            await done
-    except TimeoutError:
-        raise SmokeFailure(f"timed out waiting for {what}") from None
-    finally:
-        event -= check
-
-
 async def _smoke(app: TradingApp) -> int:
     """Trade one share end to end; print one JSON line; exit 0 only if every step worked."""
     seen: dict[str, Any] = {"broker": app.broker.name}
@@ -162,9 +105,9 @@ async def _smoke(app: TradingApp) -> int:
             raise SmokeFailure("refusing to run the smoke test against a live account")
         if not app.watchlist:
             raise SmokeFailure("the watchlist is empty")
-        _run_market(app)
+        run_market(app.broker)
         instrument = app.watchlist[0]
-        await _wait_for(
+        await wait_for(
             app.market.quotes_updated,
             lambda: app.market.last_quote(instrument.key) is not None,
             "a quote",
@@ -184,7 +127,7 @@ async def _smoke(app: TradingApp) -> int:
         seen["verdict"] = verdict.summary if verdict else None
         override = "smoke test" if verdict and verdict.level is VerdictLevel.WARN else None
         await app.orders.approve(order.id, override_reason=override)
-        await _wait_for(
+        await wait_for(
             app.orders.order_updated,
             lambda: app.orders.get(order.id).status is OrderStatus.FILLED,
             "the fill",

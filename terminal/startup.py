@@ -1,0 +1,92 @@
+"""What every way of starting the terminal shares: settings from the command line, the broker
+they name, and the smoke test's wait helper. Used by the window (``widgets.launcher``) and the
+console runner (``terminal.headless``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from eventkit import Event
+
+from terminal.broker.base import Broker
+from terminal.domain import Clock
+from terminal.persistence.database import APP_NAME
+from terminal.settings import Settings, SettingsError, load_settings
+
+
+class SmokeFailure(RuntimeError):
+    """A smoke-test step failed; the message names the step."""
+
+
+def default_settings_path() -> Path:
+    """The per-user settings file (``settings.toml`` in the user config folder)."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "settings.toml"
+
+
+def settings_path_from_args(args: argparse.Namespace) -> Path:
+    config: Path | None = args.config
+    return config if config is not None else default_settings_path()
+
+
+def make_broker(settings: Settings, clock: Clock, seed: int | None) -> Broker:
+    """Build the broker named in the settings."""
+    if settings.broker.kind == "sim":
+        from terminal.broker.sim.factory import sim_broker_from_settings
+
+        return sim_broker_from_settings(settings.sim, clock, seed)
+    raise SettingsError(
+        "the Interactive Brokers adapter is not part of this build yet; use --broker sim"
+    )
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Read the settings file (``--config``, else the per-user one) and apply overrides."""
+    settings = load_settings(settings_path_from_args(args))
+    broker = settings.broker
+    if args.broker:
+        broker = replace(broker, kind=args.broker)
+    if args.host:
+        broker = replace(broker, host=args.host)
+    if args.port:
+        broker = replace(broker, port=args.port)
+    if args.client_id is not None:
+        broker = replace(broker, client_id=args.client_id)
+    if args.live:
+        broker = replace(broker, live=True)
+    return replace(settings, broker=broker, database_url=args.db or settings.database_url)
+
+
+def run_market(broker: Broker) -> None:
+    """Let an in-process exchange (the simulator) tick on wall time; a real broker just streams."""
+    start = getattr(broker, "start", None)
+    if callable(start):
+        start()
+
+
+async def wait_for(event: Event, predicate: Any, what: str, seconds: float = 15.0) -> None:
+    """Wait until ``predicate()`` holds, re-checking whenever ``event`` fires.
+
+    Raises:
+        SmokeFailure: not within ``seconds`` (the message names ``what``).
+    """
+    if predicate():
+        return
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def check(*_: object) -> None:
+        if not done.done() and predicate():
+            done.set_result(None)
+
+    event += check
+    try:
+        async with asyncio.timeout(seconds):
+            await done
+    except TimeoutError:
+        raise SmokeFailure(f"timed out waiting for {what}") from None
+    finally:
+        event -= check

@@ -1,0 +1,98 @@
+"""The main window: every pane docked, status bar, shortcuts, layout saved and restored."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from terminal.risk.state import TradingState
+from widgets.main_window import PANE_TYPES, MainWindow
+from widgets.session import Mode
+
+from .conftest import Harness
+
+
+def test_every_pane_is_in_a_dock_and_the_first_watchlist_instrument_is_active(
+    window: MainWindow, harness: Harness
+) -> None:
+    assert set(window.docks) == {p.pane_id for p in PANE_TYPES}
+    assert all(dock.widget() is window.panes[pid] for pid, dock in window.docks.items())
+    assert harness.session.active is not None
+    assert harness.session.active.key == harness.app.watchlist[0].key
+    assert window.windowTitle() == "Trading Terminal — SIM"
+    assert not window.live_banner.isVisible()
+
+
+def test_status_bar_shows_broker_mode_state_equity_and_alerts(
+    window: MainWindow, harness: Harness
+) -> None:
+    window.status.refresh()
+    assert window.status.broker.text() == "SIM: connected"
+    assert window.status.mode.text().strip() == "SIM"
+    assert window.status.trading.text() == "ACTIVE"
+    assert window.status.equity.text().startswith("Equity 1,000,000")
+    harness.app.alerts.raise_alert(
+        __import__("terminal.domain", fromlist=["Severity"]).Severity.WARNING, "test", "hello"
+    )
+    window.status.refresh()
+    assert window.status.alerts.text() == f"Alerts {harness.app.alerts.unacknowledged_count()}"
+    assert window.status.alerts.property("tone") == "critical"
+
+
+def test_live_mode_shows_the_red_banner_and_title(window: MainWindow, harness: Harness) -> None:
+    harness.session.mode = Mode.IB_LIVE
+    window.update_mode("U1234567")
+    assert window.live_banner.isVisible()
+    assert "IB LIVE" in window.windowTitle() and "U1234567" in window.windowTitle()
+    assert window.status.mode.property("tone") == "live"
+
+
+def test_kill_switch_shortcut_halts_trading(window: MainWindow, harness: Harness) -> None:
+    window.activateWindow()
+    harness.qtbot.keyClick(
+        window,
+        Qt.Key.Key_K,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    harness.qtbot.waitUntil(lambda: harness.app.trading_state.state is TradingState.HALTED)
+    harness.qtbot.waitUntil(lambda: harness.app.kill_switch.is_tripped)
+
+
+def test_layout_is_saved_per_user_and_restored(window: MainWindow, harness: Harness) -> None:
+    dock = window.docks["depth"]
+    dock.setFloating(True)
+    window.docks["audit"].hide()
+    window.save_layout()
+    assert harness.app.writer.flush(5.0)
+    window.reset_layout()
+    assert not dock.isFloating() and window.docks["audit"].isVisible()
+    assert window.restore_layout()  # read back from the database
+    assert dock.isFloating()
+    assert not window.docks["audit"].isVisible()
+    assert window.layout_name == "window:tester"
+
+
+def test_an_unreadable_saved_layout_falls_back_to_the_default(window: MainWindow) -> None:
+    assert not window.restore_layout(b"not json")
+    assert not window.restore_layout(b'{"geometry": "", "state": "AAAA"}')
+
+
+def test_reset_layout_docks_every_pane_again(window: MainWindow) -> None:
+    window.docks["chart"].setFloating(True)
+    window.docks["risk"].close()
+    window.reset_layout()
+    docks: list[QDockWidget] = list(window.docks.values())
+    assert not any(d.isFloating() for d in docks)
+    assert all(not d.isHidden() for d in docks)
+    assert QApplication.instance() is not None
+
+
+def test_shortcuts_dialog_lists_every_shortcut(window: MainWindow) -> None:
+    from widgets import shortcuts
+    from widgets.dialogs.shortcuts import ShortcutsDialog
+
+    dialog = ShortcutsDialog(window)
+    assert dialog.table.rowCount() == len(shortcuts.ALL)
+    keys = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
+    assert shortcuts.KILL_SWITCH.keys in keys
+    assert window.actions["kill_switch"].shortcut().toString() == shortcuts.KILL_SWITCH.keys

@@ -1,0 +1,179 @@
+"""Start the window: QApplication + one qasync loop, logging to a rotating file, an exception hook
+that alerts instead of dying, the core started on the loop, and an orderly shutdown on close."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import signal
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import platformdirs
+import qasync  # after PySide6, so qasync binds to it
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from terminal.app import TradingApp
+from terminal.domain import Severity, WallClock
+from terminal.persistence.database import APP_NAME
+from terminal.persistence.errors import PersistenceError
+from terminal.settings import Settings, SettingsError
+from terminal.startup import make_broker, run_market, settings_from_args, settings_path_from_args
+from widgets.main_window import MainWindow
+from widgets.refresh import RefreshClock
+from widgets.session import Mode, Session
+from widgets.theme import apply_theme
+
+log = logging.getLogger("terminal")
+
+#: Reverse-DNS application id: desktop file name, WM class, icon name.
+APP_ID = "io.github.tradingterminal.TradingTerminal"
+LOG_BYTES = 5_000_000
+LOG_BACKUPS = 5
+
+
+def log_file_path() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME)) / "terminal.log"
+
+
+def setup_logging(level: str) -> Path:
+    """Log to a rotating file in the per-user log folder, and to stderr when there is one
+    (a windowed Windows build has ``sys.stderr is None``)."""
+    path = log_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    root.setLevel(level)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    if sys.stderr is not None:
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(formatter)
+        console.setLevel(logging.WARNING)
+        root.addHandler(console)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return path
+
+
+def qt_application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    # Only the application name: with an organisation name too, QStandardPaths doubles the folder.
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Trading Terminal")
+    app.setDesktopFileName(APP_ID)
+    app.setQuitOnLastWindowClosed(False)  # the launcher decides when the loop ends
+    return app
+
+
+def install_exception_hook(core: TradingApp, loop: asyncio.AbstractEventLoop) -> None:
+    """Unhandled exceptions (slots, asyncSlot tasks, loop callbacks) are logged and raised as a
+    critical alert; the window keeps running."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        log.error("unhandled exception", exc_info=(kind, exc, tb))
+        try:
+            core.system_alerts.on_error("ui", f"{kind.__name__}: {exc}")
+        except Exception:
+            log.exception("could not raise an alert for an unhandled exception")
+
+    def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            hook(type(exc), exc, exc.__traceback__)
+        else:
+            log.error("event loop: %s", context.get("message"))
+
+    sys.excepthook = hook
+    loop.set_exception_handler(loop_handler)
+
+
+def build_window(core: TradingApp, settings: Settings, settings_path: Path) -> MainWindow:
+    """The window around a built (not yet started) core."""
+    app = qt_application()
+    palette = apply_theme(app, settings.ui.theme)
+    session = Session(core, RefreshClock(), palette)
+    from widgets.dialogs.settings import open_settings_dialog
+
+    window = MainWindow(
+        session, open_settings=lambda parent: open_settings_dialog(session, settings_path, parent)
+    )
+    window.restore_layout()
+    return window
+
+
+def run_window(args: argparse.Namespace) -> int:
+    """Entry point of ``trading-terminal`` (the window)."""
+    started = time.perf_counter()
+    setup_logging(args.log_level)
+    try:
+        settings = settings_from_args(args)
+        clock = WallClock()
+        broker = make_broker(settings, clock, args.seed)
+        core = TradingApp.open(settings, settings.database_url, broker, clock)
+        core.restore()
+    except (SettingsError, PersistenceError) as exc:
+        print(f"trading-terminal: {exc}", file=sys.stderr)
+        return 2
+    app = qt_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    install_exception_hook(core, loop)
+    window = build_window(core, settings, settings_path_from_args(args))
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+    try:
+        return int(loop.run_until_complete(_run(window, args.smoke_test, started)))
+    finally:
+        loop.close()
+
+
+async def _run(window: MainWindow, smoke: bool, started: float) -> int:
+    session = window.session
+    core = session.app
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
+    session.refresh.start()
+    code = 0
+    try:
+        report = await core.start()
+    except Exception as exc:  # the window stays up, disconnected, and says why
+        log.exception("could not connect to %s", core.broker.name)
+        core.alerts.raise_alert(
+            Severity.CRITICAL, "broker", f"could not connect to {core.broker.name}: {exc}"
+        )
+        session.message.emit(f"could not connect to {core.broker.name}: {exc}")
+        if smoke:
+            from widgets.smoke import smoke_failed
+
+            code = smoke_failed(core, f"could not connect: {exc}", started)
+            window.close()
+    else:
+        session.mode = Mode.of(core.broker.name, report.paper)
+        window.update_mode(report.account_id)
+        window.on_started(report)
+        run_market(core.broker)
+        if smoke:
+            from widgets.smoke import run_smoke
+
+            code = await run_smoke(window, report, started)
+            window.close()
+    if not smoke:
+        await closed.wait()
+    await core.stop()
+    return code

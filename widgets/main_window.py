@@ -1,0 +1,370 @@
+"""The main window: every pane in a dock, menus and shortcuts, the status bar, the saved layout.
+
+The window owns no trading logic: panes observe the core through the Session and write back
+through core methods; the global actions here (kill switch, cancel all, tickets) call the same
+Session methods the panes use.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
+
+from terminal.app import StartReport
+from terminal.domain import OrderSide
+from widgets import shortcuts
+from widgets.dialogs.shortcuts import ShortcutsDialog
+from widgets.panes.alerts import AlertsPane
+from widgets.panes.approvals import ApprovalQueuePane
+from widgets.panes.audit import AuditTrailPane
+from widgets.panes.base import Pane
+from widgets.panes.blotter import BlotterPane
+from widgets.panes.chart import ChartPane
+from widgets.panes.depth import DepthLadderPane
+from widgets.panes.options import OptionsChainPane
+from widgets.panes.risk import RiskPanel
+from widgets.panes.ticket import OrderTicketPane
+from widgets.panes.watchlist import WatchlistPane
+from widgets.session import Mode, Session, TicketRequest
+from widgets.status_bar import StatusBar
+from widgets.theme import THEMES, apply_theme
+
+log = logging.getLogger(__name__)
+
+#: Panes in View-menu order (Ctrl+1 … Ctrl+9 bring the first nine forward).
+PANE_TYPES: tuple[type[Pane], ...] = (
+    WatchlistPane,
+    OrderTicketPane,
+    ApprovalQueuePane,
+    ChartPane,
+    BlotterPane,
+    DepthLadderPane,
+    RiskPanel,
+    AlertsPane,
+    OptionsChainPane,
+    AuditTrailPane,
+)
+
+LAYOUT_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    """The terminal window.
+
+    Signals:
+        closed(): the trader closed the window (the launcher then shuts the core down).
+    """
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        open_settings: Callable[[QWidget], None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._open_settings = open_settings
+        self.setObjectName("main_window")
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AnimatedDocks
+        )
+        self.panes: dict[str, Pane] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        for pane_type in PANE_TYPES:
+            self._add_pane(pane_type(session))
+        self._arrange_default()
+        self.default_state = self.saveState(LAYOUT_VERSION)
+        self.live_banner = self._build_live_banner()
+        self.status = StatusBar(session, self)
+        self.setStatusBar(self.status)
+        self.actions: dict[str, QAction] = {}
+        self._build_menus()
+        self.session.ticket_requested.connect(lambda _r: self.bring_forward("ticket"))
+        self._closing = False
+        self.update_mode()
+        self.resize(1600, 980)
+
+    # -- panes -------------------------------------------------------------------------------
+    def _add_pane(self, pane: Pane) -> None:
+        dock = QDockWidget(pane.title, self)
+        dock.setObjectName(f"dock_{pane.pane_id}")
+        dock.setWidget(pane)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.panes[pane.pane_id] = pane
+        self.docks[pane.pane_id] = dock
+
+    def pane(self, pane_id: str) -> Pane:
+        return self.panes[pane_id]
+
+    def _arrange_default(self) -> None:
+        """Watchlist and ticket on the left, chart in the middle, ladder and risk on the right,
+        queue / blotter / alerts / options / audit tabbed along the bottom."""
+        d = self.docks
+        for dock in d.values():
+            self.removeDockWidget(dock)
+        area = Qt.DockWidgetArea
+        self.addDockWidget(area.LeftDockWidgetArea, d["watchlist"])
+        self.splitDockWidget(d["watchlist"], d["chart"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(d["chart"], d["depth"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(d["watchlist"], d["ticket"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["depth"], d["risk"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["chart"], d["approvals"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(d["approvals"], d["blotter"])
+        self.tabifyDockWidget(d["blotter"], d["alerts"])
+        self.tabifyDockWidget(d["alerts"], d["options"])
+        self.tabifyDockWidget(d["options"], d["audit"])
+        for dock in d.values():
+            dock.show()
+        d["approvals"].raise_()
+        self.resizeDocks(
+            [d["watchlist"], d["chart"], d["depth"]], [430, 800, 330], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([d["chart"], d["approvals"]], [560, 330], Qt.Orientation.Vertical)
+        self.resizeDocks([d["watchlist"], d["ticket"]], [470, 420], Qt.Orientation.Vertical)
+        self.resizeDocks([d["depth"], d["risk"]], [520, 370], Qt.Orientation.Vertical)
+
+    def bring_forward(self, pane_id: str) -> None:
+        """Show the pane's dock (tabbed or floating) and give it the keyboard focus."""
+        dock = self.docks[pane_id]
+        dock.show()
+        dock.raise_()
+        self.panes[pane_id].setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    # -- menus and shortcuts -----------------------------------------------------------------
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot: Callable[[], object],
+        keys: str | None = None,
+        *,
+        global_shortcut: bool = False,
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(f"action_{name}")
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+            if global_shortcut:  # works even while a floating pane has the focus
+                action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            else:
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        self.actions[name] = action
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(
+            self._action("settings", "&Settings…", self.open_settings, shortcuts.SETTINGS.keys)
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("quit", "&Quit", self.close, shortcuts.QUIT.keys))
+
+        trade = bar.addMenu("&Trade")
+        trade.addAction(
+            self._action(
+                "buy_ticket",
+                "&Buy ticket",
+                lambda: self.new_ticket(OrderSide.BUY),
+                shortcuts.BUY_TICKET.keys,
+            )
+        )
+        trade.addAction(
+            self._action(
+                "sell_ticket",
+                "&Sell ticket",
+                lambda: self.new_ticket(OrderSide.SELL),
+                shortcuts.SELL_TICKET.keys,
+            )
+        )
+        trade.addSeparator()
+        trade.addAction(
+            self._action(
+                "cancel_all",
+                "&Cancel all working orders",
+                self.session.cancel_all,
+                shortcuts.CANCEL_ALL.keys,
+                global_shortcut=True,
+            )
+        )
+        trade.addAction(
+            self._action(
+                "kill_switch",
+                "&KILL SWITCH",
+                self.session.trip_kill_switch,
+                shortcuts.KILL_SWITCH.keys,
+                global_shortcut=True,
+            )
+        )
+
+        view = bar.addMenu("&View")
+        for number, (pane_id, dock) in enumerate(self.docks.items(), start=1):
+            toggle = dock.toggleViewAction()
+            toggle.setObjectName(f"action_toggle_{pane_id}")
+            view.addAction(toggle)
+            if number <= 9:
+                self._action(
+                    f"focus_{pane_id}",
+                    f"Focus {dock.windowTitle()}",
+                    lambda p=pane_id: self.bring_forward(p),
+                    f"Ctrl+{number}",
+                )
+        view.addSeparator()
+        view.addAction(
+            self._action(
+                "reset_layout", "&Reset layout", self.reset_layout, shortcuts.RESET_LAYOUT.keys
+            )
+        )
+        view.addAction(
+            self._action(
+                "toggle_theme", "Switch &theme", self.toggle_theme, shortcuts.TOGGLE_THEME.keys
+            )
+        )
+        view.addAction(
+            self._action(
+                "find_symbol",
+                "Add &symbol…",
+                lambda: self.bring_forward("watchlist"),
+                shortcuts.FIND_SYMBOL.keys,
+            )
+        )
+
+        alerts = bar.addMenu("&Alerts")
+        alerts.addAction(
+            self._action(
+                "ack_all", "&Acknowledge all", self.acknowledge_all_alerts, shortcuts.ACK_ALL.keys
+            )
+        )
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(
+            self._action("help", "&Keyboard shortcuts", self.show_shortcuts, shortcuts.HELP.keys)
+        )
+
+    def _build_live_banner(self) -> QToolBar:
+        banner = QToolBar("Live account", self)
+        banner.setObjectName("live_banner")
+        banner.setMovable(False)
+        label = QLabel("", banner)
+        label.setObjectName("live_banner_label")
+        banner.addWidget(label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, banner)
+        banner.hide()
+        return banner
+
+    def update_mode(self, account_id: str = "") -> None:
+        """Show the mode in the title; a live account also gets the red banner."""
+        mode = self.session.mode
+        account = f" — {account_id}" if account_id else ""
+        self.setWindowTitle(f"Trading Terminal — {mode.value}{account}")
+        live = mode is Mode.IB_LIVE
+        label = self.live_banner.findChild(QLabel, "live_banner_label")
+        if label is not None:
+            label.setText(f"LIVE ACCOUNT{account}: ORDERS USE REAL MONEY")
+        self.live_banner.setVisible(live)
+        self.status.refresh()
+
+    def on_started(self, report: StartReport) -> None:
+        """The core is up: panes fill from it, the first watchlist instrument becomes active."""
+        self.session.started.emit(report)
+        if self.session.active is None and self.session.app.watchlist:
+            self.session.set_active(self.session.app.watchlist[0])
+
+    # -- actions -----------------------------------------------------------------------------
+    def new_ticket(self, side: OrderSide) -> None:
+        instrument = self.session.active
+        if instrument is None:
+            self.session.message.emit("choose an instrument in the watchlist first")
+            return
+        self.session.request_ticket(TicketRequest(instrument, side=side))
+
+    def acknowledge_all_alerts(self) -> None:
+        self.session.app.alerts.acknowledge_all(self.session.app.actor)
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
+
+    def open_settings(self) -> None:
+        if self._open_settings is not None:
+            self._open_settings(self)
+
+    def toggle_theme(self) -> None:
+        current = self.session.palette.name
+        name = THEMES[(THEMES.index(current) + 1) % len(THEMES)] if current in THEMES else "dark"
+        self.set_theme(name)
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.session.set_palette(apply_theme(app, name))
+
+    # -- layout ------------------------------------------------------------------------------
+    @property
+    def layout_name(self) -> str:
+        return f"window:{self.session.app.actor}"
+
+    def layout_blob(self) -> bytes:
+        data = {
+            "version": LAYOUT_VERSION,
+            "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode(),
+            "state": base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode(),
+        }
+        return json.dumps(data).encode()
+
+    def save_layout(self) -> None:
+        self.session.app.store.save_layout(self.layout_name, self.layout_blob())
+
+    def restore_layout(self, blob: bytes | None = None) -> bool:
+        """Restore the saved layout (or ``blob``); False if there is none or it does not fit."""
+        if blob is None:
+            blob = self.session.app.store.load_layout(self.layout_name)
+        if not blob:
+            return False
+        try:
+            data = json.loads(blob)
+            geometry = QByteArray(base64.b64decode(data["geometry"]))
+            state = QByteArray(base64.b64decode(data["state"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("saved layout %s is unreadable; using the default", self.layout_name)
+            return False
+        self.restoreGeometry(geometry)
+        return bool(self.restoreState(state, LAYOUT_VERSION))
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+        self.restoreState(self.default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self.docks["approvals"].raise_()
+
+    # -- closing -----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            self._closing = True
+            try:
+                self.save_layout()
+            except Exception:
+                log.exception("could not save the layout")
+            self.session.refresh.stop()
+            self.session.detach()
+            self.closed.emit()
+        event.accept()

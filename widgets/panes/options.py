@@ -1,0 +1,18 @@
+"""Options chain pane (placeholder until built)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from widgets.panes.base import Pane
+from widgets.session import Session
+
+
+class OptionsChainPane(Pane):
+    pane_id = "options"
+    title = "Options chain"
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Options chain"))

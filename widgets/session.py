@@ -1,0 +1,167 @@
+"""What every pane shares: the core, the active instrument, the refresh clock, and UI actions.
+
+Panes observe the core's events and write back only through core methods. The session keeps
+track of every core event a pane subscribes to (:meth:`Session.subscribe`) so closing the window
+detaches them all, runs the UI's coroutines as owned tasks whose failures surface as alerts
+(:meth:`Session.run`), and carries the signals that link panes: the active instrument, a ticket
+pre-filled from another pane, a price alert requested from the watchlist or the chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from eventkit import Event
+from PySide6.QtCore import QObject, Signal
+
+from terminal.app import TradingApp
+from terminal.broker.base import BrokerError
+from terminal.domain import DomainError, Instrument, OrderSide, OrderType, Severity
+from widgets.refresh import RefreshClock
+from widgets.theme import Palette
+
+log = logging.getLogger(__name__)
+
+
+class Mode(StrEnum):
+    """What the trader is connected to; IB LIVE is shown in red everywhere."""
+
+    SIM = "SIM"
+    IB_PAPER = "IB PAPER"
+    IB_LIVE = "IB LIVE"
+
+    @classmethod
+    def of(cls, broker_name: str, paper: bool) -> Mode:
+        if broker_name == "sim":
+            return cls.SIM
+        return cls.IB_PAPER if paper else cls.IB_LIVE
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRequest:
+    """Open the order ticket pre-filled (from the depth ladder, the options chain, hotkeys)."""
+
+    instrument: Instrument
+    side: OrderSide | None = None
+    order_type: OrderType | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    quantity: Decimal | None = None
+
+
+class Session(QObject):
+    """The shared state of one window.
+
+    Signals:
+        active_changed(Instrument): the instrument the linked panes show.
+        ticket_requested(TicketRequest): pre-fill the order ticket and bring it forward.
+        price_alert_requested(Instrument, float): ask for a price alert near ``price``.
+        message(str): a short message for the status bar (errors of UI actions).
+        theme_changed(Palette): the theme switched; repaint custom colours.
+        started(StartReport): the core connected, reconciled and subscribed the watchlist.
+    """
+
+    active_changed = Signal(object)
+    ticket_requested = Signal(object)
+    price_alert_requested = Signal(object, float)
+    message = Signal(str)
+    theme_changed = Signal(object)
+    started = Signal(object)
+
+    def __init__(
+        self,
+        app: TradingApp,
+        refresh: RefreshClock,
+        palette: Palette,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.refresh = refresh
+        self.palette = palette
+        self.active: Instrument | None = None
+        self.mode = Mode.of(app.broker.name, paper=True)
+        self._subscriptions: list[tuple[Event, Callable[..., Any]]] = []
+
+    # -- core events -------------------------------------------------------------------------
+    def subscribe(self, event: Event, handler: Callable[..., Any]) -> None:
+        """``event += handler``, remembered so :meth:`detach` can undo it."""
+        event += handler
+        self._subscriptions.append((event, handler))
+
+    def detach(self) -> None:
+        """Unsubscribe every handler a pane attached (the window is closing)."""
+        for event, handler in self._subscriptions:
+            event -= handler
+        self._subscriptions.clear()
+
+    # -- linking -----------------------------------------------------------------------------
+    def set_active(self, instrument: Instrument) -> None:
+        """Make ``instrument`` the one the linked panes (chart, depth, ticket, options) show."""
+        if self.active is not None and self.active.key == instrument.key:
+            return
+        self.active = instrument
+        self.active_changed.emit(instrument)
+
+    def request_ticket(self, request: TicketRequest) -> None:
+        self.ticket_requested.emit(request)
+
+    def request_price_alert(self, instrument: Instrument, price: float) -> None:
+        self.price_alert_requested.emit(instrument, price)
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self.theme_changed.emit(palette)
+
+    # -- running UI actions ------------------------------------------------------------------
+    def run(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        what: str,
+        on_done: Callable[[Any], None] | None = None,
+    ) -> asyncio.Task[Any]:
+        """Run a UI action's coroutine as an owned task.
+
+        A refusal by the core or the broker (DomainError, BrokerError) becomes a status-bar
+        message and a warning alert; anything else is a bug and becomes a critical alert through
+        the app's task supervision. ``on_done`` gets the result on success.
+        """
+
+        async def guarded() -> Any:
+            try:
+                result = await coro
+            except (DomainError, BrokerError) as exc:
+                self.fail(what, exc)
+                return None
+            if on_done is not None:
+                on_done(result)
+            return result
+
+        return self.app.spawn(guarded(), what)
+
+    def fail(self, what: str, exc: BaseException | str) -> None:
+        """Show a refused UI action: status bar message plus a warning alert."""
+        text = f"{what}: {exc}"
+        log.warning("%s", text)
+        self.message.emit(text)
+        self.app.alerts.raise_alert(Severity.WARNING, "ui", text, f"ui-{what}")
+
+    # -- actions shared by several panes and shortcuts ----------------------------------------
+    def trip_kill_switch(self, reason: str = "kill switch pressed") -> asyncio.Task[Any]:
+        """HALT now: withdraw staged orders, cancel working ones at the broker."""
+        return self.run(self.app.kill_switch.trip(reason, by=self.app.actor), "kill switch")
+
+    def cancel_all(self) -> asyncio.Task[Any]:
+        """Cancel every working order (the trading state does not change)."""
+
+        async def cancel_every() -> None:
+            for order in self.app.orders.working_orders():
+                await self.app.orders.cancel(order.id, "cancel all by trader")
+
+        return self.run(cancel_every(), "cancel all")

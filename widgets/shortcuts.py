@@ -1,0 +1,65 @@
+"""Every keyboard shortcut of the window, in one table: the window and panes bind from here and
+the help dialog (F1) lists it, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    keys: str
+    action: str
+    where: str = "anywhere"
+
+
+KILL_SWITCH = Shortcut("Ctrl+Shift+K", "KILL SWITCH: halt trading, cancel every working order")
+CANCEL_ALL = Shortcut("Ctrl+Shift+X", "Cancel all working orders")
+BUY_TICKET = Shortcut("F2", "Buy ticket for the active instrument")
+SELL_TICKET = Shortcut("F3", "Sell ticket for the active instrument")
+FIND_SYMBOL = Shortcut("Ctrl+L", "Add a symbol to the watchlist")
+ACK_ALL = Shortcut("Ctrl+Shift+A", "Acknowledge all alerts")
+SETTINGS = Shortcut("Ctrl+,", "Settings")
+RESET_LAYOUT = Shortcut("Ctrl+Shift+R", "Reset the window layout")
+TOGGLE_THEME = Shortcut("Ctrl+Shift+T", "Switch dark / light theme")
+HELP = Shortcut("F1", "Keyboard shortcuts")
+QUIT = Shortcut("Ctrl+Q", "Quit")
+FOCUS_PANE = Shortcut("Ctrl+1 … Ctrl+9", "Bring a pane forward (in the order of the View menu)")
+
+STAGE = Shortcut("Enter", "Stage the order for approval", "order ticket")
+APPROVE = Shortcut("Ctrl+Enter", "Approve the selected order", "approval queue")
+REJECT = Shortcut("Delete", "Reject the selected order", "approval queue")
+OVERRIDE = Shortcut(
+    "Ctrl+Shift+Enter", "Approve a WARN order with an override reason", "approval queue"
+)
+CANCEL_ORDER = Shortcut("Delete", "Cancel the selected working order", "blotter")
+REMOVE_SYMBOL = Shortcut("Delete", "Remove the selected instrument", "watchlist")
+LADDER_CLICK = Shortcut(
+    "Click / Shift+Click", "Bid side: buy limit / buy stop; ask side: sell", "depth ladder"
+)
+RECENTRE = Shortcut("Space", "Re-centre the ladder on the market", "depth ladder")
+FOLLOW = Shortcut("End", "Follow the last bar again", "chart")
+
+ALL: tuple[Shortcut, ...] = (
+    KILL_SWITCH,
+    CANCEL_ALL,
+    BUY_TICKET,
+    SELL_TICKET,
+    FIND_SYMBOL,
+    ACK_ALL,
+    SETTINGS,
+    RESET_LAYOUT,
+    TOGGLE_THEME,
+    HELP,
+    QUIT,
+    FOCUS_PANE,
+    STAGE,
+    APPROVE,
+    REJECT,
+    OVERRIDE,
+    CANCEL_ORDER,
+    REMOVE_SYMBOL,
+    LADDER_CLICK,
+    RECENTRE,
+    FOLLOW,
+)

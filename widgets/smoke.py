@@ -1,0 +1,117 @@
+"""``trading-terminal --smoke-test`` in the window: trade one share through the panes.
+
+Opens the full window, waits for the first watchlist instrument's quote, stages a 1-share market
+order through the order ticket, approves it in the approval queue, waits for the fill to reach the
+blotter, trips the kill switch from the risk panel and re-arms it, then prints one JSON line.
+Exit status 0 only if every step worked; it refuses a live account.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+from terminal.app import StartReport, TradingApp
+from terminal.domain import DomainError, OrderSide, OrderStatus, OrderType, VerdictLevel
+from terminal.startup import SmokeFailure, wait_for
+from widgets.main_window import MainWindow
+from widgets.panes.approvals import ApprovalQueuePane
+from widgets.panes.blotter import BlotterPane
+from widgets.panes.risk import RiskPanel
+from widgets.panes.ticket import OrderTicketPane
+from widgets.session import TicketRequest
+
+
+def _emit(seen: dict[str, Any], started: float) -> None:
+    seen["seconds"] = round(time.perf_counter() - started, 3)
+    print(json.dumps(seen, default=str), flush=True)
+
+
+def smoke_failed(core: TradingApp, reason: str, started: float) -> int:
+    _emit({"broker": core.broker.name, "ok": False, "error": reason}, started)
+    return 1
+
+
+async def run_smoke(window: MainWindow, report: StartReport, started: float) -> int:
+    session = window.session
+    core = session.app
+    seen: dict[str, Any] = {
+        "broker": core.broker.name,
+        "account": report.account_id,
+        "paper": report.paper,
+        "mode": session.mode.value,
+        "watchlist": report.watchlist,
+        "panes": sorted(window.panes),
+    }
+    code = 0
+    try:
+        if not report.paper:
+            raise SmokeFailure("refusing to run the smoke test against a live account")
+        if not core.watchlist:
+            raise SmokeFailure("the watchlist is empty")
+        instrument = core.watchlist[0]
+        await wait_for(
+            core.market.quotes_updated,
+            lambda: core.market.last_quote(instrument.key) is not None,
+            "a quote",
+        )
+        quote = core.market.last_quote(instrument.key)
+        assert quote is not None
+        seen["quote"] = {"key": instrument.key, "bid": quote.bid, "ask": quote.ask}
+
+        ticket = window.pane("ticket")
+        assert isinstance(ticket, OrderTicketPane)
+        session.request_ticket(
+            TicketRequest(instrument, OrderSide.BUY, OrderType.MARKET, quantity=Decimal(1))
+        )
+        order = ticket.stage()
+        if order is None:
+            raise SmokeFailure(f"the ticket refused the order: {ticket.error_text()}")
+        verdict = order.verdict
+        seen["verdict"] = verdict.summary if verdict else None
+        queue = window.pane("approvals")
+        assert isinstance(queue, ApprovalQueuePane)
+        seen["queued"] = queue.contains(order.id)
+        if not seen["queued"]:
+            raise SmokeFailure("the staged order is not in the approval queue")
+        override = "smoke test" if verdict and verdict.level is VerdictLevel.WARN else None
+        task = queue.approve(order.id, override_reason=override)
+        if task is None:
+            raise SmokeFailure("the approval queue refused to approve the order")
+        await task
+        await wait_for(
+            core.orders.order_updated,
+            lambda: core.orders.get(order.id).status is OrderStatus.FILLED,
+            "the fill",
+        )
+        filled = core.orders.get(order.id)
+        seen["fill"] = {"order": order.id, "price": str(filled.avg_fill_price)}
+        blotter = window.pane("blotter")
+        assert isinstance(blotter, BlotterPane)
+        session.refresh.flush_now()
+        seen["blotter_fills"] = len(blotter.fills_model)
+        if not any(f.order_id == order.id for f in blotter.fills_model.rows()):
+            raise SmokeFailure("the fill did not reach the blotter")
+        position = core.portfolio.position(instrument.key)
+        seen["position"] = str(position.quantity) if position else "0"
+
+        risk = window.pane("risk")
+        assert isinstance(risk, RiskPanel)
+        risk.kill_button.click()
+        await wait_for(
+            core.trading_state.state_changed, lambda: core.kill_switch.is_tripped, "the kill switch"
+        )
+        await core.orders.idle()
+        seen["kill_switch"] = {"tripped": core.kill_switch.is_tripped}
+        risk.rearm("smoke test complete")
+        seen["rearmed"] = not core.kill_switch.is_tripped
+        if not seen["rearmed"]:
+            raise SmokeFailure("the kill switch did not re-arm")
+        seen["ok"] = True
+    except (SmokeFailure, DomainError, OSError) as exc:
+        seen.update(ok=False, error=str(exc))
+        code = 1
+    _emit(seen, started)
+    return code

@@ -1,0 +1,77 @@
+"""The status bar: broker and connection, mode (IB LIVE in red), trading state, clock, equity and
+day P&L, unacknowledged alerts. Refreshed a few times a second from the refresh clock."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from terminal.broker.base import ConnectionState
+from terminal.risk.state import TradingState
+from widgets import formatting as fmt
+from widgets.session import Mode, Session
+
+#: Refresh the status labels on every Nth flush of the refresh clock (30 Hz / 8 ≈ 4 Hz).
+EVERY_NTH_FLUSH = 8
+
+_STATE_STYLE = {
+    TradingState.ACTIVE: "ok",
+    TradingState.REDUCE_ONLY: "warning",
+    TradingState.HALTED: "critical",
+}
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("status_bar")
+        self.session = session
+        self.broker = self._label("status_broker")
+        self.mode = self._label("status_mode")
+        self.trading = self._label("status_trading")
+        self.equity = self._label("status_equity")
+        self.day_pnl = self._label("status_day_pnl")
+        self.alerts = self._label("status_alerts")
+        self.clock = self._label("status_clock")
+        self._ticks = 0
+        session.refresh.register(self._maybe_refresh)
+        session.message.connect(lambda text: self.showMessage(text, 8000))
+        self.refresh()
+
+    def _label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        self.addPermanentWidget(label)
+        return label
+
+    def _maybe_refresh(self) -> None:
+        self._ticks += 1
+        if self._ticks % EVERY_NTH_FLUSH == 0:
+            self.refresh()
+
+    def refresh(self) -> None:
+        app = self.session.app
+        state = app.broker.connection_state
+        self.broker.setText(f"{app.broker.name.upper()}: {state.value}")
+        _style(self.broker, "ok" if state is ConnectionState.CONNECTED else "critical")
+        mode = self.session.mode
+        self.mode.setText(f" {mode.value} ")
+        _style(self.mode, "live" if mode is Mode.IB_LIVE else "mode")
+        trading = app.trading_state.state
+        self.trading.setText(trading.value.replace("_", "-").upper())
+        _style(self.trading, _STATE_STYLE.get(trading, ""))
+        pnl = app.portfolio.snapshot()
+        self.equity.setText(f"Equity {fmt.money(pnl.equity)}")
+        self.day_pnl.setText(f"Day P&L {fmt.signed(pnl.day_pnl)}")
+        _style(self.day_pnl, "up" if pnl.day_pnl >= 0 else "down")
+        count = app.alerts.unacknowledged_count()
+        self.alerts.setText(f"Alerts {count}")
+        _style(self.alerts, "critical" if count else "")
+        self.clock.setText(fmt.clock_time(app.clock.now()))
+
+
+def _style(label: QLabel, tone: str) -> None:
+    """Set the ``tone`` property the stylesheets colour by (re-polished only when it changes)."""
+    if label.property("tone") != tone:
+        label.setProperty("tone", tone)
+        label.style().unpolish(label)
+        label.style().polish(label)

@@ -1,0 +1,287 @@
+"""Table models that survive a tick storm: rows are marked dirty and flushed in one ranged signal.
+
+A pane describes its columns once (:class:`Column`), keeps one row object per key in a
+:class:`RowModel`, and calls :meth:`RowModel.update` whenever the core reports a change. Nothing
+is emitted then; the window's :class:`~widgets.refresh.RefreshClock` calls :meth:`RowModel.flush`
+30 times a second, which emits a single ``dataChanged`` spanning the dirty rows.
+
+:class:`FastTableView` shows such a model with fixed column widths and row heights (resizing to
+contents on every flush costs 100+ ms on a big table) and sorts numerically through
+:data:`SORT_ROLE` via a proxy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+#: Role holding the raw value a column sorts by (numbers sort as numbers, not as text).
+SORT_ROLE = Qt.ItemDataRole.UserRole
+#: Role holding the row object itself.
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+CENTER = Qt.AlignmentFlag.AlignCenter
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Column[R]:
+    """One column: its title, how to read the raw value, how to show it, and its width."""
+
+    title: str
+    value: Callable[[R], object]
+    text: Callable[[R], str] | None = None
+    width: int = 80
+    align: Qt.AlignmentFlag = RIGHT
+    foreground: Callable[[R], QColor | None] | None = None
+    background: Callable[[R], QColor | None] | None = None
+    tooltip: Callable[[R], str] | None = None
+
+
+class RowModel[R](QAbstractTableModel):
+    """Rows keyed by a string, updated in place, published on :meth:`flush`.
+
+    Args:
+        columns: The columns, left to right.
+        key: The key of a row object (an instrument key, an order id, ...).
+        stamp: Optional source timestamp (``time.perf_counter()``) of a row's newest data, so a
+            view can measure tick-to-paint latency.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Column[R]],
+        key: Callable[[R], str],
+        *,
+        stamp: Callable[[R], float] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._key = key
+        self._stamp = stamp
+        self._rows: list[R] = []
+        self._index: dict[str, int] = {}
+        self._dirty: set[int] = set()
+        #: perf_counter stamp of the newest data published by the last flush that carried one.
+        self.flushed_stamp = 0.0
+        #: When that flush happened.
+        self.flushed_at = 0.0
+
+    # -- reading -----------------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.title
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(column.align)
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column.text is not None:
+                return column.text(row)
+            value = column.value(row)
+            return "" if value is None else str(value)
+        if role == SORT_ROLE:
+            return _sortable(column.value(row))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(column.align)
+        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
+            color = column.foreground(row)
+            return QBrush(color) if color is not None else None
+        if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
+            color = column.background(row)
+            return QBrush(color) if color is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(row)
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def row(self, position: int) -> R:
+        return self._rows[position]
+
+    def rows(self) -> list[R]:
+        return list(self._rows)
+
+    def get(self, key: str) -> R | None:
+        position = self._index.get(key)
+        return None if position is None else self._rows[position]
+
+    def position(self, key: str) -> int | None:
+        return self._index.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    # -- writing -----------------------------------------------------------------------------
+    def set_rows(self, rows: Iterable[R]) -> None:
+        """Replace every row (one model reset)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._index = {self._key(r): i for i, r in enumerate(self._rows)}
+        self._dirty.clear()
+        self.endResetModel()
+
+    def update(self, row: R) -> None:
+        """Insert ``row`` or replace the row with its key; an update is shown on the next flush."""
+        key = self._key(row)
+        position = self._index.get(key)
+        if position is None:
+            position = len(self._rows)
+            self.beginInsertRows(QModelIndex(), position, position)
+            self._rows.append(row)
+            self._index[key] = position
+            self.endInsertRows()
+            return
+        self._rows[position] = row
+        self._dirty.add(position)
+
+    def mark_dirty(self, key: str) -> None:
+        """The row object with ``key`` changed in place; show it on the next flush."""
+        position = self._index.get(key)
+        if position is not None:
+            self._dirty.add(position)
+
+    def mark_all_dirty(self) -> None:
+        self._dirty.update(range(len(self._rows)))
+
+    def remove(self, key: str) -> None:
+        position = self._index.get(key)
+        if position is None:
+            return
+        self.beginRemoveRows(QModelIndex(), position, position)
+        del self._rows[position]
+        self._index = {self._key(r): i for i, r in enumerate(self._rows)}
+        self._dirty = {d if d < position else d - 1 for d in self._dirty if d != position}
+        self.endRemoveRows()
+
+    @property
+    def dirty_count(self) -> int:
+        return len(self._dirty)
+
+    def flush(self) -> None:
+        """Publish every dirty row in one ranged ``dataChanged``."""
+        if not self._dirty:
+            return
+        first, last = min(self._dirty), max(self._dirty)
+        if self._stamp is not None:
+            self.flushed_stamp = max(self._stamp(self._rows[p]) for p in self._dirty)
+            self.flushed_at = time.perf_counter()
+        self._dirty.clear()
+        self.dataChanged.emit(
+            self.index(first, 0),
+            self.index(last, len(self.columns) - 1),
+            [Qt.ItemDataRole.DisplayRole],
+        )
+
+
+def _sortable(value: object) -> object:
+    """Sort missing values (None, NaN) before everything, numbers as numbers."""
+    if value is None:
+        return float("-inf")
+    if isinstance(value, float) and value != value:
+        return float("-inf")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if hasattr(value, "__float__") and not isinstance(value, str):
+        return float(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+class FastTableView(QTableView):
+    """A table for streaming data: fixed widths and heights, numeric sorting, row selection.
+
+    ``on_painted`` (if set) is called after each paint; benchmarks use it to measure
+    tick-to-paint latency.
+    """
+
+    def __init__(
+        self, model: RowModel[Any], *, sortable: bool = True, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.on_painted: Callable[[], None] | None = None
+        self.source_model = model
+        if sortable:
+            proxy = QSortFilterProxyModel(self)
+            proxy.setSourceModel(model)
+            proxy.setSortRole(SORT_ROLE)
+            proxy.setDynamicSortFilter(False)  # re-sorting at 30 Hz makes rows jump under the mouse
+            self.setModel(proxy)
+            self.setSortingEnabled(True)
+            self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        else:
+            self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.verticalHeader().setVisible(False)
+        vertical = self.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for i, column in enumerate(model.columns):
+            self.setColumnWidth(i, column.width)
+
+    def row_at(self, view_row: int) -> Any:
+        """The row object shown at ``view_row`` (after sorting)."""
+        return self.model().index(view_row, 0).data(ROW_ROLE)
+
+    def selected_row(self) -> Any:
+        """The selected row object, or None."""
+        rows = self.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def select_key(self, key: str) -> None:
+        """Select the row with ``key`` (if shown)."""
+        position = self.source_model.position(key)
+        if position is None:
+            return
+        index = self.source_model.index(position, 0)
+        model = self.model()
+        if isinstance(model, QSortFilterProxyModel):
+            index = model.mapFromSource(index)
+        self.selectRow(index.row())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.on_painted is not None:
+            self.on_painted()
