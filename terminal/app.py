@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from terminal.alerts.rule_kinds import rule_from_dict
 from terminal.alerts.rules import AlertRules
 from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
@@ -39,6 +40,7 @@ from terminal.tasks import OwnedTasks
 log = logging.getLogger(__name__)
 
 TRADING_STATE_KEY = "trading_state"
+ALERT_RULES_KEY = "alert_rules"
 DEFAULT_WATCHLIST = "default"
 
 
@@ -139,6 +141,7 @@ class TradingApp:
         self.risk_monitor.utilisation_crossed += self._on_utilisation
         self.trading_state.state_changed += self._on_trading_state_changed
         self.writer.write_failed += system.on_write_failed
+        self.alert_rules.rules_changed += self._save_alert_rules
 
     def _notify_threadsafe(self, callback: Callable[[], None]) -> None:
         loop = self._loop
@@ -152,6 +155,30 @@ class TradingApp:
     ) -> None:
         self.store.save_setting(TRADING_STATE_KEY, {"state": new.value, "reason": reason, "by": by})
         self.system_alerts.on_trading_state_changed(old.value, new.value, reason, by)
+
+    def _save_alert_rules(self) -> None:
+        self.store.save_setting(ALERT_RULES_KEY, [r.to_dict() for r in self.alert_rules.rules()])
+
+    def apply_settings(self, settings: Settings) -> list[str]:
+        """Apply changed settings to the running session; return what needs a restart.
+
+        Risk limits, alert flood limits, default sizes and the theme apply at once. The broker
+        connection, the database and the simulator apply at the next start.
+        """
+        restart = [
+            name
+            for name, old, new in (
+                ("broker connection", self.settings.broker, settings.broker),
+                ("database", self.settings.database_url, settings.database_url),
+                ("simulator", self.settings.sim, settings.sim),
+            )
+            if old != new
+        ]
+        self.risk.update_limits(settings.risk)
+        self.alerts.update_settings(settings.alerts)
+        self.settings = settings
+        self.audit.record("settings_changed", self.workstation, {"restart_needed": restart})
+        return restart
 
     def _on_pnl(self, _snapshot: object) -> None:
         self.risk_monitor.evaluate(self.orders.open_orders())
@@ -187,11 +214,22 @@ class TradingApp:
         """Load what the last session left (blocking reads; call before the loop runs)."""
         self.orders.restore(self.store.load_orders(open_only=True), self.store.known_exec_ids())
         self.alerts.restore(self.store.load_alerts(active_only=True))
-        saved = self.store.load_settings().get(TRADING_STATE_KEY)
+        stored = self.store.load_settings()
+        self._restore_alert_rules(stored.get(ALERT_RULES_KEY))
+        saved = stored.get(TRADING_STATE_KEY)
         if isinstance(saved, dict) and saved.get("state") in {s.value for s in TradingState}:
             self.trading_state.restore(
                 TradingState(saved["state"]), str(saved.get("reason", "")), str(saved.get("by", ""))
             )
+
+    def _restore_alert_rules(self, saved: object) -> None:
+        if not isinstance(saved, list):
+            return
+        for data in saved:
+            try:
+                self.alert_rules.add(rule_from_dict(data))
+            except (ValueError, TypeError) as exc:
+                log.warning("dropping a saved alert rule that cannot be read (%s): %r", exc, data)
 
     async def start(self) -> StartReport:
         """Connect, reconcile, and subscribe the watchlist."""

@@ -85,6 +85,11 @@ class AlertService:
 
     # -- raising ----------------------------------------------------------------------------
 
+    def update_settings(self, settings: AlertSettings) -> None:
+        """Use new flood limits from the next alert on."""
+        self._window = dt.timedelta(seconds=settings.flood_window_seconds)
+        self._cap = settings.max_alerts_per_window
+
     def raise_alert(
         self, severity: Severity, source: str, message: str, dedup_key: str | None = None
     ) -> Alert:
