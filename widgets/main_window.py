@@ -8,6 +8,7 @@ Session methods the panes use.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -89,7 +90,7 @@ class MainWindow(QMainWindow):
         self.live_banner = self._build_live_banner()
         self.status = StatusBar(session, self)
         self.setStatusBar(self.status)
-        self.actions: dict[str, QAction] = {}
+        self.named_actions: dict[str, QAction] = {}
         self._build_menus()
         self.session.ticket_requested.connect(lambda _r: self.bring_forward("ticket"))
         self._closing = False
@@ -167,7 +168,7 @@ class MainWindow(QMainWindow):
                 action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
-        self.actions[name] = action
+        self.named_actions[name] = action
         return action
 
     def _build_menus(self) -> None:
@@ -225,7 +226,7 @@ class MainWindow(QMainWindow):
                 self._action(
                     f"focus_{pane_id}",
                     f"Focus {dock.windowTitle()}",
-                    lambda p=pane_id: self.bring_forward(p),
+                    functools.partial(self.bring_forward, pane_id),
                     f"Ctrl+{number}",
                 )
         view.addSeparator()

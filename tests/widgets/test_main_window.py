@@ -95,4 +95,4 @@ def test_shortcuts_dialog_lists_every_shortcut(window: MainWindow) -> None:
     assert dialog.table.rowCount() == len(shortcuts.ALL)
     keys = {dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())}
     assert shortcuts.KILL_SWITCH.keys in keys
-    assert window.actions["kill_switch"].shortcut().toString() == shortcuts.KILL_SWITCH.keys
+    assert window.named_actions["kill_switch"].shortcut().toString() == shortcuts.KILL_SWITCH.keys
