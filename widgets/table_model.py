@@ -13,6 +13,7 @@ contents on every flush costs 100+ ms on a big table) and sorts numerically thro
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -214,10 +215,8 @@ def _sortable(value: object) -> object:
         return float("-inf")
     if isinstance(value, float) and value != value:
         return float("-inf")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return float(value)
-    if hasattr(value, "__float__") and not isinstance(value, str):
-        return float(value)  # type: ignore[arg-type]
     return str(value)
 
 
