@@ -6,13 +6,14 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench clean-venv postgres help
+.PHONY: run test lint bench screenshots clean-venv postgres help
 
 help:
 	@echo "make run    - open the terminal on the simulated exchange"
 	@echo "make test   - run the whole test suite (starts a throwaway PostgreSQL when available)"
 	@echo "make lint   - ruff, mypy (strict), import-linter"
 	@echo "make bench  - run the benchmarks in bench/ and print JSON"
+	@echo "make screenshots - write PNGs of the window and each pane to docs/screenshots/"
 
 $(STAMP): pyproject.toml scripts/find-python.sh
 	@set -e; \
@@ -32,13 +33,19 @@ test: $(STAMP)
 	@sh scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check terminal widgets tests bench
-	$(VENV)/bin/ruff format --check terminal widgets tests bench
+	$(VENV)/bin/ruff check terminal widgets tests bench scripts
+	$(VENV)/bin/ruff format --check terminal widgets tests bench scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) bench/core.py
+	$(PY) bench/sim.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/chart.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/gui_load.py
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
 
 clean-venv:
 	rm -rf $(VENV)

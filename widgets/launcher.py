@@ -27,6 +27,7 @@ from terminal.settings import Settings, SettingsError
 from terminal.startup import make_broker, run_market, settings_from_args, settings_path_from_args
 from widgets.main_window import MainWindow
 from widgets.refresh import RefreshClock
+from widgets.resources import icon
 from widgets.session import Mode, Session
 from widgets.theme import apply_theme
 
@@ -68,12 +69,14 @@ def qt_application() -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    route_qt_messages()
     app = QApplication(sys.argv[:1])
     # Only the application name: with an organisation name too, QStandardPaths doubles the folder.
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Trading Terminal")
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)  # the launcher decides when the loop ends
+    app.setWindowIcon(icon("app"))
     return app
 
 
@@ -177,3 +180,28 @@ async def _run(window: MainWindow, smoke: bool, started: float) -> int:
         await closed.wait()
     await core.stop()
     return code
+
+
+#: Qt warnings that the offscreen platform prints for every dock; harmless and not actionable.
+_QT_NOISE = ("does not support propagateSizeHints", "This plugin does not support raise()")
+
+
+def route_qt_messages() -> None:
+    """Send Qt's own warnings to the log instead of stderr (dropping offscreen-platform noise)."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, _context: object, text: str) -> None:
+        if any(noise in text for noise in _QT_NOISE):
+            return
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", text)
+
+    qInstallMessageHandler(handler)

@@ -15,6 +15,7 @@ from typing import Any
 
 from terminal.app import StartReport, TradingApp
 from terminal.domain import DomainError, OrderSide, OrderStatus, OrderType, VerdictLevel
+from terminal.oms.kill_switch import KillReport
 from terminal.startup import SmokeFailure, wait_for
 from widgets.main_window import MainWindow
 from widgets.panes.approvals import ApprovalQueuePane
@@ -99,12 +100,14 @@ async def run_smoke(window: MainWindow, report: StartReport, started: float) -> 
 
         risk = window.pane("risk")
         assert isinstance(risk, RiskPanel)
+        reports: list[KillReport] = []
+        session.subscribe(core.kill_switch.tripped, reports.append)
         risk.kill_button.click()
-        await wait_for(
-            core.trading_state.state_changed, lambda: core.kill_switch.is_tripped, "the kill switch"
-        )
-        await core.orders.idle()
-        seen["kill_switch"] = {"tripped": core.kill_switch.is_tripped}
+        await wait_for(core.kill_switch.tripped, lambda: bool(reports), "the kill switch")
+        seen["kill_switch"] = {
+            "tripped": core.kill_switch.is_tripped,
+            "broker_cancel_ok": reports[0].ok,
+        }
         risk.rearm("smoke test complete")
         seen["rearmed"] = not core.kill_switch.is_tripped
         if not seen["rearmed"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -11,10 +12,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, timeout: float = 120, home: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    if home is not None:  # per-user folders (settings, logs) inside the test's directory
+        env.update(
+            HOME=str(home),
+            XDG_CONFIG_HOME=str(home / "config"),
+            XDG_DATA_HOME=str(home / "data"),
+            XDG_STATE_HOME=str(home / "state"),
+            XDG_CACHE_HOME=str(home / "cache"),
+        )
     return subprocess.run(
         [sys.executable, "-m", "terminal", *args],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -22,9 +35,26 @@ def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_smoke_test_trades_one_share_on_the_simulator_and_reports_json(tmp_path: Path) -> None:
+def test_window_smoke_test_trades_one_share_through_the_panes(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'smoke.db'}"
-    result = run("--smoke-test", "--db", db)
+    result = run("--smoke-test", "--db", db, home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["ok"] is True and report["paper"] is True and report["mode"] == "SIM"
+    assert set(report["panes"]) >= {"watchlist", "ticket", "approvals", "blotter", "risk"}
+    assert report["queued"] is True
+    assert report["blotter_fills"] >= 1
+    assert report["position"] == "1"
+    assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
+    assert report["rearmed"] is True
+    assert "Traceback" not in result.stderr
+    log_file = tmp_path / "state" / "trading-terminal" / "log" / "terminal.log"
+    assert "window shown" in log_file.read_text()
+
+
+def test_headless_smoke_test_trades_one_share_on_the_simulator(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'smoke.db'}"
+    result = run("--headless", "--smoke-test", "--db", db, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["ok"] is True and report["paper"] is True
@@ -43,7 +73,7 @@ def test_smoke_test_trades_one_share_on_the_simulator_and_reports_json(tmp_path:
 
 def test_audit_verify_names_the_first_altered_record(tmp_path: Path) -> None:
     path = tmp_path / "smoke.db"
-    assert run("--smoke-test", "--db", f"sqlite:///{path}").returncode == 0
+    assert run("--headless", "--smoke-test", "--db", f"sqlite:///{path}").returncode == 0
     with sqlite3.connect(path) as conn:
         conn.execute('UPDATE audit_log SET details = \'{"by": "mallory"}\' WHERE seq = 3')
     result = run("audit", "verify", "--db", f"sqlite:///{path}")
