@@ -39,6 +39,10 @@ LADDER_CLICK = Shortcut(
 )
 RECENTRE = Shortcut("Space", "Re-centre the ladder on the market", "depth ladder")
 FOLLOW = Shortcut("End", "Follow the last bar again", "chart")
+CLOSE_POSITION = Shortcut(
+    "Double-click", "Stage a closing order for the position (for approval)", "blotter positions"
+)
+MODIFY_ORDER = Shortcut("Double-click", "Modify the working order", "blotter orders")
 
 ALL: tuple[Shortcut, ...] = (
     KILL_SWITCH,
@@ -62,4 +66,6 @@ ALL: tuple[Shortcut, ...] = (
     LADDER_CLICK,
     RECENTRE,
     FOLLOW,
+    CLOSE_POSITION,
+    MODIFY_ORDER,
 )
