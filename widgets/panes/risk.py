@@ -225,6 +225,10 @@ class RiskPanel(Pane):
         self.state_detail.setText(detail)
         halted = state is TradingState.HALTED
         self.kill_button.setText(HALTED_TEXT if halted else KILL_TEXT)
+        if bool(self.kill_button.property("halted")) != halted:
+            self.kill_button.setProperty("halted", halted)
+            self.kill_button.style().unpolish(self.kill_button)
+            self.kill_button.style().polish(self.kill_button)
         self.kill_button.setToolTip(
             "Trading is halted. Click again to repeat the broker-wide cancel; Re-arm… resumes."
             if halted
