@@ -39,6 +39,11 @@ LADDER_CLICK = Shortcut(
 )
 RECENTRE = Shortcut("Space", "Re-centre the ladder on the market", "depth ladder")
 FOLLOW = Shortcut("End", "Follow the last bar again", "chart")
+ACK_ALERT = Shortcut("Space / Enter", "Acknowledge the selected alert", "alerts")
+REMOVE_PRICE_ALERT = Shortcut("Delete", "Remove the selected price alert", "alerts › price alerts")
+SYMBOL_FIELD = Shortcut(
+    "Down / Escape", "Symbol field: move into the table / clear the field", "watchlist"
+)
 CLOSE_POSITION = Shortcut(
     "Double-click", "Stage a closing order for the position (for approval)", "blotter positions"
 )
@@ -68,4 +73,7 @@ ALL: tuple[Shortcut, ...] = (
     FOLLOW,
     CLOSE_POSITION,
     MODIFY_ORDER,
+    ACK_ALERT,
+    REMOVE_PRICE_ALERT,
+    SYMBOL_FIELD,
 )
