@@ -1,18 +1,427 @@
-"""Depth ladder pane (placeholder until built)."""
+"""Depth ladder pane: the active instrument's book on a price ladder, click-trading to the queue.
+
+The ladder follows the session's active instrument: it subscribes that instrument's depth (and
+quotes, for the last trade) and drops the previous one. Book updates, last trades and the
+trader's working orders are recorded by the event handlers and published by the window's
+refresh clock (:meth:`DepthLadderPane.flush`), never per tick.
+
+A click on the buy side (My buys, Bid, Cum. bid) stages a BUY LIMIT at the row's price, on the
+sell side (Cum. ask, Ask, My sells) a SELL LIMIT; with Shift held it stages a STOP instead.
+Staging puts the order in the approval queue: nothing reaches the broker until a human approves.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import asyncio
+from collections.abc import Iterable
+from decimal import Decimal
 
+import shiboken6
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal.domain import (
+    DepthBook,
+    DomainError,
+    Instrument,
+    Order,
+    OrderSide,
+    OrderType,
+    Quote,
+    VerdictLevel,
+)
+from widgets import shortcuts
 from widgets.panes.base import Pane
+from widgets.panes.depth_columns import OPTIONAL_COLUMNS, WIDTH_SAMPLES, LadderColumn
+from widgets.panes.depth_model import HALF_ROWS, LadderModel
+from widgets.resources import icon
 from widgets.session import Session
+from widgets.theme import Palette
+
+MAX_QUANTITY = 1_000_000
+
+
+class LadderView(QTableView):
+    """The ladder table: fixed sizes, no selection, one signal per click with its modifiers.
+
+    Signals:
+        cell_clicked(int, int, Qt.KeyboardModifier): row, column and the modifiers held.
+    """
+
+    cell_clicked = Signal(int, int, object)
+
+    def __init__(self, model: LadderModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setObjectName("depth_ladder")
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setWordWrap(False)
+        self.setAlternatingRowColors(False)
+        self.setShowGrid(True)
+        self.setCornerButtonEnabled(False)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        vertical = self.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 5)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setStretchLastSection(False)
+        header.setHighlightSections(False)
+        header.setSectionsClickable(False)
+        metrics = self.fontMetrics()
+        self._widths = {
+            column: metrics.horizontalAdvance(WIDTH_SAMPLES[column]) + 12 for column in LadderColumn
+        }
+        for column, width in self._widths.items():
+            self.setColumnWidth(column, width)
+
+    def total_width(self, columns: Iterable[LadderColumn] = tuple(LadderColumn)) -> int:
+        """The width that shows ``columns`` (all by default) without a horizontal scroll bar."""
+        shown = sum(self._widths[c] for c in columns)
+        return shown + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth() + 2
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.total_width(), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Too narrow for every column: drop the cumulative sizes before scrolling sideways.
+        narrow = event.size().width() < self.total_width()
+        for column in OPTIONAL_COLUMNS:
+            if self.isColumnHidden(column) != narrow:
+                self.setColumnHidden(column, narrow)
+        super().resizeEvent(event)
+
+    def visible_rows(self) -> tuple[int, int] | None:
+        """The first and last row fully or partly on screen, or None when not laid out."""
+        rows = self.model().rowCount()
+        if rows == 0 or not self.isVisible():
+            return None
+        first = self.rowAt(0)
+        if first < 0:
+            return None
+        last = self.rowAt(self.viewport().height() - 1)
+        return first, (rows - 1 if last < 0 else last)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() is Qt.MouseButton.LeftButton:
+            index = self.indexAt(event.position().toPoint())
+            if index.isValid():
+                self.setFocus(Qt.FocusReason.MouseFocusReason)
+                self.cell_clicked.emit(index.row(), index.column(), event.modifiers())
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        # The first press of a double click already staged the order: stage once, not twice.
+        event.accept()
 
 
 class DepthLadderPane(Pane):
+    """Price ladder of the active instrument with click-trading into the approval queue.
+
+    Public:
+        show_instrument(instrument): follow ``instrument`` (the session's active_changed).
+        recentre(): put the market in the middle (Re-centre button, Space).
+        stage_at(price, side, stop=False): stage a limit (or stop) order at ``price``.
+        flush(): publish recorded changes (the refresh clock calls it).
+    """
+
     pane_id = "depth"
     title = "Depth ladder"
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
+        self.model = LadderModel(session.palette, self)
+        self.view = LadderView(self.model, self)
+        self.view.cell_clicked.connect(self._on_cell_clicked)
+        self._instrument: Instrument | None = None
+        self._subscribed: Instrument | None = None
+        self._lock: asyncio.Lock | None = None
+        self._orders_dirty = False
+        self._label_state: tuple[str, str] = ("", "")
+
+        self.symbol_label = QLabel("No instrument")
+        self.symbol_label.setObjectName("depth_symbol")
+        self.symbol_label.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.market_label = QLabel("")
+        self.market_label.setProperty("tone", "muted")
+        self.quantity = QSpinBox()
+        self.quantity.setObjectName("depth_quantity")
+        self.quantity.setRange(1, MAX_QUANTITY)
+        self.quantity.setGroupSeparatorShown(True)
+        self.quantity.setAccelerated(True)
+        self.quantity.setToolTip("Quantity staged by a click on the ladder")
+        self._set_default_quantity(None)
+        # Enter in the quantity hands the keyboard back to the ladder (Space re-centres there).
+        self.quantity.lineEdit().returnPressed.connect(self.view.setFocus)
+        self.recentre_button = QPushButton(icon("depth-recentre"), "Re-centre")
+        self.recentre_button.setObjectName("depth_recentre")
+        self.recentre_button.setToolTip(
+            f"Re-centre the ladder on the market ({shortcuts.RECENTRE.keys})"
+        )
+        self.recentre_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.recentre_button.clicked.connect(self.recentre)
+        self.hint = QLabel("Click bid: buy limit · ask: sell limit · Shift+Click: stop")
+        self.hint.setProperty("tone", "muted")
+        self.hint.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.symbol_label)
+        top.addWidget(self.market_label, 1)
+        controls = QHBoxLayout()
+        quantity_label = QLabel("&Qty")
+        quantity_label.setBuddy(self.quantity)
+        controls.addWidget(quantity_label)
+        controls.addWidget(self.quantity)
+        controls.addStretch(1)
+        controls.addWidget(self.recentre_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Depth ladder"))
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addLayout(controls)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.hint)
+        self.setFocusProxy(self.view)
+
+        recentre = QShortcut(QKeySequence(shortcuts.RECENTRE.keys), self)
+        recentre.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        recentre.activated.connect(self.recentre)
+
+        market = session.app.market
+        session.subscribe(market.depth_updated, self._on_depth)
+        session.subscribe(market.quotes_updated, self._on_quotes)
+        session.subscribe(session.app.orders.order_updated, self._on_order)
+        session.active_changed.connect(self.show_instrument)
+        session.theme_changed.connect(self._on_theme)
+        refresh = session.refresh
+        refresh.register(self.flush)
+        flush = self.flush
+        self.destroyed.connect(lambda _obj=None: refresh.unregister(flush))
+        if session.active is not None:
+            self.show_instrument(session.active)
+
+    # -- following the active instrument ----------------------------------------------------
+    @property
+    def instrument(self) -> Instrument | None:
+        return self._instrument
+
+    @property
+    def subscribed(self) -> Instrument | None:
+        """The instrument whose depth this pane holds a subscription to."""
+        return self._subscribed
+
+    def show_instrument(self, instrument: Instrument) -> None:
+        """Show ``instrument``'s book: subscribe its depth and drop the previous one."""
+        if self._instrument is not None and self._instrument.key == instrument.key:
+            return
+        self._instrument = instrument
+        self.model.reset(instrument)
+        self._label_state = ("", "")
+        self.symbol_label.setText(instrument.key)
+        self.market_label.setText("waiting for the book…")
+        self._set_default_quantity(instrument)
+        market = self.session.app.market
+        book = market.last_depth(instrument.key)
+        if book is not None:
+            self.model.set_book(book)
+        quote = market.last_quote(instrument.key)
+        if quote is not None:
+            self.model.set_last(quote.last)
+        self._orders_dirty = True
+        self.session.run(self._resubscribe(), f"depth ladder {instrument.key}")
+
+    async def _resubscribe(self) -> None:
+        """Move the subscriptions to the instrument shown now (serialised: quick switches)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        market = self.session.app.market
+        async with self._lock:
+            current, target = self._subscribed, self._instrument
+            if current is not None and (target is None or current.key != target.key):
+                self._subscribed = None
+                await market.unsubscribe_depth(current)
+                await market.unsubscribe(current)
+            if target is None or self._subscribed is not None:
+                return
+            await market.subscribe(target)
+            try:
+                await market.subscribe_depth(target)
+            except BaseException:
+                await market.unsubscribe(target)
+                raise
+            self._subscribed = target
+
+    def _set_default_quantity(self, instrument: Instrument | None) -> None:
+        ui = self.session.app.settings.ui
+        is_option = instrument is not None and instrument.is_option
+        default = ui.default_option_quantity if is_option else ui.default_stock_quantity
+        value = max(1, min(MAX_QUANTITY, int(default)))
+        self.quantity.setSingleStep(value if value > 1 else 1)
+        self.quantity.setValue(value)
+
+    # -- core events (record only) ----------------------------------------------------------
+    def _on_depth(self, book: DepthBook) -> None:
+        if self._instrument is not None and book.key == self._instrument.key:
+            self.model.set_book(book)
+
+    def _on_quotes(self, quotes: dict[str, Quote]) -> None:
+        if self._instrument is None:
+            return
+        quote = quotes.get(self._instrument.key)
+        if quote is not None:
+            self.model.set_last(quote.last)
+
+    def _on_order(self, order: Order) -> None:
+        if self._instrument is not None and order.key == self._instrument.key:
+            self._orders_dirty = True
+
+    def _on_theme(self, palette: Palette) -> None:
+        self.model.set_palette(palette)
+
+    # -- publishing (refresh clock) ---------------------------------------------------------
+    def flush(self) -> None:
+        """Publish the recorded book, last trade and orders; re-centre if the market left."""
+        instrument = self._instrument
+        if instrument is None:
+            return
+        if self._orders_dirty:
+            self._orders_dirty = False
+            self.model.set_orders(
+                o for o in self.session.app.orders.working_orders() if o.key == instrument.key
+            )
+        if not self.model.has_pending:
+            return
+        first = self.model.centre is None
+        self.model.flush()
+        if first and self.model.centre is not None:
+            self._scroll_to_centre()
+        else:
+            self._follow_market()
+        self._update_labels()
+
+    def _follow_market(self) -> None:
+        """Re-centre only when the touch left the visible rows (prices never jump otherwise)."""
+        model = self.model
+        market = model.market_tick
+        if market is None or model.centre is None:
+            return
+        touch = [t for t in (model.best_bid, model.best_ask) if t is not None] or [market]
+        rows = [model.row_of_tick(t) for t in touch]
+        if any(r is None for r in rows):
+            self.recentre()
+            return
+        visible = self.view.visible_rows()
+        if visible is None:
+            return
+        first, last = visible
+        if any(r is not None and not first <= r <= last for r in rows):
+            self.recentre()
+
+    def recentre(self) -> None:
+        """Put the market (the mid of the touch) in the middle of the ladder."""
+        market = self.model.market_tick
+        if market is None:
+            return
+        self.model.centre_on(market)
+        self._scroll_to_centre()
+
+    def _scroll_to_centre(self) -> None:
+        if self.model.rowCount() == 0:
+            return
+        # Lay the rows out first: right after the model's first reset the scroll bar's range is
+        # still empty and scrollTo() would clamp to the top.
+        self.view.doItemsLayout()
+        index = self.model.index(HALF_ROWS, LadderColumn.PRICE)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _update_labels(self) -> None:
+        model = self.model
+        parts = []
+        if model.last is not None:
+            parts.append(f"Last {model.format_price(model.price_of_tick(model.last))}")
+        if model.best_bid is not None and model.best_ask is not None:
+            ticks = model.best_ask - model.best_bid
+            spread = model.format_price(model.price_of_tick(ticks))
+            parts.append(f"Spread {spread} ({ticks} tick{'s' if ticks != 1 else ''})")
+        text = "  ·  ".join(parts)
+        if text != self.market_label.text():
+            self.market_label.setText(text)
+
+    # -- click trading ---------------------------------------------------------------------
+    def _on_cell_clicked(self, row: int, column: int, modifiers: Qt.KeyboardModifier) -> None:
+        side = LadderColumn(column).side
+        if side is None or self.model.centre is None:
+            return
+        stop = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        self.stage_at(self.model.price_of_row(row), side, stop=stop)
+
+    def stage_at(self, price: Decimal, side: OrderSide, *, stop: bool = False) -> Order | None:
+        """Stage a ``side`` LIMIT (or STOP) at ``price`` for the approval queue.
+
+        Returns the staged order, or None when the core refused it (the reason is shown in the
+        status bar and raised as a warning alert).
+        """
+        instrument = self._instrument
+        if instrument is None:
+            self.session.message.emit("choose an instrument in the watchlist first")
+            return None
+        quantity = Decimal(self.quantity.value())
+        order_type = OrderType.STOP if stop else OrderType.LIMIT
+        price_field = "stop_price" if stop else "limit_price"
+        shown = self.model.format_price(price)
+        what = f"ladder {side.value} {order_type.value} {instrument.key} @ {shown}"
+        try:
+            order = self.session.app.orders.stage_input(
+                instrument,
+                side=side,
+                quantity=quantity,
+                order_type=order_type,
+                source="ladder",
+                **{price_field: price},
+            )
+        except DomainError as exc:
+            self.session.fail(what, exc)
+            return None
+        summary = f"Staged {side.value} {quantity:,} {order_type.value} {shown}"
+        verdict = order.verdict
+        if verdict is not None and verdict.level is VerdictLevel.BLOCK:
+            self.session.message.emit(
+                f"{summary} — {verdict.summary} (cannot be approved; reject it in the queue)"
+            )
+        elif verdict is not None and verdict.level is VerdictLevel.WARN:
+            self.session.message.emit(f"{summary} — awaiting approval ({verdict.summary})")
+        else:
+            self.session.message.emit(f"{summary} — awaiting approval")
+        return order
+
+    def price_index(self, price: Decimal | float, column: LadderColumn) -> QModelIndex:
+        """The model index of ``price`` in ``column`` (invalid when outside the ladder)."""
+        row = self.model.row_of_price(price)
+        return QModelIndex() if row is None else self.model.index(row, column)
+
+    # -- Qt -----------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Centre once the view has its real height (a hidden dock tab comes back centred).
+        QTimer.singleShot(0, self._recentre_if_alive)
+
+    def _recentre_if_alive(self) -> None:
+        if shiboken6.isValid(self):
+            self.recentre()

@@ -1,0 +1,97 @@
+"""The depth ladder's columns: which side each trades, titles, widths and cell texts."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from enum import IntEnum
+
+from terminal.domain import Order, OrderSide, OrderType
+from widgets import formatting
+
+
+class LadderColumn(IntEnum):
+    """The ladder's columns, left (buy side) to right (sell side)."""
+
+    MY_BUYS = 0
+    BID = 1
+    CUM_BID = 2
+    PRICE = 3
+    CUM_ASK = 4
+    ASK = 5
+    MY_SELLS = 6
+
+    @property
+    def side(self) -> OrderSide | None:
+        """The side a click on this column trades (None for the price column)."""
+        if self in BUY_COLUMNS:
+            return OrderSide.BUY
+        if self in SELL_COLUMNS:
+            return OrderSide.SELL
+        return None
+
+
+BUY_COLUMNS = frozenset({LadderColumn.MY_BUYS, LadderColumn.BID, LadderColumn.CUM_BID})
+SELL_COLUMNS = frozenset({LadderColumn.CUM_ASK, LadderColumn.ASK, LadderColumn.MY_SELLS})
+
+TITLES = {
+    LadderColumn.MY_BUYS: "My\nbuys",
+    LadderColumn.BID: "Bid\nsize",
+    LadderColumn.CUM_BID: "Cum.\nbid",
+    LadderColumn.PRICE: "Price",
+    LadderColumn.CUM_ASK: "Cum.\nask",
+    LadderColumn.ASK: "Ask\nsize",
+    LadderColumn.MY_SELLS: "My\nsells",
+}
+
+#: Sample texts that size each column (fixed widths: no resize-to-contents per flush).
+WIDTH_SAMPLES = {
+    LadderColumn.MY_BUYS: "88,888",
+    LadderColumn.BID: "888.8K",
+    LadderColumn.CUM_BID: "888.8K",
+    LadderColumn.PRICE: "8,888.88",
+    LadderColumn.CUM_ASK: "888.8K",
+    LadderColumn.ASK: "888.8K",
+    LadderColumn.MY_SELLS: "88,888",
+}
+
+#: Columns dropped first when the pane is too narrow for all of them.
+OPTIONAL_COLUMNS = (LadderColumn.CUM_BID, LadderColumn.CUM_ASK)
+
+
+def tick_decimals(tick_size: Decimal) -> int:
+    """Decimals needed to show prices on ``tick_size`` (0.01 -> 2, 0.005 -> 3, 1 -> 0)."""
+    exponent = tick_size.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 2
+
+
+def size_text(value: float | None) -> str:
+    """A book size: whole shares with separators below 100,000, then compact (123.4K, 1.23M)."""
+    if value is None or math.isnan(value):
+        return ""
+    if abs(value) >= 1_000_000:
+        return formatting.volume(value)
+    if abs(value) >= 100_000:
+        return f"{value / 1000:.1f}K"
+    return f"{round(value):,}"
+
+
+def order_price(order: Order) -> Decimal | None:
+    """The price a working order sits at on the ladder: its stop for stops, else its limit."""
+    intent = order.intent
+    if intent.order_type in (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.TRAIL):
+        return intent.stop_price
+    if intent.order_type is OrderType.TRAIL_LIMIT:
+        return intent.stop_price
+    return intent.limit_price
+
+
+HEADER_TIPS = {
+    LadderColumn.MY_BUYS: "Your working buy orders at this price (remaining quantity)",
+    LadderColumn.BID: "Bid size at this price. Click: buy limit; Shift+Click: buy stop",
+    LadderColumn.CUM_BID: "Bid size from the best bid down to this price",
+    LadderColumn.PRICE: "Price (last trade marked, best bid/ask coloured)",
+    LadderColumn.CUM_ASK: "Ask size from the best ask up to this price",
+    LadderColumn.ASK: "Ask size at this price. Click: sell limit; Shift+Click: sell stop",
+    LadderColumn.MY_SELLS: "Your working sell orders at this price (remaining quantity)",
+}

@@ -1,0 +1,448 @@
+"""The depth ladder's table model: one row per price tick, centred on the market.
+
+The core reports whole books (``depth_updated``), the last trade (``quotes_updated``) and the
+trader's orders (``order_updated``). The pane's handlers only hand those to this model
+(:meth:`LadderModel.set_book` and friends), which keeps them as *pending*. The window's refresh
+clock calls :meth:`LadderModel.flush`: it recomputes the per-price sizes, cumulative sizes and
+working quantities, compares them with what is shown, and emits one ranged ``dataChanged`` for
+the rows whose cells changed. Nothing is emitted per tick.
+
+Prices are kept as integer ticks (``price / tick_size``), so a row is exact and maps back to a
+``Decimal`` price on the instrument's tick. Columns and cell texts live in
+:mod:`widgets.panes.depth_columns`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from terminal.domain import DepthBook, Instrument, Order, OrderSide
+from widgets import formatting
+from widgets.panes.depth_columns import (
+    HEADER_TIPS,
+    TITLES,
+    LadderColumn,
+    order_price,
+    size_text,
+    tick_decimals,
+)
+from widgets.theme import Palette
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+#: Rows above and below the centre price (the ladder scrolls within them).
+HALF_ROWS = 100
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+
+
+class LadderModel(QAbstractTableModel):
+    """Rows of prices (highest first) around a centre tick, with book sizes and own orders.
+
+    The model is empty until an instrument is set and its first book is flushed; from then on it
+    holds ``2 * HALF_ROWS + 1`` rows. :meth:`centre_on` moves the window; the rows keep their
+    count so the view's scroll position stays meaningful.
+    """
+
+    def __init__(self, palette: Palette, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.instrument: Instrument | None = None
+        self._tick = Decimal("0.01")
+        self._tick_f = 0.01
+        self._decimals = 2
+        self._centre: int | None = None
+        # What is shown (published at the last flush), keyed by price tick.
+        self._bids: dict[int, float] = {}
+        self._asks: dict[int, float] = {}
+        self._cum_bids: dict[int, float] = {}
+        self._cum_asks: dict[int, float] = {}
+        self._my_buys: dict[int, Decimal] = {}
+        self._my_sells: dict[int, Decimal] = {}
+        self.best_bid: int | None = None
+        self.best_ask: int | None = None
+        self.last: int | None = None
+        # What the handlers recorded since the last flush.
+        self._pending_book: DepthBook | None = None
+        self._pending_last: float | None = None
+        self._pending_orders: list[Order] | None = None
+        #: perf_counter stamp of the newest book shown (tick-to-paint measurements).
+        self.flushed_stamp = 0.0
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self.set_palette(palette)
+
+    # -- configuration -------------------------------------------------------------------------
+    def set_palette(self, palette: Palette) -> None:
+        """Take the theme's colours (the caller repaints)."""
+        self._palette = palette
+        self._bid_brush = QBrush(palette.bid)
+        self._ask_brush = QBrush(palette.ask)
+        self._best_bid_brush = QBrush(_stronger(palette.bid))
+        self._best_ask_brush = QBrush(_stronger(palette.ask))
+        self._bid_text = QBrush(_opaque(palette.bid))
+        self._ask_text = QBrush(_opaque(palette.ask))
+        self._own_brush = QBrush(_with_alpha(palette.own_order, 45))
+        self._own_text = QBrush(palette.own_order)
+        self._last_brush = QBrush(_with_alpha(palette.text, 60))
+        self._muted = QBrush(palette.muted)
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 6))
+
+    def reset(self, instrument: Instrument | None) -> None:
+        """Show ``instrument`` (or nothing): forget every book, order and the centre."""
+        self.beginResetModel()
+        self.instrument = instrument
+        if instrument is not None:
+            self._tick = instrument.tick_size
+            self._tick_f = float(instrument.tick_size)
+            self._decimals = tick_decimals(instrument.tick_size)
+        self._centre = None
+        for table in (self._bids, self._asks, self._cum_bids, self._cum_asks):
+            table.clear()
+        self._my_buys.clear()
+        self._my_sells.clear()
+        self.best_bid = self.best_ask = self.last = None
+        self._pending_book = None
+        self._pending_last = None
+        self._pending_orders = None
+        self.endResetModel()
+
+    # -- recording (cheap: called from core event handlers) -------------------------------------
+    def set_book(self, book: DepthBook) -> None:
+        self._pending_book = book
+
+    def set_last(self, price: float) -> None:
+        self._pending_last = price
+
+    def set_orders(self, orders: Iterable[Order]) -> None:
+        """The instrument's working orders (all of them, replacing what was shown)."""
+        self._pending_orders = list(orders)
+
+    @property
+    def has_pending(self) -> bool:
+        return (
+            self._pending_book is not None
+            or self._pending_last is not None
+            or self._pending_orders is not None
+        )
+
+    # -- ticks, rows and prices ---------------------------------------------------------------
+    def to_tick(self, price: float | Decimal) -> int:
+        """The tick index of ``price`` (rounded to the nearest tick)."""
+        if isinstance(price, Decimal):
+            return int((price / self._tick).to_integral_value())
+        return round(price / self._tick_f)
+
+    def price_of_tick(self, tick: int) -> Decimal:
+        return Decimal(tick) * self._tick
+
+    def row_of_tick(self, tick: int) -> int | None:
+        """The row showing ``tick``, or None when it is outside the ladder's window."""
+        if self._centre is None:
+            return None
+        row = self._centre + HALF_ROWS - tick
+        return row if 0 <= row < self.rowCount() else None
+
+    def row_of_price(self, price: float | Decimal) -> int | None:
+        return self.row_of_tick(self.to_tick(price))
+
+    def tick_of_row(self, row: int) -> int:
+        assert self._centre is not None
+        return self._centre + HALF_ROWS - row
+
+    def price_of_row(self, row: int) -> Decimal:
+        """The exact price (on the tick) shown in ``row``."""
+        return self.price_of_tick(self.tick_of_row(row))
+
+    def format_price(self, price: float | Decimal | None) -> str:
+        return formatting.price(price, self._decimals)
+
+    @property
+    def centre(self) -> int | None:
+        return self._centre
+
+    @property
+    def market_tick(self) -> int | None:
+        """Where the market is: the mid of the touch, else one side, else the last trade."""
+        if self.best_bid is not None and self.best_ask is not None:
+            return (self.best_bid + self.best_ask) // 2
+        for tick in (self.best_bid, self.best_ask, self.last):
+            if tick is not None:
+                return tick
+        return None
+
+    def bid_size(self, tick: int) -> float | None:
+        return self._bids.get(tick)
+
+    def ask_size(self, tick: int) -> float | None:
+        return self._asks.get(tick)
+
+    def cum_bid(self, tick: int) -> float | None:
+        return self._cum_bids.get(tick)
+
+    def cum_ask(self, tick: int) -> float | None:
+        return self._cum_asks.get(tick)
+
+    def my_buys(self, tick: int) -> Decimal | None:
+        return self._my_buys.get(tick)
+
+    def my_sells(self, tick: int) -> Decimal | None:
+        return self._my_sells.get(tick)
+
+    # -- moving the window ------------------------------------------------------------------------
+    def centre_on(self, tick: int) -> None:
+        """Put ``tick`` in the middle row (every row changes: one signal)."""
+        if self._centre is None:
+            self.beginResetModel()
+            self._centre = tick
+            self.endResetModel()
+            return
+        if tick == self._centre:
+            return
+        self._centre = tick
+        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 6))
+
+    # -- publishing ----------------------------------------------------------------------------
+    def flush(self) -> bool:
+        """Publish what the handlers recorded; return True when anything changed.
+
+        The first book of an instrument centres the ladder on the market.
+        """
+        if not self.has_pending:
+            return False
+        changed: set[int] = set()
+        book, self._pending_book = self._pending_book, None
+        if book is not None:
+            self._apply_book(book, changed)
+        last, self._pending_last = self._pending_last, None
+        if last is not None and not math.isnan(last) and last > 0:
+            tick = self.to_tick(last)
+            if tick != self.last:
+                changed.update(t for t in (self.last, tick) if t is not None)
+                self.last = tick
+        orders, self._pending_orders = self._pending_orders, None
+        if orders is not None:
+            self._apply_orders(orders, changed)
+        if self._centre is None:
+            market = self.market_tick
+            if market is None:
+                return False
+            self.centre_on(market)
+            return True
+        rows = [r for r in map(self.row_of_tick, changed) if r is not None]
+        if not rows:
+            return bool(changed)
+        self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 6))
+        return True
+
+    def _apply_book(self, book: DepthBook, changed: set[int]) -> None:
+        bids: dict[int, float] = {}
+        cum_bids: dict[int, float] = {}
+        total = 0.0
+        for level in book.bids:  # best (highest) first
+            if level.size <= 0 or math.isnan(level.size):
+                continue
+            tick = self.to_tick(level.price)
+            bids[tick] = bids.get(tick, 0.0) + level.size
+            total += level.size
+            cum_bids[tick] = total
+        asks: dict[int, float] = {}
+        cum_asks: dict[int, float] = {}
+        total = 0.0
+        for level in book.asks:  # best (lowest) first
+            if level.size <= 0 or math.isnan(level.size):
+                continue
+            tick = self.to_tick(level.price)
+            asks[tick] = asks.get(tick, 0.0) + level.size
+            total += level.size
+            cum_asks[tick] = total
+        _diff(self._bids, bids, changed)
+        _diff(self._asks, asks, changed)
+        _diff(self._cum_bids, cum_bids, changed)
+        _diff(self._cum_asks, cum_asks, changed)
+        self._bids, self._asks = bids, asks
+        self._cum_bids, self._cum_asks = cum_bids, cum_asks
+        best_bid = max(bids) if bids else None
+        best_ask = min(asks) if asks else None
+        for old, new in ((self.best_bid, best_bid), (self.best_ask, best_ask)):
+            if old != new:
+                changed.update(t for t in (old, new) if t is not None)
+        self.best_bid, self.best_ask = best_bid, best_ask
+        self.flushed_stamp = max(self.flushed_stamp, book.stamp)
+
+    def _apply_orders(self, orders: list[Order], changed: set[int]) -> None:
+        buys: dict[int, Decimal] = {}
+        sells: dict[int, Decimal] = {}
+        for order in orders:
+            price = order_price(order)
+            if price is None or order.remaining <= 0:
+                continue
+            tick = self.to_tick(price)
+            table = buys if order.intent.side is OrderSide.BUY else sells
+            table[tick] = table.get(tick, Decimal(0)) + order.remaining
+        _diff(self._my_buys, buys, changed)
+        _diff(self._my_sells, sells, changed)
+        self._my_buys, self._my_sells = buys, sells
+
+    # -- Qt model ----------------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() or self._centre is None:
+            return 0
+        return 2 * HALF_ROWS + 1
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(LadderColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(LadderColumn):
+            return None
+        column = LadderColumn(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return TITLES[column]
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return TITLES[column].replace("\n", " ")
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _CENTER
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS[column]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._centre is None:
+            return None
+        tick = self._centre + HALF_ROWS - index.row()
+        column = LadderColumn(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(tick, column)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._background(tick, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(tick, column)
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font(tick, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _CENTER if column is LadderColumn.PRICE else _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(tick, column)
+        return None
+
+    def _text(self, tick: int, column: LadderColumn) -> str:
+        match column:
+            case LadderColumn.PRICE:
+                return formatting.price(self.price_of_tick(tick), self._decimals)
+            case LadderColumn.BID:
+                return size_text(self._bids.get(tick))
+            case LadderColumn.ASK:
+                return size_text(self._asks.get(tick))
+            case LadderColumn.CUM_BID:
+                return size_text(self._cum_bids.get(tick))
+            case LadderColumn.CUM_ASK:
+                return size_text(self._cum_asks.get(tick))
+            case LadderColumn.MY_BUYS:
+                return formatting.quantity(self._my_buys.get(tick))
+            case LadderColumn.MY_SELLS:
+                return formatting.quantity(self._my_sells.get(tick))
+
+    def _background(self, tick: int, column: LadderColumn) -> QBrush | None:
+        if column is LadderColumn.BID and tick in self._bids:
+            return self._best_bid_brush if tick == self.best_bid else self._bid_brush
+        if column is LadderColumn.ASK and tick in self._asks:
+            return self._best_ask_brush if tick == self.best_ask else self._ask_brush
+        if column is LadderColumn.CUM_BID and tick in self._bids:
+            return self._bid_brush
+        if column is LadderColumn.CUM_ASK and tick in self._asks:
+            return self._ask_brush
+        if column is LadderColumn.PRICE:
+            if tick == self.last:
+                return self._last_brush
+            if tick == self.best_bid:
+                return self._bid_brush
+            if tick == self.best_ask:
+                return self._ask_brush
+            return None
+        if column is LadderColumn.MY_BUYS and tick in self._my_buys:
+            return self._own_brush
+        if column is LadderColumn.MY_SELLS and tick in self._my_sells:
+            return self._own_brush
+        return None
+
+    def _foreground(self, tick: int, column: LadderColumn) -> QBrush | None:
+        if column in (LadderColumn.MY_BUYS, LadderColumn.MY_SELLS):
+            return self._own_text
+        if column is LadderColumn.PRICE:
+            if tick == self.best_bid:
+                return self._bid_text
+            if tick == self.best_ask:
+                return self._ask_text
+            bid, ask = self.best_bid, self.best_ask
+            if bid is not None and ask is not None and bid < tick < ask:
+                return self._muted  # inside the spread
+        if column in (LadderColumn.CUM_BID, LadderColumn.CUM_ASK):
+            return self._muted
+        return None
+
+    def _font(self, tick: int, column: LadderColumn) -> QFont | None:
+        if column in (LadderColumn.MY_BUYS, LadderColumn.MY_SELLS):
+            return self._bold
+        if tick == self.best_bid and column in (LadderColumn.BID, LadderColumn.PRICE):
+            return self._bold
+        if tick == self.best_ask and column in (LadderColumn.ASK, LadderColumn.PRICE):
+            return self._bold
+        if tick == self.last and column is LadderColumn.PRICE:
+            return self._bold
+        return None
+
+    def _tooltip(self, tick: int, column: LadderColumn) -> str:
+        price = formatting.price(self.price_of_tick(tick), self._decimals)
+        size = {
+            LadderColumn.BID: self._bids,
+            LadderColumn.CUM_BID: self._cum_bids,
+            LadderColumn.ASK: self._asks,
+            LadderColumn.CUM_ASK: self._cum_asks,
+        }.get(column, {}).get(tick)
+        if size is not None:
+            price = f"{price} — {TITLES[column].replace(chr(10), ' ')} {round(size):,}"
+        side = column.side
+        notes = []
+        if tick == self.last:
+            notes.append("last trade")
+        if tick == self.best_bid:
+            notes.append("best bid")
+        if tick == self.best_ask:
+            notes.append("best ask")
+        note = f" ({', '.join(notes)})" if notes else ""
+        if side is None:
+            return f"{price}{note}"
+        return (
+            f"Click: stage {side.value} LIMIT {price}\n"
+            f"Shift+Click: stage {side.value} STOP {price}{note}"
+        )
+
+
+def _diff[V](old: dict[int, V], new: dict[int, V], changed: set[int]) -> None:
+    for key in old.keys() | new.keys():
+        if old.get(key) != new.get(key):
+            changed.add(key)
+
+
+def _with_alpha(color: QColor, alpha: int) -> QColor:
+    result = QColor(color)
+    result.setAlpha(alpha)
+    return result
+
+
+def _stronger(color: QColor) -> QColor:
+    return _with_alpha(color, min(255, max(color.alpha() * 2 + 30, 140)))
+
+
+def _opaque(color: QColor) -> QColor:
+    return _with_alpha(color, 255)
