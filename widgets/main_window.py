@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
             dock.show()
         d["approvals"].raise_()
         self.resizeDocks(
-            [d["watchlist"], d["chart"], d["depth"]], [430, 800, 330], Qt.Orientation.Horizontal
+            [d["watchlist"], d["chart"], d["depth"]], [430, 740, 420], Qt.Orientation.Horizontal
         )
         self.resizeDocks([d["chart"], d["approvals"]], [560, 330], Qt.Orientation.Vertical)
         self.resizeDocks([d["watchlist"], d["ticket"]], [470, 420], Qt.Orientation.Vertical)

@@ -44,6 +44,9 @@ REMOVE_PRICE_ALERT = Shortcut("Delete", "Remove the selected price alert", "aler
 SYMBOL_FIELD = Shortcut(
     "Down / Escape", "Symbol field: move into the table / clear the field", "watchlist"
 )
+OPTION_TICKET = Shortcut(
+    "Click / Enter on bid or ask", "Ticket: sell at the bid / buy at the ask", "options chain"
+)
 CLOSE_POSITION = Shortcut(
     "Double-click", "Stage a closing order for the position (for approval)", "blotter positions"
 )
@@ -76,4 +79,5 @@ ALL: tuple[Shortcut, ...] = (
     ACK_ALERT,
     REMOVE_PRICE_ALERT,
     SYMBOL_FIELD,
+    OPTION_TICKET,
 )
