@@ -47,6 +47,7 @@ SYMBOL_FIELD = Shortcut(
 OPTION_TICKET = Shortcut(
     "Click / Enter on bid or ask", "Ticket: sell at the bid / buy at the ask", "options chain"
 )
+AUDIT_DETAILS = Shortcut("Enter / Double-click", "Show the full audit record", "audit trail")
 CLOSE_POSITION = Shortcut(
     "Double-click", "Stage a closing order for the position (for approval)", "blotter positions"
 )
@@ -80,4 +81,5 @@ ALL: tuple[Shortcut, ...] = (
     REMOVE_PRICE_ALERT,
     SYMBOL_FIELD,
     OPTION_TICKET,
+    AUDIT_DETAILS,
 )
