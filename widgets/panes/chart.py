@@ -1,18 +1,448 @@
-"""Chart pane (placeholder until built)."""
+"""The chart pane: the active instrument's candles, live, with overlays and order lines.
+
+Data flow: choosing an instrument (``session.active_changed``) or a timeframe subscribes live
+bars for it (releasing the previous subscription) and loads its history in the background, with
+a busy indicator; a result that arrives after the trader moved on is dropped. Live bars
+(``bars_updated``) and order / position changes are only recorded by their handlers; the
+refresh clock's flush applies them, so the forming bar is redrawn at most once per refresh and
+the cached history only when a bar completes.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import functools
+import math
+from collections.abc import Sequence
+from decimal import Decimal
 
+import shiboken6
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal.broker.base import BrokerError
+from terminal.domain import (
+    Bar,
+    DomainError,
+    Instrument,
+    Order,
+    OrderSide,
+    OrderType,
+    Position,
+    Timeframe,
+)
+from widgets import shortcuts
+from widgets.chart.labels import levels_for, price_decimals, price_on_tick, readout_html
+from widgets.chart.style import ChartColors
+from widgets.chart.view import ChartView
 from widgets.panes.base import Pane
-from widgets.session import Session
+from widgets.resources import icon
+from widgets.session import Session, TicketRequest
+from widgets.theme import Palette
+
+#: Timeframes on the toolbar, in key order (1 … 5 while the chart has the focus).
+TIMEFRAMES = (Timeframe.M1, Timeframe.M5, Timeframe.M15, Timeframe.H1, Timeframe.D1)
+DEFAULT_TIMEFRAME = Timeframe.M5
+#: Bars of history requested per load.
+HISTORY_BARS = 5000
+_TIMEFRAME_NAMES = {
+    Timeframe.M1: "1 minute",
+    Timeframe.M5: "5 minute",
+    Timeframe.M15: "15 minute",
+    Timeframe.H1: "1 hour",
+    Timeframe.D1: "daily",
+}
 
 
 class ChartPane(Pane):
+    """Candlestick chart of the active instrument with volume, overlays and order lines.
+
+    Public for other panes and tests: :meth:`show_instrument`, :meth:`set_timeframe`,
+    :meth:`set_indicator`, :meth:`follow_last_bar`, :meth:`context_menu` and :meth:`flush`;
+    the :class:`~widgets.chart.view.ChartView` is ``chart``.
+    """
+
     pane_id = "chart"
     title = "Chart"
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
+        self.instrument: Instrument | None = None
+        self.timeframe = DEFAULT_TIMEFRAME
+        self.loading = False
+        self.loads = 0  # history loads applied (tests, diagnostics)
+        self._request = 0
+        self._live: tuple[Instrument, Timeframe] | None = None
+        self._pending: dict[object, Bar] = {}
+        self._levels_dirty = False
+        self._hover_index: int | None = None
+        self._hover_price = math.nan
+        self._decimals = 2
+        self.colors = ChartColors.from_palette(session.palette)
+        self._palette = session.palette
+
+        market = session.app.market
+        self.chart = ChartView(self.colors, session.app.settings.risk.market_timezone, self)
+        self._build_ui()
+
+        session.subscribe(market.bars_updated, self._on_bars)
+        session.subscribe(session.app.orders.order_updated, self._on_order)
+        session.subscribe(session.app.portfolio.positions_changed, self._on_positions)
+        session.active_changed.connect(self.show_instrument)
+        session.theme_changed.connect(self.apply_palette)
+        session.refresh.register(self.flush)
+        flush, refresh = self.flush, session.refresh
+        self.destroyed.connect(lambda *_: refresh.unregister(flush))
+        self.chart.follow_changed.connect(self._on_follow_changed)
+        self.chart.hovered.connect(self._on_hovered)
+        self.chart.context_requested.connect(self._show_context_menu)
+        self.apply_palette(session.palette)
+        self._update_readout()
+        if session.active is not None:
+            self.show_instrument(session.active)
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.toolbar = QWidget(self)
+        self.toolbar.setObjectName("chart_toolbar")
+        bar = QHBoxLayout(self.toolbar)
+        bar.setContentsMargins(4, 3, 4, 3)
+        bar.setSpacing(3)
+
+        self.timeframe_buttons: dict[Timeframe, QToolButton] = {}
+        self.timeframe_group = QButtonGroup(self)
+        self.timeframe_group.setExclusive(True)
+        for number, timeframe in enumerate(TIMEFRAMES, start=1):
+            button = self._tool_button(
+                timeframe.value, f"{_TIMEFRAME_NAMES[timeframe]} bars ({number})"
+            )
+            button.setObjectName(f"chart_tf_{timeframe.value}")
+            button.setChecked(timeframe is self.timeframe)
+            button.clicked.connect(functools.partial(self.set_timeframe, timeframe))
+            self.timeframe_group.addButton(button)
+            self.timeframe_buttons[timeframe] = button
+            bar.addWidget(button)
+            shortcut = QShortcut(QKeySequence(str(number)), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(functools.partial(self.set_timeframe, timeframe))
+        bar.addSpacing(10)
+
+        self.indicator_buttons: dict[str, QToolButton] = {}
+        for name, overlay in self.chart.overlays.items():
+            button = self._tool_button(overlay.indicator.label, f"Show {overlay.indicator.label}")
+            button.setObjectName(f"chart_ind_{name}")
+            button.toggled.connect(functools.partial(self.set_indicator, name))
+            self.indicator_buttons[name] = button
+            bar.addWidget(button)
+        bar.addStretch(1)
+
+        self.progress = QProgressBar(self.toolbar)
+        self.progress.setObjectName("chart_progress")
+        self.progress.setRange(0, 0)  # busy
+        self.progress.setFixedSize(70, 10)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.status = QLabel("", self.toolbar)
+        self.status.setObjectName("chart_status")
+        bar.addWidget(self.progress)
+        bar.addWidget(self.status)
+        bar.addSpacing(8)
+
+        self.follow_button = self._tool_button(
+            "Follow", f"Follow the last bar ({shortcuts.FOLLOW.keys})"
+        )
+        self.follow_button.setObjectName("chart_follow")
+        self.follow_button.setIcon(icon("chart-follow"))
+        self.follow_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.follow_button.setChecked(True)
+        self.follow_button.clicked.connect(self._on_follow_clicked)
+        bar.addWidget(self.follow_button)
+        follow = QShortcut(QKeySequence(shortcuts.FOLLOW.keys), self)
+        follow.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        follow.activated.connect(self.follow_last_bar)
+
+        self.readout = QLabel("", self)
+        self.readout.setObjectName("chart_readout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setContentsMargins(8, 1, 8, 1)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.chart.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFocusProxy(self.chart)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Chart"))
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.chart, 1)
+
+    def _tool_button(self, text: str, tip: str) -> QToolButton:
+        button = QToolButton(self.toolbar)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setCheckable(True)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the chart
+        return button
+
+    def apply_palette(self, palette: Palette) -> None:
+        """Re-colour the chart and the toolbar for ``palette`` (the theme changed)."""
+        self._palette = palette
+        self.colors = ChartColors.from_palette(palette)
+        self.chart.set_colors(self.colors)
+        accent = palette.info
+        self.toolbar.setStyleSheet(
+            "QToolButton { background: transparent; border: 1px solid transparent;"
+            " border-radius: 3px; padding: 2px 7px; }"
+            f" QToolButton:hover {{ border-color: {palette.grid.name()}; }}"
+            f" QToolButton:checked {{ background: rgba({accent.red()}, {accent.green()},"
+            f" {accent.blue()}, 60); border-color: {accent.name()}; }}"
+            f" QToolButton:disabled {{ color: {palette.muted.name()}; }}"
+        )
+        self._update_readout()
+
+    # -- what to show ---------------------------------------------------------------------------
+    def show_instrument(self, instrument: Instrument) -> None:
+        """Chart ``instrument`` (the active instrument changed)."""
+        if self.instrument is not None and self.instrument.key == instrument.key:
+            return
+        self.instrument = instrument
+        self._decimals = price_decimals(instrument)
+        self._reload()
+
+    def set_timeframe(self, timeframe: Timeframe) -> None:
+        """Show ``timeframe`` bars (toolbar buttons, keys 1 … 5)."""
+        self.timeframe_buttons[timeframe].setChecked(True)
+        if timeframe is self.timeframe:
+            return
+        self.timeframe = timeframe
+        # VWAP restarts every session: on daily bars it would just repeat each bar's price.
+        self.indicator_buttons["vwap"].setEnabled(timeframe is not Timeframe.D1)
+        self._apply_indicator("vwap")
+        self._reload()
+
+    def set_indicator(self, name: str, visible: bool) -> None:
+        """Show or hide the overlay ``name`` (``sma``, ``ema``, ``vwap``)."""
+        button = self.indicator_buttons[name]
+        if button.isChecked() != visible:
+            button.setChecked(visible)  # comes back here through toggled
+            return
+        self._apply_indicator(name)
+
+    def _apply_indicator(self, name: str) -> None:
+        button = self.indicator_buttons[name]
+        self.chart.set_indicator(name, button.isChecked() and button.isEnabled())
+        self._update_readout()
+
+    def follow_last_bar(self) -> None:
+        """Scroll back to the newest bar and keep following it (End, the Follow button)."""
+        self.chart.set_follow(True)
+
+    # -- loading --------------------------------------------------------------------------------
+    def _reload(self) -> None:
+        instrument = self.instrument
+        if instrument is None:
+            return
+        self._request += 1
+        token = self._request
+        timeframe = self.timeframe
+        self.loading = True
+        self._pending.clear()
+        self._hover_index = None
+        self.chart.show_no_bars()
+        self.progress.show()
+        self._set_status(f"Loading {instrument.key} {timeframe.value}…", "muted")
+        self._levels_dirty = True
+        self._update_readout()
+        self.session.run(
+            self._load(instrument, timeframe, token), f"chart {instrument.key} {timeframe.value}"
+        )
+
+    async def _load(self, instrument: Instrument, timeframe: Timeframe, token: int) -> None:
+        market = self.session.app.market
+        try:
+            await market.subscribe_bars(instrument, timeframe)
+            if token != self._request:  # the trader moved on meanwhile
+                await market.unsubscribe_bars(instrument, timeframe)
+                return
+            previous, self._live = self._live, (instrument, timeframe)
+            if previous is not None:
+                await market.unsubscribe_bars(*previous)
+            bars = await market.history(instrument, timeframe, HISTORY_BARS)
+        except (DomainError, BrokerError):
+            if token == self._request and shiboken6.isValid(self):
+                self._loaded_nothing(f"No {timeframe.value} data for {instrument.key}")
+            raise
+        if token != self._request or not shiboken6.isValid(self):
+            return
+        self._show_history(bars)
+
+    def _show_history(self, bars: Sequence[Bar]) -> None:
+        # The history already holds every live bar published so far (the market data
+        # service merges them), so nothing recorded during the load is still pending.
+        self.loading = False
+        self._pending.clear()
+        self.progress.hide()
+        self._set_status("", "muted")
+        self.chart.load(bars, self.timeframe, self._decimals)
+        self.loads += 1
+        self._levels_dirty = True
+        self.flush()
+
+    def _loaded_nothing(self, text: str) -> None:
+        self.loading = False
+        self.progress.hide()
+        self._set_status(text, "warning")
+        self._update_readout()
+
+    def _set_status(self, text: str, tone: str) -> None:
+        self.status.setText(text)
+        if self.status.property("tone") != tone:
+            self.status.setProperty("tone", tone)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
+
+    # -- core events (record only) ----------------------------------------------------------------
+    def _on_bars(self, key: str, timeframe: Timeframe, bar: Bar, is_new: bool) -> None:
+        instrument = self.instrument
+        if (
+            self.loading
+            or instrument is None
+            or key != instrument.key
+            or timeframe is not self.timeframe
+        ):
+            return
+        self._pending[bar.start] = bar
+
+    def _on_order(self, order: Order) -> None:
+        if self.instrument is not None and order.key == self.instrument.key:
+            self._levels_dirty = True
+
+    def _on_positions(self, positions: Sequence[Position]) -> None:
+        instrument = self.instrument
+        if instrument is not None and any(p.key == instrument.key for p in positions):
+            self._levels_dirty = True
+
+    # -- refresh --------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Publish what changed since the last refresh (called by the refresh clock)."""
+        if self._pending:
+            bars = list(self._pending.values())
+            self._pending.clear()
+            self.chart.apply_updates(bars)
+            self._update_readout()
+        if self._levels_dirty:
+            self._levels_dirty = False
+            self._update_levels()
+
+    def _update_levels(self) -> None:
+        instrument = self.instrument
+        if instrument is None:
+            self.chart.set_levels([])
+            return
+        app = self.session.app
+        self.chart.set_levels(
+            levels_for(
+                instrument.key,
+                app.orders.working_orders(),
+                app.portfolio.position(instrument.key),
+                self._decimals,
+            )
+        )
+
+    # -- readout and mouse ------------------------------------------------------------------------
+    def _on_hovered(self, index: int | None, price: float) -> None:
+        self._hover_index = index
+        self._hover_price = price
+        self._update_readout()
+
+    def _update_readout(self) -> None:
+        instrument = self.instrument
+        if instrument is None:
+            self.readout.setText("Choose an instrument in the watchlist")
+            return
+        series = self.chart.series
+        index = self._hover_index
+        if index is None or series.bar_at(index) is None:
+            index = series.last_index
+        bar = series.bar_at(index)
+        previous = series.bar_at(index - 1)
+        overlays = []
+        for name, overlay in self.chart.overlays.items():
+            if not overlay.visible:
+                continue
+            if index == len(series.history):
+                value = overlay.forming_value
+            elif 0 <= index < len(overlay.values):
+                value = float(overlay.values[index])
+            else:
+                value = math.nan
+            overlays.append((overlay.indicator.label, value, self.colors.overlays[name]))
+        text = readout_html(
+            instrument.key,
+            bar,
+            self.timeframe,
+            self._decimals,
+            previous_close=previous.close if previous is not None else math.nan,
+            cursor_price=self._hover_price if self._hover_index is not None else math.nan,
+            overlays=overlays,
+            up=self.colors.up,
+            down=self.colors.down,
+            muted=self._palette.muted,
+        )
+        if text != self.readout.text():
+            self.readout.setText(text)
+
+    # -- follow -----------------------------------------------------------------------------------
+    def _on_follow_changed(self, following: bool) -> None:
+        self.follow_button.setChecked(following)
+
+    def _on_follow_clicked(self, checked: bool) -> None:
+        self.chart.set_follow(checked)
+
+    # -- context menu -----------------------------------------------------------------------------
+    def context_menu(self, price: float) -> QMenu:
+        """The menu for a right click at ``price``: alert, buy/sell limit tickets, follow."""
+        menu = QMenu(self)
+        menu.setObjectName("chart_menu")
+        instrument = self.instrument
+        if instrument is None:
+            menu.addAction("No instrument").setEnabled(False)
+            return menu
+        at = price_on_tick(instrument, price)
+        shown = f"{at:,.{self._decimals}f}"
+        alert = menu.addAction(icon("chart-alert"), f"Alert at {shown}")
+        alert.setObjectName("chart_alert_action")
+        alert.triggered.connect(
+            lambda _checked=False: self.session.request_price_alert(instrument, float(at))
+        )
+        menu.addSeparator()
+        for side in (OrderSide.BUY, OrderSide.SELL):
+            action = menu.addAction(f"{side.value.title()} limit at {shown}…")
+            action.setObjectName(f"chart_{side.value.lower()}_limit_action")
+            action.triggered.connect(functools.partial(self._request_ticket, instrument, side, at))
+        menu.addSeparator()
+        follow = menu.addAction(f"Follow last bar\t{shortcuts.FOLLOW.keys}")
+        follow.triggered.connect(lambda _checked=False: self.follow_last_bar())
+        return menu
+
+    def _request_ticket(
+        self, instrument: Instrument, side: OrderSide, at: Decimal, *_checked: object
+    ) -> None:
+        self.session.request_ticket(
+            TicketRequest(instrument, side=side, order_type=OrderType.LIMIT, limit_price=at)
+        )
+
+    def _show_context_menu(self, price: float, global_pos: QPoint) -> None:
+        menu = self.context_menu(price)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(global_pos)

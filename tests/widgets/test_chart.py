@@ -1,0 +1,428 @@
+"""The chart pane on the real core and the simulated exchange (virtual clock): history backfill,
+timeframes and live subscriptions, the forming bar, completed bars, order and position lines,
+overlays, crosshair readout, follow mode, the context menu and the theme."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from pytestqt.qtbot import QtBot
+
+from terminal.domain import (
+    Bar,
+    Instrument,
+    Order,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Timeframe,
+)
+from terminal.domain.values import round_to_tick
+from widgets import formatting
+from widgets.chart.indicators import sma
+from widgets.main_window import MainWindow
+from widgets.panes.chart import ChartPane
+from widgets.session import TicketRequest
+from widgets.theme import LIGHT
+
+from .conftest import Harness
+
+S = OrderStatus
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def instrument(harness: Harness, key: str = "AAPL") -> Instrument:
+    return next(i for i in harness.app.watchlist if i.key == key)
+
+
+def wait_loaded(harness: Harness, pane: ChartPane, loads: int = 1) -> None:
+    harness.qtbot.waitUntil(lambda: pane.loads >= loads and not pane.loading, timeout=10_000)
+
+
+@pytest.fixture
+def pane(harness: Harness, qtbot: QtBot) -> Iterator[ChartPane]:
+    """A chart pane on screen showing AAPL (5m bars, the default)."""
+    chart = ChartPane(harness.session)
+    qtbot.addWidget(chart)
+    chart.resize(1000, 560)
+    chart.show()
+    qtbot.waitExposed(chart)
+    harness.session.set_active(instrument(harness))
+    wait_loaded(harness, chart)
+    yield chart
+
+
+class BarEvents:
+    """Every bars_updated the market data service publishes."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.seen: list[tuple[str, Timeframe, Bar]] = []
+        harness.session.subscribe(harness.app.market.bars_updated, self.on_bars)
+
+    def on_bars(self, key: str, timeframe: Timeframe, bar: Bar, is_new: bool) -> None:
+        self.seen.append((key, timeframe, bar))
+
+    def keys(self) -> set[tuple[str, Timeframe]]:
+        return {(key, tf) for key, tf, _ in self.seen}
+
+    def newest(self, key: str, timeframe: Timeframe) -> Bar:
+        return [bar for k, tf, bar in self.seen if (k, tf) == (key, timeframe)][-1]
+
+
+def rest_limit(harness: Harness, side: OrderSide, away: str = "0.01", key: str = "AAPL") -> Order:
+    """A limit order ``away`` (fraction) outside the market that rests without filling."""
+    app = harness.app
+    inst = instrument(harness, key)
+    quote = app.market.last_quote(inst.key)
+    assert quote is not None
+    if side is OrderSide.BUY:
+        raw = Decimal(str(quote.bid)) * (1 - Decimal(away))
+    else:
+        raw = Decimal(str(quote.ask)) * (1 + Decimal(away))
+    price = round_to_tick(raw, inst.tick_size)
+    order = app.orders.stage(OrderIntent(inst, side, Decimal(100), OrderType.LIMIT, price))
+    harness.run(app.orders.approve(order.id, override_reason="test"))
+    harness.until(lambda: app.orders.get(order.id).status is S.ACCEPTED)
+    return app.orders.get(order.id)
+
+
+def plain(html: str) -> str:
+    """The readout's text without markup."""
+    return re.sub(r"<[^>]+>", "", html).replace("&nbsp;", " ")
+
+
+def right_edge(pane: ChartPane) -> float:
+    return pane.chart.x_range()[1]
+
+
+# -- history and subscriptions -------------------------------------------------------------------
+def test_history_loads_for_the_active_instrument_with_a_busy_indicator(
+    harness: Harness, qtbot: QtBot
+) -> None:
+    pane = ChartPane(harness.session)
+    qtbot.addWidget(pane)
+    pane.show()
+    harness.session.set_active(instrument(harness))
+    assert pane.loading and pane.progress.isVisible()
+    assert pane.status.text() == "Loading AAPL 5m…"
+    wait_loaded(harness, pane)
+    series = pane.chart.series
+    assert len(series) > 100
+    assert not pane.progress.isVisible() and pane.status.text() == ""
+    lo, hi = pane.chart.x_range()
+    assert lo < series.last_index < hi  # the newest bar is in view
+    assert series.timeframe is Timeframe.M5
+    assert np.all(np.diff(series.history.times) % 300 == 0)
+    quote = harness.app.market.last_quote("AAPL")
+    assert quote is not None and series.forming is not None
+    assert series.forming.close == pytest.approx(quote.last, rel=0.01)
+
+
+def test_switching_timeframe_reloads_and_moves_the_live_subscription(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    events = BarEvents(harness)
+    harness.step(4)
+    assert events.keys() == {("AAPL", Timeframe.M5)}
+    five_minute = pane.chart.series
+    qtbot.mouseClick(pane.timeframe_buttons[Timeframe.M1], Qt.MouseButton.LeftButton)
+    wait_loaded(harness, pane, loads=2)
+    assert pane.timeframe is Timeframe.M1
+    assert pane.timeframe_buttons[Timeframe.M1].isChecked()
+    assert not pane.timeframe_buttons[Timeframe.M5].isChecked()
+    one_minute = pane.chart.series
+    assert one_minute is not five_minute
+    spacing = np.diff(one_minute.history.times)
+    assert np.min(spacing) == 60 and np.min(np.diff(five_minute.history.times)) == 300
+    events.seen.clear()
+    harness.step(4)
+    # the 5m subscription was released: only 1m bars are built and published now
+    assert events.keys() == {("AAPL", Timeframe.M1)}
+
+
+def test_number_keys_choose_the_timeframe_when_the_chart_has_focus(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    pane.activateWindow()
+    pane.setFocus()
+    qtbot.waitUntil(pane.chart.hasFocus)
+    qtbot.keyClick(pane.chart, Qt.Key.Key_3)
+    assert pane.timeframe is Timeframe.M15 and pane.loading
+    wait_loaded(harness, pane, loads=2)
+    assert np.min(np.diff(pane.chart.series.history.times)) == 900
+    qtbot.keyClick(pane.chart, Qt.Key.Key_5)
+    wait_loaded(harness, pane, loads=3)
+    assert pane.timeframe is Timeframe.D1
+    assert not pane.indicator_buttons["vwap"].isEnabled()  # VWAP is intraday only
+
+
+def test_switching_instruments_quickly_shows_only_the_last_choice(
+    harness: Harness, pane: ChartPane
+) -> None:
+    events = BarEvents(harness)
+    harness.session.set_active(instrument(harness, "MSFT"))
+    harness.session.set_active(instrument(harness, "SPY"))  # before MSFT's history arrived
+    wait_loaded(harness, pane, loads=2)
+    harness.step(6)  # late results (if any) would land now
+    assert pane.loads == 2 and pane.instrument is not None and pane.instrument.key == "SPY"
+    quote = harness.app.market.last_quote("SPY")
+    forming = pane.chart.series.forming
+    assert quote is not None and forming is not None
+    assert forming.close == pytest.approx(quote.last, rel=0.01)
+    assert events.keys() == {("SPY", Timeframe.M5)}  # AAPL's and MSFT's were released
+    assert "SPY" in pane.readout.text()
+
+
+def test_a_history_that_cannot_load_is_reported_at_the_chart(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    with qtbot.waitSignal(harness.session.message) as message:
+        harness.session.set_active(Instrument.stock("ZZZZ"))
+        qtbot.waitUntil(lambda: not pane.loading)
+    assert "ZZZZ" in str(message.args[0])
+    assert pane.status.text() == "No 5m data for ZZZZ"
+    assert pane.status.property("tone") == "warning"
+    assert not pane.progress.isVisible()
+
+
+# -- live updates ------------------------------------------------------------------------------
+def test_market_steps_move_only_the_forming_bar(harness: Harness, pane: ChartPane) -> None:
+    events = BarEvents(harness)
+    chart = pane.chart
+    candles, renders = chart.candles, chart.candles.render_count
+    completed = len(chart.series.history)
+    harness.until(lambda: len(events.seen) >= 3)
+    newest = events.newest("AAPL", Timeframe.M5)
+    forming = chart.forming_candle.bar
+    assert forming is not None and forming.close == newest.close
+    assert forming.high >= newest.high and forming.low <= newest.low
+    assert chart.candles is candles and candles.render_count == renders
+    assert len(chart.series.history) == completed
+
+
+def test_a_live_update_repaints_the_forming_bar_from_the_cached_history(
+    pane: ChartPane,
+) -> None:
+    chart = pane.chart
+    chart.viewport().repaint()
+    forming = chart.series.forming
+    assert forming is not None
+    history_paints, forming_paints = chart.candles.paint_count, chart.forming_candle.paint_count
+    mid = (forming.high + forming.low) / 2
+    updated = Bar(forming.start, forming.open, forming.high, forming.low, mid, forming.volume)
+    assert not chart.apply_updates([updated])
+    chart.viewport().repaint()
+    assert chart.forming_candle.paint_count > forming_paints
+    assert chart.candles.paint_count == history_paints  # drawn from the device cache
+
+
+def test_a_completed_bar_joins_the_cached_history_and_the_view_follows(
+    harness: Harness, pane: ChartPane
+) -> None:
+    chart = pane.chart
+    renders = chart.candles.render_count
+    completed = len(chart.series.history)
+    edge = right_edge(pane)
+    harness.qtbot.waitUntil(
+        lambda: harness.step(1, seconds=20) or len(chart.series.history) > completed
+    )
+    assert len(chart.series.history) == completed + 1
+    assert chart.candles.render_count == renders + 1
+    assert len(chart.candles) == completed + 1
+    assert right_edge(pane) == pytest.approx(edge + 1)
+    forming = chart.series.forming
+    assert forming is not None
+    assert forming.start.timestamp() - chart.series.history.times[-1] == 300
+
+
+# -- order and position lines --------------------------------------------------------------------
+def test_a_working_limit_order_draws_a_line_until_cancelled(
+    harness: Harness, pane: ChartPane
+) -> None:
+    order = rest_limit(harness, OrderSide.BUY)
+    price = order.intent.limit_price
+    assert price is not None
+    harness.step()
+    assert pane.chart.levels.levels()[order.id] == (float(price), f"BUY 100 LMT {price:,.2f}")
+    sell = rest_limit(harness, OrderSide.SELL)
+    harness.step()
+    assert pane.chart.levels.levels()[sell.id][1].startswith("SELL 100 LMT ")
+    assert pane.chart.levels.line(sell.id).pen.color() == pane.colors.sell
+    assert pane.chart.levels.line(order.id).pen.color() == pane.colors.buy
+    lo, hi = pane.chart.y_range()
+    assert lo < float(price) < hi  # a line near the bars stays in sight
+    harness.run(harness.app.orders.cancel(order.id))
+    harness.until(lambda: harness.app.orders.get(order.id).status is S.CANCELLED)
+    assert order.id not in pane.chart.levels.levels()
+    assert sell.id in pane.chart.levels.levels()
+
+
+def test_an_order_of_another_instrument_draws_no_line(harness: Harness, pane: ChartPane) -> None:
+    order = rest_limit(harness, OrderSide.BUY, key="MSFT")
+    harness.step()
+    assert harness.app.orders.get(order.id).status.is_working
+    assert pane.chart.levels.levels() == {}
+
+
+def test_the_position_average_price_is_a_line(harness: Harness, pane: ChartPane) -> None:
+    app = harness.app
+    intent = OrderIntent(instrument(harness), OrderSide.BUY, Decimal(100), OrderType.MARKET)
+    order = app.orders.stage(intent)
+    harness.run(app.orders.approve(order.id, override_reason="test"))
+    harness.until(lambda: app.orders.get(order.id).status is S.FILLED)
+    harness.step()
+    position = app.portfolio.position("AAPL")
+    assert position is not None
+    expected = f"AVG {formatting.price(position.avg_cost)} x 100"
+    assert pane.chart.levels.levels()["position"] == (float(position.avg_cost), expected)
+
+
+# -- overlays, readout, crosshair ------------------------------------------------------------------
+def test_indicator_buttons_toggle_overlays_with_their_values(pane: ChartPane, qtbot: QtBot) -> None:
+    overlay = pane.chart.overlays["sma"]
+    assert not overlay.visible
+    qtbot.mouseClick(pane.indicator_buttons["sma"], Qt.MouseButton.LeftButton)
+    assert overlay.visible and pane.indicator_buttons["sma"].isChecked()
+    history = pane.chart.series.history
+    expected = sma(history.close, 20)
+    np.testing.assert_allclose(overlay.values, expected)
+    forming = pane.chart.series.forming
+    assert forming is not None
+    tail = (float(np.sum(history.close[-19:])) + forming.close) / 20
+    assert overlay.forming_value == pytest.approx(tail)
+    assert f"SMA 20 {formatting.price(tail)}" in pane.readout.text()
+    qtbot.mouseClick(pane.indicator_buttons["sma"], Qt.MouseButton.LeftButton)
+    assert not overlay.visible and "SMA 20" not in pane.readout.text()
+
+
+def test_crosshair_readout_shows_the_bar_under_the_mouse(pane: ChartPane) -> None:
+    chart = pane.chart
+    index = chart.series.last_index - 7
+    bar = chart.series.bar_at(index)
+    assert bar is not None
+    middle = (bar.high + bar.low) / 2
+    chart.on_mouse_moved(chart.scene_pos_of(index + 0.2, middle))
+    text = plain(pane.readout.text())
+    p = formatting.price
+    assert f"O {p(bar.open)} H {p(bar.high)} L {p(bar.low)} C {p(bar.close)}" in text
+    assert f"V {formatting.volume(bar.volume)}" in text
+    assert f"Cursor {p(chart.cursor_tag.value)}" in text
+    assert chart.crosshair.visible and chart.crosshair.vertical.value() == index
+    assert chart.crosshair.horizontal.value() == pytest.approx(middle, rel=1e-3)
+    assert chart.cursor_tag.text == formatting.price(chart.cursor_tag.value)
+    # off the plots: the readout returns to the newest bar
+    chart.on_mouse_moved(QPointF(-50, -50))
+    newest = chart.series.forming
+    assert newest is not None and not chart.crosshair.visible
+    assert f"C {formatting.price(newest.close)}" in plain(pane.readout.text())
+    assert "Cursor" not in plain(pane.readout.text())
+
+
+# -- follow mode --------------------------------------------------------------------------------
+def test_scrolling_back_stops_following_and_end_returns(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    chart = pane.chart
+    assert chart.follow and pane.follow_button.isChecked()
+    chart.price_vb.setXRange(20, 80, padding=0)  # as a drag back in time would
+    assert not chart.follow and not pane.follow_button.isChecked()
+    harness.step(2)
+    assert chart.x_range() == pytest.approx((20, 80))  # stays where the trader put it
+    pane.activateWindow()
+    pane.setFocus()
+    qtbot.waitUntil(chart.hasFocus)
+    qtbot.keyClick(chart, Qt.Key.Key_End)
+    assert chart.follow and pane.follow_button.isChecked()
+    lo, hi = chart.x_range()
+    assert lo < chart.series.last_index < hi
+    assert hi - lo == pytest.approx(60)  # the zoom is kept
+    qtbot.keyClick(chart, Qt.Key.Key_Minus)  # zoom out around the newest bar
+    assert chart.follow and chart.x_range()[1] == pytest.approx(hi)
+    assert chart.x_range()[1] - chart.x_range()[0] == pytest.approx(75)
+    qtbot.keyClick(chart, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)  # half a screen
+    assert not chart.follow and chart.x_range()[1] == pytest.approx(hi - 37.5)
+    qtbot.mouseClick(pane.follow_button, Qt.MouseButton.LeftButton)
+    assert chart.follow and chart.x_range()[1] == pytest.approx(hi)
+
+
+def test_zooming_with_the_newest_bar_in_view_keeps_following(pane: ChartPane) -> None:
+    chart = pane.chart
+    last = chart.series.last_index
+    chart.price_vb.setXRange(last - 30, last + 3, padding=0)
+    assert chart.follow
+    lo, hi = chart.x_range()
+    prices = chart.series.price_range(math.ceil(lo), math.floor(hi))
+    assert prices is not None
+    ylo, yhi = chart.y_range()
+    assert ylo < prices[0] and prices[1] < yhi  # y fits the visible bars
+    assert yhi - ylo < (prices[1] - prices[0]) * 1.5
+
+
+# -- context menu -------------------------------------------------------------------------------
+def test_context_menu_creates_a_price_alert_and_prefills_tickets_at_the_mouse_price(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    chart = pane.chart
+    lo, hi = chart.y_range()
+    wanted = (lo + hi) / 2
+    position = chart.mapFromScene(chart.scene_pos_of(chart.series.last_index - 20, wanted))
+    with qtbot.waitSignal(chart.context_requested) as clicked:
+        qtbot.mouseClick(chart.viewport(), Qt.MouseButton.RightButton, pos=position)
+    price = clicked.args[0]
+    assert price == pytest.approx(wanted, abs=(hi - lo) / 100)
+    menu = pane.context_menu(price)
+    tick = round_to_tick(Decimal(repr(price)), Decimal("0.01"))
+    actions = {action.objectName(): action for action in menu.actions()}
+    alert = actions["chart_alert_action"]
+    assert alert.text() == f"Alert at {tick:,.2f}"
+    with qtbot.waitSignal(harness.session.price_alert_requested) as requested:
+        alert.trigger()
+    assert requested.args[0].key == "AAPL" and requested.args[1] == float(tick)
+    with qtbot.waitSignal(harness.session.ticket_requested) as ticket:
+        actions["chart_sell_limit_action"].trigger()
+    request = ticket.args[0]
+    assert isinstance(request, TicketRequest)
+    assert (request.side, request.order_type, request.limit_price) == (
+        OrderSide.SELL,
+        OrderType.LIMIT,
+        tick,
+    )
+
+
+# -- theme and window -----------------------------------------------------------------------------
+def test_the_theme_switch_recolours_the_chart(harness: Harness, pane: ChartPane) -> None:
+    renders = pane.chart.candles.render_count
+    harness.session.set_palette(LIGHT)
+    assert pane.chart.colors.up == LIGHT.up and pane.chart.colors.down == LIGHT.down
+    assert pane.chart.backgroundBrush().color() == LIGHT.background
+    assert pane.chart.candles.render_count == renders  # colours only: the paths stay
+    image = pane.chart.grab().toImage()
+    corner = image.pixelColor(5, 5)
+    assert corner == LIGHT.background
+
+
+def test_a_closed_chart_stops_refreshing(harness: Harness, qtbot: QtBot) -> None:
+    pane = ChartPane(harness.session)
+    flushes = harness.session.refresh._flushes
+    assert pane.flush in flushes
+    pane.deleteLater()
+    qtbot.waitUntil(lambda: pane.flush not in flushes)
+    harness.step()  # a refresh after the widget is gone must not touch it
+
+
+def test_the_window_charts_the_first_watchlist_instrument(
+    window: MainWindow, harness: Harness
+) -> None:
+    pane = window.pane("chart")
+    assert isinstance(pane, ChartPane)
+    wait_loaded(harness, pane)
+    assert pane.instrument is not None and pane.instrument.key == "AAPL"
+    assert len(pane.chart.series) > 0
+    assert pane.readout.text().startswith("<b>AAPL</b>")
