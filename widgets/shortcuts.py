@@ -39,6 +39,8 @@ LADDER_CLICK = Shortcut(
 )
 RECENTRE = Shortcut("Space", "Re-centre the ladder on the market", "depth ladder")
 FOLLOW = Shortcut("End", "Follow the last bar again", "chart")
+CHART_TIMEFRAME = Shortcut("1 … 5", "Timeframe 1m / 5m / 15m / 1h / 1D", "chart")
+CHART_PAN_ZOOM = Shortcut("Left / Right, + / −", "Pan (Shift: half a screen) / zoom", "chart")
 ACK_ALERT = Shortcut("Space / Enter", "Acknowledge the selected alert", "alerts")
 REMOVE_PRICE_ALERT = Shortcut("Delete", "Remove the selected price alert", "alerts › price alerts")
 SYMBOL_FIELD = Shortcut(
@@ -75,6 +77,8 @@ ALL: tuple[Shortcut, ...] = (
     LADDER_CLICK,
     RECENTRE,
     FOLLOW,
+    CHART_TIMEFRAME,
+    CHART_PAN_ZOOM,
     CLOSE_POSITION,
     MODIFY_ORDER,
     ACK_ALERT,
