@@ -11,11 +11,10 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,60 +60,64 @@ def main() -> int:
         core.restore()
         window = build_window(core, settings, Path(folder) / "settings.toml")
         window.resize(1920, 1080)
-        window.show()
 
-        def run(coro: Coroutine[Any, Any, Any]) -> Any:
-            return loop.run_until_complete(coro)
-
-        def step(count: int = 1) -> None:
-            for _ in range(count):
-                clock.advance(1.0)
-                broker.step()
-                app.processEvents()
-            window.session.refresh.flush_now()
-            app.processEvents()
-
-        def until(predicate: Callable[[], bool], limit: int = 200) -> None:
-            for _ in range(limit):
-                if predicate():
-                    return
-                step()
-                run(asyncio.sleep(0))
-            raise RuntimeError("screenshots: the market never got there")
-
-        report = run(core.start())
-        window.on_started(report)
-        step(30)
-        populate(core, run, step, until)
-        step(5)
-        run(asyncio.sleep(0.3))  # chart history and option chain loads finish
-        step(5)
-        shoot(window, app, step)
+        loop.run_until_complete(produce(core, window, clock, broker, app))
         window.close()
-        run(core.stop())
+        loop.run_until_complete(core.stop())
+    loop.close()
     print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT}")
     return 0
 
 
-def populate(
+async def produce(
+    core: TradingApp, window: MainWindow, clock: ManualClock, broker: SimBroker, app: QApplication
+) -> None:
+    """Start the core, trade a little, take the pictures: all on the running loop."""
+
+    async def step(count: int = 1) -> None:
+        for _ in range(count):
+            clock.advance(1.0)
+            broker.step()
+            await asyncio.sleep(0.005)
+            window.session.refresh.flush_now()
+        await asyncio.sleep(0.005)
+
+    async def until(predicate: Callable[[], bool], limit: int = 200) -> None:
+        for _ in range(limit):
+            if predicate():
+                return
+            await step()
+        raise RuntimeError("screenshots: the market never got there")
+
+    window.show()
+    report = await core.start()
+    window.on_started(report)
+    await step(30)
+    await populate(core, step, until)
+    await step(5)
+    await asyncio.sleep(0.5)  # chart history, option chain and audit loads finish
+    await step(16)
+    await shoot(window, step)
+
+
+async def populate(
     core: TradingApp,
-    run: Callable[[Coroutine[Any, Any, Any]], Any],
-    step: Callable[[int], None],
-    until: Callable[[Callable[[], bool]], None],
+    step: Callable[[int], Awaitable[None]],
+    until: Callable[[Callable[[], bool]], Awaitable[None]],
 ) -> None:
     aapl, msft = core.watchlist[0], core.watchlist[1]
-    until(lambda: core.market.last_quote(aapl.key) is not None)
+    await until(lambda: core.market.last_quote(aapl.key) is not None)
     bought = core.orders.stage(OrderIntent(aapl, OrderSide.BUY, Decimal(200), OrderType.MARKET))
-    run(core.orders.approve(bought.id))
-    until(lambda: core.orders.get(bought.id).status is OrderStatus.FILLED)
+    await core.orders.approve(bought.id)
+    await until(lambda: core.orders.get(bought.id).status is OrderStatus.FILLED)
     quote = core.market.last_quote(msft.key)
     assert quote is not None
     rest = Decimal(str(round(quote.bid * 0.98, 2)))
     working = core.orders.stage(
         OrderIntent(msft, OrderSide.BUY, Decimal(100), OrderType.LIMIT, limit_price=rest)
     )
-    run(core.orders.approve(working.id))
-    step(3)
+    await core.orders.approve(working.id)
+    await step(3)
     aapl_quote = core.market.last_quote(aapl.key)
     assert aapl_quote is not None
     core.orders.stage(
@@ -135,15 +138,15 @@ def populate(
     core.alerts.raise_alert(Severity.INFO, "demo", "screenshot session started")
 
 
-def shoot(window: MainWindow, app: QApplication, step: Callable[[int], None]) -> None:
+async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
     window.grab().save(str(OUT / "main-window-dark.png"))
     for pane_id, dock in window.docks.items():
         dock.raise_()
-        step(1)
+        await step(1)
         window.panes[pane_id].grab().save(str(OUT / f"pane-{pane_id}.png"))
     window.docks["approvals"].raise_()
     window.set_theme("light")
-    step(2)
+    await step(2)
     window.grab().save(str(OUT / "main-window-light.png"))
     window.set_theme("dark")
 
