@@ -100,6 +100,7 @@ class Probe:
 async def drive(window: MainWindow, seconds: float, rate: int) -> dict[str, object]:
     session = window.session
     core = session.app
+    window.show()
     started_core = time.perf_counter()
     report = await core.start()
     window.on_started(report)
@@ -192,14 +193,13 @@ def main() -> int:
         core.restore()
         window = build_window(core, settings, Path(folder) / "settings.toml")
         show_every_pane(window)
-        window.show()
-        app.processEvents()
         try:
             result = loop.run_until_complete(drive(window, args.seconds, args.rate))
         finally:
             window.close()
             loop.run_until_complete(core.stop())
-    print(json.dumps(result))
+    loop.close()  # shuts the loop's executor threads down before Qt goes away
+    print(json.dumps(result), flush=True)
     return 0
 
 
