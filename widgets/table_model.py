@@ -13,9 +13,9 @@ contents on every flush costs 100+ ms on a big table) and sorts numerically thro
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import (
