@@ -33,9 +33,11 @@ class RefreshClock(QObject):
         self._timer.timeout.connect(self.flush_now)
         self.flush_count = 0
 
-    def register(self, flush: Callable[[], None]) -> None:
-        """Call ``flush`` on every refresh."""
+    def register(self, flush: Callable[[], None], owner: QObject | None = None) -> None:
+        """Call ``flush`` on every refresh; stop when ``owner`` (if given) is destroyed."""
         self._flushes.append(flush)
+        if owner is not None:
+            owner.destroyed.connect(lambda *_: self.unregister(flush))
 
     def unregister(self, flush: Callable[[], None]) -> None:
         if flush in self._flushes:

@@ -24,6 +24,23 @@ from terminal.risk.state import TradingState, TradingStateMachine
 log = logging.getLogger(__name__)
 
 
+def closing_intent(position: Position, *, source: str) -> OrderIntent:
+    """A DAY market order closing all of ``position`` (it still needs approval).
+
+    Raises:
+        DomainError: the position is flat (no quantity to close).
+    """
+    side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
+    return OrderIntent(
+        position.instrument,
+        side,
+        abs(position.quantity),
+        OrderType.MARKET,
+        tif=TimeInForce.DAY,
+        source=source,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class KillReport:
     reason: str
@@ -109,16 +126,8 @@ class KillSwitch:
         for position in positions:
             if position.is_flat:
                 continue
-            side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
             try:
-                intent = OrderIntent(
-                    position.instrument,
-                    side,
-                    abs(position.quantity),
-                    OrderType.MARKET,
-                    tif=TimeInForce.DAY,
-                    source="flatten",
-                )
+                intent = closing_intent(position, source="flatten")
                 order = self._orders.stage(intent, allow_when_halted=True)
             except DomainError as exc:
                 errors.append(f"{position.key}: {exc}")

@@ -130,9 +130,7 @@ class ApprovalQueuePane(Pane):
         s.subscribe(s.app.orders.approval_queue_changed, self._on_queue_changed)
         s.subscribe(s.app.orders.order_updated, self._on_order_updated)
         s.theme_changed.connect(self._theme_changed)
-        refresh, flush = s.refresh, self._flush
-        refresh.register(flush)
-        self.destroyed.connect(lambda: refresh.unregister(flush))
+        s.refresh.register(self._flush, owner=self)
 
     # -- public API --------------------------------------------------------------------------
     def contains(self, order_id: str) -> bool:

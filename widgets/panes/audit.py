@@ -141,9 +141,7 @@ class AuditTrailPane(Pane):
         self.setFocusProxy(self.filter_edit)
 
         session.subscribe(session.app.audit.recorded, self._on_recorded)
-        flush, refresh = self._flush, session.refresh
-        refresh.register(flush)
-        self.destroyed.connect(lambda _o=None: refresh.unregister(flush))
+        session.refresh.register(self._flush, owner=self)
         session.started.connect(self._on_started)
         session.theme_changed.connect(self._on_theme_changed)
         self._update_counts()

@@ -15,12 +15,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from terminal.domain import (
     DomainError,
     Order,
-    OrderIntent,
-    OrderSide,
-    OrderType,
     Position,
-    TimeInForce,
 )
+from terminal.oms.kill_switch import closing_intent
 from widgets import formatting as fmt
 from widgets.panes.blotter_columns import position_columns
 from widgets.resources import icon
@@ -111,22 +108,14 @@ class PositionsTab(QWidget):
         if position is None or position.is_flat:
             self.session.message.emit(f"No open position in {key} to close")
             return None
-        side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
         try:
-            intent = OrderIntent(
-                position.instrument,
-                side,
-                abs(position.quantity),
-                OrderType.MARKET,
-                tif=TimeInForce.DAY,
-                source="blotter close",
-            )
-            order = app.orders.stage(intent)
+            order = app.orders.stage(closing_intent(position, source="blotter close"))
         except DomainError as exc:
             self.session.fail(f"close {key}", exc)
             return None
+        side, quantity = order.intent.side.value, fmt.quantity(order.intent.quantity)
         self.session.message.emit(
-            f"Staged {side.value} {fmt.quantity(intent.quantity)} {key} MKT to close the "
+            f"Staged {side} {quantity} {key} MKT to close the "
             "position: approve it in the approval queue (not sent yet)"
         )
         return order

@@ -100,9 +100,7 @@ class ChartPane(Pane):
         session.subscribe(session.app.portfolio.positions_changed, self._on_positions)
         session.active_changed.connect(self.show_instrument)
         session.theme_changed.connect(self.apply_palette)
-        session.refresh.register(self.flush)
-        flush, refresh = self.flush, session.refresh
-        self.destroyed.connect(lambda *_: refresh.unregister(flush))
+        session.refresh.register(self.flush, owner=self)
         self.chart.follow_changed.connect(self._on_follow_changed)
         self.chart.hovered.connect(self._on_hovered)
         self.chart.context_requested.connect(self._show_context_menu)

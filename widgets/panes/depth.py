@@ -210,10 +210,7 @@ class DepthLadderPane(Pane):
         session.subscribe(session.app.orders.order_updated, self._on_order)
         session.active_changed.connect(self.show_instrument)
         session.theme_changed.connect(self._on_theme)
-        refresh = session.refresh
-        refresh.register(self.flush)
-        flush = self.flush
-        self.destroyed.connect(lambda _obj=None: refresh.unregister(flush))
+        session.refresh.register(self.flush, owner=self)
         if session.active is not None:
             self.show_instrument(session.active)
 

@@ -179,10 +179,7 @@ class OptionsChainPane(Pane):
         session.subscribe(market.option_quotes_updated, self._on_option_quotes)
         session.active_changed.connect(self.show_underlying)
         session.theme_changed.connect(self._on_theme)
-        refresh = session.refresh
-        refresh.register(self.flush)
-        flush = self.flush
-        self.destroyed.connect(lambda _obj=None: refresh.unregister(flush))
+        session.refresh.register(self.flush, owner=self)
         if session.active is not None:
             self.show_underlying(session.active)
 

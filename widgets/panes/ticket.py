@@ -150,9 +150,7 @@ class OrderTicketPane(Pane):
         s.subscribe(s.app.market.quotes_updated, self._on_quotes)
         s.subscribe(s.app.orders.order_updated, self._on_order_updated)
         s.subscribe(s.app.trading_state.state_changed, self._on_state_changed)
-        refresh, flush = s.refresh, self._flush
-        refresh.register(flush)
-        self.destroyed.connect(lambda: refresh.unregister(flush))
+        s.refresh.register(self._flush, owner=self)
 
     # -- public API --------------------------------------------------------------------------
     def load(self, request: TicketRequest) -> None:
