@@ -103,7 +103,8 @@ class RowModel[R](QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # A repaint asks every visible cell for a dozen roles; answer the unused ones first.
+        if role not in _ANSWERED_ROLES or not index.isValid():
             return None
         row = self._rows[index.row()]
         column = self.columns[index.column()]
@@ -207,6 +208,20 @@ class RowModel[R](QAbstractTableModel):
             self.index(last, len(self.columns) - 1),
             [Qt.ItemDataRole.DisplayRole],
         )
+
+
+_ANSWERED_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        SORT_ROLE,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        ROW_ROLE,
+    )
+)
 
 
 def _sortable(value: object) -> object:
