@@ -9,6 +9,7 @@ from terminal.broker.base import ConnectionState
 from terminal.risk.state import TradingState
 from widgets import formatting as fmt
 from widgets.session import Mode, Session
+from widgets.style_props import set_tone
 
 #: Refresh the status labels on every Nth flush of the refresh clock (30 Hz / 8 ≈ 4 Hz).
 EVERY_NTH_FLUSH = 8
@@ -52,26 +53,18 @@ class StatusBar(QStatusBar):
         app = self.session.app
         state = app.broker.connection_state
         self.broker.setText(f"{app.broker.name.upper()}: {state.value}")
-        _style(self.broker, "ok" if state is ConnectionState.CONNECTED else "critical")
+        set_tone(self.broker, "ok" if state is ConnectionState.CONNECTED else "critical")
         mode = self.session.mode
         self.mode.setText(f" {mode.value} ")
-        _style(self.mode, "live" if mode is Mode.IB_LIVE else "mode")
+        set_tone(self.mode, "live" if mode is Mode.IB_LIVE else "mode")
         trading = app.trading_state.state
         self.trading.setText(trading.value.replace("_", "-").upper())
-        _style(self.trading, _STATE_STYLE.get(trading, ""))
+        set_tone(self.trading, _STATE_STYLE.get(trading, ""))
         pnl = app.portfolio.snapshot()
         self.equity.setText(f"Equity {fmt.money(pnl.equity)}")
         self.day_pnl.setText(f"Day P&L {fmt.signed(pnl.day_pnl)}")
-        _style(self.day_pnl, "up" if pnl.day_pnl >= 0 else "down")
+        set_tone(self.day_pnl, "up" if pnl.day_pnl >= 0 else "down")
         count = app.alerts.unacknowledged_count()
         self.alerts.setText(f"Alerts {count}")
-        _style(self.alerts, "critical" if count else "")
+        set_tone(self.alerts, "critical" if count else "")
         self.clock.setText(fmt.clock_time(app.clock.now()))
-
-
-def _style(label: QLabel, tone: str) -> None:
-    """Set the ``tone`` property the stylesheets colour by (re-polished only when it changes)."""
-    if label.property("tone") != tone:
-        label.setProperty("tone", tone)
-        label.style().unpolish(label)
-        label.style().polish(label)

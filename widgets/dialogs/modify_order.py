@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from terminal.domain import DomainError, Order, Quote
 from terminal.domain.values import to_quantity
 from widgets import formatting as fmt
+from widgets.style_props import set_invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +188,7 @@ class ModifyOrderDialog(QDialog):
     def _mark(self, edit: QLineEdit, problem: str) -> bool:
         """Show ``problem`` at ``edit`` (empty: valid). Returns False for use in ``ok = ...``."""
         invalid = bool(problem)
-        if edit.property("invalid") != invalid:
-            edit.setProperty("invalid", invalid)
-            edit.style().unpolish(edit)
-            edit.style().polish(edit)
+        set_invalid(edit, invalid)
         error = self.errors.get(edit)
         if error is not None:
             error.setText(problem)

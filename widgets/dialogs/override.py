@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.style_props import set_invalid
+
 #: Reasons shorter than this are not a reason ("ok", "x").
 MIN_REASON_LENGTH = 3
 
@@ -85,9 +87,7 @@ class OverrideDialog(QDialog):
         return self.error.text() if self.error.isVisibleTo(self) else ""
 
     def _set_error(self, message: str) -> None:
-        self.reason.setProperty("invalid", bool(message))
-        self.reason.style().unpolish(self.reason)
-        self.reason.style().polish(self.reason)
+        set_invalid(self.reason, bool(message))
         self.error.setText(message)
         self.error.setVisible(bool(message))
         if message:

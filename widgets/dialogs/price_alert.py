@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from terminal.alerts.rule_kinds import Direction, PriceCrossRule
 from terminal.domain import Instrument, Severity
 from widgets import formatting as fmt
+from widgets.style_props import set_invalid, set_tone
 
 
 def default_direction(price: float, last: float) -> Direction:
@@ -202,17 +203,11 @@ class PriceAlertDialog(QDialog):
         self.hint.setText(text)
 
     def _tone(self, tone: str) -> None:
-        if self.hint.property("tone") != tone:
-            self.hint.setProperty("tone", tone)
-            self.hint.style().unpolish(self.hint)
-            self.hint.style().polish(self.hint)
+        set_tone(self.hint, tone)
 
     def _set_error(self, message: str | None) -> None:
         invalid = message is not None
-        if bool(self.level.property("invalid")) != invalid:
-            self.level.setProperty("invalid", invalid)
-            self.level.style().unpolish(self.level)
-            self.level.style().polish(self.level)
+        set_invalid(self.level, invalid)
         self.level.setToolTip(message or "")
         self.level_error.setText(message or "")
         self.level_error.setVisible(invalid)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.risk.state import TradingState
+from widgets.style_props import set_invalid
 
 
 class RearmDialog(QDialog):
@@ -84,10 +85,7 @@ class RearmDialog(QDialog):
 
     def _show_problem(self, text: str) -> None:
         invalid = bool(text)
-        if self.reason_edit.property("invalid") != invalid:
-            self.reason_edit.setProperty("invalid", invalid)
-            self.reason_edit.style().unpolish(self.reason_edit)
-            self.reason_edit.style().polish(self.reason_edit)
+        set_invalid(self.reason_edit, invalid)
         self.problem.setText(text)
         self.problem.setVisible(invalid)
 

@@ -43,6 +43,7 @@ from widgets.dialogs.settings_fields import Group, Tab
 from widgets.dialogs.settings_store import changed_fields, read_file_settings, save_changes
 from widgets.dialogs.settings_tabs import FIELDS, TAB_OF, TABS, describe_error, field_of_error
 from widgets.session import Session
+from widgets.style_props import set_tone
 from widgets.theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -58,17 +59,10 @@ def default_database_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "terminal.db"
 
 
-def _tone(label: QLabel, tone: str) -> None:
-    if label.property("tone") != tone:
-        label.setProperty("tone", tone)
-        label.style().unpolish(label)
-        label.style().polish(label)
-
-
 def _muted(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    _tone(label, "muted")
+    set_tone(label, "muted")
     return label
 
 
@@ -100,7 +94,7 @@ class SettingsDialog(QDialog):
         self.error_label = QLabel(self)
         self.error_label.setObjectName("settings_errors")
         self.error_label.setWordWrap(True)
-        _tone(self.error_label, "critical")
+        set_tone(self.error_label, "critical")
         self.error_label.hide()
         self.override_label = _muted("", self)
         self.override_label.setObjectName("settings_overrides")
@@ -203,7 +197,7 @@ class SettingsDialog(QDialog):
                 self.live_warning = QLabel(LIVE_WARNING, box)
                 self.live_warning.setObjectName("settings_live_warning")
                 self.live_warning.setWordWrap(True)
-                _tone(self.live_warning, "critical")
+                set_tone(self.live_warning, "critical")
                 grid.addWidget(self.live_warning, row, 0, 1, 2)
                 row += 1
                 live = editor.widget
@@ -384,7 +378,7 @@ class SettingsDialog(QDialog):
 
     def _show_result(self, text: str, tone: str) -> None:
         self.result_label.setText(text)
-        _tone(self.result_label, tone)
+        set_tone(self.result_label, tone)
 
     # -- command-line overrides --------------------------------------------------------------
     def _note_command_line_overrides(self) -> None:

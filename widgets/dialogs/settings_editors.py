@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.dialogs.settings_fields import MARKET_TIMEZONES, FieldSpec
+from widgets.style_props import set_invalid
 from widgets.theme import Palette
 
 #: Characters a number field accepts while typing (letters are refused at the key).
@@ -119,14 +120,12 @@ class FieldEditor:
         invalid = message is not None
         if bool(w.property("invalid")) == invalid and w.toolTip() == (message or self.spec.help):
             return
-        w.setProperty("invalid", invalid)
         w.setToolTip(message if message is not None else self.spec.help)
         if not isinstance(w, QLineEdit | QComboBox):
             # The themes colour invalid line edits and combos; do the same for the others.
             colour = palette.critical.name()
             w.setStyleSheet(f"border: 1px solid {colour};" if invalid else "")
-        w.style().unpolish(w)
-        w.style().polish(w)
+        set_invalid(w, invalid)
 
 
 #: Editor widths by kind (pixels); ``wide`` fields get :data:`WIDE`.

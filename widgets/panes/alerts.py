@@ -36,6 +36,7 @@ from widgets.panes.base import Pane
 from widgets.panes.watchlist_model import price_decimals
 from widgets.resources import icon
 from widgets.session import Session
+from widgets.style_props import set_tone
 from widgets.table_model import FastTableView
 
 
@@ -245,11 +246,7 @@ class AlertsPane(Pane):
             self.summary.setText(f"{raised} unacknowledged")
         else:
             self.summary.setText(f"{len(rows)} acknowledged" if rows else "No alerts")
-        tone = "critical" if raised else "muted"
-        if self.summary.property("tone") != tone:
-            self.summary.setProperty("tone", tone)
-            self.summary.style().unpolish(self.summary)
-            self.summary.style().polish(self.summary)
+        set_tone(self.summary, "critical" if raised else "muted")
         self.tabs.setTabText(0, f"Alerts ({raised})" if raised else "Alerts")
 
     def _on_theme_changed(self, _palette: object) -> None:

@@ -25,9 +25,10 @@ from widgets import shortcuts
 from widgets.dialogs.override import OverrideDialog
 from widgets.panes.approvals_model import QueueRow, queue_columns
 from widgets.panes.base import Pane
-from widgets.panes.ticket_widgets import VERDICT_TONE, enter_variants, set_text, set_tone
+from widgets.panes.ticket_widgets import VERDICT_TONE, enter_variants, set_text
 from widgets.resources import icon
 from widgets.session import Session
+from widgets.style_props import set_style_property, set_tone
 from widgets.table_model import FastTableView, RowModel
 
 _COMMISSIONS = CommissionModel()
@@ -380,8 +381,4 @@ def _enable_primary(button: QPushButton, enabled: bool) -> None:
     same specificity, so a disabled primary button would still look clickable.
     """
     button.setEnabled(enabled)
-    role = "primary" if enabled else ""
-    if button.property("role") != role:
-        button.setProperty("role", role)
-        button.style().unpolish(button)
-        button.style().polish(button)
+    set_style_property(button, "role", "primary" if enabled else "")

@@ -62,6 +62,7 @@ from widgets.panes.audit_model import (
 from widgets.panes.base import Pane
 from widgets.resources import icon
 from widgets.session import Session
+from widgets.style_props import set_tone
 from widgets.table_model import ROW_ROLE, FastTableView
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,6 @@ _EXPORT_FILTERS: dict[str, ExportFormat] = {
 }
 
 T = TypeVar("T")
-
-
-def _set_tone(label: QLabel, tone: str) -> None:
-    if label.property("tone") != tone:
-        label.setProperty("tone", tone)
-        label.style().unpolish(label)
-        label.style().polish(label)
 
 
 class AuditTrailPane(Pane):
@@ -150,7 +144,7 @@ class AuditTrailPane(Pane):
     def _build_actions(self) -> QHBoxLayout:
         self.count_label = QLabel(self)
         self.count_label.setObjectName("audit_count")
-        _set_tone(self.count_label, "muted")
+        set_tone(self.count_label, "muted")
         self.busy = QProgressBar(self)
         self.busy.setObjectName("audit_busy")
         self.busy.setRange(0, 0)  # indeterminate: only animates while a job runs
@@ -478,7 +472,7 @@ class AuditTrailPane(Pane):
     def _show_status(self, text: str, tone: str) -> None:
         self.status_label.setText(text)
         self.status_label.setToolTip(text)
-        _set_tone(self.status_label, tone)
+        set_tone(self.status_label, tone)
 
 
 def _first_line(exc: BaseException) -> str:

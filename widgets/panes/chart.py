@@ -48,6 +48,7 @@ from widgets.chart.view import ChartView
 from widgets.panes.base import Pane
 from widgets.resources import icon
 from widgets.session import Session, TicketRequest
+from widgets.style_props import set_tone
 from widgets.theme import Palette
 
 #: Timeframes on the toolbar, in key order (1 … 5 while the chart has the focus).
@@ -304,10 +305,7 @@ class ChartPane(Pane):
 
     def _set_status(self, text: str, tone: str) -> None:
         self.status.setText(text)
-        if self.status.property("tone") != tone:
-            self.status.setProperty("tone", tone)
-            self.status.style().unpolish(self.status)
-            self.status.style().polish(self.status)
+        set_tone(self.status, tone)
 
     # -- core events (record only) ----------------------------------------------------------------
     def _on_bars(self, key: str, timeframe: Timeframe, bar: Bar, is_new: bool) -> None:

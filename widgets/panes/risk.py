@@ -37,9 +37,10 @@ from widgets import formatting as fmt
 from widgets import shortcuts
 from widgets.dialogs.rearm import RearmDialog
 from widgets.panes.base import Pane
-from widgets.panes.risk_limits import TONES, LimitBars, set_tone
+from widgets.panes.risk_limits import TONES, LimitBars
 from widgets.resources import icon
 from widgets.session import Session
+from widgets.style_props import set_style_property, set_tone
 
 #: Refresh on every Nth flush of the refresh clock (30 Hz / 8 ≈ 4 Hz).
 EVERY_NTH_FLUSH = 8
@@ -225,10 +226,7 @@ class RiskPanel(Pane):
         self.state_detail.setText(detail)
         halted = state is TradingState.HALTED
         self.kill_button.setText(HALTED_TEXT if halted else KILL_TEXT)
-        if bool(self.kill_button.property("halted")) != halted:
-            self.kill_button.setProperty("halted", halted)
-            self.kill_button.style().unpolish(self.kill_button)
-            self.kill_button.style().polish(self.kill_button)
+        set_style_property(self.kill_button, "halted", halted)
         self.kill_button.setToolTip(
             "Trading is halted. Click again to repeat the broker-wide cancel; Re-arm… resumes."
             if halted

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 from terminal.risk.usage import LimitUsage, UsageLevel, describe
 from widgets import formatting as fmt
+from widgets.style_props import set_tone
 
 #: The stylesheet tone of each level.
 TONES = {UsageLevel.OK: "ok", UsageLevel.WARN: "warning", UsageLevel.BREACH: "critical"}
@@ -23,15 +24,6 @@ SCALE = 1000
 
 _MONEY = {"gross_exposure", "daily_loss"}
 _PERCENT = {"concentration"}
-
-
-def set_tone(widget: QWidget, tone: str) -> None:
-    """Set the ``tone`` property the stylesheets colour by (re-polished only when it changes)."""
-    if widget.property("tone") != tone:
-        widget.setProperty("tone", tone)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
-        widget.update()
 
 
 def amount_text(name: str, value: Decimal) -> str:

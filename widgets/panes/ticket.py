@@ -38,9 +38,10 @@ from widgets import shortcuts
 from widgets.panes import ticket_form as tf
 from widgets.panes.base import Pane
 from widgets.panes.ticket_fields import TicketFields
-from widgets.panes.ticket_widgets import PreviewBox, enter_variants, set_text, set_tone
+from widgets.panes.ticket_widgets import PreviewBox, enter_variants, set_text
 from widgets.resources import icon
 from widgets.session import Session, TicketRequest
+from widgets.style_props import set_tone
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QFrame, QLabel, QLineEdit, QVBoxL
 from terminal.domain import Verdict, VerdictLevel
 from terminal.risk.estimate import OrderEstimate
 from widgets import formatting as fmt
+from widgets.style_props import set_invalid, set_tone
 
 VERDICT_TONE = {
     VerdictLevel.PASS: "ok",
@@ -23,22 +24,6 @@ VERDICT_TONE = {
 def enter_variants(keys: str) -> list[str]:
     """Qt calls the main keyboard's Enter "Return" and the keypad's "Enter": bind both."""
     return [keys, keys.replace("Enter", "Return")] if "Enter" in keys else [keys]
-
-
-def set_tone(label: QLabel, tone: str) -> None:
-    """Set the ``tone`` property the stylesheets colour by (re-polished only when it changes)."""
-    if label.property("tone") != tone:
-        label.setProperty("tone", tone)
-        label.style().unpolish(label)
-        label.style().polish(label)
-
-
-def set_invalid(widget: QWidget, invalid: bool) -> None:
-    """Mark an input invalid (red border from the stylesheet) or valid again."""
-    if bool(widget.property("invalid")) != invalid:
-        widget.setProperty("invalid", invalid)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
 
 def set_text(label: QLabel | QAbstractButton, text: str) -> None:

@@ -38,6 +38,7 @@ from widgets.panes.base import Pane
 from widgets.panes.watchlist_model import WatchlistModel, WatchRow
 from widgets.resources import icon
 from widgets.session import Session, TicketRequest
+from widgets.style_props import set_invalid
 from widgets.table_model import ROW_ROLE, FastTableView
 
 #: Compare the shown rows with the core's watchlist on every Nth refresh (30 Hz / 15 = 2 Hz), so
@@ -250,9 +251,7 @@ class WatchlistPane(Pane):
         self.error.hide()
 
     def _set_invalid(self, invalid: bool) -> None:
-        self.symbol.setProperty("invalid", invalid)
-        self.symbol.style().unpolish(self.symbol)
-        self.symbol.style().polish(self.symbol)
+        set_invalid(self.symbol, invalid)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.symbol and event.type() == QEvent.Type.KeyPress:
