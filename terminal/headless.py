@@ -26,15 +26,13 @@ from terminal.domain import (
     OrderStatus,
     OrderType,
     VerdictLevel,
-    WallClock,
 )
 from terminal.persistence.errors import PersistenceError
 from terminal.settings import SettingsError
 from terminal.startup import (
     SmokeFailure,
-    make_broker,
+    open_app,
     run_market,
-    settings_from_args,
     wait_for,
 )
 
@@ -48,11 +46,7 @@ def run_headless(args: argparse.Namespace) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        settings = settings_from_args(args)
-        clock = WallClock()
-        broker = make_broker(settings, clock, args.seed)
-        app = TradingApp.open(settings, settings.database_url, broker, clock)
-        app.restore()
+        app = open_app(args)
     except (SettingsError, PersistenceError) as exc:
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2

@@ -8,15 +8,18 @@ import argparse
 import asyncio
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from eventkit import Event
 
 from terminal.broker.base import Broker
-from terminal.domain import Clock
+from terminal.domain import Clock, WallClock
 from terminal.persistence.database import APP_NAME
 from terminal.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from terminal.app import TradingApp
 
 
 class SmokeFailure(RuntimeError):
@@ -59,6 +62,24 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if args.live:
         broker = replace(broker, live=True)
     return replace(settings, broker=broker, database_url=args.db or settings.database_url)
+
+
+def open_app(args: argparse.Namespace) -> TradingApp:
+    """Build the session the command line asks for, on wall time: settings, broker, database
+    (migrated), and what the last session left. Blocking: call before the event loop runs.
+
+    Raises:
+        SettingsError: the settings file or an option is invalid.
+        PersistenceError: the database cannot be opened.
+    """
+    from terminal.app import TradingApp
+
+    settings = settings_from_args(args)
+    clock = WallClock()
+    broker = make_broker(settings, clock, args.seed)
+    app = TradingApp.open(settings, settings.database_url, broker, clock)
+    app.restore()
+    return app
 
 
 def run_market(broker: Broker) -> None:

@@ -20,11 +20,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from terminal.app import TradingApp
-from terminal.domain import Severity, WallClock
+from terminal.domain import Severity
 from terminal.persistence.database import APP_NAME
 from terminal.persistence.errors import PersistenceError
 from terminal.settings import Settings, SettingsError
-from terminal.startup import make_broker, run_market, settings_from_args, settings_path_from_args
+from terminal.startup import open_app, run_market, settings_path_from_args
 from widgets.main_window import MainWindow
 from widgets.refresh import RefreshClock
 from widgets.resources import icon
@@ -120,33 +120,26 @@ def build_window(core: TradingApp, settings: Settings, settings_path: Path) -> M
 
 
 def run_window(args: argparse.Namespace) -> int:
-    """Entry point of ``trading-terminal`` (the window)."""
+    """Entry point of ``trading-terminal`` (the window): runs Qt and asyncio as one loop until
+    the window closes (or the smoke test ends)."""
     started = time.perf_counter()
     setup_logging(args.log_level)
     try:
-        settings = settings_from_args(args)
-        clock = WallClock()
-        broker = make_broker(settings, clock, args.seed)
-        core = TradingApp.open(settings, settings.database_url, broker, clock)
-        core.restore()
+        core = open_app(args)
     except (SettingsError, PersistenceError) as exc:
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2
-    app = qt_application()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    install_exception_hook(core, loop)
-    window = build_window(core, settings, settings_path_from_args(args))
+    qt_application()
+    return int(qasync.run(_run(core, args, started)))
+
+
+async def _run(core: TradingApp, args: argparse.Namespace, started: float) -> int:
+    """The whole session on the running loop: window, start, trade or smoke test, stop."""
+    install_exception_hook(core, asyncio.get_running_loop())
+    window = build_window(core, core.settings, settings_path_from_args(args))
     signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
-    try:
-        return int(loop.run_until_complete(_run(window, args.smoke_test, started)))
-    finally:
-        loop.close()
-
-
-async def _run(window: MainWindow, smoke: bool, started: float) -> int:
+    smoke = bool(args.smoke_test)
     session = window.session
-    core = session.app
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
