@@ -20,12 +20,14 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
+    QKeyCombination,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QPaintEvent
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 #: Role holding the raw value a column sorts by (numbers sort as numbers, not as text).
@@ -248,6 +250,7 @@ class FastTableView(QTableView):
         super().__init__(parent)
         self.on_painted: Callable[[], None] | None = None
         self.source_model = model
+        self._key_actions: list[tuple[QKeySequence, Callable[[], object]]] = []
         if sortable:
             proxy = QSortFilterProxyModel(self)
             proxy.setSourceModel(model)
@@ -294,6 +297,43 @@ class FastTableView(QTableView):
         if isinstance(model, QSortFilterProxyModel):
             index = model.mapFromSource(index)
         self.selectRow(index.row())
+
+    def bind_key(self, keys: str, action: Callable[[], object]) -> None:
+        """While this table has the focus, ``keys`` run ``action``, even where a window shortcut
+        uses the same keys (Delete removes a watchlist row here, rejects in the approval queue).
+        Keypad keys count as the main ones."""
+        self._key_actions.append((QKeySequence(keys), action))
+
+    def _key_action(self, event: QKeyEvent) -> Callable[[], object] | None:
+        if not self._key_actions:
+            return None
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        try:
+            pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key())))
+        except ValueError:  # a key Qt has no name for
+            return None
+        for keys, action in self._key_actions:
+            if keys.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch:
+                return action
+        return None
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and self._key_action(event) is not None
+        ):
+            event.accept()  # the key is this table's while it has the focus
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = self._key_action(event)
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        action()
+        event.accept()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

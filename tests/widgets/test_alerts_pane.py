@@ -365,3 +365,22 @@ def test_create_price_alert_in_the_watchlist_menu_opens_the_dialog_at_the_last_p
     assert isinstance(dialog, PriceAlertDialog)
     assert dialog.instrument.key == "SPY"
     assert dialog.level.text() == f"{row.last:.2f}"
+
+
+def test_delete_in_the_price_alerts_tab_removes_the_selected_rule(
+    pane: AlertsPane, harness: Harness, qtbot: QtBot
+) -> None:
+    last = last_price(harness, "AAPL")
+    dialog = open_dialog(pane, harness, "AAPL", last + 5.0)
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert len(harness.app.alert_rules.rules()) == 1
+    pane.tabs.setCurrentWidget(pane.rules)
+    view = pane.rules.view
+    pane.rules.model.flush()
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(view.model().index(0, 0)).center(),
+    )
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert harness.app.alert_rules.rules() == []

@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QItemSelection, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -38,38 +37,6 @@ from widgets.resources import icon
 from widgets.session import Session
 from widgets.style_props import set_tone
 from widgets.table_model import FastTableView
-
-
-def _acknowledges(event: QKeyEvent) -> bool:
-    """Space, Return or Enter (keypad) without modifiers."""
-    keys = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
-    modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-    return event.key() in keys and modifiers == Qt.KeyboardModifier.NoModifier
-
-
-class AlertsView(FastTableView):
-    """The alerts table: Space or Enter acknowledges the selected alert."""
-
-    def __init__(self, pane: AlertsPane, model: AlertsModel) -> None:
-        super().__init__(model, parent=pane)
-        self._pane = pane
-
-    def event(self, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and _acknowledges(event)
-        ):
-            event.accept()  # the key is ours while the table has the focus
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if _acknowledges(event):
-            self._pane.acknowledge_selected()
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 class AlertsPane(Pane):
@@ -105,7 +72,9 @@ class AlertsPane(Pane):
         self._pending: dict[str, Alert] = {}
 
         self.model = AlertsModel(lambda: self.session.palette, self)
-        self.view = AlertsView(self, self.model)
+        self.view = FastTableView(self.model, parent=self)
+        for keys in ("Space", "Return", "Enter"):  # shortcuts.ACK_ALERT
+            self.view.bind_key(keys, self.acknowledge_selected)
         self.view.setObjectName("alerts_table")
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.view.sortByColumn(self.model.column_of("Time"), Qt.SortOrder.DescendingOrder)

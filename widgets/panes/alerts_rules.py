@@ -6,45 +6,15 @@ and calls :class:`~terminal.alerts.rules.AlertRules`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelection, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QItemSelection
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from terminal.alerts.rule_kinds import AlertRule
+from widgets import shortcuts
 from widgets.panes.alerts_model import RulesModel, rule_condition
 from widgets.resources import icon
 from widgets.session import Session
 from widgets.table_model import FastTableView
-
-
-def _is_delete(event: QKeyEvent) -> bool:
-    return event.key() == Qt.Key.Key_Delete and event.modifiers() in (
-        Qt.KeyboardModifier.NoModifier,
-        Qt.KeyboardModifier.KeypadModifier,
-    )
-
-
-class _RulesView(FastTableView):
-    def __init__(self, tab: PriceAlertsTab, model: RulesModel) -> None:
-        super().__init__(model, parent=tab)
-        self._tab = tab
-
-    def event(self, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and _is_delete(event)
-        ):
-            event.accept()  # Delete is a shortcut elsewhere too; here it removes the rule
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if _is_delete(event):
-            self._tab.remove_selected()
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 class PriceAlertsTab(QWidget):
@@ -60,7 +30,8 @@ class PriceAlertsTab(QWidget):
         self.setObjectName("price_alerts_tab")
         self.session = session
         self.model = RulesModel(lambda: self.session.palette, self)
-        self.view = _RulesView(self, self.model)
+        self.view = FastTableView(self.model, parent=self)
+        self.view.bind_key(shortcuts.REMOVE_PRICE_ALERT.keys, self.remove_selected)
         self.view.setObjectName("price_alerts_table")
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
 

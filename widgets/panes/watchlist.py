@@ -15,7 +15,6 @@ import shiboken6
 from PySide6.QtCore import (
     QEvent,
     QItemSelection,
-    QKeyCombination,
     QModelIndex,
     QObject,
     QPoint,
@@ -46,41 +45,6 @@ from widgets.table_model import ROW_ROLE, FastTableView
 SYNC_EVERY_NTH_FLUSH = 15
 
 
-def _matches(event: QKeyEvent, keys: str) -> bool:
-    """``event`` is the key sequence ``keys`` (the keypad's keys count as the main ones)."""
-    modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-    pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key())))
-    return QKeySequence(keys).matches(pressed) == QKeySequence.SequenceMatch.ExactMatch
-
-
-class WatchlistView(FastTableView):
-    """The watchlist table: Delete removes the selected row (F2 / F3 open tickets for it, since
-    the selected row is the active instrument)."""
-
-    def __init__(self, pane: WatchlistPane, model: WatchlistModel) -> None:
-        super().__init__(model, parent=pane)
-        self._pane = pane
-
-    def event(self, event: QEvent) -> bool:
-        # Delete is also a shortcut elsewhere (approval queue, blotter): keep it here when the
-        # watchlist has the focus.
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and _matches(event, shortcuts.REMOVE_SYMBOL.keys)
-        ):
-            event.accept()
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if _matches(event, shortcuts.REMOVE_SYMBOL.keys):
-            self._pane.remove_selected()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
 class WatchlistPane(Pane):
     """The watchlist: Symbol, Bid, Ask, Last, Change, % Change, Volume, live and sortable.
 
@@ -98,7 +62,8 @@ class WatchlistPane(Pane):
         super().__init__(session, parent)
         app = session.app
         self.model = WatchlistModel(lambda: self.session.palette, app.clock.now, self)
-        self.view = WatchlistView(self, self.model)
+        self.view = FastTableView(self.model, parent=self)
+        self.view.bind_key(shortcuts.REMOVE_SYMBOL.keys, self.remove_selected)
         self.view.setObjectName("watchlist_table")
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
