@@ -105,8 +105,10 @@ def install_exception_hook(core: TradingApp, loop: asyncio.AbstractEventLoop) ->
     loop.set_exception_handler(loop_handler)
 
 
-def build_window(core: TradingApp, settings: Settings, settings_path: Path) -> MainWindow:
-    """The window around a built (not yet started) core."""
+def build_window(
+    core: TradingApp, settings: Settings, settings_path: Path, layout: bytes | None = None
+) -> MainWindow:
+    """The window around a built (not yet started) core, in the saved ``layout`` if given."""
     app = qt_application()
     palette = apply_theme(app, settings.ui.theme)
     session = Session(core, RefreshClock(), palette)
@@ -115,7 +117,8 @@ def build_window(core: TradingApp, settings: Settings, settings_path: Path) -> M
     window = MainWindow(
         session, open_settings=lambda parent: open_settings_dialog(session, settings_path, parent)
     )
-    window.restore_layout()
+    if layout:
+        window.restore_layout(layout)
     return window
 
 
@@ -126,17 +129,20 @@ def run_window(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     try:
         core = open_app(args)
+        layout = core.store.load_layout(MainWindow.layout_name_for(core.actor))
     except (SettingsError, PersistenceError) as exc:
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2
     qt_application()
-    return int(qasync.run(_run(core, args, started)))
+    return int(qasync.run(_run(core, args, started, layout)))
 
 
-async def _run(core: TradingApp, args: argparse.Namespace, started: float) -> int:
+async def _run(
+    core: TradingApp, args: argparse.Namespace, started: float, layout: bytes | None
+) -> int:
     """The whole session on the running loop: window, start, trade or smoke test, stop."""
     install_exception_hook(core, asyncio.get_running_loop())
-    window = build_window(core, core.settings, settings_path_from_args(args))
+    window = build_window(core, core.settings, settings_path_from_args(args), layout)
     signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
     smoke = bool(args.smoke_test)
     session = window.session

@@ -318,9 +318,14 @@ class MainWindow(QMainWindow):
             self.session.set_palette(apply_theme(app, name))
 
     # -- layout ------------------------------------------------------------------------------
+    @staticmethod
+    def layout_name_for(actor: str) -> str:
+        """The name the layout of ``actor``'s window is saved under."""
+        return f"window:{actor}"
+
     @property
     def layout_name(self) -> str:
-        return f"window:{self.session.app.actor}"
+        return self.layout_name_for(self.session.app.actor)
 
     def layout_blob(self) -> bytes:
         data = {
@@ -334,7 +339,11 @@ class MainWindow(QMainWindow):
         self.session.app.store.save_layout(self.layout_name, self.layout_blob())
 
     def restore_layout(self, blob: bytes | None = None) -> bool:
-        """Restore the saved layout (or ``blob``); False if there is none or it does not fit."""
+        """Restore ``blob``, by default the saved layout; False if there is none or it does not fit.
+
+        Reading the saved layout is a blocking database read: the launcher reads it before the
+        loop runs and passes it in.
+        """
         if blob is None:
             blob = self.session.app.store.load_layout(self.layout_name)
         if not blob:

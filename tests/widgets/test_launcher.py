@@ -114,3 +114,23 @@ def test_qt_warnings_go_to_the_log_without_offscreen_noise(
         qInstallMessageHandler(None)
     texts = [r.getMessage() for r in caplog.records if r.name == "qt"]
     assert texts == ["a real Qt warning"]
+
+
+def test_the_launcher_builds_the_window_in_the_layout_read_before_the_loop(
+    harness: Harness, tmp_path: Path
+) -> None:
+    from widgets.launcher import build_window
+    from widgets.main_window import MainWindow
+
+    first = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
+    harness.qtbot.addWidget(first)
+    first.docks["depth"].setFloating(True)
+    first.save_layout()
+    assert harness.app.writer.flush(5.0)
+    layout = harness.app.store.load_layout(MainWindow.layout_name_for(harness.app.actor))
+    second = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml", layout)
+    harness.qtbot.addWidget(second)
+    assert second.docks["depth"].isFloating()
+    third = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
+    harness.qtbot.addWidget(third)
+    assert not third.docks["depth"].isFloating()  # no layout given: the default one
