@@ -33,7 +33,6 @@ class StatusBar(QStatusBar):
         self.day_pnl = self._label("status_day_pnl")
         self.alerts = self._label("status_alerts")
         self.clock = self._label("status_clock")
-        self._ticks = 0
         session.refresh.register(self._maybe_refresh)
         session.message.connect(lambda text: self.showMessage(text, 8000))
         self.refresh()
@@ -45,8 +44,7 @@ class StatusBar(QStatusBar):
         return label
 
     def _maybe_refresh(self) -> None:
-        self._ticks += 1
-        if self._ticks % EVERY_NTH_FLUSH == 0:
+        if self.session.refresh.flush_count % EVERY_NTH_FLUSH == 0:
             self.refresh()
 
     def refresh(self) -> None:

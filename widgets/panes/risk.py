@@ -115,7 +115,6 @@ class RiskPanel(Pane):
         self.rearm_dialog: RearmDialog | None = None
         self.flatten_box: QMessageBox | None = None
         self.flatten_confirm_button: QAbstractButton | None = None
-        self._flushes = 0
         self._state_dirty = True
         session.subscribe(app.trading_state.state_changed, self._on_state_changed)
         session.subscribe(app.kill_switch.tripped, self._on_tripped)
@@ -188,8 +187,7 @@ class RiskPanel(Pane):
         self._state_dirty = True
 
     def _on_flush(self) -> None:
-        self._flushes += 1
-        if self._state_dirty or self._flushes % EVERY_NTH_FLUSH == 0:
+        if self._state_dirty or self.session.refresh.flush_count % EVERY_NTH_FLUSH == 0:
             self.refresh()
 
     # -- showing --------------------------------------------------------------------------

@@ -68,7 +68,6 @@ class OrderTicketPane(Pane):
         self._quantities: dict[str, str] = {}  # last staged quantity per instrument (session)
         self._subscribed: Instrument | None = None
         self._market_moved = False
-        self._flushes = 0
         self._build()
         self._connect()
         self.setFocusProxy(self.quantity)
@@ -392,8 +391,7 @@ class OrderTicketPane(Pane):
         self._market_moved = True
 
     def _flush(self) -> None:
-        self._flushes += 1
-        if not self._market_moved or self._flushes % MARKET_REFRESH_EVERY:
+        if not self._market_moved or self.session.refresh.flush_count % MARKET_REFRESH_EVERY:
             return
         if not self.isVisible():
             return  # re-estimated when shown again

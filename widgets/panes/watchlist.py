@@ -104,7 +104,6 @@ class WatchlistPane(Pane):
         self.setFocusProxy(self.symbol)
 
         self._selecting = False  # True while the selection follows session.active
-        self._flushes = 0
         session.subscribe(app.market.quotes_updated, self.model.on_quotes)
         session.refresh.register(self._flush)
         session.started.connect(self._on_started)
@@ -126,8 +125,7 @@ class WatchlistPane(Pane):
         self.sync()
 
     def _flush(self) -> None:
-        self._flushes += 1
-        if self._flushes % SYNC_EVERY_NTH_FLUSH == 0:
+        if self.session.refresh.flush_count % SYNC_EVERY_NTH_FLUSH == 0:
             self.sync()
         self.model.flush()
 
