@@ -164,11 +164,14 @@ class Broker(Protocol):
     async def unsubscribe_option_chain(self, underlying: Instrument, expiry: dt.date) -> None: ...
 
     # -- orders -----------------------------------------------------------------------------
-    async def place_order(self, order: Order) -> str:
+    async def place_order(self, order: Order, *, more_follow: bool = False) -> str:
         """Send ``order`` (already approved); return the broker's order id.
 
         A bracket child or OCO member carries ``parent_id`` / ``oca_group``; brokers with
         ``native_brackets`` receive the parent first and the children right after.
+        ``more_follow`` says more members of the same bracket come right after this one: a
+        broker that activates a bracket as a whole (IB's ``transmit`` flag) holds this one
+        until the last member arrives; others ignore it.
         """
         ...
 

@@ -51,14 +51,16 @@ class GroupCoordinator:
         members = manager.group_members(order.group_id)
         if order.role is OrderRole.PARENT:
             children = [m for m in members if m.parent_id == order.id]
+            native = self._caps.native_brackets
             try:
-                await manager.submit(order)
+                await manager.submit(order, more_follow=native and bool(children))
             except Exception:
                 self._cancel_held(children, "parent order was not accepted")
                 raise
-            if self._caps.native_brackets:
-                for child in children:
-                    await manager.submit(manager.get(child.id))
+            if native:
+                for i, child in enumerate(children):
+                    last = i == len(children) - 1
+                    await manager.submit(manager.get(child.id), more_follow=not last)
             else:
                 for child in children:
                     manager.audit.record(

@@ -23,7 +23,7 @@ from typing import Any
 
 from eventkit import Event
 
-from terminal.broker.base import Broker, BrokerError, OrderStatusUpdate
+from terminal.broker.base import Broker, BrokerError, ConnectionState, OrderStatusUpdate
 from terminal.domain import (
     Clock,
     DomainError,
@@ -49,6 +49,9 @@ from terminal.risk.state import TradingState, TradingStateMachine
 from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
+
+#: Connection states in which orders may be sent (after 1100 or a drop, entry freezes).
+LIVE_CONNECTION = frozenset({ConnectionState.CONNECTED, ConnectionState.DATA_LOST})
 
 S = OrderStatus
 
@@ -296,6 +299,12 @@ class OrderManager:
         if order.status is not S.PENDING_APPROVAL:
             self.audit.record("approve_refused", order.id, {"reason": f"status {order.status}"})
             raise ApprovalRefused(f"order {order.id} is {order.status.value}, not pending approval")
+        if self.broker.connection_state not in LIVE_CONNECTION:
+            self.audit.record("approve_refused", order.id, {"reason": "broker connection down"})
+            raise ApprovalRefused(
+                "order entry is frozen while the broker connection is down; "
+                "the order stays in the queue"
+            )
         others = [
             o for o in self.open_orders() if o.group_id is None or o.group_id != order.group_id
         ]
@@ -378,12 +387,13 @@ class OrderManager:
         return withdrawn
 
     # -- submission (called by the group coordinator) -------------------------------------------
-    async def submit(self, order: Order) -> Order:
-        """Send one APPROVED order to the broker. Only approved orders can be sent."""
+    async def submit(self, order: Order, *, more_follow: bool = False) -> Order:
+        """Send one APPROVED order to the broker. Only approved orders can be sent.
+        ``more_follow``: more members of its bracket are sent right after (see the port)."""
         if order.status is not S.APPROVED or order.approved_by is None:
             raise ApprovalRefused(f"order {order.id} has no approval record")
         try:
-            broker_id = await self.broker.place_order(order)
+            broker_id = await self.broker.place_order(order, more_follow=more_follow)
         except (BrokerError, DomainError, OSError, TimeoutError) as exc:
             current = self.get(order.id)
             failed = current.with_status(S.REJECTED_BY_BROKER, self.clock.now(), reason=str(exc))

@@ -70,6 +70,8 @@ class FakeBroker(BrokerEvents):
         self._exec_ids = itertools.count(1)
         self.orders: dict[str, _BrokerOrder] = {}  # by broker id
         self.placed: list[Order] = []
+        #: ``more_follow`` of each placed order, by order id (bracket transmit semantics).
+        self.more_follow: dict[str, bool] = {}
         self.modified: list[Order] = []
         self.cancel_requests: list[str] = []
         self.cancel_all_calls = 0
@@ -169,7 +171,7 @@ class FakeBroker(BrokerEvents):
     def fail_next_place(self, error: BrokerError) -> None:
         self._fail_next_place = error
 
-    async def place_order(self, order: Order) -> str:
+    async def place_order(self, order: Order, *, more_follow: bool = False) -> str:
         self._require_connection()
         if self._fail_next_place is not None:
             error, self._fail_next_place = self._fail_next_place, None
@@ -177,6 +179,7 @@ class FakeBroker(BrokerEvents):
         broker_id = str(next(self._ids))
         self.orders[broker_id] = _BrokerOrder(order, broker_id)
         self.placed.append(order)
+        self.more_follow[order.id] = more_follow
         if self.auto_accept:
             asyncio.get_running_loop().call_soon(self.accept, order.id)
         return broker_id

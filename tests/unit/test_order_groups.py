@@ -105,6 +105,15 @@ async def test_native_bracket_sends_all_members_at_approval() -> None:
         OrderRole.STOP_LOSS,
     ]
     assert placed[1].parent_id == parent.id and placed[1].oca_group == placed[2].oca_group
+    # The broker may hold the bracket until its last member arrives (IB's transmit flag).
+    assert [desk.broker.more_follow[o.id] for o in placed] == [True, True, False]
+
+
+async def test_native_bracket_with_one_child_marks_that_child_last() -> None:
+    desk = await make_desk(NATIVE)
+    parent = desk.orders.stage_bracket(buy(100, "150.00"), None, sell(100, "145.00", OrderType.STOP))
+    await desk.orders.approve(parent.id)
+    assert [desk.broker.more_follow[o.id] for o in desk.broker.placed] == [True, False]
 
 
 async def test_managed_oco_fill_cancels_siblings() -> None:

@@ -125,6 +125,18 @@ async def test_broker_failure_at_submission_marks_order_rejected() -> None:
     assert "submit_failed" in desk.audit.actions(order.id)
 
 
+async def test_approval_is_frozen_while_the_connection_is_down_and_the_order_waits() -> None:
+    desk = await make_desk()
+    order = desk.orders.stage(buy())
+    desk.broker.drop_connection()
+    with pytest.raises(ApprovalRefused, match="frozen"):
+        await desk.orders.approve(order.id)
+    assert desk.broker.placed == []
+    assert desk.orders.get(order.id).status is S.PENDING_APPROVAL
+    desk.broker.restore_connection(data_lost=False)
+    assert (await desk.orders.approve(order.id)).status is S.SUBMITTED
+
+
 async def test_partial_then_full_fill_with_average_price_and_no_duplicates() -> None:
     desk = await make_desk()
     order = desk.orders.stage(buy(100))

@@ -296,7 +296,7 @@ class SimBroker(BrokerEvents):
         self.exchange.options.unsubscribe(underlying.key, expiry)
 
     # -- orders -----------------------------------------------------------------------------------
-    async def place_order(self, order: Order) -> str:
+    async def place_order(self, order: Order, *, more_follow: bool = False) -> str:
         """Send ``order``; the acknowledgement (or rejection) arrives after the ack latency."""
         self._require_connection()
         ex = self.exchange
