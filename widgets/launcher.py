@@ -168,6 +168,15 @@ async def _run(
     else:
         session.mode = Mode.of(core.broker.name, report.paper)
         window.update_mode(report.account_id)
+        if session.mode is Mode.IB_LIVE and not smoke:
+            from widgets.dialogs.live_confirm import confirm_live
+
+            if not await confirm_live(report.account_id, window):
+                core.audit.record("live_declined", core.workstation, {"account": report.account_id})
+                window.close()
+                await core.stop()
+                return 0
+            core.audit.record("live_confirmed", core.workstation, {"account": report.account_id})
         window.on_started(report)
         run_market(core.broker)
         if smoke:
