@@ -42,9 +42,10 @@ def make_broker(settings: Settings, clock: Clock, seed: int | None) -> Broker:
         from terminal.broker.sim.factory import sim_broker_from_settings
 
         return sim_broker_from_settings(settings.sim, clock, seed)
-    raise SettingsError(
-        "the Interactive Brokers adapter is not part of this build yet; use --broker sim"
-    )
+    from terminal.broker.ib.broker import IBBroker
+    from terminal.broker.ib.config import IBConfig
+
+    return IBBroker(IBConfig.from_settings(settings.broker), clock)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -1,0 +1,331 @@
+"""The Broker port on Interactive Brokers (TWS / IB Gateway) through ib_async.
+
+Everything runs on the one asyncio loop (qasync in the window): only ``connectAsync`` and the
+non-blocking request calls of ib_async are used, never its blocking API, ``util.useQt`` or
+``patchAsyncio``. ib_async throttles outgoing messages at 45 per second, under IB's 50.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from ib_async import IB, BarDataList, Contract, ContractDetails
+
+from terminal.broker.base import (
+    BrokerCapabilities,
+    BrokerError,
+    BrokerEvents,
+    BrokerPosition,
+    ConnectionState,
+    NotConnected,
+    OrderStatusUpdate,
+)
+from terminal.broker.ib.config import IBConfig
+from terminal.broker.ib.connection import Connection
+from terminal.broker.ib.contracts import ContractBook
+from terminal.broker.ib.errors import ErrorKind, classify, describe
+from terminal.broker.ib.mapping import (
+    account_from_values,
+    bar_from_ib,
+    chain_params_from,
+    history_request,
+    position_from_ib,
+)
+from terminal.broker.ib.orders import OrderRouter
+from terminal.broker.ib.pacing import HistoryPacer
+from terminal.broker.ib.streams import MarketStreams
+from terminal.domain import (
+    AccountSnapshot,
+    Bar,
+    Clock,
+    Fill,
+    Instrument,
+    OptionChainParams,
+    Order,
+    Timeframe,
+    UnknownInstrument,
+)
+
+log = logging.getLogger(__name__)
+
+#: IB's market data type 3: real-time where subscribed, delayed otherwise (shown as delayed).
+DELAYED_IF_NOT_SUBSCRIBED = 3
+#: Account values arrive in bursts; one snapshot is published per burst.
+ACCOUNT_COALESCE_SECONDS = 0.2
+#: Request errors remembered so an empty answer can say why (history, contract details).
+REMEMBERED_ERRORS = 200
+
+
+class IBBroker(BrokerEvents):
+    """Interactive Brokers behind the Broker port.
+
+    Args:
+        config: Connection, account and pacing settings.
+        clock: The terminal's clock (times of snapshots).
+        ib: An ib_async client; a new one by default (tests may pass their own).
+    """
+
+    name = "ib"
+    capabilities = BrokerCapabilities(
+        native_brackets=True, native_oca=True, global_cancel=True, depth_levels=10
+    )
+
+    def __init__(self, config: IBConfig, clock: Clock, ib: IB | None = None) -> None:
+        BrokerEvents.__init__(self)
+        self.config = config
+        self.clock = clock
+        self.ib = ib or IB()
+        self.ib.RaiseRequestErrors = False
+        self.book = ContractBook(self._details)
+        self.connection = Connection(self.ib, config, self._on_state, self._on_restored)
+        self.streams = MarketStreams(
+            self.ib,
+            self.book,
+            self,
+            lines=config.market_data_lines,
+            depth_limit=config.depth_subscriptions,
+        )
+        self.router = OrderRouter(
+            self.ib,
+            self.book,
+            self,
+            account=lambda: self.connection.account,
+            commission_wait=config.commission_wait,
+        )
+        self.pacer = HistoryPacer(config.history_requests_per_10min, config.history_repeat_seconds)
+        self._request_errors: dict[int, tuple[int, str]] = {}
+        self._account_pending = False
+        self.ib.errorEvent += self._on_error
+        self.ib.accountValueEvent += self._on_account_value
+
+    # -- connection -------------------------------------------------------------------------------
+    @property
+    def connection_state(self) -> ConnectionState:
+        return self.connection.state
+
+    @property
+    def account_id(self) -> str:
+        return self.connection.account
+
+    async def connect(self) -> None:
+        """Connect to TWS / IB Gateway (see :meth:`Connection.open` for the errors)."""
+        await self.connection.open()
+        if self.config.delayed_fallback:
+            self.ib.reqMarketDataType(DELAYED_IF_NOT_SUBSCRIBED)
+
+    async def disconnect(self) -> None:
+        self.router.close()
+        await self.connection.close()
+
+    def _on_state(self, state: ConnectionState, message: str) -> None:
+        self.connection_changed.emit(state, message)
+
+    async def _on_restored(self, data_lost: bool) -> None:
+        """Renew every stream after a reconnect or IB's 1101 (before the core hears of it)."""
+        if not data_lost:
+            return
+        if self.config.delayed_fallback:
+            self.ib.reqMarketDataType(DELAYED_IF_NOT_SUBSCRIBED)
+        for key, timeframe, old in self.streams.replay():
+            try:
+                await self._start_bars(old.contract, key, timeframe)
+            except BrokerError as exc:
+                self.error_reported.emit(exc.code or 0, f"live bars for {key} not renewed: {exc}")
+
+    def _require_connection(self) -> None:
+        if not self.ib.isConnected():
+            raise NotConnected(f"not connected to TWS / IB Gateway at {self.connection.where}")
+
+    def _on_error(self, req_id: int, code: int, text: str, contract: Contract | None) -> None:
+        if self.connection.on_error(code, text):
+            return
+        if self.router.on_error(req_id, code, text):
+            return
+        kind = classify(code)
+        if req_id >= 0:
+            self._request_errors[req_id] = (code, text)
+            while len(self._request_errors) > REMEMBERED_ERRORS:
+                del self._request_errors[next(iter(self._request_errors))]
+        if kind in (ErrorKind.MARKET_DATA_LIMIT, ErrorKind.DEPTH_LIMIT):
+            key = self.streams.forget_failed(contract, code)
+            self.error_reported.emit(code, describe(code, text) + (f" ({key})" if key else ""))
+        elif kind in (ErrorKind.FARM_OK, ErrorKind.INFO, ErrorKind.NO_SECURITY):
+            log.info("IB %s: %s", code, text)  # a request's own answer, or plain information
+        else:
+            self.error_reported.emit(code, describe(code, text))
+
+    def _request_error(self, req_id: int) -> tuple[int, str] | None:
+        return self._request_errors.pop(req_id, None)
+
+    # -- reference data ---------------------------------------------------------------------------
+    async def _details(self, contract: Contract) -> Sequence[ContractDetails]:
+        self._require_connection()
+        return await self.ib.reqContractDetailsAsync(contract)
+
+    async def qualify(self, symbol: str) -> Instrument:
+        """Resolve ``"AAPL"`` or an option key at IB.
+
+        Raises:
+            UnknownInstrument: the text is malformed or IB has no such security.
+        """
+        return await self.book.qualify(symbol)
+
+    # -- market data ------------------------------------------------------------------------------
+    async def _known(self, instrument: Instrument) -> None:
+        if not self.book.known(instrument):
+            await self.book.qualify(instrument.key)
+
+    async def subscribe_quotes(self, instrument: Instrument) -> None:
+        self._require_connection()
+        await self._known(instrument)
+        self.streams.subscribe_quotes(instrument)
+
+    async def unsubscribe_quotes(self, instrument: Instrument) -> None:
+        self.streams.unsubscribe_quotes(instrument)
+
+    async def subscribe_depth(self, instrument: Instrument, levels: int = 10) -> None:
+        self._require_connection()
+        await self._known(instrument)
+        self.streams.subscribe_depth(instrument, levels)
+
+    async def unsubscribe_depth(self, instrument: Instrument) -> None:
+        self.streams.unsubscribe_depth(instrument)
+
+    async def history_bars(
+        self, instrument: Instrument, timeframe: Timeframe, count: int
+    ) -> Sequence[Bar]:
+        """The last ``count`` bars (regular hours, trades), paced under IB's limits."""
+        self._require_connection()
+        await self._known(instrument)
+        contract = self.book.contract(instrument)
+        duration, bar_size = history_request(timeframe, count)
+
+        async def fetch() -> list[Bar]:
+            bars = await self.ib.reqHistoricalDataAsync(
+                contract, "", duration, bar_size, "TRADES", useRTH=True, formatDate=2
+            )
+            error = self._request_error(bars.reqId)
+            if not bars and error is not None:
+                raise BrokerError(describe(*error), code=error[0])
+            return [bar_from_ib(b) for b in bars]
+
+        bars = await self.pacer.run((instrument.key, timeframe, count), fetch)
+        return bars[-count:]
+
+    async def subscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
+        self._require_connection()
+        await self._known(instrument)
+        if (instrument.key, timeframe) in self.streams.subs.bars:
+            return
+        await self._start_bars(self.book.contract(instrument), instrument.key, timeframe)
+
+    async def _start_bars(self, contract: Contract, key: str, timeframe: Timeframe) -> None:
+        duration, bar_size = history_request(timeframe, 2)
+
+        async def fetch() -> BarDataList:
+            bars = await self.ib.reqHistoricalDataAsync(
+                contract,
+                "",
+                duration,
+                bar_size,
+                "TRADES",
+                useRTH=True,
+                formatDate=2,
+                keepUpToDate=True,
+            )
+            error = self._request_error(bars.reqId)
+            if error is not None and not bars:
+                raise BrokerError(describe(*error), code=error[0])
+            return bars
+
+        bars = await self.pacer.run(None, fetch)
+        self.streams.add_bars(key, timeframe, bars)
+
+    async def unsubscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
+        self.streams.remove_bars(instrument.key, timeframe)
+
+    async def option_chain_params(self, underlying: Instrument) -> OptionChainParams:
+        self._require_connection()
+        await self._known(underlying)
+        contract = self.book.contract(underlying)
+        chains = await self.ib.reqSecDefOptParamsAsync(
+            underlying.symbol, "", contract.secType or "STK", contract.conId
+        )
+        return chain_params_from(underlying, chains, self.clock.now().date())
+
+    async def subscribe_option_chain(
+        self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float]
+    ) -> Sequence[Instrument]:
+        self._require_connection()
+        self.streams.check_chain_lines(underlying, expiry, 2 * len(strikes))
+        params = await self.option_chain_params(underlying)
+        options = await self.book.qualify_options(underlying, expiry, strikes, params.multiplier)
+        if not options:
+            raise UnknownInstrument(f"IB lists no {underlying.key} options expiring {expiry}")
+        self.streams.subscribe_chain(underlying, expiry, options)
+        return options
+
+    async def unsubscribe_option_chain(self, underlying: Instrument, expiry: dt.date) -> None:
+        self.streams.unsubscribe_chain(underlying, expiry)
+
+    # -- orders -----------------------------------------------------------------------------------
+    async def place_order(self, order: Order, *, more_follow: bool = False) -> str:
+        self._require_connection()
+        if self.connection.state is ConnectionState.DISCONNECTED:
+            raise NotConnected("IB has lost its connection to the exchanges (1100): not sent")
+        await self._known(order.instrument)
+        return self.router.place(order, more_follow=more_follow)
+
+    async def modify_order(self, order: Order) -> None:
+        self._require_connection()
+        self.router.modify(order)
+
+    async def cancel_order(self, order: Order) -> None:
+        self._require_connection()
+        self.router.cancel(order)
+
+    async def cancel_all(self) -> None:
+        self._require_connection()
+        self.router.cancel_all()
+
+    # -- state for reconciliation -----------------------------------------------------------------
+    async def open_orders(self) -> Sequence[OrderStatusUpdate]:
+        self._require_connection()
+        return await self.router.open_orders()
+
+    async def executions(self, since: dt.datetime | None = None) -> Sequence[Fill]:
+        self._require_connection()
+        return await self.router.executions(since)
+
+    async def positions(self) -> Sequence[BrokerPosition]:
+        self._require_connection()
+        account = self.connection.account
+        held = await self.ib.reqPositionsAsync()
+        return [
+            position_from_ib(p, self.book.instrument_for(p.contract))
+            for p in held
+            if p.account == account and p.position != 0
+        ]
+
+    async def account(self) -> AccountSnapshot:
+        self._require_connection()
+        return self._snapshot()
+
+    def _snapshot(self) -> AccountSnapshot:
+        account = self.connection.account
+        return account_from_values(account, self.ib.accountValues(account), self.clock.now())
+
+    def _on_account_value(self, _value: Any) -> None:
+        if self._account_pending:
+            return
+        self._account_pending = True
+        asyncio.get_running_loop().call_later(ACCOUNT_COALESCE_SECONDS, self._publish_account)
+
+    def _publish_account(self) -> None:
+        self._account_pending = False
+        if self.ib.isConnected() and self.connection.account:
+            self.account_received.emit(self._snapshot())

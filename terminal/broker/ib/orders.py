@@ -1,0 +1,210 @@
+"""Orders at IB: placement, brackets and OCO, modify, cancel, and the reports that come back.
+
+Our client order id travels in IB's ``orderRef`` and comes back on every open order and
+execution, so reports find their order even after a restart. The broker order id is IB's
+``orderId`` (unique per client id), which is also what cancels and modifies use.
+
+IB reports an execution (``execDetails``) and its commission (``commissionReport``) separately;
+the core wants one :class:`Fill` with the commission, so a fill is published when its commission
+arrives, or without it after ``commission_wait`` seconds (it is then logged).
+
+A rejection arrives as an error (e.g. 201) on the order id; ib_async marks the order cancelled
+first. The router turns the pair into one REJECTED_BY_BROKER report carrying IB's reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from ib_async import IB, CommissionReport, Trade
+from ib_async import Fill as IBFill
+
+from terminal.broker.base import BrokerError, BrokerEvents, OrderStatusUpdate
+from terminal.broker.ib.contracts import ContractBook
+from terminal.broker.ib.errors import ErrorKind, classify, describe
+from terminal.broker.ib.mapping import fill_from_ib, ib_order_for, status_update
+from terminal.domain import Fill, Order, OrderStatus
+
+log = logging.getLogger(__name__)
+
+
+class OrderRouter:
+    def __init__(
+        self,
+        ib: IB,
+        book: ContractBook,
+        events: BrokerEvents,
+        *,
+        account: Callable[[], str],
+        commission_wait: float,
+    ) -> None:
+        self.ib = ib
+        self.book = book
+        self.events = events
+        self._account = account
+        self.commission_wait = commission_wait
+        self._ib_ids: dict[str, int] = {}  # our order id -> IB orderId
+        self._rejected: set[int] = set()
+        self._published: set[str] = set()  # exec ids already published
+        self._waiting: dict[str, asyncio.TimerHandle] = {}
+        ib.orderStatusEvent += self.on_order_status
+        ib.execDetailsEvent += self.on_exec_details
+        ib.commissionReportEvent += self.on_commission
+
+    # -- requests ---------------------------------------------------------------------------------
+    def place(self, order: Order, *, more_follow: bool = False) -> str:
+        """Send ``order``. A bracket's parent and all but its last child are sent with
+        ``transmit`` off so IB activates the bracket as a whole when the last child arrives."""
+        contract = self.book.contract(order.instrument)
+        ib_order = ib_order_for(order, account=self._account())
+        if order.parent_id is not None:
+            parent = self._ib_ids.get(order.parent_id)
+            if parent is None:
+                raise BrokerError(f"{order.id}: its parent {order.parent_id} was not sent to IB")
+            ib_order.parentId = parent
+        ib_order.transmit = not more_follow
+        trade = self.ib.placeOrder(contract, ib_order)
+        self._ib_ids[order.id] = trade.order.orderId
+        return str(trade.order.orderId)
+
+    def modify(self, order: Order) -> None:
+        trade = self._trade(order)
+        if trade.isDone():
+            raise BrokerError(f"{order.id} is already {trade.orderStatus.status} at IB")
+        ib_order = ib_order_for(order, account=self._account())
+        ib_order.orderId = trade.order.orderId
+        ib_order.parentId = trade.order.parentId
+        ib_order.transmit = True
+        self.ib.placeOrder(trade.contract, ib_order)
+
+    def cancel(self, order: Order) -> None:
+        trade = self._trade(order)
+        self.ib.cancelOrder(trade.order)
+
+    def cancel_all(self) -> None:
+        """IB's global cancel: every open order of the account, from any client or TWS."""
+        self.ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
+
+    def _trade(self, order: Order) -> Trade:
+        ib_id = self._ib_ids.get(order.id)
+        if ib_id is None and order.broker_order_id and order.broker_order_id.isdigit():
+            ib_id = int(order.broker_order_id)
+        for trade in self.ib.trades():
+            if trade.order.orderId == ib_id or (ib_id is None and trade.order.orderRef == order.id):
+                return trade
+        raise BrokerError(f"IB does not know order {order.id} (broker id {order.broker_order_id})")
+
+    # -- reports ----------------------------------------------------------------------------------
+    def on_order_status(self, trade: Trade) -> None:
+        order_id = trade.order.orderId
+        if order_id in self._rejected:
+            return  # the rejection was reported with IB's reason; later echoes add nothing
+        last = trade.log[-1] if trade.log else None
+        if last is not None and last.errorCode and trade.isDone():
+            return  # an error ended the order: on_error reports it with IB's text
+        update = self._update(trade)
+        if update is not None:
+            self.events.order_status_received.emit(update)
+
+    def _update(self, trade: Trade, reason: str = "") -> OrderStatusUpdate | None:
+        status = trade.orderStatus
+        return status_update(
+            trade.order.orderRef or None,
+            trade.order.orderId,
+            status.status,
+            status.filled,
+            status.remaining,
+            status.avgFillPrice,
+            reason=reason,
+            time=dt.datetime.now(dt.UTC),
+        )
+
+    def on_error(self, req_id: int, code: int, text: str) -> bool:
+        """An error about one of our orders; return True when it was one."""
+        if req_id < 0:
+            return False
+        trade = next((t for t in self.ib.trades() if t.order.orderId == req_id), None)
+        if trade is None:
+            return False
+        kind = classify(code)
+        reason = describe(code, text)
+        if kind is ErrorKind.ORDER_CANCELLED:
+            update = self._update(trade, reason)
+            if update is not None:
+                self.events.order_status_received.emit(update)
+        elif kind is ErrorKind.CANCEL_REJECTED:
+            self.events.order_status_received.emit(
+                OrderStatusUpdate(
+                    trade.order.orderRef or None,
+                    str(req_id),
+                    OrderStatus.CANCEL_REQUESTED,
+                    reason=reason,
+                    cancel_rejected=True,
+                )
+            )
+        elif trade.isDone() and trade.filled() == 0:
+            self._rejected.add(req_id)
+            self.events.order_status_received.emit(
+                OrderStatusUpdate(
+                    trade.order.orderRef or None,
+                    str(req_id),
+                    OrderStatus.REJECTED_BY_BROKER,
+                    reason=reason,
+                    time=dt.datetime.now(dt.UTC),
+                )
+            )
+        else:  # a warning on a live order (price rounded, order held...): tell the trader
+            self.events.error_reported.emit(code, f"order {trade.order.orderRef}: {reason}")
+        return True
+
+    def on_exec_details(self, trade: Trade, fill: IBFill) -> None:
+        exec_id = fill.execution.execId
+        if exec_id in self._published or exec_id in self._waiting:
+            return
+        loop = asyncio.get_running_loop()
+        self._waiting[exec_id] = loop.call_later(
+            self.commission_wait, self._publish_without_commission, fill
+        )
+
+    def on_commission(self, trade: Trade, fill: IBFill, report: CommissionReport) -> None:
+        self._publish(fill)
+
+    def _publish_without_commission(self, fill: IBFill) -> None:
+        log.warning(
+            "no commission report for execution %s after %.0f s; recorded without commission",
+            fill.execution.execId,
+            self.commission_wait,
+        )
+        self._publish(fill)
+
+    def _publish(self, fill: IBFill) -> None:
+        exec_id = fill.execution.execId
+        timer = self._waiting.pop(exec_id, None)
+        if timer is not None:
+            timer.cancel()
+        if exec_id in self._published:
+            return
+        self._published.add(exec_id)
+        self.events.fill_received.emit(self.to_fill(fill))
+
+    def to_fill(self, fill: IBFill) -> Fill:
+        return fill_from_ib(fill, self.book.instrument_for(fill.contract))
+
+    # -- state for reconciliation -----------------------------------------------------------------
+    async def open_orders(self) -> Sequence[OrderStatusUpdate]:
+        trades = await self.ib.reqOpenOrdersAsync()
+        updates = [self._update(t) for t in trades if not t.isDone()]
+        return [u for u in updates if u is not None]
+
+    async def executions(self, since: dt.datetime | None) -> Sequence[Fill]:
+        fills = await self.ib.reqExecutionsAsync()
+        result = [self.to_fill(f) for f in fills]
+        return [f for f in result if since is None or f.time >= since]
+
+    def close(self) -> None:
+        for timer in self._waiting.values():
+            timer.cancel()
+        self._waiting.clear()
