@@ -195,6 +195,8 @@ class TradingApp:
     def _on_connection_changed(self, state: ConnectionState, _message: str) -> None:
         if state is ConnectionState.DISCONNECTED:
             self._was_disconnected = self._started
+        elif state is ConnectionState.CONNECTING:
+            return  # a reconnect attempt: reconcile once it has succeeded
         elif self._was_disconnected or state is ConnectionState.DATA_LOST:
             self._was_disconnected = False
             if self._started:

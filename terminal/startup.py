@@ -16,7 +16,7 @@ from eventkit import Event
 from terminal.broker.base import Broker
 from terminal.domain import Clock, WallClock
 from terminal.persistence.database import APP_NAME
-from terminal.settings import Settings, SettingsError, load_settings
+from terminal.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from terminal.app import TradingApp

@@ -2,7 +2,7 @@
 
 Everything runs on the one asyncio loop (qasync in the window): only ``connectAsync`` and the
 non-blocking request calls of ib_async are used, never its blocking API, ``util.useQt`` or
-``patchAsyncio``. ib_async throttles outgoing messages at 45 per second, under IB's 50.
+``patchAsyncio``. Outgoing messages are throttled at 40 per second, under IB's 50.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ log = logging.getLogger(__name__)
 DELAYED_IF_NOT_SUBSCRIBED = 3
 #: Account values arrive in bursts; one snapshot is published per burst.
 ACCOUNT_COALESCE_SECONDS = 0.2
+#: Outgoing message throttle: 4 per 100 ms (40/s). IB closes a connection that keeps going over
+#: 50/s. ib_async's default (45 per second) sends each second's allowance in one burst, so a
+#: little delay on the way makes IB count two bursts in one second; small slices keep the rate
+#: under 50 in any window even when messages are delayed by up to 200 ms.
+THROTTLE_MESSAGES, THROTTLE_SECONDS = 4, 0.1
 #: Request errors remembered so an empty answer can say why (history, contract details).
 REMEMBERED_ERRORS = 200
 
@@ -80,6 +85,8 @@ class IBBroker(BrokerEvents):
         self.clock = clock
         self.ib = ib or IB()
         self.ib.RaiseRequestErrors = False
+        self.ib.client.MaxRequests = THROTTLE_MESSAGES
+        self.ib.client.RequestsInterval = THROTTLE_SECONDS  # type: ignore[assignment]
         self.book = ContractBook(self._details)
         self.connection = Connection(self.ib, config, self._on_state, self._on_restored)
         self.streams = MarketStreams(

@@ -200,9 +200,40 @@ class OrderRouter:
         return [u for u in updates if u is not None]
 
     async def executions(self, since: dt.datetime | None) -> Sequence[Fill]:
-        fills = await self.ib.reqExecutionsAsync()
-        result = [self.to_fill(f) for f in fills]
+        """Today's executions at IB (what reconciliation compares), commissions included.
+
+        ib_async answers a request with fresh objects; the commission reports update the ones
+        it keeps, so those are read, after waiting (up to ``commission_wait``) for reports
+        still on their way.
+        """
+        answered = await self.ib.reqExecutionsAsync()
+        exec_ids = [f.execution.execId for f in answered]
+        await self._commissions_for(exec_ids)
+        kept = {f.execution.execId: f for f in self.ib.fills()}
+        result = [self.to_fill(kept.get(f.execution.execId, f)) for f in answered]
         return [f for f in result if since is None or f.time >= since]
+
+    async def _commissions_for(self, exec_ids: Sequence[str]) -> None:
+        def missing() -> set[str]:
+            kept = {f.execution.execId: f for f in self.ib.fills()}
+            return {e for e in exec_ids if e not in kept or kept[e].commissionReport.execId != e}
+
+        waiting = missing()
+        if not waiting:
+            return
+        done = asyncio.get_running_loop().create_future()
+
+        def arrived(*_: object) -> None:
+            if not done.done() and not missing():
+                done.set_result(None)
+
+        self.ib.updateEvent += arrived  # after every packet: reports of older fills emit nothing
+        try:
+            await asyncio.wait_for(done, self.commission_wait)
+        except TimeoutError:
+            log.warning("no commission report for executions %s", sorted(missing()))
+        finally:
+            self.ib.updateEvent -= arrived
 
     def close(self) -> None:
         for timer in self._waiting.values():

@@ -1,0 +1,221 @@
+"""Order requests (place, modify, cancel, global cancel, open/completed orders, executions)
+and the messages an order event produces.
+
+Message order follows TWS: a fill sends execDetails, openOrder, orderStatus, then the
+commissionReport; a cancel sends orderStatus Cancelled then error 202. Messages about an order go
+to the session that placed it; when that client is not connected they are dropped (TWS does not
+queue them) and the client finds the outcome through reqOpenOrders / reqCompletedOrders /
+reqExecutions after it reconnects.
+
+Rejects (``Gateway.reject_next_order``) answer like TWS does for a risk reject: error 201 with
+the order id, then openOrder and orderStatus with status ``Inactive``. (Captured in
+erdewit/ib_insync#554: ``4,2,15,201,Order rejected...`` then ``5,15,...Inactive`` then
+``3,15,Inactive``. ib_async marks the trade Cancelled on the error, then Inactive.)
+
+A whatIf order is not placed: the answer is one openOrder with whatIf=1 carrying a margin
+(25 % of the notional) and commission preview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from . import account_flow
+from . import messages as msg
+from . import order_messages as omsg
+from .account import commission_for
+from .history import TWS_TZ, TWS_TZ_NAME, parse_end
+from .instruments import Instrument
+from .messages import In, Out
+from .order_messages import Execution
+from .orders import BookOrder, OrderCancelled, OrderChanged, OrderError, OrderEvent, OrderFilled
+from .requests import PlacedOrder, decode_executions, decode_place_order
+from .wire import FieldReader
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .core import GatewayCore
+
+NO_SECURITY = "No security definition has been found for the request"
+
+
+def _place_order(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    placed = decode_place_order(fields, conn.client_id, dt.datetime.now(dt.UTC))
+    core.placed.append(placed)
+    found = core.universe.match(placed.contract)
+    if len(found) != 1:
+        conn.send(msg.error(placed.order_id, 200, NO_SECURITY))
+        return
+    instrument = found[0]
+    account = placed.account or core.primary_account
+    if account not in core.accounts:
+        conn.send(
+            msg.error(
+                placed.order_id,
+                321,
+                f"Error validating request.-'bN' : cause - Invalid account code {account}",
+            )
+        )
+        return
+    if placed.what_if:
+        _what_if(core, conn, placed, instrument, account)
+        return
+    is_new = core.book.get(conn.client_id, placed.order_id) is None
+    reject = core.faults.take_reject() if is_new else None
+    if reject is not None:
+        order = core.book.reject(placed, instrument, account)
+        conn.send(msg.error(order.order_id, reject.code, reject.text))
+        conn.send(omsg.open_order(order))
+        conn.send(omsg.order_status(order))
+        return
+    try:
+        events = core.book.place(placed, instrument, account)
+    except OrderError as exc:
+        conn.send(msg.error(placed.order_id, exc.code, exc.text))
+        return
+    process(core, events)
+
+
+def _what_if(
+    core: GatewayCore, conn: Connection, placed: PlacedOrder, instrument: Instrument, name: str
+) -> None:
+    """Preview margin and commission; nothing is placed (as TWS answers a whatIf order)."""
+    order = BookOrder(
+        client_id=placed.client_id, order_id=placed.order_id, perm_id=0, instrument=instrument,
+        action=placed.action, total_qty=placed.total_quantity, order_type=placed.order_type,
+        lmt_price=placed.lmt_price, aux_price=placed.aux_price, tif=placed.tif or "DAY",
+        oca_group="", oca_type=0, account=name, order_ref=placed.order_ref, transmit=True,
+        parent_id=0, outside_rth=placed.outside_rth, trailing_percent=None,
+        trail_stop_price=None, status="PreSubmitted",
+    )  # fmt: skip
+    values = core.accounts[name].values(core.market)
+    quote = core.market.quote(instrument)
+    price = placed.lmt_price or (quote.ask if placed.action == "BUY" else quote.bid)
+    notional = placed.total_quantity * price * instrument.contract_multiplier
+    commission = commission_for(instrument, placed.total_quantity)
+    init, maint = float(values["InitMarginReq"]), float(values["MaintMarginReq"])
+    equity = float(values["EquityWithLoanValue"])
+    change = 0.25 * notional
+    margins = (init, maint, equity, change, change, -commission,
+               init + change, maint + change, equity - commission)  # fmt: skip
+    conn.send(omsg.open_order(order, omsg.WhatIf(margins, commission)))
+
+
+def _cancel_order(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    order_id = FieldReader(fields, start=2).integer()
+    try:
+        events = core.book.cancel(conn.client_id, order_id)
+    except OrderError as exc:
+        conn.send(msg.error(order_id, exc.code, exc.text))
+        return
+    process(core, events)
+
+
+def _global_cancel(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    process(core, core.book.cancel_all())
+
+
+def _open_orders(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    _send_open(conn, (o for o in core.book.all() if o.client_id == conn.client_id))
+
+
+def _all_open_orders(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    _send_open(conn, core.book.all())
+
+
+def _send_open(conn: Connection, orders: Iterable[BookOrder]) -> None:
+    for order in orders:
+        if order.is_working:
+            conn.send(omsg.open_order(order))
+            conn.send(omsg.order_status(order))
+    conn.send([int(Out.OPEN_ORDER_END), 1])
+
+
+def _completed_orders(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    for order in core.book.all():
+        if order.is_done:
+            conn.send(omsg.completed_order(order))
+    conn.send([int(Out.COMPLETED_ORDERS_END)])
+
+
+def _executions(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    request = decode_executions(fields)
+    since = parse_end(request.time, 0.0) if request.time else None
+    side = {"BUY": "BOT", "SELL": "SLD"}.get(request.side.upper(), request.side.upper())
+    for execution in core.executions:
+        checks = (
+            not request.client_id or execution.client_id == request.client_id,
+            not request.account or execution.account == request.account,
+            not request.symbol or execution.instrument.symbol == request.symbol.upper(),
+            not request.sec_type or execution.instrument.sec_type == request.sec_type.upper(),
+            not side or execution.side == side,
+            since is None or execution.epoch >= since,
+        )
+        if all(checks):
+            conn.send(omsg.exec_details(request.req_id, execution))
+            conn.send(omsg.commission_report(execution))
+    conn.send(msg.end_with_req_id(Out.EXECUTION_DATA_END, request.req_id))
+
+
+def process(core: GatewayCore, events: list[OrderEvent]) -> None:
+    """Book fills and send every event to the order's owner (if connected)."""
+    for event in events:
+        order = event.order
+        owner = core.client(order.client_id)
+        if isinstance(event, OrderChanged):
+            if owner:
+                owner.send(omsg.open_order(order))
+                owner.send(omsg.order_status(order))
+        elif isinstance(event, OrderFilled):
+            execution = _book_fill(core, event)
+            if owner:
+                owner.send(omsg.exec_details(-1, execution))
+                owner.send(omsg.open_order(order))
+                owner.send(omsg.order_status(order))
+                owner.send(omsg.commission_report(execution))
+            account_flow.publish(core, core.accounts[order.account], order.instrument)
+        elif isinstance(event, OrderCancelled) and owner:
+            owner.send(omsg.order_status(order))
+            owner.send(msg.error(order.order_id, 202, "Order Canceled - reason:"))
+
+
+def _book_fill(core: GatewayCore, event: OrderFilled) -> Execution:
+    order = event.order
+    account = core.accounts[order.account]
+    commission, realized = account.apply_fill(
+        order.instrument, order.is_buy, event.quantity, event.price
+    )
+    now = core.clock()
+    execution = Execution(
+        exec_id=core.next_exec_id(order.perm_id),
+        time=dt.datetime.fromtimestamp(now, TWS_TZ).strftime("%Y%m%d %H:%M:%S ") + TWS_TZ_NAME,
+        epoch=now,
+        account=account.name,
+        instrument=order.instrument,
+        side="BOT" if order.is_buy else "SLD",
+        shares=event.quantity,
+        price=event.price,
+        perm_id=order.perm_id,
+        client_id=order.client_id,
+        order_id=order.order_id,
+        cum_qty=order.filled,
+        avg_price=order.avg_fill_price,
+        order_ref=order.order_ref,
+        commission=commission,
+        realized_pnl=realized,
+    )
+    core.executions.append(execution)
+    return execution
+
+
+HANDLERS: dict[int, Callable[[GatewayCore, Connection, list[str]], None]] = {
+    In.PLACE_ORDER: _place_order,
+    In.CANCEL_ORDER: _cancel_order,
+    In.REQ_GLOBAL_CANCEL: _global_cancel,
+    In.REQ_OPEN_ORDERS: _open_orders,
+    In.REQ_ALL_OPEN_ORDERS: _all_open_orders,
+    In.REQ_COMPLETED_ORDERS: _completed_orders,
+    In.REQ_EXECUTIONS: _executions,
+}
