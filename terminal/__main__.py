@@ -5,12 +5,14 @@ The only module of the core allowed to import :mod:`widgets` (lazily, to open th
 
 from __future__ import annotations
 
+import os
 import sys
 
 from terminal.cli import build_parser, run_audit
 
 
 def main(argv: list[str] | None = None) -> int:
+    _ensure_streams()
     args = build_parser().parse_args(argv)
     if args.command == "audit":
         return run_audit(args)
@@ -21,6 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     from widgets.launcher import run_window
 
     return run_window(args)
+
+
+def _ensure_streams() -> None:
+    """A windowed Windows build starts with ``sys.stdout``/``sys.stderr`` set to None: give
+    them a sink so messages and argparse never crash the app (the log file has everything)."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 if __name__ == "__main__":

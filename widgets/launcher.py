@@ -20,6 +20,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from terminal.app import TradingApp
+from terminal.broker.base import BrokerError
 from terminal.domain import Severity
 from terminal.persistence.database import APP_NAME
 from terminal.persistence.errors import PersistenceError
@@ -60,6 +61,9 @@ def setup_logging(level: str) -> Path:
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(formatter)
         console.setLevel(logging.WARNING)
+        # ib_async logs every IB message code as an ERROR; the adapter turns the ones that
+        # matter into alerts, so they stay in the file only.
+        console.addFilter(lambda record: not record.name.startswith("ib_async"))
         root.addHandler(console)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return path
@@ -131,6 +135,7 @@ def run_window(args: argparse.Namespace) -> int:
         core = open_app(args)
         layout = core.store.load_layout(MainWindow.layout_name_for(core.actor))
     except (SettingsError, PersistenceError) as exc:
+        log.error("cannot start: %s", exc)
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2
     qt_application()
@@ -155,7 +160,8 @@ async def _run(
     try:
         report = await core.start()
     except Exception as exc:  # the window stays up, disconnected, and says why
-        log.exception("could not connect to %s", core.broker.name)
+        expected = isinstance(exc, BrokerError)  # refused, unreachable, live not allowed
+        log.error("could not connect to %s: %s", core.broker.name, exc, exc_info=not expected)
         core.alerts.raise_alert(
             Severity.CRITICAL, "broker", f"could not connect to {core.broker.name}: {exc}"
         )

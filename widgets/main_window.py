@@ -275,7 +275,8 @@ class MainWindow(QMainWindow):
         """Show the mode in the title; a live account also gets the red banner."""
         mode = self.session.mode
         account = f" — {account_id}" if account_id else ""
-        self.setWindowTitle(f"Trading Terminal — {mode.value}{account}")
+        # Qt appends the application display name ("— Trading Terminal") in the title bar.
+        self.setWindowTitle(f"{mode.value}{account}")
         live = mode is Mode.IB_LIVE
         label = self.live_banner.findChild(QLabel, "live_banner_label")
         if label is not None:

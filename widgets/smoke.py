@@ -1,6 +1,8 @@
 """``trading-terminal --smoke-test`` in the window: trade one share through the panes.
 
-Opens the full window, waits for the first watchlist instrument's quote, stages a 1-share market
+Checks first that everything the app loads by name is there (SQL dialects, migrations, the IB
+adapter, resources: what a frozen build could miss). Opens the full window, waits for the first
+watchlist instrument's quote, stages a 1-share market
 order through the order ticket, approves it in the approval queue, waits for the fill to reach the
 blotter, trips the kill switch from the risk panel and re-arms it, then prints one JSON line.
 Exit status 0 only if every step worked; it refuses a live account.
@@ -16,12 +18,14 @@ from typing import Any
 from terminal.app import StartReport, TradingApp
 from terminal.domain import DomainError, OrderSide, OrderStatus, OrderType, VerdictLevel
 from terminal.oms.kill_switch import KillReport
+from terminal.selfcheck import bundle_selfcheck
 from terminal.startup import SmokeFailure, wait_for
 from widgets.main_window import MainWindow
 from widgets.panes.approvals import ApprovalQueuePane
 from widgets.panes.blotter import BlotterPane
 from widgets.panes.risk import RiskPanel
 from widgets.panes.ticket import OrderTicketPane
+from widgets.resources import resources_dir
 from widgets.session import TicketRequest
 
 
@@ -48,6 +52,10 @@ async def run_smoke(window: MainWindow, report: StartReport, started: float) -> 
     }
     code = 0
     try:
+        try:  # what the app loads by name: a frozen build must have bundled it
+            seen["selfcheck"] = bundle_selfcheck(resources_dir())
+        except RuntimeError as exc:
+            raise SmokeFailure(str(exc)) from exc
         if not report.paper:
             raise SmokeFailure("refusing to run the smoke test against a live account")
         if not core.watchlist:

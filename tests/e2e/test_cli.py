@@ -71,6 +71,19 @@ def test_headless_smoke_test_trades_one_share_on_the_simulator(tmp_path: Path) -
     assert lines[0].startswith("seq,") and any(",kill_switch," in line for line in lines)
 
 
+def test_a_second_session_on_the_same_database_records_its_own_fills(tmp_path: Path) -> None:
+    # The order manager remembers execution ids across restarts to drop duplicates; a new
+    # simulator session must not reuse the ids of the last one.
+    db = f"sqlite:///{tmp_path / 'smoke.db'}"
+    for _ in range(2):
+        result = run("--headless", "--smoke-test", "--db", db, home=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert json.loads(result.stdout.strip().splitlines()[-1])["ok"] is True
+    with sqlite3.connect(tmp_path / "smoke.db") as conn:
+        (fills,) = conn.execute("SELECT COUNT(DISTINCT exec_id) FROM fills").fetchone()
+    assert fills == 2
+
+
 def test_audit_verify_names_the_first_altered_record(tmp_path: Path) -> None:
     path = tmp_path / "smoke.db"
     assert run("--headless", "--smoke-test", "--db", f"sqlite:///{path}").returncode == 0

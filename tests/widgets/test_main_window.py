@@ -19,7 +19,7 @@ def test_every_pane_is_in_a_dock_and_the_first_watchlist_instrument_is_active(
     assert all(dock.widget() is window.panes[pid] for pid, dock in window.docks.items())
     assert harness.session.active is not None
     assert harness.session.active.key == harness.app.watchlist[0].key
-    assert window.windowTitle() == "Trading Terminal — SIM"
+    assert window.windowTitle() == "SIM"  # Qt adds " — Trading Terminal" in the title bar
     assert not window.live_banner.isVisible()
 
 

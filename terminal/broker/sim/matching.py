@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import secrets
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -55,11 +56,15 @@ class MatchingEngine:
         self.reports: list[Report] = []
         self._ids = itertools.count(1)
         self._exec_ids = itertools.count(1)
+        # Ids carry a per-session tag: the order manager remembers execution ids across
+        # restarts (to drop duplicates), so a new session must never reuse one.
+        self._session = secrets.token_hex(4)
 
     # -- requests ---------------------------------------------------------------------------------
     def submit(self, order: Order, session: dt.date) -> SimOrder:
         """Register ``order`` as SUBMITTED; it trades once :meth:`activate` acknowledges it."""
-        so = SimOrder(order, f"S{next(self._ids)}", session, quantity=order.intent.quantity)
+        broker_id = f"S{self._session}-{next(self._ids)}"
+        so = SimOrder(order, broker_id, session, quantity=order.intent.quantity)
         self.orders[so.broker_id] = so
         self.by_client[order.id] = so
         parent = self.by_client.get(order.parent_id or "")
@@ -241,7 +246,7 @@ class MatchingEngine:
         price = instrument.tick_size * ticks
         now = self.clock.now()
         fill = Fill(
-            exec_id=f"SIM-E{next(self._exec_ids)}",
+            exec_id=f"SIM-E{self._session}-{next(self._exec_ids)}",
             order_id=so.id,
             instrument=instrument,
             side=so.order.intent.side,
