@@ -14,6 +14,8 @@ help:
 	@echo "make lint   - ruff, mypy (strict), import-linter"
 	@echo "make bench  - run the benchmarks in bench/ and print JSON"
 	@echo "make screenshots - write PNGs of the window and each pane to docs/screenshots/"
+	@echo "make package - build the frozen app (PyInstaller) and the .deb into build/"
+	@echo "make package-verify - install the .deb in a clean Debian 12 root, smoke-test it, purge it (root)"
 
 $(STAMP): pyproject.toml scripts/find-python.sh
 	@set -e; \
@@ -49,3 +51,11 @@ screenshots: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+.PHONY: package package-verify
+
+package: $(STAMP)
+	@bash packaging/build.sh
+
+package-verify: $(STAMP)
+	@bash packaging/linux/verify-deb.sh
