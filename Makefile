@@ -14,6 +14,7 @@ help:
 	@echo "make lint   - ruff, mypy (strict), import-linter"
 	@echo "make bench  - run the benchmarks in bench/ and print JSON"
 	@echo "make screenshots - write PNGs of the window and each pane to docs/screenshots/"
+	@echo "make gateway - a loopback TWS stand-in on 127.0.0.1:7497 for a demo (make run ARGS=\"--broker ib\")"
 	@echo "make package - build the frozen app (PyInstaller) and the .deb into build/"
 	@echo "make package-verify - install the .deb in a clean Debian 12 root, smoke-test it, purge it (root)"
 
@@ -59,3 +60,8 @@ package: $(STAMP)
 
 package-verify: $(STAMP)
 	@bash packaging/linux/verify-deb.sh
+
+.PHONY: gateway
+
+gateway: $(STAMP)
+	$(PY) -m tests.ib.gateway $(ARGS)

@@ -146,6 +146,25 @@ def test_a_moved_last_price_flashes_then_clears_when_the_clock_moves_on(
     assert foreground(pane, "AAPL", "Change") == palette.up  # the direction colour stays
 
 
+def test_delayed_data_is_marked_delayed_until_real_time_data_arrives(
+    pane: WatchlistPane, harness: Harness
+) -> None:
+    harness.session.refresh.flush_now()
+    assert cell(pane, "MSFT", "Symbol") == "MSFT"
+    current = harness.app.market.last_quote("MSFT")
+    assert current is not None
+    delayed = Quote("MSFT", bid=current.bid, ask=current.ask, last=current.last, delayed=True)
+    harness.broker.quotes_received.emit([delayed])
+    harness.session.refresh.flush_now()
+    assert cell(pane, "MSFT", "Symbol") == "MSFT (D)"
+    assert foreground(pane, "MSFT", "Symbol") == harness.session.palette.warning
+    assert "delayed data" in str(cell(pane, "MSFT", "Symbol", Qt.ItemDataRole.ToolTipRole))
+    assert cell(pane, "AAPL", "Symbol") == "AAPL"
+    harness.broker.quotes_received.emit([Quote("MSFT", bid=current.bid, ask=current.ask)])
+    harness.session.refresh.flush_now()
+    assert cell(pane, "MSFT", "Symbol") == "MSFT"
+
+
 def test_percent_change_sorts_as_numbers_not_text(pane: WatchlistPane, harness: Harness) -> None:
     # AAPL -1.50 %, MSFT +0.50 %, SPY +12.00 %: as text "+0.50%" < "+12.00%" < "-1.50%"
     push(harness, "AAPL", last=98.5, prev_close=100.0)

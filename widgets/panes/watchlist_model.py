@@ -49,6 +49,8 @@ class WatchRow:
     flash_until: dt.datetime | None = None
     #: perf_counter stamp of the newest quote (tick-to-paint measurement).
     stamp: float = 0.0
+    #: The broker sends delayed data (no real-time subscription): shown as such.
+    delayed: bool = False
 
     @property
     def key(self) -> str:
@@ -90,6 +92,7 @@ class WatchRow:
             self.volume = quote.volume
         if quote.stamp:
             self.stamp = quote.stamp
+        self.delayed = quote.delayed
         return moved
 
 
@@ -119,9 +122,12 @@ def watchlist_columns(palette: Callable[[], Palette]) -> list[Column[WatchRow]]:
         Column(
             "Symbol",
             lambda r: r.key,
+            lambda r: f"{r.key} (D)" if r.delayed else r.key,
             width=62,
             align=LEFT,
-            tooltip=lambda r: r.instrument.description or r.key,
+            foreground=lambda r: palette().warning if r.delayed else None,
+            tooltip=lambda r: (r.instrument.description or r.key)
+            + (" — delayed data (no real-time subscription)" if r.delayed else ""),
         ),
         Column("Bid", lambda r: r.bid, lambda r: fmt.price(r.bid, r.decimals), width=60),
         Column("Ask", lambda r: r.ask, lambda r: fmt.price(r.ask, r.decimals), width=60),
