@@ -111,7 +111,9 @@ async def test_native_bracket_sends_all_members_at_approval() -> None:
 
 async def test_native_bracket_with_one_child_marks_that_child_last() -> None:
     desk = await make_desk(NATIVE)
-    parent = desk.orders.stage_bracket(buy(100, "150.00"), None, sell(100, "145.00", OrderType.STOP))
+    parent = desk.orders.stage_bracket(
+        buy(100, "150.00"), None, sell(100, "145.00", OrderType.STOP)
+    )
     await desk.orders.approve(parent.id)
     assert [desk.broker.more_follow[o.id] for o in desk.broker.placed] == [True, False]
 

@@ -126,8 +126,10 @@ def watchlist_columns(palette: Callable[[], Palette]) -> list[Column[WatchRow]]:
             width=62,
             align=LEFT,
             foreground=lambda r: palette().warning if r.delayed else None,
-            tooltip=lambda r: (r.instrument.description or r.key)
-            + (" — delayed data (no real-time subscription)" if r.delayed else ""),
+            tooltip=lambda r: (
+                (r.instrument.description or r.key)
+                + (" — delayed data (no real-time subscription)" if r.delayed else "")
+            ),
         ),
         Column("Bid", lambda r: r.bid, lambda r: fmt.price(r.bid, r.decimals), width=60),
         Column("Ask", lambda r: r.ask, lambda r: fmt.price(r.ask, r.decimals), width=60),
