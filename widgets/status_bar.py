@@ -21,6 +21,16 @@ _STATE_STYLE = {
 }
 
 
+#: What the status bar says about the broker connection, and its tone. After a loss the
+#: connection comes back as DATA_LOST (every stream renewed): connected again, said so.
+_CONNECTION = {
+    ConnectionState.CONNECTED: ("connected", "ok"),
+    ConnectionState.DATA_LOST: ("connected, data renewed", "ok"),
+    ConnectionState.CONNECTING: ("connecting…", "warning"),
+    ConnectionState.DISCONNECTED: ("DISCONNECTED: order entry frozen", "critical"),
+}
+
+
 class StatusBar(QStatusBar):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,9 +59,9 @@ class StatusBar(QStatusBar):
 
     def refresh(self) -> None:
         app = self.session.app
-        state = app.broker.connection_state
-        self.broker.setText(f"{app.broker.name.upper()}: {state.value}")
-        set_tone(self.broker, "ok" if state is ConnectionState.CONNECTED else "critical")
+        text, tone = _CONNECTION[app.broker.connection_state]
+        self.broker.setText(f"{app.broker.name.upper()}: {text}")
+        set_tone(self.broker, tone)
         mode = self.session.mode
         self.mode.setText(f" {mode.value} ")
         set_tone(self.mode, "live" if mode is Mode.IB_LIVE else "mode")

@@ -39,6 +39,19 @@ def test_status_bar_shows_broker_mode_state_equity_and_alerts(
     assert window.status.alerts.property("tone") == "critical"
 
 
+def test_status_bar_says_when_order_entry_is_frozen_and_when_the_connection_is_back(
+    window: MainWindow, harness: Harness
+) -> None:
+    harness.broker.drop_connection()
+    window.status.refresh()
+    assert window.status.broker.text() == "SIM: DISCONNECTED: order entry frozen"
+    assert window.status.broker.property("tone") == "critical"
+    harness.broker.restore_connection(data_lost=True)
+    window.status.refresh()
+    assert window.status.broker.text() == "SIM: connected, data renewed"
+    assert window.status.broker.property("tone") == "ok"
+
+
 def test_live_mode_shows_the_red_banner_and_title(window: MainWindow, harness: Harness) -> None:
     harness.session.mode = Mode.IB_LIVE
     window.update_mode("U1234567")

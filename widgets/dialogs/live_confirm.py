@@ -30,6 +30,7 @@ class LiveConfirmDialog(QDialog):
         self.setObjectName("live_confirm_dialog")
         self.setWindowTitle("Live account")
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumWidth(440)
         warning = QLabel(
             f"<b>Connected to LIVE account {account_id}.</b><br>Orders you approve go to "
             "Interactive Brokers and trade real money.<br><br>"
