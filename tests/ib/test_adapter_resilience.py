@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from terminal.app import TradingApp
-from terminal.broker.base import ConnectionState
+from terminal.broker.base import ConnectionState, NotConnected
 from terminal.broker.ib.broker import IBBroker
-from terminal.domain import OrderIntent, OrderSide, OrderStatus, OrderType, WallClock
+from terminal.domain import OrderIntent, OrderSide, OrderStatus, OrderType, Timeframe, WallClock
 from terminal.oms.errors import ApprovalRefused
 from terminal.settings import Settings, UiSettings
 from tests.ib.adapter_setup import FAST, Seen, connected, gateway
@@ -25,7 +25,7 @@ from tests.ib.gateway import Gateway
 pytestmark = pytest.mark.asyncio
 S = OrderStatus
 C = ConnectionState
-REQ_MKT_DATA, REQ_MKT_DEPTH = 1, 10
+REQ_MKT_DATA, REQ_MKT_DEPTH, REQ_HISTORICAL = 1, 10, 20
 
 
 async def test_a_dropped_socket_reconnects_and_renews_every_stream() -> None:
@@ -89,6 +89,20 @@ async def test_1100_freezes_1102_resumes_without_resubscribing_1101_resubscribes
                 what="the quote stream asked for again",
             )
             assert gw.market_data_lines() == 1
+
+
+async def test_a_request_cut_off_by_a_drop_fails_as_not_connected() -> None:
+    with gateway() as gw:
+        async with connected(gw) as (broker, seen):
+            aapl = await broker.qualify("AAPL")
+            gw.delay_replies(5.0)
+            history = asyncio.create_task(broker.history_bars(aapl, Timeframe.H1, 10))
+            await gw.until(lambda g: REQ_HISTORICAL in g.received_ids(), what="the request")
+            gw.drop_connections()
+            with pytest.raises(NotConnected, match="closed"):
+                await history
+            gw.delay_replies(0)
+            await seen.until(lambda: broker.connection_state is C.DATA_LOST, "reconnected", 10)
 
 
 async def test_slow_replies_do_not_block_the_event_loop() -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from ib_async import IB, BarDataList, Contract, ContractDetails
@@ -51,6 +52,23 @@ from terminal.domain import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _wire_errors[**P, R](
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """ib_async raises ConnectionError when the socket closes under a request; the core knows
+    NotConnected (a BrokerError), so the order stays where it was and the trader is told why."""
+
+    @functools.wraps(method)
+    async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except ConnectionError as exc:
+            raise NotConnected(f"the connection to TWS / IB Gateway closed: {exc}") from exc
+
+    return translated
+
 
 #: IB's market data type 3: real-time where subscribed, delayed otherwise (shown as delayed).
 DELAYED_IF_NOT_SUBSCRIBED = 3
@@ -173,6 +191,7 @@ class IBBroker(BrokerEvents):
         self._require_connection()
         return await self.ib.reqContractDetailsAsync(contract)
 
+    @_wire_errors
     async def qualify(self, symbol: str) -> Instrument:
         """Resolve ``"AAPL"`` or an option key at IB.
 
@@ -186,6 +205,7 @@ class IBBroker(BrokerEvents):
         if not self.book.known(instrument):
             await self.book.qualify(instrument.key)
 
+    @_wire_errors
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         self._require_connection()
         await self._known(instrument)
@@ -194,6 +214,7 @@ class IBBroker(BrokerEvents):
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         self.streams.unsubscribe_quotes(instrument)
 
+    @_wire_errors
     async def subscribe_depth(self, instrument: Instrument, levels: int = 10) -> None:
         self._require_connection()
         await self._known(instrument)
@@ -202,6 +223,7 @@ class IBBroker(BrokerEvents):
     async def unsubscribe_depth(self, instrument: Instrument) -> None:
         self.streams.unsubscribe_depth(instrument)
 
+    @_wire_errors
     async def history_bars(
         self, instrument: Instrument, timeframe: Timeframe, count: int
     ) -> Sequence[Bar]:
@@ -223,6 +245,7 @@ class IBBroker(BrokerEvents):
         bars = await self.pacer.run((instrument.key, timeframe, count), fetch)
         return bars[-count:]
 
+    @_wire_errors
     async def subscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
         self._require_connection()
         await self._known(instrument)
@@ -255,6 +278,7 @@ class IBBroker(BrokerEvents):
     async def unsubscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
         self.streams.remove_bars(instrument.key, timeframe)
 
+    @_wire_errors
     async def option_chain_params(self, underlying: Instrument) -> OptionChainParams:
         self._require_connection()
         await self._known(underlying)
@@ -264,6 +288,7 @@ class IBBroker(BrokerEvents):
         )
         return chain_params_from(underlying, chains, self.clock.now().date())
 
+    @_wire_errors
     async def subscribe_option_chain(
         self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float]
     ) -> Sequence[Instrument]:
@@ -280,6 +305,7 @@ class IBBroker(BrokerEvents):
         self.streams.unsubscribe_chain(underlying, expiry)
 
     # -- orders -----------------------------------------------------------------------------------
+    @_wire_errors
     async def place_order(self, order: Order, *, more_follow: bool = False) -> str:
         self._require_connection()
         if self.connection.state is ConnectionState.DISCONNECTED:
@@ -287,27 +313,33 @@ class IBBroker(BrokerEvents):
         await self._known(order.instrument)
         return self.router.place(order, more_follow=more_follow)
 
+    @_wire_errors
     async def modify_order(self, order: Order) -> None:
         self._require_connection()
         self.router.modify(order)
 
+    @_wire_errors
     async def cancel_order(self, order: Order) -> None:
         self._require_connection()
         self.router.cancel(order)
 
+    @_wire_errors
     async def cancel_all(self) -> None:
         self._require_connection()
         self.router.cancel_all()
 
     # -- state for reconciliation -----------------------------------------------------------------
+    @_wire_errors
     async def open_orders(self) -> Sequence[OrderStatusUpdate]:
         self._require_connection()
         return await self.router.open_orders()
 
+    @_wire_errors
     async def executions(self, since: dt.datetime | None = None) -> Sequence[Fill]:
         self._require_connection()
         return await self.router.executions(since)
 
+    @_wire_errors
     async def positions(self) -> Sequence[BrokerPosition]:
         self._require_connection()
         account = self.connection.account
