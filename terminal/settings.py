@@ -61,6 +61,10 @@ class BrokerSettings:
     account: str = ""
     live: bool = False
     connect_timeout: float = 10.0
+    #: IB's concurrent market-data lines and depth subscriptions for this account (100 and 3
+    #: unless the account has more, e.g. Quote Booster packs). The adapter refuses beyond them.
+    market_data_lines: int = 100
+    depth_subscriptions: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +214,11 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: ui.theme must be 'dark' or 'light'")
     if not 0 < settings.broker.port < 65536:
         raise SettingsError(f"{source}: broker.port must be a TCP port")
+    if settings.broker.market_data_lines < 1 or settings.broker.depth_subscriptions < 0:
+        raise SettingsError(
+            f"{source}: broker.market_data_lines must be at least 1 and "
+            "broker.depth_subscriptions at least 0"
+        )
 
 
 def load_settings(path: Path | None) -> Settings:

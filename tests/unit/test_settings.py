@@ -35,6 +35,7 @@ def test_saved_settings_read_back_identically(tmp_path: Path) -> None:
         ("[risk]\nmax_order_notional = -5\n", "must not be negative"),
         ("[risk]\nmax_concentration = 2\n", "max_concentration must be in"),
         ("[broker]\nkind = 'etrade'\n", "broker.kind"),
+        ("[broker]\nmarket_data_lines = 0\n", "market_data_lines must be at least 1"),
         ("[ui]\ntheme = 'pink'\n", "ui.theme"),
         ("bogus = 1\n", "unknown section or setting 'bogus'"),
         ("[risk]\nmarket_timezone = 'Mars/Olympus'\n", "not a known time zone"),
@@ -85,3 +86,12 @@ def test_bad_sim_universe_is_a_settings_error(tmp_path: Path) -> None:
     path.write_text(f"[sim]\nuniverse_file = '{tmp_path / 'missing.toml'}'\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="sim:"):
         sim_broker_from_settings(load_settings(path).sim, ManualClock())
+
+
+def test_broker_limits_reach_the_ib_adapter(tmp_path: Path) -> None:
+    from terminal.broker.ib.config import IBConfig
+
+    path = tmp_path / "settings.toml"
+    path.write_text("[broker]\nmarket_data_lines = 300\ndepth_subscriptions = 5\n")
+    config = IBConfig.from_settings(load_settings(path).broker)
+    assert (config.market_data_lines, config.depth_subscriptions) == (300, 5)

@@ -43,4 +43,6 @@ class IBConfig:
             account=broker.account,
             allow_live=broker.live,
             connect_timeout=broker.connect_timeout,
+            market_data_lines=broker.market_data_lines,
+            depth_subscriptions=broker.depth_subscriptions,
         )
