@@ -192,6 +192,20 @@ def test_a_history_that_cannot_load_is_reported_at_the_chart(
     assert not pane.progress.isVisible()
 
 
+def test_a_load_cut_off_by_a_lost_connection_is_retried_when_it_is_back(
+    harness: Harness, pane: ChartPane
+) -> None:
+    wait_loaded(harness, pane)
+    harness.broker.drop_connection()
+    pane.timeframe_buttons[Timeframe.H1].click()
+    harness.qtbot.waitUntil(lambda: not pane.loading)
+    assert pane.status.text().startswith("No 1h data")
+    assert pane.loads == 1
+    harness.broker.restore_connection(data_lost=True)
+    wait_loaded(harness, pane, loads=2)
+    assert pane.timeframe is Timeframe.H1 and pane.status.text() == ""
+
+
 # -- live updates ------------------------------------------------------------------------------
 def test_market_steps_move_only_the_forming_bar(harness: Harness, pane: ChartPane) -> None:
     events = BarEvents(harness)

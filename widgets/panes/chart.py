@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal.broker.base import BrokerError
+from terminal.broker.base import BrokerError, NotConnected
 from terminal.domain import (
     Bar,
     DomainError,
@@ -82,6 +82,8 @@ class ChartPane(Pane):
         self.timeframe = DEFAULT_TIMEFRAME
         self.loading = False
         self.loads = 0  # history loads applied (tests, diagnostics)
+        #: The last load failed for want of a connection: load again once it is back.
+        self._reload_when_renewed = False
         self._request = 0
         self._live: tuple[Instrument, Timeframe] | None = None
         self._pending: dict[object, Bar] = {}
@@ -97,6 +99,7 @@ class ChartPane(Pane):
         self._build_ui()
 
         session.subscribe(market.bars_updated, self._on_bars)
+        session.subscribe(market.subscriptions_renewed, self._on_renewed)
         session.subscribe(session.app.orders.order_updated, self._on_order)
         session.subscribe(session.app.portfolio.positions_changed, self._on_positions)
         session.active_changed.connect(self.show_instrument)
@@ -277,8 +280,9 @@ class ChartPane(Pane):
             if previous is not None:
                 await market.unsubscribe_bars(*previous)
             bars = await market.history(instrument, timeframe, HISTORY_BARS)
-        except (DomainError, BrokerError):
+        except (DomainError, BrokerError) as exc:
             if token == self._request and shiboken6.isValid(self):
+                self._reload_when_renewed = isinstance(exc, NotConnected)
                 self._loaded_nothing(f"No {timeframe.value} data for {instrument.key}")
             raise
         if token != self._request or not shiboken6.isValid(self):
@@ -296,6 +300,12 @@ class ChartPane(Pane):
         self.loads += 1
         self._levels_dirty = True
         self.flush()
+
+    def _on_renewed(self, _failed: object) -> None:
+        """The connection is back and market data renewed: retry a load the loss cut off."""
+        if self._reload_when_renewed and shiboken6.isValid(self):
+            self._reload_when_renewed = False
+            self._reload()
 
     def _loaded_nothing(self, text: str) -> None:
         self.loading = False
