@@ -1,8 +1,9 @@
 """The Broker port on Interactive Brokers (TWS / IB Gateway) through ib_async.
 
-Everything runs on the one asyncio loop (qasync in the window): only ``connectAsync`` and the
-non-blocking request calls of ib_async are used, never its blocking API, ``util.useQt`` or
-``patchAsyncio``. Outgoing messages are throttled at 40 per second, under IB's 50.
+Everything runs on the one asyncio loop (qasync in the window): only ``connectAsync`` and
+ib_async's awaitable or fire-and-forget requests are used; none of its synchronous wrappers or
+event-loop patching helpers (DESIGN.md lists them). Outgoing messages are throttled at 40 per
+second, under IB's 50.
 """
 
 from __future__ import annotations
