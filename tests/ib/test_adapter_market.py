@@ -3,6 +3,7 @@ and depth limits, history with pacing, live bars, option chains with greeks."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 
@@ -14,7 +15,7 @@ from tests.ib.adapter_setup import connected, gateway
 
 pytestmark = pytest.mark.asyncio
 
-REQ_MKT_DATA, REQ_HISTORICAL = 1, 20
+REQ_MKT_DATA, REQ_CONTRACT_DETAILS, REQ_HISTORICAL, REQ_SEC_DEF_OPT_PARAMS = 1, 9, 20, 78
 
 
 async def test_quotes_follow_the_gateway_and_last_prints_become_trades() -> None:
@@ -148,6 +149,8 @@ async def test_an_option_chain_streams_prices_iv_and_greeks() -> None:
             options = await broker.subscribe_option_chain(spy, expiry, strikes)
             assert len(options) == 6 and {o.underlying for o in options} == {"SPY"}
             await gw.until(lambda g: g.market_data_lines() == 6, what="six option lines")
+            # The chain's parameters were asked for once, not again by the subscription.
+            assert gw.received_ids().count(REQ_SEC_DEF_OPT_PARAMS) == 1
             await seen.until(
                 lambda: (
                     {q.key for q in seen.option_quotes if not math.isnan(q.greeks.delta)}
@@ -172,3 +175,22 @@ async def test_a_chain_that_would_overrun_the_lines_is_refused_whole() -> None:
             with pytest.raises(BrokerError, match="needs 6 market-data lines"):
                 await broker.subscribe_option_chain(spy, params.expiries[0], params.strikes[:3])
             assert gw.market_data_lines() == 0
+
+
+async def test_a_chains_contracts_are_looked_up_together_not_one_after_another() -> None:
+    with gateway() as gw:
+        async with connected(gw) as (broker, _):
+            spy = await broker.qualify("SPY")
+            params = await broker.option_chain_params(spy)
+            before = gw.received_ids().count(REQ_CONTRACT_DETAILS)
+            gw.delay_replies(3.0)  # no answer comes back while the requests go out
+            chain = asyncio.create_task(
+                broker.subscribe_option_chain(spy, params.expiries[0], params.strikes[:3])
+            )
+            await gw.until(
+                lambda g: g.received_ids().count(REQ_CONTRACT_DETAILS) == before + 6,
+                timeout=2.0,
+                what="all six lookups before the first answer",
+            )
+            gw.delay_replies(0)
+            assert len(await chain) == 6

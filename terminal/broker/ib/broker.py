@@ -124,6 +124,8 @@ class IBBroker(BrokerEvents):
         )
         self.pacer = HistoryPacer(config.history_requests_per_10min, config.history_repeat_seconds)
         self._request_errors: dict[int, tuple[int, str]] = {}
+        #: Option chain parameters by underlying key (expiries and strikes change daily at most).
+        self._chain_params: dict[str, OptionChainParams] = {}
         self._account_pending = False
         self.ib.errorEvent += self._on_error
         self.ib.accountValueEvent += self._on_account_value
@@ -282,12 +284,18 @@ class IBBroker(BrokerEvents):
     @_wire_errors
     async def option_chain_params(self, underlying: Instrument) -> OptionChainParams:
         self._require_connection()
+        cached = self._chain_params.get(underlying.key)
+        today = self.clock.now().date()
+        if cached is not None and (not cached.expiries or cached.expiries[0] >= today):
+            return cached
         await self._known(underlying)
         contract = self.book.contract(underlying)
         chains = await self.ib.reqSecDefOptParamsAsync(
             underlying.symbol, "", contract.secType or "STK", contract.conId
         )
-        return chain_params_from(underlying, chains, self.clock.now().date())
+        params = chain_params_from(underlying, chains, today)
+        self._chain_params[underlying.key] = params
+        return params
 
     @_wire_errors
     async def subscribe_option_chain(

@@ -58,6 +58,7 @@ class Connection:
         self.accounts: list[str] = []
         self._wanted = False
         self._reconnect: asyncio.Task[None] | None = None
+        self._restoring: set[asyncio.Task[None]] = set()  # held so they are not collected
         self.reconnects = 0
         ib.disconnectedEvent += self._on_disconnected
 
@@ -181,9 +182,11 @@ class Connection:
         if kind is ErrorKind.CONNECTIVITY_LOST:
             self._set(ConnectionState.DISCONNECTED, describe(code, text))
         elif kind is ErrorKind.RESTORED_DATA_LOST:
-            asyncio.get_running_loop().create_task(
+            task = asyncio.get_running_loop().create_task(
                 self._restored(data_lost=True, how=describe(code, text)), name="ib-1101"
             )
+            self._restoring.add(task)
+            task.add_done_callback(self._restoring.discard)
         elif kind is ErrorKind.RESTORED_DATA_KEPT:
             self._set(ConnectionState.CONNECTED, describe(code, text))
         else:

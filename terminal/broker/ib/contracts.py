@@ -7,6 +7,7 @@ again.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
@@ -51,20 +52,26 @@ class ContractBook:
     async def qualify_options(
         self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float], multiplier: int
     ) -> list[Instrument]:
-        """Qualify calls and puts at ``strikes``; strikes IB does not list are left out."""
-        found: list[Instrument] = []
-        for strike in strikes:
-            for right in (OptionRight.CALL, OptionRight.PUT):
-                contract = option_contract(underlying, expiry, strike, right, multiplier)
-                key = Instrument.option(underlying.symbol, expiry, _strike(strike), right).key
-                if key in self._by_key:
-                    found.append(self._by_key[key][1])
-                    continue
-                try:
-                    found.append(await self._qualify_contract(contract, key))
-                except UnknownInstrument:
-                    continue
-        return found
+        """Qualify calls and puts at ``strikes``; strikes IB does not list are left out.
+
+        The lookups go out together (ib_async's throttle paces them), not one round trip after
+        another: a chain of 20 strikes is 40 contracts.
+        """
+
+        async def one(strike: float, right: OptionRight) -> Instrument | None:
+            key = Instrument.option(underlying.symbol, expiry, _strike(strike), right).key
+            if key in self._by_key:
+                return self._by_key[key][1]
+            contract = option_contract(underlying, expiry, strike, right, multiplier)
+            try:
+                return await self._qualify_contract(contract, key)
+            except UnknownInstrument:
+                return None
+
+        found = await asyncio.gather(
+            *(one(s, r) for s in strikes for r in (OptionRight.CALL, OptionRight.PUT))
+        )
+        return [i for i in found if i is not None]
 
     async def _qualify_contract(self, contract: Contract, key: str) -> Instrument:
         details = await self._lookup(contract)
