@@ -140,6 +140,20 @@ async def test_many_subscriptions_stay_under_fifty_messages_a_second() -> None:
             assert gw.message_rate(77) < 50
 
 
+async def test_a_global_cancel_behind_a_full_throttle_queue_is_sent_before_disconnecting() -> None:
+    with gateway() as gw:
+        symbols = [f"Q{i:03d}" for i in range(60)]
+        for i, symbol in enumerate(symbols):
+            gw.add_stock(symbol, 20.0 + i)
+        async with connected(gw, client_id=78) as (broker, _):
+            instruments = [await broker.qualify(s) for s in symbols]
+            for instrument in instruments:  # about 1.5 s of messages wait in the throttle
+                await broker.subscribe_quotes(instrument)
+            await broker.cancel_all()  # the kill switch: queued behind them
+        # Disconnected at once after it (the window closing): the cancel still went out.
+        await gw.until(lambda g: 58 in g.received_ids(78), what="the global cancel at IB")
+
+
 # -- the whole core on IB: reconciliation after a reconnect ----------------------------------------
 
 

@@ -80,6 +80,8 @@ ACCOUNT_COALESCE_SECONDS = 0.2
 #: little delay on the way makes IB count two bursts in one second; small slices keep the rate
 #: under 50 in any window even when messages are delayed by up to 200 ms.
 THROTTLE_MESSAGES, THROTTLE_SECONDS = 4, 0.1
+#: How long a global cancel or a disconnect waits for queued messages to leave.
+SEND_WAIT_SECONDS = 5.0
 #: Request errors remembered so an empty answer can say why (history, contract details).
 REMEMBERED_ERRORS = 200
 
@@ -127,6 +129,10 @@ class IBBroker(BrokerEvents):
         #: Option chain parameters by underlying key (expiries and strikes change daily at most).
         self._chain_params: dict[str, OptionChainParams] = {}
         self._account_pending = False
+        self._throttling = False
+        self.ib.client.throttleStart += self._throttle_started
+        self.ib.client.throttleEnd += self._throttle_ended
+        self.ib.disconnectedEvent += self._throttle_ended  # the client drops its queue
         self.ib.errorEvent += self._on_error
         self.ib.accountValueEvent += self._on_account_value
 
@@ -146,7 +152,9 @@ class IBBroker(BrokerEvents):
             self.ib.reqMarketDataType(DELAYED_IF_NOT_SUBSCRIBED)
 
     async def disconnect(self) -> None:
+        """Disconnect after what is still queued by the throttle has gone out (a last cancel)."""
         self.router.close()
+        await self._sent()
         await self.connection.close()
 
     def _on_state(self, state: ConnectionState, message: str) -> None:
@@ -334,8 +342,37 @@ class IBBroker(BrokerEvents):
 
     @_wire_errors
     async def cancel_all(self) -> None:
+        """IB's global cancel; returns once it has left the throttle queue (the kill switch
+        reports success only for a cancel that was really sent)."""
         self._require_connection()
         self.router.cancel_all()
+        await self._sent()
+
+    async def _sent(self, seconds: float = SEND_WAIT_SECONDS) -> None:
+        """Wait until ib_async's throttle has sent everything queued (or the socket is gone)."""
+        if not self._throttling or not self.ib.isConnected():
+            return
+        drained = asyncio.get_running_loop().create_future()
+
+        def ended() -> None:
+            if not drained.done():
+                drained.set_result(None)
+
+        self.ib.client.throttleEnd += ended
+        self.ib.disconnectedEvent += ended
+        try:
+            await asyncio.wait_for(drained, seconds)
+        except TimeoutError:
+            log.warning("IB messages still queued after %.0f s", seconds)
+        finally:
+            self.ib.client.throttleEnd -= ended
+            self.ib.disconnectedEvent -= ended
+
+    def _throttle_started(self) -> None:
+        self._throttling = True
+
+    def _throttle_ended(self) -> None:
+        self._throttling = False
 
     # -- state for reconciliation -----------------------------------------------------------------
     @_wire_errors
