@@ -10,6 +10,7 @@ Exit status 0 only if every step worked; it refuses a live account.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from decimal import Decimal
@@ -52,8 +53,9 @@ async def run_smoke(window: MainWindow, report: StartReport, started: float) -> 
     }
     code = 0
     try:
-        try:  # what the app loads by name: a frozen build must have bundled it
-            seen["selfcheck"] = bundle_selfcheck(resources_dir())
+        try:  # what the app loads by name (imports: off the GUI loop); a frozen build needs it
+            loop = asyncio.get_running_loop()
+            seen["selfcheck"] = await loop.run_in_executor(None, bundle_selfcheck, resources_dir())
         except RuntimeError as exc:
             raise SmokeFailure(str(exc)) from exc
         if not report.paper:
