@@ -100,6 +100,21 @@ async def test_partial_fills_arrive_as_two_fills_and_partially_filled_then_fille
             assert statuses.index(S.PARTIALLY_FILLED) < statuses.index(S.FILLED)
 
 
+async def test_an_order_ib_ends_after_a_partial_fill_is_cancelled_with_ibs_reason() -> None:
+    with gateway(partial_fills=True) as gw:
+        gw.set_quote("MSFT", bid=399.9, ask=400.0)
+        async with connected(gw) as (broker, seen):
+            msft = await broker.qualify("MSFT")
+            buy = order(msft, "BUY", 100)
+            broker_id = int(await broker.place_order(buy))
+            await seen.until(lambda: len(seen.fills) == 1, "the first part")
+            gw.send_error(201, "Order rejected - reason:Trading halted", req_id=broker_id)
+            await seen.until(lambda: S.CANCELLED in seen.statuses_of(buy.id), "ended")
+            update = next(u for u in seen.statuses if u.status is S.CANCELLED)
+            assert "Trading halted" in update.reason and update.filled == 50
+            assert S.REJECTED_BY_BROKER not in seen.statuses_of(buy.id)
+
+
 async def test_a_resting_limit_order_is_modified_then_cancelled() -> None:
     with gateway() as gw:
         gw.set_quote("AAPL", bid=199.98, ask=200.02)

@@ -105,9 +105,7 @@ class OrderRouter:
         last = trade.log[-1] if trade.log else None
         if last is not None and last.errorCode and trade.isDone():
             return  # an error ended the order: on_error reports it with IB's text
-        update = self._update(trade)
-        if update is not None:
-            self.events.order_status_received.emit(update)
+        self._emit(self._update(trade))
 
     def _update(self, trade: Trade, reason: str = "") -> OrderStatusUpdate | None:
         status = trade.orderStatus
@@ -131,34 +129,38 @@ class OrderRouter:
             return False
         kind = classify(code)
         reason = describe(code, text)
-        if kind is ErrorKind.ORDER_CANCELLED:
-            update = self._update(trade, reason)
-            if update is not None:
-                self.events.order_status_received.emit(update)
-        elif kind is ErrorKind.CANCEL_REJECTED:
-            self.events.order_status_received.emit(
+        order_ref = trade.order.orderRef or None
+        if kind is ErrorKind.CANCEL_REJECTED:
+            self._emit(
                 OrderStatusUpdate(
-                    trade.order.orderRef or None,
+                    order_ref,
                     str(req_id),
                     OrderStatus.CANCEL_REQUESTED,
                     reason=reason,
                     cancel_rejected=True,
                 )
             )
-        elif trade.isDone() and trade.filled() == 0:
+        elif not trade.isDone():  # a warning on a live order (price rounded, held...)
+            self.events.error_reported.emit(code, f"order {trade.order.orderRef}: {reason}")
+        elif kind is ErrorKind.ORDER_CANCELLED or trade.filled() > 0:
+            # Cancelled, or ended by IB after part of it filled: a cancel with IB's reason.
+            self._emit(self._update(trade, reason))
+        else:
             self._rejected.add(req_id)
-            self.events.order_status_received.emit(
+            self._emit(
                 OrderStatusUpdate(
-                    trade.order.orderRef or None,
+                    order_ref,
                     str(req_id),
                     OrderStatus.REJECTED_BY_BROKER,
                     reason=reason,
                     time=dt.datetime.now(dt.UTC),
                 )
             )
-        else:  # a warning on a live order (price rounded, order held...): tell the trader
-            self.events.error_reported.emit(code, f"order {trade.order.orderRef}: {reason}")
         return True
+
+    def _emit(self, update: OrderStatusUpdate | None) -> None:
+        if update is not None:
+            self.events.order_status_received.emit(update)
 
     def on_exec_details(self, trade: Trade, fill: IBFill) -> None:
         exec_id = fill.execution.execId
