@@ -6,11 +6,13 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench screenshots clean-venv postgres help
+.PHONY: run test test-repeat lint bench screenshots clean-venv postgres help
+N ?= 20
 
 help:
 	@echo "make run    - open the terminal on the simulated exchange"
-	@echo "make test   - run the whole test suite (starts a throwaway PostgreSQL when available)"
+	@echo "make test   - run the whole test suite in random order (starts a throwaway PostgreSQL)"
+	@echo "make test-repeat N=20 - run the whole suite N times, new order each, stop at the first failure"
 	@echo "make lint   - ruff, mypy (strict), import-linter"
 	@echo "make bench  - run the benchmarks in bench/ and print JSON"
 	@echo "make screenshots - write PNGs of the window and each pane to docs/screenshots/"
@@ -34,6 +36,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@sh scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+test-repeat: $(STAMP)
+	@sh scripts/with-postgres.sh sh scripts/test-repeat.sh $(N) $(PY) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check terminal widgets tests bench scripts

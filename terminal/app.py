@@ -15,12 +15,15 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventkit import Event
+
 from terminal.alerts.rule_kinds import rule_from_dict
 from terminal.alerts.rules import AlertRules
 from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
 from terminal.broker.base import Broker, ConnectionState
 from terminal.domain import Clock, DomainError, Instrument, Severity
+from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
 from terminal.oms.kill_switch import KillSwitch
 from terminal.oms.manager import OrderManager
@@ -111,9 +114,12 @@ class TradingApp:
         self.system_alerts = SystemAlerts(self.alerts)
         self.watchlist: list[Instrument] = []
         self.tasks = OwnedTasks(self._task_failed)
+        self.listeners = ListenerSupervisor(self._listener_failed)
         self._was_disconnected = False
         self._started = False
+        self._stopped = False
         self._wire()
+        self._supervise()
 
     @classmethod
     def open(
@@ -127,21 +133,50 @@ class TradingApp:
 
     # -- wiring ------------------------------------------------------------------------------
     def _wire(self) -> None:
+        for event, handler in self._wiring():
+            event += handler
+
+    def _unwire(self) -> None:
+        """Undo :meth:`_wire`: a stopped app hears nothing more (the broker may outlive it)."""
+        for event, handler in self._wiring():
+            event -= handler
+
+    def _wiring(self) -> list[tuple[Event, Callable[..., Any]]]:
         broker, system = self.broker, self.system_alerts
-        broker.connection_changed += system.on_connection_changed
-        broker.connection_changed += self._on_connection_changed
-        broker.account_received += self.portfolio.set_account
-        broker.error_reported += self._on_broker_error
-        self.market.quotes_updated += self.portfolio.on_quotes
-        self.market.quotes_updated += self.alert_rules.on_quotes
-        self.orders.fill_recorded += self.portfolio.apply_fill
-        self.orders.fill_recorded += system.on_fill
-        self.orders.order_updated += system.on_order_updated
-        self.portfolio.pnl_updated += self._on_pnl
-        self.risk_monitor.utilisation_crossed += self._on_utilisation
-        self.trading_state.state_changed += self._on_trading_state_changed
-        self.writer.write_failed += system.on_write_failed
-        self.alert_rules.rules_changed += self._save_alert_rules
+        return [
+            (broker.connection_changed, system.on_connection_changed),
+            (broker.connection_changed, self._on_connection_changed),
+            (broker.account_received, self.portfolio.set_account),
+            (broker.error_reported, self._on_broker_error),
+            (self.market.quotes_updated, self.portfolio.on_quotes),
+            (self.market.quotes_updated, self.alert_rules.on_quotes),
+            (self.orders.fill_recorded, self.portfolio.apply_fill),
+            (self.orders.fill_recorded, system.on_fill),
+            (self.orders.order_updated, system.on_order_updated),
+            (self.portfolio.pnl_updated, self._on_pnl),
+            (self.risk_monitor.utilisation_crossed, self._on_utilisation),
+            (self.trading_state.state_changed, self._on_trading_state_changed),
+            (self.writer.write_failed, system.on_write_failed),
+            (self.alert_rules.rules_changed, self._save_alert_rules),
+        ]
+
+    def _supervise(self) -> None:
+        """Every event of every service (and the broker library's, through the adapter): a
+        listener that raises becomes a critical alert instead of vanishing inside eventkit."""
+        self.listeners.watch(
+            self.broker,
+            self.market,
+            self.portfolio,
+            self.trading_state,
+            self.risk_monitor,
+            self.orders,
+            self.kill_switch,
+            self.alerts,
+            self.alert_rules,
+            self.writer,
+            self.audit,
+        )
+        self.broker.supervise(self.listeners.watch_events)
 
     def _notify_threadsafe(self, callback: Callable[[], None]) -> None:
         loop = self._loop
@@ -207,9 +242,18 @@ class TradingApp:
         """Run ``coro`` as a task owned by the app; failures become critical alerts."""
         return self.tasks.spawn(coro, name)
 
+    def report_failure(self, source: str, exc: BaseException, context: str = "") -> None:
+        """A bug surfaced (a task, an event handler, a view's refresh, an unhandled exception):
+        log it with its traceback and raise a critical alert naming ``source``."""
+        where = f" ({context})" if context else ""
+        log.error("%s failed%s", source, where, exc_info=exc)
+        self.system_alerts.on_error(source, f"{type(exc).__name__}: {exc}{where}")
+
     def _task_failed(self, name: str, exc: BaseException) -> None:
-        log.error("task %s failed", name, exc_info=exc)
-        self.system_alerts.on_error(name, f"{type(exc).__name__}: {exc}")
+        self.report_failure(f"task {name}", exc)
+
+    def _listener_failed(self, failure: ListenerFailure) -> None:
+        self.report_failure(failure.source, failure.error, f"on {failure.event}")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def restore(self) -> None:
@@ -306,11 +350,15 @@ class TradingApp:
         return result
 
     async def stop(self) -> None:
-        """Shut down in order; safe to call twice."""
+        """Shut down in order; safe to call twice (the second call does nothing)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._started = False
         await self.tasks.cancel_all()
         await self.orders.aclose()
         await self.market.aclose()
+        self._unwire()
         try:
             await self.broker.disconnect()
         except Exception:

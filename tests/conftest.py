@@ -2,5 +2,21 @@
 
 import os
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
+
+pytest_plugins = ["tests.logfail", "pytester"]
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Name the random order's seed even under -q, so any failing run can be replayed."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.hasplugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(
+            f"random test order seed {seed}; replay this order with: "
+            f'make test PYTEST_ARGS="-p randomly --randomly-seed={seed}"'
+        )

@@ -92,10 +92,10 @@ def install_exception_hook(core: TradingApp, loop: asyncio.AbstractEventLoop) ->
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
             return
-        log.error("unhandled exception", exc_info=(kind, exc, tb))
         try:
-            core.system_alerts.on_error("ui", f"{kind.__name__}: {exc}")
+            core.report_failure("ui", exc.with_traceback(tb))
         except Exception:
+            log.error("unhandled exception", exc_info=(kind, exc, tb))
             log.exception("could not raise an alert for an unhandled exception")
 
     def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

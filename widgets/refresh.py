@@ -17,11 +17,23 @@ log = logging.getLogger(__name__)
 DEFAULT_RATE_HZ = 30
 
 
+def _log_failure(name: str, exc: BaseException) -> None:
+    log.error("refresh of %s failed", name, exc_info=exc)
+
+
+def flush_name(flush: Callable[[], None]) -> str:
+    """Name a flush function for the log and the alert (module.Class.method)."""
+    module = getattr(flush, "__module__", None) or "?"
+    return f"{module}.{getattr(flush, '__qualname__', repr(flush))}"
+
+
 class RefreshClock(QObject):
     """Calls registered flush functions at a fixed rate on the GUI thread.
 
-    A flush that raises is logged and kept registered: one broken pane must not stop the others
-    from updating.
+    A flush that raises is kept registered (one broken pane must not stop the others from
+    updating) and handed to :attr:`report` once, until it succeeds again, so a pane broken on
+    every frame does not flood the log and the alerts 30 times a second. The session sets
+    :attr:`report` to the app's failure report (log with traceback + critical alert).
     """
 
     def __init__(self, rate_hz: int = DEFAULT_RATE_HZ, parent: QObject | None = None) -> None:
@@ -32,6 +44,8 @@ class RefreshClock(QObject):
         self._timer.setInterval(max(1, round(1000 / rate_hz)))
         self._timer.timeout.connect(self.flush_now)
         self.flush_count = 0
+        self._failing: set[Callable[[], None]] = set()
+        self.report: Callable[[str, BaseException], None] = _log_failure
 
     def register(self, flush: Callable[[], None], owner: QObject | None = None) -> None:
         """Call ``flush`` on every refresh; stop when ``owner`` (if given) is destroyed."""
@@ -42,6 +56,7 @@ class RefreshClock(QObject):
     def unregister(self, flush: Callable[[], None]) -> None:
         if flush in self._flushes:
             self._flushes.remove(flush)
+        self._failing.discard(flush)
 
     def start(self) -> None:
         self._timer.start()
@@ -59,5 +74,9 @@ class RefreshClock(QObject):
         for flush in list(self._flushes):
             try:
                 flush()
-            except Exception:
-                log.exception("refresh of %r failed", flush)
+            except Exception as exc:
+                if flush not in self._failing:
+                    self._failing.add(flush)
+                    self.report(flush_name(flush), exc)
+            else:
+                self._failing.discard(flush)

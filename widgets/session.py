@@ -88,6 +88,7 @@ class Session(QObject):
         self.active: Instrument | None = None
         self.mode = Mode.of(app.broker.name, paper=True)
         self._subscriptions: list[tuple[Event, Callable[..., Any]]] = []
+        refresh.report = lambda name, exc: app.report_failure(f"refresh {name}", exc)
 
     # -- core events -------------------------------------------------------------------------
     def subscribe(self, event: Event, handler: Callable[..., Any]) -> None:

@@ -8,7 +8,7 @@ library type ever crosses this boundary.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -103,6 +103,22 @@ class BrokerEvents:
         self.fill_received = Event("fill_received")
         self.account_received = Event("account_received")
         self.error_reported = Event("error_reported")
+        self._library_events: list[Event] = []
+        self._watch: Callable[[Iterable[Event]], None] | None = None
+
+    def listen_library(self, events: Iterable[Event]) -> None:
+        """Declare events of the broker's client library that the adapter listens to, so that a
+        listener of them that raises is reported once :meth:`supervise` was called."""
+        if self._watch is not None:
+            self._watch(events)
+        else:  # kept until the app supervises the adapter
+            self._library_events.extend(events)
+
+    def supervise(self, watch: Callable[[Iterable[Event]], None]) -> None:
+        """Hand every library event the adapter listens to (now and later) to ``watch``."""
+        self._watch = watch
+        waiting, self._library_events = self._library_events, []
+        watch(waiting)
 
 
 @runtime_checkable
@@ -138,6 +154,11 @@ class Broker(Protocol):
 
     @property
     def connection_state(self) -> ConnectionState: ...
+
+    def supervise(self, watch: Callable[[Iterable[Event]], None]) -> None:
+        """Hand the client library's events the adapter listens to (now and later) to ``watch``,
+        which reports a listener that raises (eventkit alone would drop the exception)."""
+        ...
 
     async def connect(self) -> None: ...
     async def disconnect(self) -> None: ...

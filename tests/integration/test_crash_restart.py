@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SESSION = textwrap.dedent(
     """
     import asyncio, sys, time
+    from terminal.domain import OrderStatus, Severity
     from tests.integration.app_setup import buy, new_app, quote
-    from terminal.domain import Severity
 
     async def main(url):
         app = new_app(url)
@@ -31,8 +31,8 @@ SESSION = textwrap.dedent(
         pending = app.orders.stage(buy(10))
         working = app.orders.stage(buy(20, "149.00"))
         await app.orders.approve(working.id)
-        for _ in range(5):
-            await asyncio.sleep(0)
+        while app.orders.get(working.id).status is not OrderStatus.ACCEPTED:
+            await asyncio.sleep(0)  # the broker's acknowledgement is one callback away
         app.alerts.raise_alert(Severity.WARNING, "test", "remember me")
         await app.kill_switch.trip("crash drill")
         app.writer.flush(10.0)

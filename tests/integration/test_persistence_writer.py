@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 
@@ -66,7 +67,9 @@ def test_a_job_that_fails_then_succeeds_is_retried_and_not_reported(
     assert store.load_settings() == {"flaky": "done"}
 
 
-def test_a_failed_job_rolls_back_its_partial_writes(store: Store, writer: DatabaseWriter) -> None:
+def test_a_failed_job_rolls_back_its_partial_writes(
+    store: Store, writer: DatabaseWriter, logged_errors: list[logging.LogRecord]
+) -> None:
     def half_then_fail(session: Session) -> None:
         put("half", 1)(session)
         session.flush()
@@ -76,10 +79,13 @@ def test_a_failed_job_rolls_back_its_partial_writes(store: Store, writer: Databa
     assert writer.flush(10)
     assert "half" not in store.load_settings()
     assert [f.description for f in writer.failed] == ["half write"]
+    assert [r.getMessage() for r in logged_errors] == [
+        "database write 'half write' failed for good, kept for retry: RuntimeError: boom"
+    ]
 
 
 def test_persistent_failure_is_kept_reported_and_retried_once_fixed(
-    database: Database, store: Store, writer: DatabaseWriter
+    database: Database, store: Store, writer: DatabaseWriter, logged_errors: list[logging.LogRecord]
 ) -> None:
     reported: list[tuple[str, str]] = []
     writer.write_failed += lambda d, e: reported.append((d, e))
@@ -106,9 +112,13 @@ def test_persistent_failure_is_kept_reported_and_retried_once_fixed(
     assert writer.flush(10)
     assert writer.failed == []
     assert store.load_alerts() == [alert]
+    assert len(logged_errors) == 2  # once per attempt that failed for good
+    assert all("'save alert A1' failed for good" in r.getMessage() for r in logged_errors)
 
 
-def test_failures_are_reported_on_the_event_loop_thread(database: Database) -> None:
+def test_failures_are_reported_on_the_event_loop_thread(
+    database: Database, logged_errors: list[logging.LogRecord]
+) -> None:
     async def scenario() -> tuple[int, str]:
         loop = asyncio.get_running_loop()
         writer = DatabaseWriter(database.engine, loop.call_soon_threadsafe, backoff=(0.0,))
@@ -127,6 +137,7 @@ def test_failures_are_reported_on_the_event_loop_thread(database: Database) -> N
     thread_id, error = asyncio.run(scenario())
     assert thread_id == threading.get_ident()
     assert error == "ValueError: constraint violated"
+    assert ["'doomed' failed for good" in r.getMessage() for r in logged_errors] == [True]
 
 
 def test_submit_after_close_raises(database: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 import pytest
@@ -34,13 +35,18 @@ async def test_trip_halts_withdraws_pending_and_cancels_everything_at_broker() -
     assert "kill_switch" in desk.audit.actions("trading")
 
 
-async def test_trip_when_broker_unreachable_still_halts_and_reports() -> None:
+async def test_trip_when_broker_unreachable_still_halts_and_reports(
+    logged_errors: list[logging.LogRecord],
+) -> None:
     desk = await make_desk()
     await desk.broker.disconnect()
     report = await desk.kill.trip("connection flapping")
     assert desk.state.state is TradingState.HALTED
     assert not report.ok and "not connected" in (report.broker_error or "")
     assert "kill_switch_cancel_failed" in desk.audit.actions("trading")
+    assert [r.getMessage() for r in logged_errors] == [
+        "kill switch: broker-wide cancel failed: fake broker is not connected"
+    ]
 
 
 async def test_rearm_needs_a_reason_and_then_allows_trading() -> None:

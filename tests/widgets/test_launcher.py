@@ -16,7 +16,7 @@ from .conftest import Harness
 
 
 def test_unhandled_exception_is_logged_and_raises_a_critical_alert_instead_of_dying(
-    harness: Harness, caplog: pytest.LogCaptureFixture
+    harness: Harness, logged_errors: list[logging.LogRecord]
 ) -> None:
     loop = harness.app._loop
     assert loop is not None
@@ -32,7 +32,9 @@ def test_unhandled_exception_is_logged_and_raises_a_critical_alert_instead_of_dy
         loop.set_exception_handler(None)
     alerts = [a for a in harness.app.alerts.active() if a.severity is Severity.CRITICAL]
     assert any("RuntimeError: boom in a slot" in a.message for a in alerts)
-    assert "unhandled exception" in caplog.text
+    (record,) = logged_errors
+    assert record.getMessage() == "ui failed"
+    assert record.exc_info is not None and "boom in a slot" in str(record.exc_info[1])
 
 
 def test_a_refused_ui_action_becomes_a_message_and_a_warning_alert(harness: Harness) -> None:
@@ -52,7 +54,9 @@ def test_a_refused_ui_action_becomes_a_message_and_a_warning_alert(harness: Harn
     )
 
 
-def test_a_bug_in_a_ui_action_becomes_a_critical_alert(harness: Harness) -> None:
+def test_a_bug_in_a_ui_action_becomes_a_critical_alert(
+    harness: Harness, logged_errors: list[logging.LogRecord]
+) -> None:
     async def broken() -> None:
         raise ZeroDivisionError("oops")
 
@@ -61,22 +65,51 @@ def test_a_bug_in_a_ui_action_becomes_a_critical_alert(harness: Harness) -> None
     harness.qtbot.waitUntil(
         lambda: any(a.severity is Severity.CRITICAL for a in harness.app.alerts.active())
     )
+    assert [r.getMessage() for r in logged_errors] == ["task broken-action failed"]
 
 
-def test_refresh_clock_keeps_flushing_when_one_flush_fails(qapp: object) -> None:
+def test_refresh_clock_keeps_flushing_when_one_flush_fails_and_reports_it_once(
+    qapp: object,
+) -> None:
     clock = RefreshClock()
     calls: list[str] = []
+    reported: list[tuple[str, str]] = []
+    clock.report = lambda name, exc: reported.append((name, str(exc)))
+    broken = True
 
     def bad() -> None:
         calls.append("bad")
-        raise ValueError("broken pane")
+        if broken:
+            raise ValueError("broken pane")
 
     clock.register(bad)
     clock.register(lambda: calls.append("good"))
     clock.flush_now()
     clock.flush_now()
     assert calls == ["bad", "good", "bad", "good"]
+    name = f"{__name__}.{bad.__qualname__}"
+    assert reported == [(name, "broken pane")]  # once, not once per frame
+    broken = False
+    clock.flush_now()  # it recovers...
+    broken = True
+    clock.flush_now()  # ...and breaks again: a new failure, reported again
+    assert reported == [(name, "broken pane")] * 2
     assert clock.interval_ms == 33
+
+
+def test_a_failing_refresh_in_the_window_becomes_a_critical_alert_naming_it(
+    harness: Harness, logged_errors: list[logging.LogRecord]
+) -> None:
+    def broken_flush() -> None:
+        raise KeyError("row gone")
+
+    harness.session.refresh.register(broken_flush)
+    harness.session.refresh.flush_now()
+    harness.session.refresh.unregister(broken_flush)
+    (alert,) = [a for a in harness.app.alerts.active() if a.severity is Severity.CRITICAL]
+    assert alert.source == f"refresh {__name__}.{broken_flush.__qualname__}"
+    assert "KeyError: 'row gone'" in alert.message
+    assert [r.getMessage() for r in logged_errors] == [f"{alert.source} failed"]
 
 
 def test_log_file_goes_to_the_per_user_log_folder(
@@ -105,13 +138,14 @@ def test_qt_warnings_go_to_the_log_without_offscreen_noise(
 ) -> None:
     from PySide6.QtCore import qInstallMessageHandler, qWarning
 
+    previous = qInstallMessageHandler(None)  # pytest-qt's capture, put back afterwards
     route_qt_messages()
     try:
         with caplog.at_level(logging.WARNING, logger="qt"):
             qWarning("This plugin does not support propagateSizeHints()")
             qWarning("a real Qt warning")
     finally:
-        qInstallMessageHandler(None)
+        qInstallMessageHandler(previous)
     texts = [r.getMessage() for r in caplog.records if r.name == "qt"]
     assert texts == ["a real Qt warning"]
 

@@ -207,6 +207,8 @@ def test_adding_a_symbol_subscribes_it_makes_it_active_and_survives_a_restart(
 
     assert harness.app.writer.flush(5.0)
     assert harness.app.store.load_watchlists()[DEFAULT_WATCHLIST] == [*WATCHLIST, "NVDA"]
+    harness.session.detach()
+    harness.run(harness.app.stop())  # the first session ends before the next one starts
     second = build_harness(qtbot, tmp_path / "terminal.db")  # a new session on the same database
     try:
         second.start()

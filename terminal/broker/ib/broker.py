@@ -135,6 +135,9 @@ class IBBroker(BrokerEvents):
         self.ib.disconnectedEvent += self._throttle_ended  # the client drops its queue
         self.ib.errorEvent += self._on_error
         self.ib.accountValueEvent += self._on_account_value
+        client = self.ib.client
+        self.listen_library([getattr(self.ib, name) for name in IB.events])
+        self.listen_library([client.throttleStart, client.throttleEnd, client.apiError])
 
     # -- connection -------------------------------------------------------------------------------
     @property

@@ -147,6 +147,7 @@ class MarketStreams:
                 self.events.bar_received.emit(key, timeframe, bar_from_ib(bar_list[-1]))
 
         bars.updateEvent += updated
+        self.events.listen_library([bars.updateEvent])
         self.subs.bars[(key, timeframe)] = bars
 
     def remove_bars(self, key: str, timeframe: Timeframe) -> None:

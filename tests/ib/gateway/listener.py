@@ -88,6 +88,12 @@ class Listener:
             log.warning("closing connection %s: %s", conn.conn_id, exc)
         except (ConnectionError, asyncio.IncompleteReadError):
             log.debug("connection %s lost", conn.conn_id)
+        except asyncio.CancelledError:
+            # WORKAROUND(https://github.com/python/cpython/issues/113538): before 3.12.2 asyncio's
+            # stream callback calls exception() on a cancelled handler task and logs the
+            # CancelledError as an error. The gateway cancels handlers only when it closes, so
+            # ending the handler normally here loses nothing.
+            log.debug("connection %s closed with the gateway", conn.conn_id)
         except Exception as exc:  # a gateway bug: drop this connection, report it at exit
             log.exception("connection %s failed", conn.conn_id)
             core.internal_errors.append(f"connection {conn.conn_id}: {exc!r}")
