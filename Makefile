@@ -6,7 +6,7 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-repeat lint bench screenshots clean-venv postgres help
+.PHONY: run test test-repeat lint bench bench-quick screenshots clean-venv postgres help
 N ?= 20
 
 help:
@@ -15,6 +15,7 @@ help:
 	@echo "make test-repeat N=20 - run the whole suite N times, new order each, stop at the first failure"
 	@echo "make lint   - ruff, mypy (strict), import-linter"
 	@echo "make bench  - run the benchmarks in bench/ and print JSON"
+	@echo "make bench-quick - run every benchmark in its quick mode and check its JSON (CI)"
 	@echo "make screenshots - write PNGs of the window and each pane to docs/screenshots/"
 	@echo "make gateway - a loopback TWS stand-in on 127.0.0.1:7497 for a demo (make run ARGS=\"--broker ib\")"
 	@echo "make package - build the frozen app (PyInstaller) and the .deb into build/"
@@ -51,6 +52,9 @@ bench: $(STAMP)
 	$(PY) bench/sim.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/chart.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/gui_load.py
+
+bench-quick: $(STAMP)
+	$(PY) scripts/bench_quick.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py

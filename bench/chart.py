@@ -197,7 +197,16 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--line-points", type=int, default=1_000_000)
     parser.add_argument("--big-bars", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="a few seconds' worth (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.bars, args.samples, args.frames, args.line_points, args.big_bars = (
+            500,
+            20,
+            5,
+            10_000,
+            0,
+        )
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)

@@ -10,7 +10,7 @@ exchange in virtual time:
 - approve_to_broker_us: from the approve call to the broker's place_order being entered
   (p50/p99): the DESIGN budget "approve-click to broker call".
 
-Usage: python bench/core.py [--instruments 1000] [--batches 400] [--orders 300]
+Usage: python bench/core.py [--instruments 1000] [--batches 400] [--orders 300] [--quick]
 """
 
 from __future__ import annotations
@@ -119,9 +119,9 @@ async def bench_orders(
     entered: list[float] = []
     original = broker.place_order
 
-    async def timed_place(order: Order) -> str:
+    async def timed_place(order: Order, *, more_follow: bool = False) -> str:
         entered.append(time.perf_counter())
-        return await original(order)
+        return await original(order, more_follow=more_follow)
 
     broker.place_order = timed_place  # type: ignore[method-assign]
 
@@ -165,7 +165,10 @@ def main() -> None:
     parser.add_argument("--instruments", type=int, default=1000)
     parser.add_argument("--batches", type=int, default=400)
     parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="a few seconds' worth (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.instruments, args.batches, args.orders = 100, 20, 20
     with tempfile.TemporaryDirectory() as tmp:
         app, broker, clock = build_app(Path(tmp) / "bench.db")
         result: dict[str, Any] = {"bench": "core", "instruments": args.instruments}

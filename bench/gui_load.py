@@ -172,7 +172,10 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=20_000, help="market updates per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--tick-ms", type=float, default=50.0, help="exchange step interval")
+    parser.add_argument("--quick", action="store_true", help="a few seconds' worth (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.instruments, args.rate, args.seconds = 50, 1_000, 1.0
 
     steps_per_s = 1000 / args.tick_ms
     fraction = min(1.0, args.rate / steps_per_s / args.instruments)

@@ -4,11 +4,13 @@
   consumer (last-quote cache keyed by instrument) takes in, per wall-clock second.
 * ``matching_orders_per_s``: orders placed, acknowledged and matched (fills included) per second.
 
-Run: ``.venv/bin/python bench/sim.py``
+Run: ``.venv/bin/python bench/sim.py [--instruments 1000] [--steps 400] [--orders 5000]``;
+``--quick`` runs a few seconds' worth (CI checks that the benchmark still runs, not its figures).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import time
@@ -26,14 +28,10 @@ from terminal.domain import (
     Quote,
 )
 
-INSTRUMENTS = 1_000
-STEPS = 400
-ORDERS = 5_000
 
-
-async def market_updates() -> dict[str, float]:
+async def market_updates(instruments: int, steps: int) -> dict[str, float]:
     clock = ManualClock()
-    config = SimConfig(universe=synthetic_universe(INSTRUMENTS), quote_fraction=0.5)
+    config = SimConfig(universe=synthetic_universe(instruments), quote_fraction=0.5)
     broker = SimBroker(clock, config, seed=1)
     await broker.connect()
     for symbol in broker.exchange.stocks:
@@ -49,20 +47,20 @@ async def market_updates() -> dict[str, float]:
 
     broker.quotes_received += consume
     start = time.perf_counter()
-    for _ in range(STEPS):
+    for _ in range(steps):
         clock.advance(0.05)
         broker.step(0.05)
     elapsed = time.perf_counter() - start
     return {
-        "instruments": INSTRUMENTS,
-        "steps": STEPS,
+        "instruments": instruments,
+        "steps": steps,
         "market_updates": count,
         "market_updates_per_s": round(count / elapsed),
-        "step_ms": round(elapsed / STEPS * 1000, 3),
+        "step_ms": round(elapsed / steps * 1000, 3),
     }
 
 
-async def matching() -> dict[str, float]:
+async def matching(orders: int) -> dict[str, float]:
     clock = ManualClock()
     broker = SimBroker(clock, SimConfig(quote_fraction=1.0), seed=2)
     await broker.connect()
@@ -76,7 +74,7 @@ async def matching() -> dict[str, float]:
     broker.fill_received += on_fill
     market = broker.exchange.market
     start = time.perf_counter()
-    for n in range(ORDERS):
+    for n in range(orders):
         symbol = symbols[n % len(symbols)]
         inst = broker.exchange.stocks[symbol]
         i = market.index[symbol]
@@ -97,15 +95,27 @@ async def matching() -> dict[str, float]:
     broker.step(0.01)
     elapsed = time.perf_counter() - start
     return {
-        "orders": ORDERS,
+        "orders": orders,
         "fills": fills,
-        "matching_orders_per_s": round(ORDERS / elapsed),
+        "matching_orders_per_s": round(orders / elapsed),
     }
 
 
 async def main() -> None:
-    result = {"market": await market_updates(), "matching": await matching()}
-    print(json.dumps(result, indent=2))
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--instruments", type=int, default=1_000)
+    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--orders", type=int, default=5_000)
+    parser.add_argument("--quick", action="store_true", help="a few seconds' worth (CI)")
+    args = parser.parse_args()
+    if args.quick:
+        args.instruments, args.steps, args.orders = 100, 20, 200
+    result = {
+        "bench": "sim",
+        "market": await market_updates(args.instruments, args.steps),
+        "matching": await matching(args.orders),
+    }
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,93 @@
+"""Run every benchmark in bench/ in its quick mode and check it printed the JSON it promises.
+
+This keeps the benchmarks from rotting (CI runs it): it checks that each one ran and that its last
+line of output is one JSON object with the expected keys. It does not judge the figures: a quick
+run on a CI machine measures nothing worth comparing. ``make bench`` runs the full ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: bench file -> keys its JSON must have (dotted for nested ones).
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "core.py": (
+        "pretrade_check_us.p99",
+        "stage_us.p99",
+        "approve_to_broker_us.p99",
+        "quotes_per_second",
+    ),
+    "sim.py": ("market.market_updates_per_s", "matching.matching_orders_per_s"),
+    "chart.py": ("forming_update_ms", "completed_bar_ms", "candles_pan_ms", "line_1m_pan_ms"),
+    "gui_load.py": (
+        "updates_per_s",
+        "loop_lag_ms.p99",
+        "probe_fired_ratio",
+        "tick_to_paint_ms.p99",
+        "cpu_percent",
+        "peak_rss_mb",
+        "cold_start_to_window_ms",
+    ),
+}
+
+
+def lookup(data: object, dotted: str) -> object:
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            raise KeyError(dotted)
+        data = data[part]
+    return data
+
+
+def run(name: str, keys: tuple[str, ...]) -> str | None:
+    """Run ``bench/name --quick``; return what is wrong with it, or None."""
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / name), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return f"exited with {proc.returncode}:\n{proc.stderr[-2000:]}"
+    lines = proc.stdout.strip().splitlines()
+    if not lines:
+        return "printed nothing"
+    try:
+        data = json.loads(lines[-1])
+    except json.JSONDecodeError as exc:
+        return f"last line is not JSON ({exc}): {lines[-1][:200]}"
+    missing = []
+    for key in keys:
+        try:
+            lookup(data, key)
+        except KeyError:
+            missing.append(key)
+    return f"JSON lacks {missing}" if missing else None
+
+
+def main() -> int:
+    names = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+    unknown = [n for n in names if n not in EXPECTED]
+    if unknown:
+        print(f"bench-quick: no expected keys for {unknown}: add them to {__file__}")
+        return 1
+    failed = 0
+    for name in names:
+        problem = run(name, EXPECTED[name])
+        print(f"bench-quick {name}: {'ok' if problem is None else 'FAILED: ' + problem}")
+        failed += problem is not None
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
