@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 TRADING_STATE_KEY = "trading_state"
 ALERT_RULES_KEY = "alert_rules"
 DEFAULT_WATCHLIST = "default"
+#: How often the feed watchdog looks for subscriptions gone quiet (wall-clock seconds).
+FEED_CHECK_SECONDS = 1.0
 
 
 def current_actor(settings: Settings) -> str:
@@ -96,7 +98,9 @@ class TradingApp:
         self.store = Store(database, self.writer)
         self.audit = AuditLog.open(self.store, clock, self.actor, self.workstation)
         self.broker = broker
-        self.market = MarketDataService(broker, clock, timezone=settings.risk.market_timezone)
+        self.market = MarketDataService(
+            broker, clock, timezone=settings.risk.market_timezone, staleness=settings.feeds
+        )
         self.portfolio = Portfolio(clock, timezone=settings.risk.market_timezone)
         self.trading_state = TradingStateMachine(clock)
         self.risk = RiskEngine(
@@ -158,6 +162,7 @@ class TradingApp:
             (self.trading_state.state_changed, self._on_trading_state_changed),
             (self.writer.write_failed, system.on_write_failed),
             (self.alert_rules.rules_changed, self._save_alert_rules),
+            (self.market.feeds.feeds_changed, self._on_feeds_changed),
         ]
 
     def _supervise(self) -> None:
@@ -166,6 +171,7 @@ class TradingApp:
         self.listeners.watch(
             self.broker,
             self.market,
+            self.market.feeds,
             self.portfolio,
             self.trading_state,
             self.risk_monitor,
@@ -211,9 +217,19 @@ class TradingApp:
         ]
         self.risk.update_limits(settings.risk)
         self.alerts.update_settings(settings.alerts)
+        self.market.feeds.limits = settings.feeds
         self.settings = settings
         self.audit.record("settings_changed", self.workstation, {"restart_needed": restart})
         return restart
+
+    def _on_feeds_changed(self, _changes: object) -> None:
+        stale = self.market.feeds.stale(self.clock.now())
+        self.system_alerts.on_stale_feeds([f"{s.feed} ({s.reason})" for s in stale])
+
+    async def _watch_feeds(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            self.market.feeds.check(self.clock.now())
 
     def _on_pnl(self, _snapshot: object) -> None:
         self.risk_monitor.evaluate(self.orders.open_orders())
@@ -305,6 +321,14 @@ class TradingApp:
             self.watchlist.append(instrument)
         report.watchlist = [i.key for i in self.watchlist]
         return report
+
+    def watch_feeds(self, every: float = FEED_CHECK_SECONDS) -> asyncio.Task[Any]:
+        """Look for feeds gone quiet every ``every`` wall-clock seconds until the app stops.
+
+        The window and the console call this once started, as they start the simulated market;
+        tests call ``market.feeds.check(now)`` with their virtual clock instead.
+        """
+        return self.spawn(self._watch_feeds(every), "feed-watchdog")
 
     async def add_to_watchlist(self, symbol: str) -> Instrument:
         """Qualify ``symbol`` at the broker, subscribe it and save the watchlist.

@@ -60,6 +60,7 @@ def run_headless(args: argparse.Namespace) -> int:
 async def _watch(app: TradingApp) -> None:
     report = await app.start()
     run_market(app.broker)
+    app.watch_feeds()
     print(
         f"Connected to {app.broker.name} (account {report.account_id}, "
         f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "

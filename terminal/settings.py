@@ -76,6 +76,23 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """When a market-data feed that went quiet is shown as stale (see marketdata/staleness.py).
+
+    A feed is stale after ``stale_factor`` times its usual gap between updates without one, but
+    never before ``stale_min_seconds`` and always after ``stale_max_seconds``; one that has not
+    updated at all since it was subscribed, after ``first_update_seconds``.
+    """
+
+    stale_factor: float = 10.0
+    stale_min_seconds: float = 10.0
+    stale_max_seconds: float = 300.0
+    first_update_seconds: float = 15.0
+    #: Weight of the newest gap in the moving average of a feed's gaps, in (0, 1].
+    smoothing: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     theme: str = "dark"
     default_stock_quantity: Decimal = Decimal(100)
@@ -110,6 +127,7 @@ class Settings:
     risk: RiskLimits = field(default_factory=RiskLimits)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     sim: SimSettings = field(default_factory=SimSettings)
     database_url: str = ""
@@ -208,6 +226,11 @@ def validate(settings: Settings, source: str = "settings") -> None:
         ) from None
     if risk.regular_hours_start >= risk.regular_hours_end:
         raise SettingsError(f"{source}: risk.regular_hours_start must be before the end")
+    feeds = settings.feeds
+    if not 0 < feeds.smoothing <= 1:
+        raise SettingsError(f"{source}: feeds.smoothing must be in (0, 1]")
+    if feeds.stale_min_seconds > feeds.stale_max_seconds:
+        raise SettingsError(f"{source}: feeds.stale_min_seconds exceeds feeds.stale_max_seconds")
     if settings.broker.kind not in ("sim", "ib"):
         raise SettingsError(f"{source}: broker.kind must be 'sim' or 'ib'")
     if settings.ui.theme not in ("dark", "light"):

@@ -185,6 +185,7 @@ async def _run(
             core.audit.record("live_confirmed", core.workstation, {"account": report.account_id})
         window.on_started(report)
         run_market(core.broker)
+        core.watch_feeds()
         if smoke:
             from widgets.smoke import run_smoke
 

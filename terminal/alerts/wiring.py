@@ -20,6 +20,10 @@ from terminal.domain.orders import Order
 
 #: Dedup key of the connection-lost alert.
 CONNECTION_LOST_KEY = "connection:lost"
+#: Dedup key of the stale-feeds alert.
+STALE_FEEDS_KEY = "feeds:stale"
+#: Stale feeds named in the alert; the rest are counted.
+_STALE_NAMED = 5
 #: Order ids / execution ids remembered so a replayed report (reconciliation) alerts once.
 _SEEN_MEMORY = 10_000
 
@@ -61,6 +65,7 @@ class SystemAlerts:
         self._service = service
         self._connected = False
         self._lost_alert_id: str | None = None
+        self._stale_alert_id: str | None = None
         self._seen = _Seen(_SEEN_MEMORY)
 
     # -- connection ---------------------------------------------------------------------------
@@ -101,6 +106,33 @@ class SystemAlerts:
         # KeyError: cleared by the trader long ago and forgotten; nothing left to clear.
         with contextlib.suppress(KeyError):
             self._service.clear(alert_id)
+
+    # -- market data ----------------------------------------------------------------------------
+
+    def on_stale_feeds(self, stale: list[str]) -> None:
+        """Warn while market-data feeds are stale (one alert, kept up to date); clear it and say
+        so when every feed updates again. ``stale`` describes each stale feed, worst first."""
+        if stale:
+            named = "; ".join(stale[:_STALE_NAMED])
+            more = f" and {len(stale) - _STALE_NAMED} more" if len(stale) > _STALE_NAMED else ""
+            noun = "feed" if len(stale) == 1 else "feeds"
+            alert = self._service.raise_alert(
+                Severity.WARNING,
+                "market data",
+                f"Stale market data, {len(stale)} {noun}: {named}{more}",
+                STALE_FEEDS_KEY,
+            )
+            previous, self._stale_alert_id = self._stale_alert_id, alert.id
+            if previous is not None and previous != alert.id:  # not folded (outside the window)
+                with contextlib.suppress(KeyError):
+                    self._service.clear(previous)
+            return
+        if self._stale_alert_id is None:
+            return
+        alert_id, self._stale_alert_id = self._stale_alert_id, None
+        with contextlib.suppress(KeyError):  # cleared by the trader meanwhile
+            self._service.clear(alert_id)
+        self._service.raise_alert(Severity.INFO, "market data", "Market data is updating again")
 
     # -- orders and fills ---------------------------------------------------------------------
 

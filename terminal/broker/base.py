@@ -103,6 +103,7 @@ class BrokerEvents:
         self.fill_received = Event("fill_received")
         self.account_received = Event("account_received")
         self.error_reported = Event("error_reported")
+        self.market_data_interrupted = Event("market_data_interrupted")
         self._library_events: list[Event] = []
         self._watch: Callable[[Iterable[Event]], None] | None = None
 
@@ -136,6 +137,9 @@ class Broker(Protocol):
         fill_received(fill: Fill): one execution, commission included.
         account_received(account: AccountSnapshot)
         error_reported(code: int, message: str): a broker message not tied to one order.
+        market_data_interrupted(message: str): the broker says market data stopped although the
+            connection stands (IB: a data farm broke, another session took the data); every
+            feed counts as stale until its next update.
     """
 
     name: str
@@ -151,6 +155,7 @@ class Broker(Protocol):
     fill_received: Event
     account_received: Event
     error_reported: Event
+    market_data_interrupted: Event
 
     @property
     def connection_state(self) -> ConnectionState: ...

@@ -22,11 +22,22 @@ from terminal.domain import (
     Trade,
 )
 from terminal.marketdata.bars import BarAggregator, merge_history
+from terminal.marketdata.staleness import Feed, FeedKind, FeedWatchdog
 from terminal.marketdata.subscriptions import RefCounts
+from terminal.settings import FeedSettings
 
 log = logging.getLogger(__name__)
 
 type ChainKey = tuple[str, dt.date]
+
+
+def bar_key(key: str, timeframe: Timeframe) -> str:
+    """The feed key of the live ``timeframe`` bars of ``key`` (``"AAPL 1m"``)."""
+    return f"{key} {timeframe.value}"
+
+
+def bar_feed(key: str, timeframe: Timeframe) -> Feed:
+    return Feed(FeedKind.BARS, bar_key(key, timeframe))
 
 
 class MarketDataService:
@@ -37,7 +48,8 @@ class MarketDataService:
     leave in batches: one ``quotes_updated`` per broker batch, never one per tick. Live bars are
     built from trade prints, for the keys and timeframes someone asked for with
     :meth:`subscribe_bars`. After the broker reports that market data was lost (IB code 1101)
-    or reconnects after a disconnect, every running subscription is renewed.
+    or reconnects after a disconnect, every running subscription is renewed. Every running quote,
+    depth and live-bar subscription is a feed that :attr:`feeds` watches for silence.
 
     Events:
         quotes_updated(quotes: Mapping[str, Quote]): one per broker batch, the latest quote per key.
@@ -52,11 +64,20 @@ class MarketDataService:
         broker: The broker to subscribe at; its events are connected here.
         clock: The time source for quote ages.
         timezone: The exchange timezone whose midnight starts a daily bar.
+        staleness: When a quiet feed counts as stale.
     """
 
-    def __init__(self, broker: Broker, clock: Clock, *, timezone: str = "America/New_York") -> None:
+    def __init__(
+        self,
+        broker: Broker,
+        clock: Clock,
+        *,
+        timezone: str = "America/New_York",
+        staleness: FeedSettings | None = None,
+    ) -> None:
         self._broker = broker
         self._clock = clock
+        self.feeds = FeedWatchdog(staleness)
         self.quotes_updated = Event("quotes_updated")
         self.bars_updated = Event("bars_updated")
         self.depth_updated = Event("depth_updated")
@@ -83,6 +104,7 @@ class MarketDataService:
             (broker.depth_received, self._on_depth),
             (broker.option_quotes_received, self._on_option_quotes),
             (broker.connection_changed, self._on_connection_changed),
+            (broker.market_data_interrupted, self._on_data_interrupted),
         )
         for event, handler in self._handlers:
             event.connect(handler)
@@ -185,14 +207,18 @@ class MarketDataService:
     # -- broker calls (run under the per-key lock of RefCounts) -----------------------------------
     async def _start_quotes(self, key: str) -> None:
         await self._broker.subscribe_quotes(self._instruments[key])
+        self.feeds.started(Feed(FeedKind.QUOTES, key), self._clock.now())
 
     async def _stop_quotes(self, key: str) -> None:
+        self.feeds.stopped(Feed(FeedKind.QUOTES, key))
         await self._broker.unsubscribe_quotes(self._instruments[key])
 
     async def _start_depth(self, key: str) -> None:
         await self._broker.subscribe_depth(self._instruments[key])
+        self.feeds.started(Feed(FeedKind.DEPTH, key), self._clock.now())
 
     async def _stop_depth(self, key: str) -> None:
+        self.feeds.stopped(Feed(FeedKind.DEPTH, key))
         await self._broker.unsubscribe_depth(self._instruments[key])
 
     async def _start_bars(self, sub: tuple[str, Timeframe]) -> None:
@@ -200,9 +226,11 @@ class MarketDataService:
         key, timeframe = sub
         await self.subscribe(self._instruments[key])
         self._bar_timeframes.setdefault(key, set()).add(timeframe)
+        self.feeds.started(bar_feed(key, timeframe), self._clock.now())
 
     async def _stop_bars(self, sub: tuple[str, Timeframe]) -> None:
         key, timeframe = sub
+        self.feeds.stopped(bar_feed(key, timeframe))
         timeframes = self._bar_timeframes.get(key)
         if timeframes is not None:
             timeframes.discard(timeframe)
@@ -228,8 +256,10 @@ class MarketDataService:
         if not quotes:
             return
         batch = {quote.key: quote for quote in quotes}
+        now = self._clock.now()
         self._quotes.update(batch)
-        self._received.update(dict.fromkeys(batch, self._clock.now()))
+        self._received.update(dict.fromkeys(batch, now))
+        self.feeds.updated(FeedKind.QUOTES, batch, now)
         self.quotes_updated.emit(batch)
 
     def _on_trades(self, trades: Sequence[Trade]) -> None:
@@ -239,14 +269,17 @@ class MarketDataService:
         relevant = [trade for trade in trades if trade.key in wanted]
         if not relevant:
             return
+        now = self._clock.now()
         for update in self._aggregator.update(relevant):
             if update.timeframe in wanted.get(update.key, ()):
+                self.feeds.updated(FeedKind.BARS, [bar_key(update.key, update.timeframe)], now)
                 self.bars_updated.emit(update.key, update.timeframe, update.bar, update.is_new)
 
     def _on_depth(self, book: DepthBook) -> None:
         if book.key not in self._depth_subs:
             return
         self._depth[book.key] = book
+        self.feeds.updated(FeedKind.DEPTH, [book.key], self._clock.now())
         self.depth_updated.emit(book)
 
     def _on_option_quotes(self, quotes: Sequence[OptionQuote]) -> None:
@@ -266,10 +299,16 @@ class MarketDataService:
             log.info("renewing market data subscriptions (%s)", message)
             self._spawn(self._renew())
 
+    def _on_data_interrupted(self, message: str) -> None:
+        self.feeds.interrupt(FeedKind, message, self._clock.now())
+
     async def _renew(self) -> None:
         failed: list[str] = []
         for subs in (self._quote_subs, self._depth_subs):
             failed.extend(f"{key}" for key, _ in await subs.renew())
+        now = self._clock.now()
+        for feed in self.feeds.watched():  # renewed: each waits for its first update again
+            self.feeds.started(feed, now)
         failed.extend(f"{key[0]} {key[1]:%Y%m%d}" for key, _ in await self._chain_subs.renew())
         self.subscriptions_renewed.emit(failed)
 

@@ -29,7 +29,7 @@ from terminal.broker.base import (
 from terminal.broker.ib.config import IBConfig
 from terminal.broker.ib.connection import Connection
 from terminal.broker.ib.contracts import ContractBook
-from terminal.broker.ib.errors import ErrorKind, classify, describe
+from terminal.broker.ib.errors import COMPETING_SESSION, ErrorKind, classify, describe
 from terminal.broker.ib.mapping import (
     account_from_values,
     bar_from_ib,
@@ -192,6 +192,10 @@ class IBBroker(BrokerEvents):
         if kind in (ErrorKind.MARKET_DATA_LIMIT, ErrorKind.DEPTH_LIMIT):
             key = self.streams.forget_failed(contract, code)
             self.error_reported.emit(code, describe(code, text) + (f" ({key})" if key else ""))
+        elif kind is ErrorKind.FARM_BROKEN or code == COMPETING_SESSION:
+            # The socket stands but data stopped: the feed watchdog marks every feed stale
+            # (and alerts) until each proves itself alive with an update.
+            self.market_data_interrupted.emit(f"IB {code}: {describe(code, text)}")
         elif kind in (ErrorKind.FARM_OK, ErrorKind.INFO, ErrorKind.NO_SECURITY):
             log.info("IB %s: %s", code, text)  # a request's own answer, or plain information
         else:

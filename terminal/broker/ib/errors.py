@@ -12,6 +12,9 @@ import re
 from enum import StrEnum
 from typing import Final
 
+#: IB 10197: another session (TWS, mobile) holds the account's live market data.
+COMPETING_SESSION = 10197
+
 
 class ErrorKind(StrEnum):
     CONNECTIVITY_LOST = "connectivity_lost"
