@@ -99,7 +99,11 @@ class TradingApp:
         self.audit = AuditLog.open(self.store, clock, self.actor, self.workstation)
         self.broker = broker
         self.market = MarketDataService(
-            broker, clock, timezone=settings.risk.market_timezone, staleness=settings.feeds
+            broker,
+            clock,
+            timezone=settings.risk.market_timezone,
+            staleness=settings.feeds,
+            on_task_failed=lambda name, exc: self.report_failure(f"task {name}", exc),
         )
         self.portfolio = Portfolio(clock, timezone=settings.risk.market_timezone)
         self.trading_state = TradingStateMachine(clock)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from collections.abc import Coroutine, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from eventkit import Event
 
@@ -25,6 +23,7 @@ from terminal.marketdata.bars import BarAggregator, merge_history
 from terminal.marketdata.staleness import Feed, FeedKind, FeedWatchdog
 from terminal.marketdata.subscriptions import RefCounts
 from terminal.settings import FeedSettings
+from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +64,7 @@ class MarketDataService:
         clock: The time source for quote ages.
         timezone: The exchange timezone whose midnight starts a daily bar.
         staleness: When a quiet feed counts as stale.
+        on_task_failed: Hears a background task (the renewal) that failed; logs by default.
     """
 
     def __init__(
@@ -74,6 +74,7 @@ class MarketDataService:
         *,
         timezone: str = "America/New_York",
         staleness: FeedSettings | None = None,
+        on_task_failed: Callable[[str, BaseException], None] | None = None,
     ) -> None:
         self._broker = broker
         self._clock = clock
@@ -96,7 +97,7 @@ class MarketDataService:
         self._received: dict[str, dt.datetime] = {}
         self._depth: dict[str, DepthBook] = {}
         self._option_quotes: dict[str, OptionQuote] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = OwnedTasks(on_task_failed or _log_task_failure)
         self._disconnected = False
         self._handlers = (
             (broker.quotes_received, self._on_quotes),
@@ -198,11 +199,7 @@ class MarketDataService:
         """
         for event, handler in self._handlers:
             event.disconnect(handler)
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._tasks.cancel_all()
 
     # -- broker calls (run under the per-key lock of RefCounts) -----------------------------------
     async def _start_quotes(self, key: str) -> None:
@@ -297,7 +294,7 @@ class MarketDataService:
         ):
             self._disconnected = False
             log.info("renewing market data subscriptions (%s)", message)
-            self._spawn(self._renew())
+            self._tasks.spawn(self._renew(), "renew market data")
 
     def _on_data_interrupted(self, message: str) -> None:
         self.feeds.interrupt(FeedKind, message, self._clock.now())
@@ -312,12 +309,6 @@ class MarketDataService:
         failed.extend(f"{key[0]} {key[1]:%Y%m%d}" for key, _ in await self._chain_subs.renew())
         self.subscriptions_renewed.emit(failed)
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
 
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("market data task failed", exc_info=task.exception())
+def _log_task_failure(name: str, exc: BaseException) -> None:
+    log.error("market data task %s failed", name, exc_info=exc)

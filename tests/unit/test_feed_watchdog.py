@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -174,4 +175,24 @@ async def test_stale_feeds_raise_one_warning_that_clears_when_data_flows_again(t
         app.broker.push_quotes(Quote(key, bid=1.0, ask=1.1, last=1.05))
     messages = [a.message for a in app.alerts.active() if a.source == "market data"]
     assert messages == ["Market data is updating again"]
+    await app.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_renewal_that_fails_is_a_critical_alert_not_a_log_line(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, logged_errors: list[logging.LogRecord]
+) -> None:  # type: ignore[no-untyped-def]
+    app = new_app(f"sqlite:///{tmp_path / 't.db'}")
+    await app.start()
+
+    def broken(feed: Feed, now: dt.datetime) -> None:
+        raise RuntimeError("watchdog bug")
+
+    monkeypatch.setattr(app.market.feeds, "started", broken)
+    app.broker.drop_connection()
+    app.broker.restore_connection(data_lost=True)
+    await app.market._tasks.idle()
+    (alert,) = [a for a in app.alerts.active() if a.source == "task renew market data"]
+    assert alert.severity is Severity.CRITICAL and "RuntimeError: watchdog bug" in alert.message
+    assert [r.getMessage() for r in logged_errors] == ["task renew market data failed"]
     await app.stop()
