@@ -4,7 +4,6 @@ fills while disconnected recovered exactly once, slow replies, and the message r
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -95,37 +94,27 @@ async def test_a_request_cut_off_by_a_drop_fails_as_not_connected() -> None:
     with gateway() as gw:
         async with connected(gw) as (broker, seen):
             aapl = await broker.qualify("AAPL")
-            gw.delay_replies(5.0)
+            gw.hold_replies()
             history = asyncio.create_task(broker.history_bars(aapl, Timeframe.H1, 10))
             await gw.until(lambda g: REQ_HISTORICAL in g.received_ids(), what="the request")
             gw.drop_connections()
             with pytest.raises(NotConnected, match="closed"):
                 await history
-            gw.delay_replies(0)
+            gw.release_replies()
             await seen.until(lambda: broker.connection_state is C.DATA_LOST, "reconnected", 10)
 
 
 async def test_slow_replies_do_not_block_the_event_loop() -> None:
     with gateway() as gw:
         async with connected(gw) as (broker, _):
-            gw.delay_replies(0.5)
-            ticks = 0
-
-            async def heartbeat() -> None:
-                nonlocal ticks
-                while True:
-                    await asyncio.sleep(0.01)
-                    ticks += 1
-
-            beat = asyncio.create_task(heartbeat())
-            started = time.perf_counter()
-            instrument = await broker.qualify("MSFT")
-            elapsed = time.perf_counter() - started
-            beat.cancel()
-            assert instrument.key == "MSFT"
-            assert elapsed >= 0.5
-            assert ticks >= 20  # the loop kept turning while IB was slow
-            gw.delay_replies(0)
+            gw.hold_replies()  # IB does not answer until the test says so
+            lookup = asyncio.create_task(broker.qualify("MSFT"))
+            # This wait runs on the same loop: it can only finish while the lookup is pending
+            # if the lookup waits without blocking the loop (a blocking wait would hang here).
+            await gw.until(lambda g: g.held_replies >= 1, what="IB holding the answer")
+            assert not lookup.done()
+            gw.release_replies()
+            assert (await lookup).key == "MSFT"
 
 
 async def test_many_subscriptions_stay_under_fifty_messages_a_second() -> None:

@@ -126,17 +126,22 @@ async def test_client_id_in_use_is_refused_with_326(gw: Gateway, ib: IB) -> None
 
 
 @pytest.mark.asyncio
-async def test_delay_replies_slows_every_reply(gw: Gateway, ib: IB) -> None:
-    gw.delay_replies(0.4)
-    started = time.monotonic()
-    await ib.reqCurrentTimeAsync()
-    slow = time.monotonic() - started
-    gw.delay_replies(0)
-    started = time.monotonic()
-    await ib.reqCurrentTimeAsync()
-    fast = time.monotonic() - started
-    assert slow >= 0.4
-    assert fast < 0.2
+async def test_held_replies_wait_for_the_release_and_keep_their_order(gw: Gateway, ib: IB) -> None:
+    gw.hold_replies()
+    done: list[str] = []
+    first = asyncio.ensure_future(ib.reqCurrentTimeAsync())
+    first.add_done_callback(lambda _: done.append("time"))
+    await gw.until(lambda g: g.held_replies == 1, what="the time held")
+    second = asyncio.ensure_future(ib.reqContractDetailsAsync(Stock("AAPL", "SMART", "USD")))
+    second.add_done_callback(lambda _: done.append("details"))
+    await gw.until(lambda g: g.held_replies == 3, what="the details and their end held")
+    assert done == []  # held: nothing was written
+    gw.release_replies()
+    await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert done == ["time", "details"]
+    assert gw.held_replies == 0
+    await asyncio.wait_for(ib.reqCurrentTimeAsync(), 5)  # answered at once again
+    assert gw.held_replies == 0
 
 
 @pytest.mark.asyncio

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar
 from . import account_flow, order_flow
 from . import messages as msg
 from .core import GatewayCore, GatewayOptions, ReceivedMessage
-from .faults import DEFAULT_REJECT_TEXT, Reject
+from .faults import DEFAULT_REJECT_TEXT, REPEATS, Reject, Repeat
 from .instruments import StockSeed
 from .listener import Listener
 from .market import Quote
@@ -43,13 +43,14 @@ class Gateway:
     ``cash``, ``stream_interval`` (None: no streamer); plus ``host`` and ``port`` (0: any).
 
     Controls: ``set_quote``, ``stream``/``stop_stream``, ``fill``, ``reject_next_order``,
-    ``drop_connections``, ``send_error``, ``delay_replies``, ``refuse_connections``,
-    ``add_stock``, ``set_position``, ``publish_account``.
+    ``drop_connections``, ``send_error``, ``hold_replies``/``release_replies``,
+    ``repeat_messages``, ``refuse_connections``, ``add_stock``, ``set_position``,
+    ``publish_account``.
     Introspection (copies): ``received``, ``received_ids``, ``message_rate``, ``placed_orders``,
     ``orders``/``order``, ``executions``, ``positions``/``position``, ``account_values``,
     ``quote``, ``con_id``, ``connections``, ``total_connections``, ``client_ids``,
     ``market_data_lines``, ``depth_subscriptions``, ``history_subscriptions``,
-    ``internal_errors``. Waiting: ``until`` (async), ``wait_until`` (blocking).
+    ``held_replies``, ``internal_errors``. Waiting: ``until`` (async), ``wait_until`` (blocking).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
@@ -404,11 +405,40 @@ class Gateway:
         """Send an error/info message to every session (1100, 1101, 1102, 2103, ...)."""
         self._control(lambda: self._core.broadcast(msg.error(req_id, code, text)))
 
-    def delay_replies(self, seconds: float) -> None:
-        """Delay every reply sent from now on by ``seconds`` (0 to stop)."""
+    def hold_replies(self) -> None:
+        """Hold every message to every session from now on: queued in order, not written,
+        until :meth:`release_replies` (a TWS that is slow to answer, for as long as a test
+        needs; messages to a connection that drops meanwhile are lost, as with TWS)."""
 
         def run() -> None:
-            self._core.faults.reply_delay = seconds
+            self._core.faults.holding = True
+
+        self._control(run)
+
+    def release_replies(self) -> None:
+        """Stop holding: write every held message, in order, and answer at once again."""
+
+        def run() -> None:
+            self._core.faults.holding = False
+            for conn in self._core.connections.values():
+                conn.release()
+
+        self._control(run)
+
+    @property
+    def held_replies(self) -> int:
+        """Messages held now (all sessions)."""
+        return self._call(lambda: sum(c.held_messages for c in self._core.connections.values()))
+
+    def repeat_messages(self, *kinds: Repeat) -> None:
+        """Send each message of these kinds twice from now on, as TWS does (see
+        :data:`~tests.ib.gateway.faults.Repeat`); no kinds: send everything once again."""
+        unknown = set(kinds) - REPEATS
+        if unknown:
+            raise ValueError(f"unknown repeat kinds {sorted(unknown)}; known: {sorted(REPEATS)}")
+
+        def run() -> None:
+            self._core.faults.repeats = frozenset(kinds)
 
         self._control(run)
 
