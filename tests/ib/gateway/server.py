@@ -15,26 +15,25 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from . import account_flow, order_flow
-from . import messages as msg
 from .core import GatewayCore, GatewayOptions, ReceivedMessage
-from .faults import DEFAULT_REJECT_TEXT, REPEATS, Reject, Repeat
+from .fault_controls import CALL_TIMEOUT, FaultControls
 from .instruments import StockSeed
 from .listener import Listener
 from .market import Quote
 from .order_messages import Execution
+from .rates import busiest_window
 from .requests import PlacedOrder
 from .snapshots import OrderSnapshot, PositionSnapshot, order_snapshot
 from .waiting import StateWatch
 
 log = logging.getLogger("tests.ib.gateway")
 T = TypeVar("T")
-CALL_TIMEOUT = 10.0
 
 
-class Gateway:
+class Gateway(FaultControls):
     """A loopback TWS / IB Gateway speaking the TWS API at server version 176.
 
     Options (keyword arguments, see :class:`GatewayOptions`): ``accounts``, ``seed``,
@@ -43,9 +42,9 @@ class Gateway:
     ``cash``, ``stream_interval`` (None: no streamer); plus ``host`` and ``port`` (0: any).
 
     Controls: ``set_quote``, ``stream``/``stop_stream``, ``fill``, ``reject_next_order``,
-    ``drop_connections``, ``send_error``, ``hold_replies``/``release_replies``,
-    ``repeat_messages``, ``refuse_connections``, ``add_stock``, ``set_position``,
-    ``publish_account``.
+    ``drop_connections``, ``send_error``, ``hold_replies``/``release_replies``, ``stall``,
+    ``repeat_messages``, ``refuse_connections`` (those in :class:`FaultControls`),
+    ``add_stock``, ``set_position``, ``publish_account``.
     Introspection (copies): ``received``, ``received_ids``, ``message_rate``, ``placed_orders``,
     ``orders``/``order``, ``executions``, ``positions``/``position``, ``account_values``,
     ``quote``, ``con_id``, ``connections``, ``total_connections``, ``client_ids``,
@@ -225,20 +224,14 @@ class Gateway:
         """Message ids received, in order (optionally from one client)."""
         return [m.msg_id for m in self.received if client_id is None or m.client_id == client_id]
 
-    def message_rate(self, client_id: int | None = None) -> int:
-        """Most messages one client sent within any 1-second window (worst client if None)."""
+    def message_rate(self, client_id: int | None = None, window: float = 1.0) -> int:
+        """Most messages one client sent within any ``window`` seconds, by the gateway's
+        arrival times (worst client if None)."""
         per_client: dict[int, list[float]] = {}
         for m in self.received:
             if client_id is None or m.client_id == client_id:
                 per_client.setdefault(m.client_id, []).append(m.monotonic)
-        best = 0
-        for times in per_client.values():
-            start = 0
-            for end, t in enumerate(times):
-                while t - times[start] >= 1.0:
-                    start += 1
-                best = max(best, end - start + 1)
-        return best
+        return max((busiest_window(times, window) for times in per_client.values()), default=0)
 
     def orders(self) -> list[OrderSnapshot]:
         """Every order of every client, oldest first."""
@@ -387,82 +380,6 @@ class Gateway:
             return order_snapshot(self._core.book.find(order_id, order.client_id))
 
         return self._control(run)
-
-    def reject_next_order(self, code: int = 201, text: str = DEFAULT_REJECT_TEXT) -> None:
-        """Answer the next new placeOrder with ``error(orderId, code, text)``, then Inactive."""
-        self._control(lambda: self._core.faults.rejects.append(Reject(code, text)))
-
-    def drop_connections(self) -> None:
-        """Close every client socket abruptly (state is kept, as TWS keeps it)."""
-
-        def run() -> None:
-            for conn in list(self._core.connections.values()):
-                conn.abort()
-
-        self._control(run)
-
-    def send_error(self, code: int, text: str, req_id: int = -1) -> None:
-        """Send an error/info message to every session (1100, 1101, 1102, 2103, ...)."""
-        self._control(lambda: self._core.broadcast(msg.error(req_id, code, text)))
-
-    def hold_replies(self) -> None:
-        """Hold every message to every session from now on: queued in order, not written,
-        until :meth:`release_replies` (a TWS that is slow to answer, for as long as a test
-        needs; messages to a connection that drops meanwhile are lost, as with TWS)."""
-
-        def run() -> None:
-            self._core.faults.holding = True
-
-        self._control(run)
-
-    def release_replies(self) -> None:
-        """Stop holding: write every held message, in order, and answer at once again."""
-
-        def run() -> None:
-            self._core.faults.holding = False
-            for conn in self._core.connections.values():
-                conn.release()
-
-        self._control(run)
-
-    @property
-    def held_replies(self) -> int:
-        """Messages held now (all sessions)."""
-        return self._call(lambda: sum(c.held_messages for c in self._core.connections.values()))
-
-    def repeat_messages(self, *kinds: Repeat) -> None:
-        """Send each message of these kinds twice from now on, as TWS does (see
-        :data:`~tests.ib.gateway.faults.Repeat`); no kinds: send everything once again."""
-        unknown = set(kinds) - REPEATS
-        if unknown:
-            raise ValueError(f"unknown repeat kinds {sorted(unknown)}; known: {sorted(REPEATS)}")
-
-        def run() -> None:
-            self._core.faults.repeats = frozenset(kinds)
-
-        self._control(run)
-
-    def refuse_connections(
-        self, refuse: bool = True, mode: Literal["stop", "close"] = "stop"
-    ) -> None:
-        """Refuse new connections: ``stop`` closes the listener (connection refused), ``close``
-        accepts then closes at once. Existing sessions are not touched."""
-        assert self._loop is not None
-        asyncio.run_coroutine_threadsafe(self._refuse(refuse, mode), self._loop).result(
-            CALL_TIMEOUT
-        )
-        self._changed()
-
-    async def _refuse(self, refuse: bool, mode: str) -> None:
-        faults = self._core.faults
-        if refuse and mode == "stop":
-            self._listener.stop_listening()
-            faults.refuse = False
-            return
-        faults.refuse = refuse
-        faults.refuse_mode = mode
-        if not refuse and not self._listener.listening:
-            await self._listener.listen()
 
     def add_stock(
         self,
