@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(PY) bench/sim.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/chart.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/gui_load.py
+	$(PY) bench/ib_throttle.py
 
 bench-quick: $(STAMP)
 	$(PY) scripts/bench_quick.py

@@ -24,6 +24,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "quotes_per_second",
     ),
     "sim.py": ("market.market_updates_per_s", "matching.matching_orders_per_s"),
+    "ib_throttle.py": ("runs.no_stall.adapter_4_per_100ms.max_per_1s", "ib_limit_per_1s", "ok"),
     "chart.py": ("forming_update_ms", "completed_bar_ms", "candles_pan_ms", "line_1m_pan_ms"),
     "gui_load.py": (
         "updates_per_s",

@@ -183,14 +183,13 @@ async def test_a_chains_contracts_are_looked_up_together_not_one_after_another()
             spy = await broker.qualify("SPY")
             params = await broker.option_chain_params(spy)
             before = gw.received_ids().count(REQ_CONTRACT_DETAILS)
-            gw.delay_replies(3.0)  # no answer comes back while the requests go out
+            gw.hold_replies()  # no answer comes back while the requests go out
             chain = asyncio.create_task(
                 broker.subscribe_option_chain(spy, params.expiries[0], params.strikes[:3])
             )
             await gw.until(
                 lambda g: g.received_ids().count(REQ_CONTRACT_DETAILS) == before + 6,
-                timeout=2.0,
                 what="all six lookups before the first answer",
             )
-            gw.delay_replies(0)
+            gw.release_replies()
             assert len(await chain) == 6

@@ -43,15 +43,16 @@ def _codes(client: IB) -> list[int]:
 
 
 @pytest.mark.asyncio
-async def test_connect_finishes_the_startup_burst_quickly_with_the_paper_account() -> None:
+async def test_connect_answers_every_startup_request_with_the_paper_account() -> None:
     with running_gateway(next_order_id=117) as gw:
         client = IB()
         codes = _codes(client)
-        started = time.monotonic()
-        await client.connectAsync("127.0.0.1", gw.port, clientId=7, timeout=4)
-        elapsed = time.monotonic() - started
+        # raiseSyncErrors: a startup request left unanswered fails the connect (after its
+        # timeout) instead of being logged and waited out.
+        await client.connectAsync(
+            "127.0.0.1", gw.port, clientId=7, timeout=10, raiseSyncErrors=True
+        )
         try:
-            assert elapsed < 1.0, f"connectAsync took {elapsed:.2f}s (each step waits up to 4s)"
             assert client.managedAccounts() == ["DU1234567"]
             assert client.client.serverVersion() == SERVER_VERSION == 176
             assert {2104, 2106, 2158} <= set(codes)
@@ -82,8 +83,9 @@ async def test_a_live_account_is_managed_when_configured() -> None:
 
 @pytest.mark.asyncio
 async def test_current_time_and_next_ids_answer(gw: Gateway, ib: IB) -> None:
+    before = int(time.time())  # TWS answers in whole seconds
     now = await ib.reqCurrentTimeAsync()
-    assert abs(now.timestamp() - time.time()) < 5
+    assert before <= now.timestamp() <= time.time()
     announced: list[int] = []
     ib.wrapper.nextValidId = announced.append
     trade = ib.placeOrder(Stock("AAPL", "SMART", "USD"), LimitOrder("BUY", 1, 150.0))
@@ -126,17 +128,22 @@ async def test_client_id_in_use_is_refused_with_326(gw: Gateway, ib: IB) -> None
 
 
 @pytest.mark.asyncio
-async def test_delay_replies_slows_every_reply(gw: Gateway, ib: IB) -> None:
-    gw.delay_replies(0.4)
-    started = time.monotonic()
-    await ib.reqCurrentTimeAsync()
-    slow = time.monotonic() - started
-    gw.delay_replies(0)
-    started = time.monotonic()
-    await ib.reqCurrentTimeAsync()
-    fast = time.monotonic() - started
-    assert slow >= 0.4
-    assert fast < 0.2
+async def test_held_replies_wait_for_the_release_and_keep_their_order(gw: Gateway, ib: IB) -> None:
+    gw.hold_replies()
+    done: list[str] = []
+    first = asyncio.ensure_future(ib.reqCurrentTimeAsync())
+    first.add_done_callback(lambda _: done.append("time"))
+    await gw.until(lambda g: g.held_replies == 1, what="the time held")
+    second = asyncio.ensure_future(ib.reqContractDetailsAsync(Stock("AAPL", "SMART", "USD")))
+    second.add_done_callback(lambda _: done.append("details"))
+    await gw.until(lambda g: g.held_replies == 3, what="the details and their end held")
+    assert done == []  # held: nothing was written
+    gw.release_replies()
+    await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert done == ["time", "details"]
+    assert gw.held_replies == 0
+    await asyncio.wait_for(ib.reqCurrentTimeAsync(), 5)  # answered at once again
+    assert gw.held_replies == 0
 
 
 @pytest.mark.asyncio
@@ -218,12 +225,16 @@ async def test_wait_until_blocks_a_thread_until_the_state_changes(gw: Gateway) -
 
 
 @pytest.mark.asyncio
-async def test_client_throttle_keeps_the_rate_under_fifty_per_second(gw: Gateway, ib: IB) -> None:
-    for _ in range(60):
+async def test_message_rate_reads_the_arrival_times_of_one_client(gw: Gateway, ib: IB) -> None:
+    ib.client.MaxRequests = 0  # no client throttle: the gateway takes what arrives
+    for _ in range(10):
         ib.client.reqCurrentTime()
-    await gw.until(lambda g: g.received_ids(1).count(49) == 60, timeout=5, what="60 requests")
-    rate = gw.message_rate(1)
-    assert 40 <= rate < 50
+    await gw.until(lambda g: g.received_ids(1).count(49) == 10, what="10 requests")
+    arrivals = [m.monotonic for m in gw.received if m.client_id == 1]
+    # The count itself is tested on made-up times in test_gateway_parts; here: per client,
+    # over what the gateway recorded, and no other client's messages in it.
+    assert gw.message_rate(1, window=3600) == len(arrivals)
+    assert gw.message_rate(2) == 0
 
 
 @pytest.mark.asyncio

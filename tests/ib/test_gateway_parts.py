@@ -15,12 +15,29 @@ from tests.ib.gateway.instruments import ContractSpec, Universe
 from tests.ib.gateway.market import Market
 from tests.ib.gateway.orders import OrderBook, OrderCancelled, OrderChanged, OrderError
 from tests.ib.gateway.pricing import black_scholes, implied_vol
+from tests.ib.gateway.rates import busiest_window
 from tests.ib.gateway.requests import PlacedOrder
 from tests.ib.gateway.wire import FrameBuffer, MalformedFrame, encode_frame, split_body
 
 NEW_YORK = history.TWS_TZ
 FRIDAY_CLOSE = dt.datetime(2024, 1, 5, 16, 0, tzinfo=NEW_YORK).timestamp()
 SUNDAY_NOON = dt.datetime(2024, 1, 7, 12, 0, tzinfo=NEW_YORK).timestamp()
+
+
+# -- message rates ---------------------------------------------------------------------------
+
+
+def test_the_busiest_window_counts_what_arrived_within_one_second_of_each_other() -> None:
+    # Two bursts of 45 (ib_async's default allowance) 0.95 s apart: TWS sees 90 in one second.
+    bursts = [0.0] * 45 + [0.95] * 45
+    assert busiest_window(bursts) == 90
+    # The same bursts a full second apart: never more than 45 inside one second.
+    assert busiest_window([0.0] * 45 + [1.0] * 45) == 45
+    # 5 every 125 ms (exact in binary): 40 in any second, whatever the window's start.
+    slices = [k * 0.125 for k in range(30) for _ in range(5)]
+    assert busiest_window(slices) == 40
+    assert busiest_window(slices, window=0.125) == 5
+    assert busiest_window([]) == 0
 
 
 # -- wire ------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from terminal.broker.ib.mapping import (
 )
 from terminal.broker.ib.orders import OrderRouter
 from terminal.broker.ib.pacing import HistoryPacer
+from terminal.broker.ib.repeats import latest_positions
 from terminal.broker.ib.streams import MarketStreams
 from terminal.domain import (
     AccountSnapshot,
@@ -396,7 +397,9 @@ class IBBroker(BrokerEvents):
     async def positions(self) -> Sequence[BrokerPosition]:
         self._require_connection()
         account = self.connection.account
-        held = await self.ib.reqPositionsAsync()
+        # The positions subscription stays open, so a position pushed after a fill can land
+        # inside the answer as well: the newest message per contract counts, once.
+        held = latest_positions(await self.ib.reqPositionsAsync())
         return [
             position_from_ib(p, self.book.instrument_for(p.contract))
             for p in held

@@ -26,6 +26,7 @@ from terminal.broker.base import BrokerError, BrokerEvents, OrderStatusUpdate
 from terminal.broker.ib.contracts import ContractBook
 from terminal.broker.ib.errors import ErrorKind, classify, describe
 from terminal.broker.ib.mapping import fill_from_ib, ib_order_for, status_update
+from terminal.broker.ib.repeats import unique_fills, unique_trades
 from terminal.domain import Fill, Order, OrderStatus
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class OrderRouter:
         self.commission_wait = commission_wait
         self._ib_ids: dict[str, int] = {}  # our order id -> IB orderId
         self._rejected: set[int] = set()
+        #: (order id, error code) of the errors that ended an order, so a repeat of one is not
+        #: reported (and audited) a second time.
+        self._ended: set[tuple[int, int]] = set()
         self._published: set[str] = set()  # exec ids already published
         self._waiting: dict[str, asyncio.TimerHandle] = {}
         ib.orderStatusEvent += self.on_order_status
@@ -127,6 +131,9 @@ class OrderRouter:
         trade = next((t for t in self.ib.trades() if t.order.orderId == req_id), None)
         if trade is None:
             return False
+        if (req_id, code) in self._ended:
+            log.info("IB repeated error %s for order %s, already reported: %s", code, req_id, text)
+            return True
         kind = classify(code)
         reason = describe(code, text)
         order_ref = trade.order.orderRef or None
@@ -144,8 +151,10 @@ class OrderRouter:
             self.events.error_reported.emit(code, f"order {trade.order.orderRef}: {reason}")
         elif kind is ErrorKind.ORDER_CANCELLED or trade.filled() > 0:
             # Cancelled, or ended by IB after part of it filled: a cancel with IB's reason.
+            self._ended.add((req_id, code))
             self._emit(self._update(trade, reason))
         else:
+            self._ended.add((req_id, code))
             self._rejected.add(req_id)
             self._emit(
                 OrderStatusUpdate(
@@ -197,7 +206,9 @@ class OrderRouter:
 
     # -- state for reconciliation -----------------------------------------------------------------
     async def open_orders(self) -> Sequence[OrderStatusUpdate]:
-        trades = await self.ib.reqOpenOrdersAsync()
+        """Our working orders at IB, each once (TWS may push an order again inside the answer,
+        when its status changes or when its last push was still on the way)."""
+        trades = unique_trades(await self.ib.reqOpenOrdersAsync())
         updates = [self._update(t) for t in trades if not t.isDone()]
         return [u for u in updates if u is not None]
 
@@ -206,9 +217,9 @@ class OrderRouter:
 
         ib_async answers a request with fresh objects; the commission reports update the ones
         it keeps, so those are read, after waiting (up to ``commission_wait``) for reports
-        still on their way.
+        still on their way. An execution IB sends twice is one fill.
         """
-        answered = await self.ib.reqExecutionsAsync()
+        answered = unique_fills(await self.ib.reqExecutionsAsync())
         exec_ids = [f.execution.execId for f in answered]
         await self._commissions_for(exec_ids)
         kept = {f.execution.execId: f for f in self.ib.fills()}

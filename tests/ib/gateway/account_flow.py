@@ -40,9 +40,12 @@ def _positions(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
     conn.positions = True
     for account in core.accounts.values():
         for holding in account.positions():
-            conn.send(
-                msg.position(account.name, holding.instrument, holding.quantity, holding.avg_cost)
-            )
+            for _ in range(core.faults.times("positions")):
+                conn.send(
+                    msg.position(
+                        account.name, holding.instrument, holding.quantity, holding.avg_cost
+                    )
+                )
     conn.send(msg.position_end())
 
 

@@ -1,11 +1,9 @@
-"""One client connection: its socket writer, reply delay, and the subscriptions it holds."""
+"""One client connection: its socket writer, held replies, and the subscriptions it holds."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 
 from .faults import Faults
 from .feeds import DepthSub, HistorySub, MarketDataSub, RealtimeSub
@@ -15,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 class Connection:
-    """A connected socket; replies go out in order, each delayed by the current fault delay."""
+    """A connected socket; replies go out in order (held while the faults say so)."""
 
     def __init__(self, conn_id: int, writer: asyncio.StreamWriter, faults: Faults) -> None:
         self.conn_id = conn_id
@@ -35,48 +33,42 @@ class Connection:
         self.pnl: dict[int, str] = {}
         self._writer = writer
         self._faults = faults
-        self._queue: deque[tuple[float, bytes]] = deque()
-        self._pump: asyncio.Task[None] | None = None
         self._close_when_drained = False
         self._pending = bytearray()
+        self._held = bytearray()
+        #: Messages held now (see Faults.holding).
+        self.held_messages = 0
 
     def send(self, fields: list[Field]) -> None:
-        """Queue one message: written at the end of this loop turn, or later when delayed."""
+        """Queue one message: written at the end of this loop turn, or on release while held."""
         if self.closed:
             return
         data = encode_frame(fields)
-        delay = self._faults.reply_delay
-        if delay <= 0 and not self._queue:
-            # Coalesce what one loop turn produces into one write, as TWS batches a burst.
-            if not self._pending:
-                asyncio.get_running_loop().call_soon(self._flush)
-            self._pending += data
+        if self._faults.holding:
+            self._held += data
+            self.held_messages += 1
             return
-        self._queue.append((time.monotonic() + delay, data))
-        if self._pump is None:
-            self._pump = asyncio.get_running_loop().create_task(self._drain())
+        # Coalesce what one loop turn produces into one write, as TWS batches a burst.
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._pending += data
+
+    def release(self) -> None:
+        """Write every held reply, in the order it was sent (after anything sent before)."""
+        if not self._held or self._closed:
+            return
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._pending += self._held
+        self._held.clear()
+        self.held_messages = 0
 
     def _flush(self) -> None:
         if self._pending and not self._closed:
             self._writer.write(bytes(self._pending))
         self._pending.clear()
-        if self._close_when_drained and not self._queue:
+        if self._close_when_drained and not self._held:
             self._close_now()
-
-    async def _drain(self) -> None:
-        try:
-            while self._queue and not self._closed:
-                due, data = self._queue[0]
-                wait = due - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._queue.popleft()
-                if not self._closed:
-                    self._writer.write(data)
-            if self._close_when_drained:
-                self._close_now()
-        finally:
-            self._pump = None
 
     @property
     def closed(self) -> bool:
@@ -84,8 +76,8 @@ class Connection:
         return self._closed or self._close_when_drained
 
     def close(self) -> None:
-        """Close politely: after every queued reply has been written."""
-        if (self._queue or self._pending) and not self._closed:
+        """Close politely: after every queued reply has been written (held ones on release)."""
+        if (self._held or self._pending) and not self._closed:
             self._close_when_drained = True
             return
         self._close_now()
@@ -99,10 +91,9 @@ class Connection:
     def abort(self) -> None:
         """Drop the socket at once (no flush), as when TWS dies or the network goes away."""
         self._closed = True
-        self._queue.clear()
+        self._held.clear()
+        self.held_messages = 0
         self._pending.clear()
-        if self._pump is not None:
-            self._pump.cancel()
         self._writer.transport.abort()
 
     def stop_streams(self) -> None:

@@ -1,11 +1,36 @@
-"""Scripted faults a test switches on: rejects, slow replies, refused connections."""
+"""Scripted faults a test switches on: rejects, held replies, repeated messages, refused
+connections."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 DEFAULT_REJECT_TEXT = "Order rejected - reason:Insufficient buying power"
+
+#: Messages TWS is known to send more than once (each kind is sent twice while switched on):
+#:
+#: - ``open_orders``: each order's openOrder/orderStatus in a reqOpenOrders / reqAllOpenOrders
+#:   answer (TWS pushes an order again when its status changes while the answer goes out).
+#: - ``order_updates``: the openOrder/orderStatus pair pushed on every status change (TWS
+#:   documents that duplicate orderStatus messages may arrive).
+#: - ``fills``: the live execDetails of a fill.
+#: - ``commissions``: the commissionReport of a fill (live, and in a reqExecutions answer).
+#: - ``executions``: each execDetails in a reqExecutions answer.
+#: - ``positions``: each position in a reqPositions answer (a position pushed to the open
+#:   subscription while the answer goes out).
+#: - ``completed_orders``: each completedOrder in a reqCompletedOrders answer.
+Repeat = Literal[
+    "open_orders",
+    "order_updates",
+    "fills",
+    "commissions",
+    "executions",
+    "positions",
+    "completed_orders",
+]
+REPEATS: frozenset[str] = frozenset(get_args(Repeat))
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +46,17 @@ class Faults:
     """The fault switches; read by the server on every reply and connection."""
 
     rejects: deque[Reject] = field(default_factory=deque)
-    reply_delay: float = 0.0
+    #: Replies are queued per connection, not written, until released (a slow TWS, exactly:
+    #: a test decides when the answer comes instead of guessing how long a delay lasts).
+    holding: bool = False
+    repeats: frozenset[str] = frozenset()
     refuse: bool = False
     refuse_mode: str = "close"
 
     def take_reject(self) -> Reject | None:
         """The reject queued for the next new order, if any (consumed)."""
         return self.rejects.popleft() if self.rejects else None
+
+    def times(self, kind: Repeat) -> int:
+        """How many times a message of ``kind`` is sent (1, or 2 while it is repeated)."""
+        return 2 if kind in self.repeats else 1

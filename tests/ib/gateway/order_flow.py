@@ -5,7 +5,8 @@ Message order follows TWS: a fill sends execDetails, openOrder, orderStatus, the
 commissionReport; a cancel sends orderStatus Cancelled then error 202. Messages about an order go
 to the session that placed it; when that client is not connected they are dropped (TWS does not
 queue them) and the client finds the outcome through reqOpenOrders / reqCompletedOrders /
-reqExecutions after it reconnects.
+reqExecutions after it reconnects. ``Gateway.repeat_messages`` makes it send a kind of message
+twice, as TWS does (see :data:`.faults.Repeat`).
 
 Rejects (``Gateway.reject_next_order``) answer like TWS does for a risk reject: error 201 with
 the order id, then openOrder and orderStatus with status ``Inactive``. (Captured in
@@ -118,16 +119,18 @@ def _global_cancel(core: GatewayCore, conn: Connection, fields: list[str]) -> No
 
 
 def _open_orders(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
-    _send_open(conn, (o for o in core.book.all() if o.client_id == conn.client_id))
+    _send_open(core, conn, [o for o in core.book.all() if o.client_id == conn.client_id])
 
 
 def _all_open_orders(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
-    _send_open(conn, core.book.all())
+    _send_open(core, conn, core.book.all())
 
 
-def _send_open(conn: Connection, orders: Iterable[BookOrder]) -> None:
-    for order in orders:
-        if order.is_working:
+def _send_open(core: GatewayCore, conn: Connection, orders: Iterable[BookOrder]) -> None:
+    working = [o for o in orders if o.is_working]
+    # A repeat comes as TWS sends it: the order pushed again inside the answer, before its end.
+    for _ in range(core.faults.times("open_orders")):
+        for order in working:
             conn.send(omsg.open_order(order))
             conn.send(omsg.order_status(order))
     conn.send([int(Out.OPEN_ORDER_END), 1])
@@ -136,7 +139,8 @@ def _send_open(conn: Connection, orders: Iterable[BookOrder]) -> None:
 def _completed_orders(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
     for order in core.book.all():
         if order.is_done:
-            conn.send(omsg.completed_order(order))
+            for _ in range(core.faults.times("completed_orders")):
+                conn.send(omsg.completed_order(order))
     conn.send([int(Out.COMPLETED_ORDERS_END)])
 
 
@@ -154,30 +158,40 @@ def _executions(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
             since is None or execution.epoch >= since,
         )
         if all(checks):
-            conn.send(omsg.exec_details(request.req_id, execution))
-            conn.send(omsg.commission_report(execution))
+            for _ in range(core.faults.times("executions")):
+                conn.send(omsg.exec_details(request.req_id, execution))
+            for _ in range(core.faults.times("commissions")):
+                conn.send(omsg.commission_report(execution))
     conn.send(msg.end_with_req_id(Out.EXECUTION_DATA_END, request.req_id))
 
 
 def process(core: GatewayCore, events: list[OrderEvent]) -> None:
     """Book fills and send every event to the order's owner (if connected)."""
+    updates, fills, commissions = (
+        core.faults.times(kind) for kind in ("order_updates", "fills", "commissions")
+    )
     for event in events:
         order = event.order
         owner = core.client(order.client_id)
         if isinstance(event, OrderChanged):
             if owner:
-                owner.send(omsg.open_order(order))
-                owner.send(omsg.order_status(order))
+                for _ in range(updates):
+                    owner.send(omsg.open_order(order))
+                    owner.send(omsg.order_status(order))
         elif isinstance(event, OrderFilled):
             execution = _book_fill(core, event)
             if owner:
-                owner.send(omsg.exec_details(-1, execution))
-                owner.send(omsg.open_order(order))
-                owner.send(omsg.order_status(order))
-                owner.send(omsg.commission_report(execution))
+                for _ in range(fills):
+                    owner.send(omsg.exec_details(-1, execution))
+                for _ in range(updates):
+                    owner.send(omsg.open_order(order))
+                    owner.send(omsg.order_status(order))
+                for _ in range(commissions):
+                    owner.send(omsg.commission_report(execution))
             account_flow.publish(core, core.accounts[order.account], order.instrument)
         elif isinstance(event, OrderCancelled) and owner:
-            owner.send(omsg.order_status(order))
+            for _ in range(updates):
+                owner.send(omsg.order_status(order))
             owner.send(msg.error(order.order_id, 202, "Order Canceled - reason:"))
 
 

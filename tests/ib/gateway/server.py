@@ -15,26 +15,25 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from . import account_flow, order_flow
-from . import messages as msg
 from .core import GatewayCore, GatewayOptions, ReceivedMessage
-from .faults import DEFAULT_REJECT_TEXT, Reject
+from .fault_controls import CALL_TIMEOUT, FaultControls
 from .instruments import StockSeed
 from .listener import Listener
 from .market import Quote
 from .order_messages import Execution
+from .rates import busiest_window
 from .requests import PlacedOrder
 from .snapshots import OrderSnapshot, PositionSnapshot, order_snapshot
 from .waiting import StateWatch
 
 log = logging.getLogger("tests.ib.gateway")
 T = TypeVar("T")
-CALL_TIMEOUT = 10.0
 
 
-class Gateway:
+class Gateway(FaultControls):
     """A loopback TWS / IB Gateway speaking the TWS API at server version 176.
 
     Options (keyword arguments, see :class:`GatewayOptions`): ``accounts``, ``seed``,
@@ -43,13 +42,14 @@ class Gateway:
     ``cash``, ``stream_interval`` (None: no streamer); plus ``host`` and ``port`` (0: any).
 
     Controls: ``set_quote``, ``stream``/``stop_stream``, ``fill``, ``reject_next_order``,
-    ``drop_connections``, ``send_error``, ``delay_replies``, ``refuse_connections``,
+    ``drop_connections``, ``send_error``, ``hold_replies``/``release_replies``, ``stall``,
+    ``repeat_messages``, ``refuse_connections`` (those in :class:`FaultControls`),
     ``add_stock``, ``set_position``, ``publish_account``.
     Introspection (copies): ``received``, ``received_ids``, ``message_rate``, ``placed_orders``,
     ``orders``/``order``, ``executions``, ``positions``/``position``, ``account_values``,
     ``quote``, ``con_id``, ``connections``, ``total_connections``, ``client_ids``,
     ``market_data_lines``, ``depth_subscriptions``, ``history_subscriptions``,
-    ``internal_errors``. Waiting: ``until`` (async), ``wait_until`` (blocking).
+    ``held_replies``, ``internal_errors``. Waiting: ``until`` (async), ``wait_until`` (blocking).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
@@ -224,20 +224,14 @@ class Gateway:
         """Message ids received, in order (optionally from one client)."""
         return [m.msg_id for m in self.received if client_id is None or m.client_id == client_id]
 
-    def message_rate(self, client_id: int | None = None) -> int:
-        """Most messages one client sent within any 1-second window (worst client if None)."""
+    def message_rate(self, client_id: int | None = None, window: float = 1.0) -> int:
+        """Most messages one client sent within any ``window`` seconds, by the gateway's
+        arrival times (worst client if None)."""
         per_client: dict[int, list[float]] = {}
         for m in self.received:
             if client_id is None or m.client_id == client_id:
                 per_client.setdefault(m.client_id, []).append(m.monotonic)
-        best = 0
-        for times in per_client.values():
-            start = 0
-            for end, t in enumerate(times):
-                while t - times[start] >= 1.0:
-                    start += 1
-                best = max(best, end - start + 1)
-        return best
+        return max((busiest_window(times, window) for times in per_client.values()), default=0)
 
     def orders(self) -> list[OrderSnapshot]:
         """Every order of every client, oldest first."""
@@ -386,53 +380,6 @@ class Gateway:
             return order_snapshot(self._core.book.find(order_id, order.client_id))
 
         return self._control(run)
-
-    def reject_next_order(self, code: int = 201, text: str = DEFAULT_REJECT_TEXT) -> None:
-        """Answer the next new placeOrder with ``error(orderId, code, text)``, then Inactive."""
-        self._control(lambda: self._core.faults.rejects.append(Reject(code, text)))
-
-    def drop_connections(self) -> None:
-        """Close every client socket abruptly (state is kept, as TWS keeps it)."""
-
-        def run() -> None:
-            for conn in list(self._core.connections.values()):
-                conn.abort()
-
-        self._control(run)
-
-    def send_error(self, code: int, text: str, req_id: int = -1) -> None:
-        """Send an error/info message to every session (1100, 1101, 1102, 2103, ...)."""
-        self._control(lambda: self._core.broadcast(msg.error(req_id, code, text)))
-
-    def delay_replies(self, seconds: float) -> None:
-        """Delay every reply sent from now on by ``seconds`` (0 to stop)."""
-
-        def run() -> None:
-            self._core.faults.reply_delay = seconds
-
-        self._control(run)
-
-    def refuse_connections(
-        self, refuse: bool = True, mode: Literal["stop", "close"] = "stop"
-    ) -> None:
-        """Refuse new connections: ``stop`` closes the listener (connection refused), ``close``
-        accepts then closes at once. Existing sessions are not touched."""
-        assert self._loop is not None
-        asyncio.run_coroutine_threadsafe(self._refuse(refuse, mode), self._loop).result(
-            CALL_TIMEOUT
-        )
-        self._changed()
-
-    async def _refuse(self, refuse: bool, mode: str) -> None:
-        faults = self._core.faults
-        if refuse and mode == "stop":
-            self._listener.stop_listening()
-            faults.refuse = False
-            return
-        faults.refuse = refuse
-        faults.refuse_mode = mode
-        if not refuse and not self._listener.listening:
-            await self._listener.listen()
 
     def add_stock(
         self,

@@ -1,0 +1,120 @@
+"""The Gateway's fault switches: rejects, dropped sockets, error messages, held replies, stalls,
+repeated messages and refused connections (the controls a test uses to make TWS misbehave)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from . import messages as msg
+from .faults import DEFAULT_REJECT_TEXT, REPEATS, Reject, Repeat
+
+if TYPE_CHECKING:
+    from .core import GatewayCore
+    from .listener import Listener
+
+T = TypeVar("T")
+#: How long a control waits for the gateway's loop to run it.
+CALL_TIMEOUT = 10.0
+
+
+class FaultControls:
+    """Mixed into :class:`~tests.ib.gateway.server.Gateway`, which owns the loop and core."""
+
+    _core: GatewayCore
+    _listener: Listener
+    _loop: asyncio.AbstractEventLoop | None
+
+    def _control(self, fn: Callable[[], T]) -> T:
+        raise NotImplementedError  # the Gateway runs ``fn`` on its loop
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        raise NotImplementedError
+
+    def _changed(self) -> None:
+        raise NotImplementedError
+
+    def reject_next_order(self, code: int = 201, text: str = DEFAULT_REJECT_TEXT) -> None:
+        """Answer the next new placeOrder with ``error(orderId, code, text)``, then Inactive."""
+        self._control(lambda: self._core.faults.rejects.append(Reject(code, text)))
+
+    def drop_connections(self) -> None:
+        """Close every client socket abruptly (state is kept, as TWS keeps it)."""
+
+        def run() -> None:
+            for conn in list(self._core.connections.values()):
+                conn.abort()
+
+        self._control(run)
+
+    def send_error(self, code: int, text: str, req_id: int = -1) -> None:
+        """Send an error/info message to every session (1100, 1101, 1102, 2103, ...)."""
+        self._control(lambda: self._core.broadcast(msg.error(req_id, code, text)))
+
+    def hold_replies(self) -> None:
+        """Hold every message to every session from now on: queued in order, not written,
+        until :meth:`release_replies` (a TWS that is slow to answer, for as long as a test
+        needs; messages to a connection that drops meanwhile are lost, as with TWS)."""
+
+        def run() -> None:
+            self._core.faults.holding = True
+
+        self._control(run)
+
+    def release_replies(self) -> None:
+        """Stop holding: write every held message, in order, and answer at once again."""
+
+        def run() -> None:
+            self._core.faults.holding = False
+            for conn in self._core.connections.values():
+                conn.release()
+
+        self._control(run)
+
+    @property
+    def held_replies(self) -> int:
+        """Messages held now (all sessions)."""
+        return self._call(lambda: sum(c.held_messages for c in self._core.connections.values()))
+
+    def stall(self, seconds: float) -> None:
+        """Block the gateway's loop for ``seconds`` (a busy TWS): what clients send meanwhile
+        waits in the socket and is stamped together when the gateway reads it. For benchmarks;
+        returns at once."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(time.sleep, seconds)
+
+    def repeat_messages(self, *kinds: Repeat) -> None:
+        """Send each message of these kinds twice from now on, as TWS does (see
+        :data:`~tests.ib.gateway.faults.Repeat`); no kinds: send everything once again."""
+        unknown = set(kinds) - REPEATS
+        if unknown:
+            raise ValueError(f"unknown repeat kinds {sorted(unknown)}; known: {sorted(REPEATS)}")
+
+        def run() -> None:
+            self._core.faults.repeats = frozenset(kinds)
+
+        self._control(run)
+
+    def refuse_connections(
+        self, refuse: bool = True, mode: Literal["stop", "close"] = "stop"
+    ) -> None:
+        """Refuse new connections: ``stop`` closes the listener (connection refused), ``close``
+        accepts then closes at once. Existing sessions are not touched."""
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(self._refuse(refuse, mode), self._loop).result(
+            CALL_TIMEOUT
+        )
+        self._changed()
+
+    async def _refuse(self, refuse: bool, mode: str) -> None:
+        faults = self._core.faults
+        if refuse and mode == "stop":
+            self._listener.stop_listening()
+            faults.refuse = False
+            return
+        faults.refuse = refuse
+        faults.refuse_mode = mode
+        if not refuse and not self._listener.listening:
+            await self._listener.listen()
