@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from eventkit import Event
 
 from terminal.broker.base import BrokerError
-from terminal.domain import DomainError, OrderIntent, OrderSide, OrderType, Position, TimeInForce
+from terminal.domain import (
+    DomainError,
+    Order,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+    TimeInForce,
+)
+from terminal.oms.changes import ChangeSource, OrderChange
 from terminal.oms.errors import OrderError
 from terminal.oms.manager import OrderManager
 from terminal.oms.ports import AuditSink
@@ -90,8 +100,8 @@ class KillSwitch:
         reason = reason.strip() or "kill switch"
         self._state.halt(reason, who)  # first: from here on nothing new passes
         self._audit.record("kill_switch", "trading", {"reason": reason, "by": who})
-        withdrawn = self._orders.withdraw_pending(f"kill switch: {reason}")
-        working = [o.id for o in self._orders.working_orders()]
+        withdrawn = self._withdraw_local(f"kill switch: {reason}", who)
+        working = [o.id for o in self._orders.book.working_orders()]
         error: str | None = None
         try:
             await self._orders.broker.cancel_all()
@@ -100,10 +110,40 @@ class KillSwitch:
             log.error("kill switch: broker-wide cancel failed: %s", exc)
             self._audit.record("kill_switch_cancel_failed", "trading", {"error": error})
         else:
-            self._orders.mark_cancel_requested(f"kill switch: {reason}")
+            self._mark_cancel_requested(f"kill switch: {reason}", who)
         report = KillReport(reason, tuple(o.id for o in withdrawn), tuple(working), error)
         self.tripped.emit(report)
         return report
+
+    def _withdraw_local(self, reason: str, who: str) -> list[Order]:
+        """Cancel every order not yet at the broker: staged, awaiting approval, or held."""
+        book = self._orders.book
+        withdrawn = book.local_orders()
+        for order in withdrawn:
+            self._apply(order.id, OrderStatus.CANCELLED, "withdraw", reason, who, local=True)
+        return withdrawn
+
+    def _mark_cancel_requested(self, reason: str, who: str) -> None:
+        """Mark every working order CANCEL_REQUESTED: the broker-wide cancel covers it."""
+        for order in self._orders.book.working_orders():
+            if order.status is not OrderStatus.CANCEL_REQUESTED:
+                status = OrderStatus.CANCEL_REQUESTED
+                self._apply(order.id, status, "cancel", reason, who, local=False)
+
+    def _apply(
+        self, order_id: str, status: OrderStatus, action: str, reason: str, who: str, *, local: bool
+    ) -> None:
+        self._orders.book.apply(
+            OrderChange(
+                order_id=order_id,
+                action=action,
+                source=ChangeSource.KILL_SWITCH,
+                status=status,
+                reason=reason if local else None,
+                details={"by": who, "reason": reason, "broker_wide": not local},
+                note=reason,
+            )
+        )
 
     def rearm(self, reason: str, *, by: str | None = None, reduce_only: bool = False) -> None:
         """Leave HALTED (to ACTIVE, or REDUCE-ONLY). A reason is required and audited."""
