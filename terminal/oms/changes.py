@@ -65,3 +65,27 @@ class OrderChange:
     details: Mapping[str, object] = field(default_factory=dict)
     note: str = ""
     at: dt.datetime | None = None
+
+
+def cancellation(
+    order_id: str,
+    source: ChangeSource,
+    *,
+    status: OrderStatus | None,
+    by: str,
+    reason: str,
+    action: str = "cancel",
+    **details: object,
+) -> OrderChange:
+    """A cancel as a change: final when ``status`` is CANCELLED (no broker has the order), else
+    a request that waits for the broker's word (CANCEL_REQUESTED, or ``None`` when repeated)."""
+    final = status is OrderStatus.CANCELLED
+    return OrderChange(
+        order_id=order_id,
+        action=action,
+        source=source,
+        status=status,
+        reason=reason if final else None,  # the order says why only once it is closed
+        details={"by": by, "reason": reason, "local": final, **details},
+        note=reason,
+    )

@@ -12,7 +12,7 @@ import logging
 from terminal.broker.base import Broker, BrokerError
 from terminal.domain import DomainError, Order, OrderIntent, OrderStatus, Verdict
 from terminal.oms.book import OrderBook, is_local
-from terminal.oms.changes import ChangeSource, OrderChange
+from terminal.oms.changes import ChangeSource, OrderChange, cancellation
 from terminal.oms.errors import MissingApproval, SubmissionFailed, UnknownOrder
 
 log = logging.getLogger(__name__)
@@ -90,35 +90,13 @@ class Dispatcher:
         if order.status.is_terminal:
             raise UnknownOrder(f"order {order_id} is already {order.status.value}")
         if is_local(order):
-            return self._apply_cancel(order_id, S.CANCELLED, source, by, reason, local=True)
+            change = cancellation(order_id, source, status=S.CANCELLED, by=by, reason=reason)
+            self._book.apply(change)
+            return self._book.get(order_id)
         # Asked again while the first request is pending: sent again, recorded again.
         status = S.CANCEL_REQUESTED if order.status is not S.CANCEL_REQUESTED else None
-        requested = self._apply_cancel(order_id, status, source, by, reason, local=False)
-        await self._broker.cancel_order(requested)
-        return self._book.get(order_id)
-
-    def _apply_cancel(
-        self,
-        order_id: str,
-        status: OrderStatus | None,
-        source: ChangeSource,
-        by: str,
-        reason: str,
-        *,
-        local: bool,
-    ) -> Order:
-        self._book.apply(
-            OrderChange(
-                order_id=order_id,
-                action="cancel",
-                source=source,
-                status=status,
-                # A local cancel is final and says why; a request waits for the broker's word.
-                reason=reason if local else None,
-                details={"by": by, "reason": reason, "local": local},
-                note=reason,
-            )
-        )
+        self._book.apply(cancellation(order_id, source, status=status, by=by, reason=reason))
+        await self._broker.cancel_order(self._book.get(order_id))
         return self._book.get(order_id)
 
     async def modify(

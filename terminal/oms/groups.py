@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from terminal.broker.base import BrokerCapabilities
 from terminal.domain import Order, OrderRole, OrderStatus
 from terminal.oms.book import OrderBook
-from terminal.oms.changes import ChangeSource, OrderChange
+from terminal.oms.changes import ChangeSource, OrderChange, cancellation
 
 log = logging.getLogger(__name__)
 
@@ -171,15 +171,7 @@ class GroupCoordinator:
             if not _held(self._book.get(order.id)):
                 continue
             self._book.apply(
-                OrderChange(
-                    order_id=order.id,
-                    action="cancel",
-                    source=ChangeSource.GROUP,
-                    status=S.CANCELLED,
-                    reason=reason,
-                    details={"by": BY, "reason": reason, "local": True},
-                    note=reason,
-                )
+                cancellation(order.id, ChangeSource.GROUP, status=S.CANCELLED, by=BY, reason=reason)
             )
 
     def _cancel_siblings(self, filled: Order) -> None:

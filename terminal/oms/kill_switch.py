@@ -25,13 +25,15 @@ from terminal.domain import (
     Position,
     TimeInForce,
 )
-from terminal.oms.changes import ChangeSource, OrderChange
+from terminal.oms.changes import ChangeSource, cancellation
 from terminal.oms.errors import OrderError
 from terminal.oms.manager import OrderManager
 from terminal.oms.ports import AuditSink
 from terminal.risk.state import TradingState, TradingStateMachine
 
 log = logging.getLogger(__name__)
+
+KILL = ChangeSource.KILL_SWITCH
 
 
 def closing_intent(position: Position, *, source: str) -> OrderIntent:
@@ -120,30 +122,29 @@ class KillSwitch:
         book = self._orders.book
         withdrawn = book.local_orders()
         for order in withdrawn:
-            self._apply(order.id, OrderStatus.CANCELLED, "withdraw", reason, who, local=True)
+            book.apply(
+                cancellation(
+                    order.id,
+                    KILL,
+                    status=OrderStatus.CANCELLED,
+                    by=who,
+                    reason=reason,
+                    action="withdraw",
+                )
+            )
         return withdrawn
 
     def _mark_cancel_requested(self, reason: str, who: str) -> None:
         """Mark every working order CANCEL_REQUESTED: the broker-wide cancel covers it."""
-        for order in self._orders.book.working_orders():
+        book = self._orders.book
+        for order in book.working_orders():
             if order.status is not OrderStatus.CANCEL_REQUESTED:
                 status = OrderStatus.CANCEL_REQUESTED
-                self._apply(order.id, status, "cancel", reason, who, local=False)
-
-    def _apply(
-        self, order_id: str, status: OrderStatus, action: str, reason: str, who: str, *, local: bool
-    ) -> None:
-        self._orders.book.apply(
-            OrderChange(
-                order_id=order_id,
-                action=action,
-                source=ChangeSource.KILL_SWITCH,
-                status=status,
-                reason=reason if local else None,
-                details={"by": who, "reason": reason, "broker_wide": not local},
-                note=reason,
-            )
-        )
+                book.apply(
+                    cancellation(
+                        order.id, KILL, status=status, by=who, reason=reason, broker_wide=True
+                    )
+                )
 
     def rearm(self, reason: str, *, by: str | None = None, reduce_only: bool = False) -> None:
         """Leave HALTED (to ACTIVE, or REDUCE-ONLY). A reason is required and audited."""

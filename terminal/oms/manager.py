@@ -11,6 +11,7 @@ order state: it decides (risk, approval rules, halts) and hands the resulting ch
 :class:`~terminal.oms.book.OrderBook`, which checks, journals, audits and publishes each one.
 It builds the book's collaborators and points them one way::
 
+    OrderManager -> Staging -> OrderBook                          (intents)
     OrderManager -> GroupCoordinator -> Dispatcher -> broker      (commands)
     broker -> BrokerIntake -> reports (translation) -> OrderBook  (reports)
     OrderBook --order_changed--> GroupCoordinator                 (reactions)
@@ -33,19 +34,19 @@ from terminal.domain import (
     Instrument,
     Order,
     OrderIntent,
-    OrderRole,
     OrderStatus,
     VerdictLevel,
 )
 from terminal.oms.book import OrderBook
 from terminal.oms.changes import ChangeSource, OrderChange
-from terminal.oms.describe import intent_details, intent_summary
+from terminal.oms.describe import intent_summary
 from terminal.oms.dispatch import Dispatcher
-from terminal.oms.errors import ApprovalRefused, SubmissionFailed, TradingHalted
+from terminal.oms.errors import ApprovalRefused, SubmissionFailed
 from terminal.oms.groups import GroupCoordinator
 from terminal.oms.intake import BrokerIntake
 from terminal.oms.ports import AuditSink, OrderJournal, RiskCheck
-from terminal.risk.state import TradingState, TradingStateMachine
+from terminal.oms.staging import Staging
+from terminal.risk.state import TradingStateMachine
 from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ class OrderManager:
         self.audit = audit
         self.clock = clock
         self.actor = actor
-        self._ids = ids
         self.book = OrderBook(journal, audit, clock)
+        self.staging = Staging(self.book, risk, trading_state, clock, ids)
         self.tasks = OwnedTasks(self._task_failed)
         self.dispatch = Dispatcher(self.book, broker)
         self.groups = GroupCoordinator(
@@ -136,39 +137,14 @@ class OrderManager:
         """Load orders and seen execution ids from the database (before reconciliation)."""
         self.book.restore(orders, exec_ids)
 
-    # -- staging -----------------------------------------------------------------------------
+    # -- staging (see terminal.oms.staging) -----------------------------------------------------
     def stage(self, intent: OrderIntent, *, allow_when_halted: bool = False) -> Order:
-        """Check ``intent`` against risk and put it in the approval queue.
-
-        Args:
-            intent: A validated intent (bad prices/quantities fail when it is built).
-            allow_when_halted: Stage even while HALTED (flatten-all); the verdict still BLOCKs
-                until trading is re-armed, so nothing is sent.
-
-        Raises:
-            TradingHalted: trading is halted (kill switch); the attempt is audited.
-        """
-        members = [(intent, OrderRole.SINGLE, False)]
-        return self._stage_group(members, allow_when_halted=allow_when_halted)[0]
+        """Check ``intent`` against risk and queue it for approval (see :class:`Staging`)."""
+        return self.staging.stage(intent, by=self.actor, allow_when_halted=allow_when_halted)
 
     def stage_input(self, instrument: Instrument, **fields: Any) -> Order:
-        """Build an intent from raw ticket input and stage it; audit a refusal.
-
-        The order ticket, the ladder and the chain call this with what the trader typed, so a
-        bad quantity or an off-tick price is refused with a message naming the problem *and*
-        leaves an audit record, exactly like a refusal for risk or a halt.
-
-        Raises:
-            DomainError: the input does not make a valid order (nothing is staged or sent).
-            TradingHalted: trading is halted.
-        """
-        try:
-            intent = OrderIntent(instrument, **fields)
-        except DomainError as exc:
-            raw = {k: str(v) for k, v in fields.items()}
-            self.audit.record("stage_refused", instrument.key, {"reason": str(exc), "input": raw})
-            raise
-        return self.stage(intent)
+        """Stage what the trader typed; a bad input is refused and audited."""
+        return self.staging.stage_input(instrument, by=self.actor, **fields)
 
     def stage_bracket(
         self,
@@ -176,108 +152,12 @@ class OrderManager:
         take_profit: OrderIntent | None,
         stop_loss: OrderIntent | None,
     ) -> Order:
-        """Stage a bracket: parent plus take-profit and/or stop-loss, approved as one.
-
-        The children must be on the opposite side with the parent's quantity; they become
-        live only after the parent fills and cancel each other (one-cancels-other).
-        """
-        children = [c for c in (take_profit, stop_loss) if c is not None]
-        if not children:
-            raise DomainError("a bracket needs a take-profit or a stop-loss")
-        for child in children:
-            if child.side is parent.side or child.quantity != parent.quantity:
-                raise DomainError(
-                    "bracket children must be on the opposite side with the parent's quantity"
-                )
-            if child.instrument.key != parent.instrument.key:
-                raise DomainError("bracket children must be in the parent's instrument")
-        members = [(parent, OrderRole.PARENT, False)]
-        if take_profit is not None:
-            members.append((take_profit, OrderRole.TAKE_PROFIT, True))
-        if stop_loss is not None:
-            members.append((stop_loss, OrderRole.STOP_LOSS, True))
-        return self._stage_group(members)[0]
+        """Stage a bracket, approved as one (:meth:`Staging.stage_bracket`)."""
+        return self.staging.stage_bracket(parent, take_profit, stop_loss, by=self.actor)
 
     def stage_oco(self, intents: Sequence[OrderIntent]) -> list[Order]:
         """Stage a one-cancels-other group, approved together."""
-        if len(intents) < 2:
-            raise DomainError("an OCO group needs at least two orders")
-        return self._stage_group([(i, OrderRole.OCO_MEMBER, True) for i in intents])
-
-    def _refuse_when_halted(self, intents: Sequence[OrderIntent]) -> None:
-        """The one halt check of staging: refuse, audit it, say how to get out of it."""
-        if self.trading_state.state is not TradingState.HALTED:
-            return
-        self.audit.record(
-            "stage_refused",
-            intents[0].instrument.key,
-            {"reason": "trading halted", "intents": [intent_details(i) for i in intents]},
-        )
-        raise TradingHalted("trading is halted by the kill switch: re-arm before staging orders")
-
-    def _stage_group(
-        self,
-        members: Sequence[tuple[OrderIntent, OrderRole, bool]],
-        *,
-        allow_when_halted: bool = False,
-    ) -> list[Order]:
-        if not allow_when_halted:
-            self._refuse_when_halted([intent for intent, _, _ in members])
-        now = self.clock.now()
-        first_id = self._ids()
-        group_id = first_id if len(members) > 1 else None
-        staged: list[Order] = []
-        open_orders = self.book.open_orders()
-        for index, (intent, role, in_oca) in enumerate(members):
-            order_id = first_id if index == 0 else self._ids()
-            # Children of a bracket reduce the parent's position: the parent's verdict covers them.
-            parent_id = first_id if role in (OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS) else None
-            verdict = self.risk.check(intent, open_orders) if parent_id is None else None
-            order = Order(
-                id=order_id,
-                intent=intent,
-                status=S.STAGED,
-                created_at=now,
-                updated_at=now,
-                verdict=verdict,
-                role=role,
-                group_id=group_id,
-                parent_id=parent_id,
-                oca_group=f"OCA-{first_id}" if in_oca else None,
-            )
-            self.risk.record_staged(intent)
-            summary = verdict.summary if verdict else "covered by parent"
-            self.book.apply(
-                OrderChange(
-                    order_id=order_id,
-                    action="stage",
-                    source=ChangeSource.TRADER,
-                    created=order,
-                    details={
-                        "intent": intent_details(intent),
-                        "role": role.value,
-                        "group_id": group_id,
-                        "by": self.actor,
-                    },
-                    note=intent_summary(intent),
-                    at=now,
-                )
-            )
-            self.book.apply(
-                OrderChange(
-                    order_id=order_id,
-                    action="verdict",
-                    source=ChangeSource.TRADER,
-                    status=S.PENDING_APPROVAL,
-                    details={"verdict": summary},
-                    note=summary,
-                    at=now,
-                )
-            )
-            pending = self.book.get(order_id)
-            staged.append(pending)
-            open_orders.append(pending)
-        return staged
+        return self.staging.stage_oco(intents, by=self.actor)
 
     # -- approval ----------------------------------------------------------------------------
     async def approve(self, order_id: str, *, override_reason: str | None = None) -> Order:

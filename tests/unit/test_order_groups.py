@@ -61,6 +61,9 @@ async def test_managed_bracket_children_sized_to_partial_fill_when_parent_cancel
     children = [o for o in desk.broker.placed if o.role is not OrderRole.PARENT]
     assert len(children) == 2
     assert all(c.intent.quantity == Decimal(30) for c in children)
+    for child in children:  # the resize is a change like any other: audited
+        resize = [d for a, _, d in desk.audit.changes(child.id) if a == "resize"]
+        assert len(resize) == 1 and (resize[0]["quantity"], resize[0]["was"]) == (30, 100)
 
 
 async def test_managed_bracket_children_cancelled_when_parent_rejected() -> None:
@@ -148,23 +151,6 @@ async def test_held_children_cancelled_with_their_parent_are_audited_and_leave_t
         assert (action, details["source"]) == ("cancel", "group")
         assert details["reason"] == "parent rejected_by_broker"
     assert len(queue_events) >= len(children)
-
-
-async def test_children_resized_to_a_partial_parent_fill_are_audited() -> None:
-    desk = await make_desk(MANAGED)
-    parent = await stage_bracket(desk)
-    await desk.orders.approve(parent.id)
-    await until_status(desk, parent.id, S.ACCEPTED)
-    desk.broker.fill(parent.id, 30, "150.00")
-    await desk.orders.cancel(parent.id)
-    await until_status(desk, parent.id, S.CANCELLED)
-    await desk.orders.idle()
-    for child in desk.orders.group_members(parent.group_id):
-        if child.id == parent.id:
-            continue
-        resize = [d for a, _, d in desk.audit.changes(child.id) if a == "resize"]
-        assert len(resize) == 1 and resize[0]["quantity"] == Decimal(30)
-        assert resize[0]["order_state"]["quantity"] == Decimal(30)  # type: ignore[index]
 
 
 async def test_a_parent_reported_filled_before_its_executions_releases_children_after_them() -> (
