@@ -25,6 +25,7 @@ from terminal.broker.base import Broker, ConnectionState
 from terminal.domain import Clock, DomainError, Instrument, Severity
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
+from terminal.oms.changes import ChangeSource
 from terminal.oms.kill_switch import KillSwitch
 from terminal.oms.manager import OrderManager
 from terminal.oms.reconcile import ReconcileReport, reconcile
@@ -161,6 +162,7 @@ class TradingApp:
             (self.orders.fill_recorded, self.portfolio.apply_fill),
             (self.orders.fill_recorded, system.on_fill),
             (self.orders.order_updated, system.on_order_updated),
+            (self.orders.error_occurred, system.on_error),
             (self.portfolio.pnl_updated, self._on_pnl),
             (self.risk_monitor.utilisation_crossed, self._on_utilisation),
             (self.trading_state.state_changed, self._on_trading_state_changed),
@@ -180,6 +182,7 @@ class TradingApp:
             self.trading_state,
             self.risk_monitor,
             self.orders,
+            self.orders.book,
             self.kill_switch,
             self.alerts,
             self.alert_rules,
@@ -305,7 +308,9 @@ class TradingApp:
         account = await self.broker.account()
         self.portfolio.set_account(account)
         report.account_id, report.paper = account.account_id, account.is_paper
-        report.reconcile, report.position_differences = await self._reconcile_all()
+        report.reconcile, report.position_differences = await self._reconcile_all(
+            ChangeSource.RESTART
+        )
         self._started = True
         self.audit.record(
             "session_start",
@@ -357,8 +362,8 @@ class TradingApp:
     def _save_watchlist(self) -> None:
         self.store.save_watchlist(DEFAULT_WATCHLIST, [i.key for i in self.watchlist])
 
-    async def _reconcile_all(self) -> tuple[ReconcileReport, list[str]]:
-        result = await reconcile(self.orders)
+    async def _reconcile_all(self, source: ChangeSource) -> tuple[ReconcileReport, list[str]]:
+        result = await reconcile(self.orders.book, self.broker, source=source)
         differences = self.portfolio.replace_positions(await self.broker.positions())
         if result.changed:
             self.alerts.raise_alert(Severity.INFO, "reconcile", result.summary(), "reconcile")
@@ -374,7 +379,7 @@ class TradingApp:
 
     async def resync(self) -> ReconcileReport:
         """Reconcile after a reconnect (the same path as start-up)."""
-        result, _ = await self._reconcile_all()
+        result, _ = await self._reconcile_all(ChangeSource.RECONCILE)
         return result
 
     async def stop(self) -> None:

@@ -42,6 +42,14 @@ class OwnedTasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def idle(self) -> None:
-        """Wait until every task (including ones spawned meanwhile) has finished."""
+        """Wait until every task (including ones spawned meanwhile) has finished and been
+        accounted for (its failure reported)."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            pending = [t for t in self._tasks if not t.done()]
+            if pending:
+                await asyncio.wait(pending)
+            else:
+                # Finished, but the done callbacks that report and forget them are queued. (A
+                # gather of finished tasks completes eagerly on 3.12 and never yields, so
+                # awaiting one here would spin forever without letting those callbacks run.)
+                await asyncio.sleep(0)

@@ -9,6 +9,7 @@ from terminal.domain.errors import (
     InvalidOrder,
     InvalidPrice,
     InvalidQuantity,
+    InvariantError,
     UnknownInstrument,
 )
 from terminal.domain.fills import Fill
@@ -46,6 +47,7 @@ __all__ = [
     "InvalidOrder",
     "InvalidPrice",
     "InvalidQuantity",
+    "InvariantError",
     "ManualClock",
     "OptionChainParams",
     "OptionQuote",

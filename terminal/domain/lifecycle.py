@@ -77,9 +77,18 @@ _TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PARTIALLY_FILLED: frozenset(
         {S.PARTIALLY_FILLED, S.FILLED, S.CANCEL_REQUESTED, S.CANCELLED, S.EXPIRED}
     ),
-    # Fill after cancel request; cancel refused (back to ACCEPTED / PARTIALLY_FILLED).
+    # Fill after cancel request; cancel refused (back to ACCEPTED / PARTIALLY_FILLED); the
+    # broker rejected the order while our cancel was on its way.
     S.CANCEL_REQUESTED: frozenset(
-        {S.CANCELLED, S.PARTIALLY_FILLED, S.FILLED, S.ACCEPTED, S.EXPIRED, S.CANCEL_REQUESTED}
+        {
+            S.CANCELLED,
+            S.PARTIALLY_FILLED,
+            S.FILLED,
+            S.ACCEPTED,
+            S.EXPIRED,
+            S.CANCEL_REQUESTED,
+            S.REJECTED_BY_BROKER,
+        }
     ),
     # A late fill reported after the cancel confirmation completes the order.
     S.CANCELLED: frozenset({S.FILLED}),

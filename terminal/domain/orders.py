@@ -1,7 +1,7 @@
 """Order intents (what the trader asked for) and orders (an intent plus its lifecycle).
 
-Both are immutable. The order manager is the only owner of orders: it replaces them with
-``dataclasses.replace`` and publishes each new snapshot.
+Both are immutable. The order book (:mod:`terminal.oms.book`) is the only holder of orders: it
+replaces them with ``dataclasses.replace`` and publishes each new snapshot.
 """
 
 from __future__ import annotations

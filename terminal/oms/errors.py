@@ -1,6 +1,12 @@
-"""Errors raised by the order manager. Each message is meant for the trader."""
+"""Errors of the order path, under the two roots of :mod:`terminal.domain.errors`.
 
-from terminal.domain.errors import DomainError
+Refusals (:class:`OrderError`, a :class:`~terminal.domain.errors.DomainError`) are meant for the
+trader: each message says what was refused and why. Broken invariants
+(:class:`~terminal.domain.errors.InvariantError`) are bugs: they are logged with their traceback
+and raised as critical alerts.
+"""
+
+from terminal.domain.errors import DomainError, InvariantError
 
 
 class OrderError(DomainError):
@@ -8,7 +14,7 @@ class OrderError(DomainError):
 
 
 class UnknownOrder(OrderError):
-    """No order with that id."""
+    """No order with that id (or it can no longer take the command)."""
 
 
 class TradingHalted(OrderError):
@@ -21,3 +27,15 @@ class ApprovalRefused(OrderError):
 
 class SubmissionFailed(OrderError):
     """The broker refused or failed the submission; the order is marked rejected."""
+
+
+class OrderBookError(InvariantError):
+    """A change the order book cannot apply: an unknown order, an order staged twice."""
+
+
+class UnknownOrderReport(InvariantError):
+    """A broker report names one of our client order ids that the book does not hold."""
+
+
+class MissingApproval(InvariantError):
+    """An order without an approval record was about to be sent to a broker."""

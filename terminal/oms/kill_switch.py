@@ -15,13 +15,25 @@ from dataclasses import dataclass, field
 from eventkit import Event
 
 from terminal.broker.base import BrokerError
-from terminal.domain import DomainError, OrderIntent, OrderSide, OrderType, Position, TimeInForce
+from terminal.domain import (
+    DomainError,
+    Order,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+    TimeInForce,
+)
+from terminal.oms.changes import ChangeSource, cancellation
 from terminal.oms.errors import OrderError
 from terminal.oms.manager import OrderManager
 from terminal.oms.ports import AuditSink
 from terminal.risk.state import TradingState, TradingStateMachine
 
 log = logging.getLogger(__name__)
+
+KILL = ChangeSource.KILL_SWITCH
 
 
 def closing_intent(position: Position, *, source: str) -> OrderIntent:
@@ -90,8 +102,8 @@ class KillSwitch:
         reason = reason.strip() or "kill switch"
         self._state.halt(reason, who)  # first: from here on nothing new passes
         self._audit.record("kill_switch", "trading", {"reason": reason, "by": who})
-        withdrawn = self._orders.withdraw_pending(f"kill switch: {reason}")
-        working = [o.id for o in self._orders.working_orders()]
+        withdrawn = self._withdraw_local(f"kill switch: {reason}", who)
+        working = [o.id for o in self._orders.book.working_orders()]
         error: str | None = None
         try:
             await self._orders.broker.cancel_all()
@@ -100,10 +112,39 @@ class KillSwitch:
             log.error("kill switch: broker-wide cancel failed: %s", exc)
             self._audit.record("kill_switch_cancel_failed", "trading", {"error": error})
         else:
-            self._orders.mark_cancel_requested(f"kill switch: {reason}")
+            self._mark_cancel_requested(f"kill switch: {reason}", who)
         report = KillReport(reason, tuple(o.id for o in withdrawn), tuple(working), error)
         self.tripped.emit(report)
         return report
+
+    def _withdraw_local(self, reason: str, who: str) -> list[Order]:
+        """Cancel every order not yet at the broker: staged, awaiting approval, or held."""
+        book = self._orders.book
+        withdrawn = book.local_orders()
+        for order in withdrawn:
+            book.apply(
+                cancellation(
+                    order.id,
+                    KILL,
+                    status=OrderStatus.CANCELLED,
+                    by=who,
+                    reason=reason,
+                    action="withdraw",
+                )
+            )
+        return withdrawn
+
+    def _mark_cancel_requested(self, reason: str, who: str) -> None:
+        """Mark every working order CANCEL_REQUESTED: the broker-wide cancel covers it."""
+        book = self._orders.book
+        for order in book.working_orders():
+            if order.status is not OrderStatus.CANCEL_REQUESTED:
+                status = OrderStatus.CANCEL_REQUESTED
+                book.apply(
+                    cancellation(
+                        order.id, KILL, status=status, by=who, reason=reason, broker_wide=True
+                    )
+                )
 
     def rearm(self, reason: str, *, by: str | None = None, reduce_only: bool = False) -> None:
         """Leave HALTED (to ACTIVE, or REDUCE-ONLY). A reason is required and audited."""

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from terminal.broker.base import OrderStatusUpdate
-from terminal.domain import IllegalTransition, Order, OrderStatus
-from terminal.oms.manager import OrderManager
+from terminal.broker.base import Broker, OrderStatusUpdate
+from terminal.domain import InvariantError, Order, OrderStatus
+from terminal.oms.book import OrderBook
+from terminal.oms.changes import ChangeSource, OrderChange
+from terminal.oms.intake import apply_fill, apply_status
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +53,28 @@ class ReconcileReport:
         )
 
 
-async def reconcile(orders: OrderManager, since: dt.datetime | None = None) -> ReconcileReport:
-    """Fetch the broker's open orders and executions and bring local state in line.
+async def reconcile(
+    book: OrderBook,
+    broker: Broker,
+    *,
+    since: dt.datetime | None = None,
+    source: ChangeSource = ChangeSource.RECONCILE,
+) -> ReconcileReport:
+    """Fetch the broker's open orders and executions and bring the book in line.
 
     Fills first (so quantities are right), then statuses: a local working order the broker no
     longer lists is FILLED when its fills cover it, else CANCELLED ("not found at broker").
+    Every change goes to the book tagged ``source`` (RESTART for the reconciliation after a
+    restart), so bracket children follow their parent here as anywhere else.
     """
-    broker = orders.broker
     open_at_broker = list(await broker.open_orders())
     executions = list(await broker.executions(since))
 
-    known = orders.known_exec_ids()
     recovered = 0
     for fill in sorted(executions, key=lambda f: f.time):
-        if fill.exec_id in known:
+        if book.has_fill(fill.exec_id):
             continue
-        if orders.record_fill(fill):
+        if _guarded(book, f"reconcile execution {fill.exec_id}", apply_fill, fill, source):
             recovered += 1
     already = len(executions) - recovered
 
@@ -80,51 +89,75 @@ async def reconcile(orders: OrderManager, since: dt.datetime | None = None) -> R
     missing: list[str] = []
     interrupted: list[str] = []
     matched: set[str] = set()
-    now = orders.clock.now()
-    for order in orders.open_orders():
+    for order in book.open_orders():
         update: OrderStatusUpdate | None = by_id.get(order.id)
         if update is None and order.broker_order_id:
             update = by_broker_id.get(order.broker_order_id)
         if update is not None:
             matched.add(update.broker_order_id)
             if update.status is not order.status or update.broker_order_id != order.broker_order_id:
-                try:
-                    orders.apply_status(order, update)
+                where = f"reconcile {order.id}"
+                if _guarded(book, where, apply_status, update, source):
                     updated.append(order.id)
-                except IllegalTransition as exc:
-                    log.warning("reconcile: %s: %s", order.id, exc)
             continue
-        current = orders.get(order.id)
+        current = book.get(order.id)
         if current.status.is_working:
-            _close_missing(orders, current, now)
+            _close_missing(book, current, source)
             missing.append(order.id)
-        elif current.status is S.APPROVED and not _held_child(orders, current):
+        elif current.status is S.APPROVED and not _left_to_group(book, current):
             reason = "interrupted between approval and submission; stage it again"
-            orders._store(current.with_status(S.CANCELLED, now, reason=reason), "cancelled", reason)
-            orders.audit.record("approval_interrupted", current.id, {"reason": reason})
+            book.apply(
+                OrderChange(
+                    order_id=current.id,
+                    action="approval_interrupted",
+                    source=source,
+                    status=S.CANCELLED,
+                    reason=reason,
+                    note=reason,
+                )
+            )
             interrupted.append(order.id)
 
     unknown = tuple(u.broker_order_id for u in open_at_broker if u.broker_order_id not in matched)
     result = ReconcileReport(
         recovered, already, tuple(updated), tuple(missing), tuple(interrupted), unknown
     )
-    orders.audit.record("reconcile", "orders", {"summary": result.summary()})
+    book.audit.record("reconcile", "orders", {"summary": result.summary(), "source": source.value})
     return result
 
 
-def _held_child(orders: OrderManager, order: Order) -> bool:
-    """A managed bracket child waiting for its parent is legitimately APPROVED and not sent."""
-    if order.parent_id is None:
+def _guarded[T](
+    book: OrderBook,
+    where: str,
+    step: Callable[[OrderBook, T, ChangeSource], bool],
+    report: T,
+    source: ChangeSource,
+) -> bool:
+    """Apply one broker report; a broken invariant is reported and the rest goes on."""
+    try:
+        return step(book, report, source)
+    except InvariantError as exc:
+        book.report_failure(where, exc)
         return False
-    parent = orders.get(order.parent_id)
-    return not parent.status.is_terminal
 
 
-def _close_missing(orders: OrderManager, order: Order, now: dt.datetime) -> None:
+def _left_to_group(book: OrderBook, order: Order) -> bool:
+    """A bracket child held for a parent in the book: its coordinator sends or cancels it."""
+    return order.parent_id is not None and book.find(order.parent_id) is not None
+
+
+def _close_missing(book: OrderBook, order: Order, source: ChangeSource) -> None:
     if order.filled_quantity >= order.intent.quantity:
         status, reason = S.FILLED, "filled (found on reconciliation)"
     else:
         status, reason = S.CANCELLED, "not found at the broker on reconciliation"
-    orders._store(order.with_status(status, now, reason=reason), status.value, reason)
-    orders.audit.record("reconcile_closed", order.id, {"status": status.value, "reason": reason})
-    orders.groups.on_order_changed(orders.get(order.id))
+    book.apply(
+        OrderChange(
+            order_id=order.id,
+            action="reconcile_closed",
+            source=source,
+            status=status,
+            reason=reason,
+            note=reason,
+        )
+    )

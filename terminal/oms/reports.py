@@ -1,116 +1,139 @@
-"""Broker reports (status updates and fills) applied to the order manager's orders.
+"""Broker reports translated into order changes: pure functions, no state, no side effects.
 
-Every status change goes through the transition table; fills are recorded once per execution id
-and drive filled quantities and average prices (a status report alone never changes them).
+A status report and an execution each become the changes to apply to the order as it is now.
+The real world's edges are settled here, so the book only ever sees steps the lifecycle table
+allows:
+
+- a report that overtook ``place_order``'s return first marks the order SUBMITTED;
+- fills drive quantities and prices (a status report alone never changes them), so a late
+  "partially filled" for a filled order changes nothing;
+- a refused cancel puts the order back to working;
+- a report that lags behind what the book already knows (a "submitted" echo for an accepted
+  order, anything but a late fill for a closed one) is stale and changes nothing.
 """
 
 from __future__ import annotations
 
-import logging
-from decimal import Decimal
-from typing import TYPE_CHECKING
-
 from terminal.broker.base import OrderStatusUpdate
-from terminal.domain import Fill, IllegalTransition, Order, OrderStatus
+from terminal.domain import Fill, Order, OrderStatus
 from terminal.domain.lifecycle import can_transition
-
-if TYPE_CHECKING:
-    from terminal.oms.manager import OrderManager
-
-log = logging.getLogger(__name__)
+from terminal.oms.changes import ChangeSource, OrderChange
 
 S = OrderStatus
 
+#: How far a working order has come; a report of an earlier stage is an echo of the past.
+_PROGRESS = {S.SUBMITTED: 0, S.ACCEPTED: 1, S.CANCEL_REQUESTED: 1, S.PARTIALLY_FILLED: 2}
+_REPORTED_PROGRESS = frozenset({S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED})
 
-class BrokerReports:
-    """Apply a broker's order status reports and executions to the manager's orders."""
 
-    def __init__(self, manager: OrderManager) -> None:
-        self._m = manager
+def _submitted(order: Order, source: ChangeSource, broker_order_id: str | None) -> OrderChange:
+    """The SUBMITTED step a report implies when it overtook ``place_order``'s return."""
+    return OrderChange(
+        order_id=order.id,
+        action="order_submitted",
+        source=source,
+        status=S.SUBMITTED,
+        broker_order_id=broker_order_id,
+        note="reported before the broker call returned",
+    )
 
-    def on_status(self, update: OrderStatusUpdate) -> None:
-        order = self._m.resolve(update.order_id, update.broker_order_id)
-        if order is None:
-            log.info("status for an order not placed here: %s", update)
-            return
-        try:
-            self.apply_status(order, update)
-        except IllegalTransition as exc:
-            log.warning("ignored broker report for %s: %s", order.id, exc)
-            self._m.audit.record(
-                "status_ignored", order.id, {"report": update.status.value, "error": str(exc)}
-            )
 
-    def apply_status(self, order: Order, update: OrderStatusUpdate) -> Order:
-        """Apply a broker status report to ``order`` through the transition table."""
-        now = update.time or self._m.clock.now()
-        changes: dict[str, object] = {}
-        if update.broker_order_id and order.broker_order_id != update.broker_order_id:
-            changes["broker_order_id"] = update.broker_order_id
-            self._m._by_broker_id[update.broker_order_id] = order.id
-        status = update.status
-        if update.cancel_rejected:
-            # The cancel was refused: the order keeps working in its pre-cancel state.
-            status = S.PARTIALLY_FILLED if order.filled_quantity > 0 else S.ACCEPTED
-            if order.status is not S.CANCEL_REQUESTED:
-                status = order.status
-        if status is S.PARTIALLY_FILLED and order.status is S.FILLED:
-            return order  # fills drive quantities; a late "partial" report changes nothing
-        if order.status is S.APPROVED and status is not S.REJECTED_BY_BROKER:
-            order = order.with_status(S.SUBMITTED, now, **changes)
-            changes = {}
-        if status is order.status and not changes and not update.reason:
-            return order
-        updated = order.with_status(status, now, reason=update.reason or order.reason, **changes)
-        self._m._store(updated, status.value, update.reason)
-        if status.is_terminal or update.cancel_rejected:
-            self._m.audit.record(
-                f"order_{status.value}" if not update.cancel_rejected else "cancel_rejected",
-                order.id,
-                {"reason": update.reason, "broker_order_id": update.broker_order_id},
-            )
-        self._m.groups.on_order_changed(updated)
-        return updated
+def reported_status(order: Order, update: OrderStatusUpdate) -> OrderStatus:
+    """The status ``update`` means for ``order`` (a refused cancel, a rejected remainder)."""
+    if update.cancel_rejected:
+        # The cancel was refused: the order keeps working in its pre-cancel state.
+        if order.status is not S.CANCEL_REQUESTED:
+            return order.status
+        return S.PARTIALLY_FILLED if order.filled_quantity > 0 else S.ACCEPTED
+    if update.status is S.REJECTED_BY_BROKER and order.filled_quantity > 0:
+        return S.CANCELLED  # the broker ended the rest; what filled stands
+    return update.status
 
-    def record_fill(self, fill: Fill) -> bool:
-        """Record a fill once (idempotent by exec id); return False for a duplicate."""
-        if fill.exec_id in self._m._exec_ids:
-            return False
-        self._m._exec_ids.add(fill.exec_id)
-        self._m.journal.save_fill(fill)
-        order = self._m.resolve(fill.order_id, fill.broker_order_id)
-        self._m.audit.record(
-            "fill",
-            order.id if order else f"external:{fill.broker_order_id}",
-            {
-                "exec_id": fill.exec_id,
-                "instrument": fill.key,
-                "side": fill.side.value,
-                "quantity": fill.quantity,
-                "price": fill.price,
-                "commission": fill.commission,
-            },
+
+def stale_reason(order: Order, update: OrderStatusUpdate) -> str | None:
+    """Why ``update`` says less than the book already knows about ``order`` (None: it does not).
+
+    A working order's report of an earlier stage is an echo; a closed order takes nothing but
+    the late fill the lifecycle allows (a contradiction such as "accepted" for an order the
+    book holds cancelled is ignored too, and the caller audits it).
+    """
+    status = reported_status(order, update)
+    if order.status is S.APPROVED or status is order.status:
+        return None
+    if status is S.PARTIALLY_FILLED and order.status is S.FILLED:
+        return None  # fills drive quantities: a late "partial" says nothing new, nor wrong
+    if order.status in _PROGRESS and status in _REPORTED_PROGRESS:
+        if _PROGRESS[status] < _PROGRESS[order.status]:
+            return f"{status.value} reported for an order already {order.status.value}"
+        return None
+    if order.status.is_terminal and not can_transition(order.status, status):
+        return f"{status.value} reported for an order already {order.status.value}"
+    return None
+
+
+def status_changes(
+    order: Order, update: OrderStatusUpdate, source: ChangeSource = ChangeSource.BROKER
+) -> tuple[OrderChange, ...]:
+    """Return the changes a broker status report makes to ``order`` (none when it is stale)."""
+    if stale_reason(order, update) is not None:
+        return ()
+    status = reported_status(order, update)
+    if status is S.PARTIALLY_FILLED and order.status is S.FILLED:
+        return ()  # fills drive quantities; a late "partial" report changes nothing
+    broker_id = update.broker_order_id or None
+    if broker_id == order.broker_order_id:
+        broker_id = None
+    if status is order.status and broker_id is None and update.reason in ("", order.reason):
+        return ()
+    changes: list[OrderChange] = []
+    if order.status is S.APPROVED and status is not S.REJECTED_BY_BROKER:
+        changes.append(_submitted(order, source, broker_id))
+        broker_id = None
+    changes.append(
+        OrderChange(
+            order_id=order.id,
+            action="cancel_rejected" if update.cancel_rejected else f"order_{status.value}",
+            source=source,
+            status=status,
+            broker_order_id=broker_id,
+            reason=update.reason or None,
+            details={"broker_order_id": update.broker_order_id, "reported": update.status.value},
+            note=update.reason,
+            at=update.time,
         )
-        if order is not None:
-            self._apply_fill_to_order(order, fill)
-        self._m.fill_recorded.emit(fill)
-        return True
+    )
+    return tuple(changes)
 
-    def _apply_fill_to_order(self, order: Order, fill: Fill) -> None:
-        filled = order.filled_quantity + fill.quantity
-        previous_value = (order.avg_fill_price or Decimal(0)) * order.filled_quantity
-        avg = (previous_value + fill.price * fill.quantity) / filled
-        if order.status is S.APPROVED:  # the fill overtook place_order's return
-            order = order.with_status(S.SUBMITTED, fill.time)
-        complete = filled >= order.intent.quantity
-        if complete and order.status is not S.FILLED and can_transition(order.status, S.FILLED):
-            target = S.FILLED
-        elif not complete and order.status in (S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED):
-            target = S.PARTIALLY_FILLED
-        else:
-            # CANCEL_REQUESTED stays until the broker answers; a late partial fill of a
-            # cancelled or expired order is recorded without reopening it.
-            target = order.status
-        updated = order.with_status(target, fill.time, filled_quantity=filled, avg_fill_price=avg)
-        self._m._store(updated, "fill", f"{fill.quantity} @ {fill.price}")
-        self._m.groups.on_order_changed(updated, fill)
+
+def fill_changes(
+    order: Order | None, fill: Fill, source: ChangeSource = ChangeSource.BROKER
+) -> tuple[OrderChange, ...]:
+    """Return the changes an execution makes: its order's quantities and status (if ours)."""
+    if order is None:
+        return (OrderChange(order_id=None, action="fill", source=source, fill=fill),)
+    changes: list[OrderChange] = []
+    current = order.status
+    if current is S.APPROVED:  # the fill overtook place_order's return
+        changes.append(_submitted(order, source, fill.broker_order_id))
+        current = S.SUBMITTED
+    complete = order.filled_quantity + fill.quantity >= order.intent.quantity
+    if complete and current is not S.FILLED and can_transition(current, S.FILLED):
+        target = S.FILLED
+    elif not complete and current in (S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED):
+        target = S.PARTIALLY_FILLED
+    else:
+        # CANCEL_REQUESTED stays until the broker answers; a late partial fill of a cancelled
+        # or expired order is recorded without reopening it.
+        target = current
+    changes.append(
+        OrderChange(
+            order_id=order.id,
+            action="fill",
+            source=source,
+            status=target,
+            fill=fill,
+            note=f"{fill.quantity} @ {fill.price}",
+            at=fill.time,
+        )
+    )
+    return tuple(changes)

@@ -85,6 +85,8 @@ class FakeBroker(BrokerEvents):
         )
         self.history: dict[tuple[str, Timeframe], list[Bar]] = {}
         self._fail_next_place: BrokerError | None = None
+        #: When set, ``place_order`` waits for it (an order on its way to the broker).
+        self.place_gate: asyncio.Event | None = None
         self.now = lambda: dt.datetime(2026, 1, 5, 15, 0, tzinfo=dt.UTC)
 
     # -- connection -----------------------------------------------------------------------------
@@ -173,6 +175,8 @@ class FakeBroker(BrokerEvents):
 
     async def place_order(self, order: Order, *, more_follow: bool = False) -> str:
         self._require_connection()
+        if self.place_gate is not None:
+            await self.place_gate.wait()
         if self._fail_next_place is not None:
             error, self._fail_next_place = self._fail_next_place, None
             raise error
@@ -231,6 +235,10 @@ class FakeBroker(BrokerEvents):
                 **kw,  # type: ignore[arg-type]
             )
         )
+
+    def report(self, order_id: str, status: OrderStatus, reason: str = "") -> None:
+        """Report ``status`` for the order as the broker's own word (no execution with it)."""
+        self._emit(self._by_client_id(order_id), status, reason)
 
     def accept(self, order_id: str) -> None:
         record = self._by_client_id(order_id)

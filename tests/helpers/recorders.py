@@ -35,6 +35,14 @@ class RecordingAudit:
     def actions(self, subject: str | None = None) -> list[str]:
         return [a for a, s, _ in self.records if subject is None or s == subject]
 
+    def changes(self, subject: str | None = None) -> list[tuple[str, str, dict[str, object]]]:
+        """The records of order changes (those with an order-state block)."""
+        return [
+            r
+            for r in self.records
+            if "order_state" in r[2] and (subject is None or r[1] == subject)
+        ]
+
 
 @dataclass
 class ScriptedRisk:

@@ -41,3 +41,9 @@ def buy(qty: int = 100, price: str = "150.00", inst: Instrument = AAPL) -> Order
     return OrderIntent(
         inst, OrderSide.BUY, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price)
     )
+
+
+def sell(qty: int = 100, price: str = "150.00", inst: Instrument = AAPL) -> OrderIntent:
+    return OrderIntent(
+        inst, OrderSide.SELL, Decimal(qty), OrderType.LIMIT, limit_price=Decimal(price)
+    )

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SESSION = textwrap.dedent(
     """
     import asyncio, sys, time
-    from terminal.domain import OrderStatus, Severity
     from tests.integration.app_setup import buy, new_app, quote
+    from terminal.domain import OrderStatus, Severity
+    from terminal.startup import wait_for
 
     async def main(url):
         app = new_app(url)
@@ -31,8 +32,8 @@ SESSION = textwrap.dedent(
         pending = app.orders.stage(buy(10))
         working = app.orders.stage(buy(20, "149.00"))
         await app.orders.approve(working.id)
-        while app.orders.get(working.id).status is not OrderStatus.ACCEPTED:
-            await asyncio.sleep(0)  # the broker's acknowledgement is one callback away
+        accepted = lambda: app.orders.get(working.id).status is OrderStatus.ACCEPTED
+        await wait_for(app.orders.order_updated, accepted, "the broker's acknowledgement")
         app.alerts.raise_alert(Severity.WARNING, "test", "remember me")
         await app.kill_switch.trip("crash drill")
         app.writer.flush(10.0)

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 import pytest
 
+from terminal.app import TradingApp
 from terminal.domain import AlertState, OrderStatus, Severity, VerdictLevel
 from terminal.oms.errors import ApprovalRefused, TradingHalted
+from terminal.oms.trail import replay
 from terminal.persistence.audit_verify import verify_chain
 from terminal.risk.state import TradingState
-from tests.integration.app_setup import buy, new_app, quote
+from tests.helpers.waiting import until
+from tests.integration.app_setup import buy, new_app, quote, sell
 
 pytestmark = pytest.mark.asyncio
 S = OrderStatus
 
 
-async def settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
+async def until_accepted(app: TradingApp, order_id: str) -> None:
+    await until(
+        app.orders.order_updated,
+        lambda: app.orders.get(order_id).status is S.ACCEPTED,
+        f"{order_id} accepted",
+    )
 
 
 async def test_stage_approve_fill_updates_portfolio_database_and_audit(db_url: str) -> None:
@@ -30,7 +35,7 @@ async def test_stage_approve_fill_updates_portfolio_database_and_audit(db_url: s
     order = app.orders.stage(buy(100))
     assert order.verdict is not None and order.verdict.level is VerdictLevel.PASS
     await app.orders.approve(order.id)
-    await settle()
+    await until_accepted(app, order.id)
     app.broker.fill(order.id, 100, "150.00", commission="1.00")
     position = app.portfolio.position("AAPL")
     assert position is not None and position.quantity == 100
@@ -41,7 +46,16 @@ async def test_stage_approve_fill_updates_portfolio_database_and_audit(db_url: s
     assert [(o.id, o.status) for o in stored] == [(order.id, S.FILLED)]
     assert [f.quantity for f in reopened.store.load_fills()] == [Decimal(100)]
     actions = [r.action for r in _audit(reopened)]
-    assert actions[:6] == ["reconcile", "session_start", "stage", "approve", "submit", "fill"]
+    assert actions[:8] == [
+        "reconcile",
+        "session_start",
+        "stage",
+        "verdict",
+        "approve",
+        "submit",
+        "order_accepted",
+        "fill",
+    ]
     assert verify_chain(reopened.database.engine).ok
     reopened.writer.close()
     reopened.database.close()
@@ -75,7 +89,7 @@ async def test_kill_switch_halts_alerts_persists_and_survives_restart(tmp_path) 
     app.broker.push_quotes(quote())
     working = app.orders.stage(buy(10))
     await app.orders.approve(working.id)
-    await settle()
+    await until_accepted(app, working.id)
     app.broker.fill(working.id, 10, "150.00")
     report = await app.kill_switch.trip("desk limit", by="alice")
     assert report.ok and app.broker.cancel_all_calls == 1
@@ -109,11 +123,10 @@ async def test_daily_loss_breach_trips_the_kill_switch(tmp_path) -> None:  # typ
     app.broker.push_quotes(quote())
     order = app.orders.stage(buy(1000))
     await app.orders.approve(order.id, override_reason="size ok")
-    await settle()
+    await until_accepted(app, order.id)
     app.broker.fill(order.id, 1000, "150.00")
     app.broker.push_quotes(quote(bid=119.0, ask=119.02, last=119.0))  # -31,000
-    await settle()
-    await settle()
+    await until(app.kill_switch.tripped, lambda: app.broker.cancel_all_calls > 0, "the kill switch")
     assert app.trading_state.state is TradingState.HALTED
     assert "daily loss" in app.trading_state.reason.lower()
     assert app.broker.cancel_all_calls == 1
@@ -128,9 +141,11 @@ async def test_reconnect_after_data_loss_reconciles_and_resubscribes(tmp_path) -
     assert lost and "Connection lost" in lost[0].message
     subscribed_before = dict(app.broker.quote_subscriptions)
     app.broker.quote_subscriptions.clear()
+    renewed: list[object] = []
+    app.market.subscriptions_renewed += renewed.append
     app.broker.restore_connection(data_lost=True)
-    for _ in range(20):
-        await settle()
+    await until(app.market.subscriptions_renewed, lambda: renewed, "subscriptions renewed")
+    await app.tasks.idle()  # the resync the reconnect started
     assert app.broker.quote_subscriptions == subscribed_before
     assert "reconcile" in [r.action for r in _audit_pending(app)]
     await app.stop()
@@ -170,3 +185,31 @@ async def test_watchlist_changes_are_validated_and_survive_a_restart(tmp_path) -
     await again.add_to_watchlist("aapl")
     assert [i.key for i in again.watchlist] == ["MSFT", "AAPL"]
     await again.stop()
+
+
+async def test_the_stored_audit_trail_alone_rebuilds_every_stored_order(db_url: str) -> None:
+    app = new_app(db_url)
+    await app.start()
+    app.broker.push_quotes(quote())
+    single = app.orders.stage(buy(100))
+    await app.orders.approve(single.id)
+    await until_accepted(app, single.id)
+    app.broker.fill(single.id, 40, "150.00")
+    parent = app.orders.stage_bracket(buy(50), sell(50, "151.00"), None)
+    await app.orders.approve(parent.id, override_reason="test")
+    await until_accepted(app, parent.id)
+    app.broker.fill(parent.id, 50, "150.00")
+    await app.orders.idle()  # the take-profit is released
+    app.orders.stage(buy(10))
+    await app.kill_switch.trip("end of test")
+    await app.stop()
+
+    reopened = new_app(db_url)
+    trail = replay((r.action, r.subject, r.details) for r in _audit(reopened))
+    stored = reopened.store.load_orders(open_only=False)
+    assert len(stored) == 4
+    assert {i: (o.status, o.filled) for i, o in trail.items()} == {
+        o.id: (o.status, o.filled_quantity) for o in stored
+    }
+    reopened.writer.close()
+    reopened.database.close()

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
 from terminal.broker.base import BrokerCapabilities
-from terminal.domain import Instrument, ManualClock, OrderIntent, OrderSide, OrderType
+from terminal.domain import (
+    Instrument,
+    ManualClock,
+    Order,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+)
 from terminal.oms.kill_switch import KillSwitch
 from terminal.oms.manager import OrderManager, counter_ids
 from terminal.risk.state import TradingStateMachine
 from tests.helpers.fake_broker import FakeBroker
 from tests.helpers.recorders import MemoryJournal, RecordingAudit, ScriptedRisk
+from tests.helpers.waiting import until
 
 AAPL = Instrument.stock("AAPL")
 
@@ -60,7 +68,11 @@ def sell(
     return OrderIntent(AAPL, OrderSide.SELL, Decimal(qty), order_type, limit_price=Decimal(price))
 
 
-async def settle() -> None:
-    """Let callbacks scheduled with call_soon (broker acknowledgements) and tasks run."""
-    for _ in range(5):
-        await asyncio.sleep(0)
+async def until_status(desk: Desk, order_id: str, *statuses: OrderStatus) -> Order:
+    """Wait until the order reaches one of ``statuses`` (the book publishes every change)."""
+    await until(
+        desk.orders.order_updated,
+        lambda: desk.orders.get(order_id).status in statuses,
+        f"order {order_id} to be {'/'.join(s.value for s in statuses)}",
+    )
+    return desk.orders.get(order_id)

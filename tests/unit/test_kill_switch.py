@@ -10,7 +10,7 @@ import pytest
 from terminal.domain import OrderSide, OrderStatus, OrderType, Position
 from terminal.oms.errors import OrderError, TradingHalted
 from terminal.risk.state import TradingState
-from tests.unit.oms_setup import AAPL, buy, make_desk, settle
+from tests.unit.oms_setup import AAPL, buy, make_desk, until_status
 
 pytestmark = pytest.mark.asyncio
 S = OrderStatus
@@ -20,7 +20,7 @@ async def test_trip_halts_withdraws_pending_and_cancels_everything_at_broker() -
     desk = await make_desk()
     working = desk.orders.stage(buy())
     await desk.orders.approve(working.id)
-    await settle()
+    await until_status(desk, working.id, S.ACCEPTED)
     pending = desk.orders.stage(buy(50, "149.00"))
     report = await desk.kill.trip("runaway algo", by="alice")
     assert desk.state.state is TradingState.HALTED
@@ -30,8 +30,7 @@ async def test_trip_halts_withdraws_pending_and_cancels_everything_at_broker() -
     assert desk.broker.cancel_all_calls == 1
     assert desk.orders.get(pending.id).status is S.CANCELLED
     assert desk.orders.get(working.id).status is S.CANCEL_REQUESTED
-    await settle()
-    assert desk.orders.get(working.id).status is S.CANCELLED
+    await until_status(desk, working.id, S.CANCELLED)
     assert "kill_switch" in desk.audit.actions("trading")
 
 

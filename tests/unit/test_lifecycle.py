@@ -65,6 +65,7 @@ def test_real_world_edges_exist() -> None:
     assert can_transition(S.CANCEL_REQUESTED, S.ACCEPTED)  # cancel refused
     assert can_transition(S.CANCELLED, S.FILLED)  # late fill after cancel confirmation
     assert can_transition(S.SUBMITTED, S.FILLED)  # fill before acknowledgement
+    assert can_transition(S.CANCEL_REQUESTED, S.REJECTED_BY_BROKER)  # rejected, cancel crossing
 
 
 @given(st.lists(st.sampled_from(list(OrderStatus)), max_size=30))

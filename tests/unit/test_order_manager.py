@@ -10,7 +10,7 @@ import pytest
 from terminal.broker.base import NotConnected
 from terminal.domain import OrderStatus, VerdictLevel
 from terminal.oms.errors import ApprovalRefused, SubmissionFailed, TradingHalted, UnknownOrder
-from tests.unit.oms_setup import buy, make_desk, settle
+from tests.unit.oms_setup import buy, make_desk, until_status
 
 pytestmark = pytest.mark.asyncio
 S = OrderStatus
@@ -22,7 +22,7 @@ async def test_staged_order_waits_for_approval_and_reaches_no_broker() -> None:
     assert order.status is S.PENDING_APPROVAL
     assert desk.orders.pending_approvals() == [order]
     assert desk.broker.placed == []
-    assert desk.audit.actions(order.id) == ["stage"]
+    assert desk.audit.actions(order.id) == ["stage", "verdict"]
     assert desk.journal.orders[order.id].status is S.PENDING_APPROVAL
 
 
@@ -33,10 +33,15 @@ async def test_approve_sends_once_and_follows_broker_acknowledgement() -> None:
     assert approved.status is S.SUBMITTED
     assert approved.approved_by == "alice"
     assert [o.id for o in desk.broker.placed] == [order.id]
-    await settle()
-    assert desk.orders.get(order.id).status is S.ACCEPTED
+    await until_status(desk, order.id, S.ACCEPTED)
     assert desk.orders.pending_approvals() == []
-    assert desk.audit.actions(order.id) == ["stage", "approve", "submit"]
+    assert desk.audit.actions(order.id) == [
+        "stage",
+        "verdict",
+        "approve",
+        "submit",
+        "order_accepted",
+    ]
 
 
 async def test_double_approval_sends_one_order() -> None:
@@ -95,7 +100,8 @@ async def test_trader_rejection_is_final_and_audited() -> None:
     with pytest.raises(ApprovalRefused):
         await desk.orders.approve(order.id)
     assert desk.broker.placed == []
-    assert ("reject", order.id, {"by": "alice", "reason": "wrong size"}) in desk.audit.records
+    reject = next(d for a, o, d in desk.audit.records if a == "reject" and o == order.id)
+    assert (reject["by"], reject["reason"]) == ("alice", "wrong size")
 
 
 async def test_staging_while_halted_is_refused_and_audited() -> None:
@@ -141,7 +147,7 @@ async def test_partial_then_full_fill_with_average_price_and_no_duplicates() -> 
     desk = await make_desk()
     order = desk.orders.stage(buy(100))
     await desk.orders.approve(order.id)
-    await settle()
+    await until_status(desk, order.id, S.ACCEPTED)
     first = desk.broker.fill(order.id, 40, "150.00")
     assert desk.orders.get(order.id).status is S.PARTIALLY_FILLED
     desk.broker.fill_received.emit(first)  # the broker repeats an execution
@@ -157,7 +163,7 @@ async def test_fill_after_cancel_request_completes_the_order() -> None:
     desk = await make_desk(auto_cancel=False)
     order = desk.orders.stage(buy(100))
     await desk.orders.approve(order.id)
-    await settle()
+    await until_status(desk, order.id, S.ACCEPTED)
     await desk.orders.cancel(order.id)
     assert desk.orders.get(order.id).status is S.CANCEL_REQUESTED
     desk.broker.fill(order.id, 100, "150.00")
@@ -168,7 +174,7 @@ async def test_refused_cancel_returns_order_to_working() -> None:
     desk = await make_desk(auto_cancel=False)
     order = desk.orders.stage(buy())
     await desk.orders.approve(order.id)
-    await settle()
+    await until_status(desk, order.id, S.ACCEPTED)
     await desk.orders.cancel(order.id)
     desk.broker.refuse_cancel(order.id)
     assert desk.orders.get(order.id).status is S.ACCEPTED
@@ -198,7 +204,7 @@ async def test_modify_working_order_is_rechecked_and_sent() -> None:
     desk = await make_desk()
     order = desk.orders.stage(buy())
     await desk.orders.approve(order.id)
-    await settle()
+    await until_status(desk, order.id, S.ACCEPTED)
     modified = await desk.orders.modify(order.id, limit_price=Decimal("151.00"))
     assert modified.intent.limit_price == Decimal("151.00")
     assert desk.broker.modified[-1].intent.limit_price == Decimal("151.00")
@@ -212,7 +218,7 @@ async def test_modify_cannot_go_below_filled_quantity() -> None:
     desk = await make_desk()
     order = desk.orders.stage(buy(100))
     await desk.orders.approve(order.id)
-    await settle()
+    await until_status(desk, order.id, S.ACCEPTED)
     desk.broker.fill(order.id, 60)
     with pytest.raises(ValueError, match="filled quantity 60"):
         await desk.orders.modify(order.id, quantity=Decimal(50))
@@ -224,11 +230,11 @@ async def test_every_change_is_published_and_journaled() -> None:
     desk.orders.order_updated += lambda o: seen.append(o.status)
     order = desk.orders.stage(buy())
     await desk.orders.approve(order.id)
-    await settle()
+    await until_status(desk, order.id, S.ACCEPTED)
     desk.broker.fill(order.id)
     assert seen == [S.STAGED, S.PENDING_APPROVAL, S.APPROVED, S.SUBMITTED, S.ACCEPTED, S.FILLED]
-    statuses = [e[1] for e in desk.journal.events if e[0] == order.id]
-    assert statuses[:4] == ["staged", "pending approval", "approved", "submitted"]
+    events = [e[1] for e in desk.journal.events if e[0] == order.id]
+    assert events == ["stage", "verdict", "approve", "submit", "order_accepted", "fill"]
 
 
 async def test_bad_ticket_input_is_refused_with_the_problem_and_audited() -> None:

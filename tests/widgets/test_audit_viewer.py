@@ -74,9 +74,10 @@ def test_a_staged_order_appears_live_at_the_top(harness: Harness, pane: AuditTra
     order = _stage_one(harness)
     assert len(pane.model) == before  # nothing shown until the refresh clock flushes
     harness.session.refresh.flush_now()
-    top = pane.table.row_at(0)
-    assert top.record.action == "stage"
-    assert top.record.subject == order.id
+    top, below = pane.table.row_at(0), pane.table.row_at(1)
+    # Staged, then the risk verdict that put it in the approval queue.
+    assert (below.record.action, top.record.action) == ("stage", "verdict")
+    assert below.record.subject == top.record.subject == order.id
     assert top.seq == harness.app.audit.head.seq
     assert "stage" in [pane.kind_combo.itemText(i) for i in range(pane.kind_combo.count())]
 

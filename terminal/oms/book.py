@@ -1,0 +1,252 @@
+"""The order book: the one holder of this session's orders and the one place that changes them.
+
+Every change to an order, whoever causes it (the trader, a broker report, bracket/OCO
+coordination, reconciliation, the kill switch, a restart), arrives here as an
+:class:`~terminal.oms.changes.OrderChange` and goes through :meth:`OrderBook.apply`, which:
+
+1. checks it against the lifecycle table (an illegal step raises before anything is written),
+2. stores the new snapshot and keeps the broker-id and execution-id maps,
+3. journals it (order row, order event, fill row),
+4. writes exactly one audit record (with the order-state block of :mod:`terminal.oms.trail`),
+5. publishes it.
+
+Collaborators hold the book and hand it changes; none of them keeps or writes order state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+
+from eventkit import Event
+
+from terminal.domain import Clock, Fill, Order, OrderStatus
+from terminal.oms.changes import OrderChange
+from terminal.oms.errors import OrderBookError, UnknownOrder
+from terminal.oms.ports import AuditSink, OrderJournal
+from terminal.oms.trail import ORDER_STATE, order_state
+
+log = logging.getLogger(__name__)
+
+S = OrderStatus
+
+
+def is_local(order: Order) -> bool:
+    """Not at a broker yet: staged, awaiting approval, or approved and held on this desk."""
+    return order.status in (S.STAGED, S.PENDING_APPROVAL) or (
+        order.status is S.APPROVED and order.broker_order_id is None
+    )
+
+
+def fill_details(fill: Fill) -> dict[str, object]:
+    return {
+        "exec_id": fill.exec_id,
+        "instrument": fill.key,
+        "side": fill.side.value,
+        "quantity": fill.quantity,
+        "price": fill.price,
+        "commission": fill.commission,
+    }
+
+
+class OrderBook:
+    """Orders by client id, the broker-id and execution-id maps, and :meth:`apply`.
+
+    Events:
+        order_updated(order: Order): a new snapshot of one order (after every change).
+        order_changed(before: Order | None, after: Order, change: OrderChange): the same change
+            with its cause; bracket/OCO coordination reacts to it.
+        fill_recorded(fill: Fill): an execution seen for the first time (ours or placed
+            elsewhere).
+        approval_queue_changed(pending: list[Order]): an order not yet at a broker (staged,
+            awaiting approval, or held) changed, so the approval queue may have.
+        error_occurred(where: str, message: str): a step of the order path failed where nobody
+            awaits it (a broker report, a group reaction, a background task): a bug or a
+            failure the trader must hear about; the composition root raises a critical alert.
+    """
+
+    def __init__(self, journal: OrderJournal, audit: AuditSink, clock: Clock) -> None:
+        self._journal = journal
+        self._audit = audit
+        self._clock = clock
+        self._orders: dict[str, Order] = {}
+        self._by_broker_id: dict[str, str] = {}
+        self._exec_ids: set[str] = set()
+        self.order_updated = Event("order_updated")
+        self.order_changed = Event("order_changed")
+        self.fill_recorded = Event("fill_recorded")
+        self.approval_queue_changed = Event("approval_queue_changed")
+        self.error_occurred = Event("error_occurred")
+
+    @property
+    def audit(self) -> AuditSink:
+        """The audit log the book writes to; collaborators record refusals and notes here."""
+        return self._audit
+
+    # -- queries -----------------------------------------------------------------------------
+    def get(self, order_id: str) -> Order:
+        """Return the order.
+
+        Raises:
+            UnknownOrder: no order with that id (the trader named an order that is not here).
+        """
+        try:
+            return self._orders[order_id]
+        except KeyError:
+            raise UnknownOrder(f"no order with id {order_id}") from None
+
+    def find(self, order_id: str | None, broker_order_id: str | None = None) -> Order | None:
+        """Find one of our orders by client id, else by broker id."""
+        if order_id and order_id in self._orders:
+            return self._orders[order_id]
+        if broker_order_id and broker_order_id in self._by_broker_id:
+            return self._orders[self._by_broker_id[broker_order_id]]
+        return None
+
+    def orders(self) -> list[Order]:
+        return list(self._orders.values())
+
+    def open_orders(self) -> list[Order]:
+        """Orders not in a terminal state (staged, pending approval, approved, working)."""
+        return [o for o in self._orders.values() if o.status.is_open]
+
+    def working_orders(self) -> list[Order]:
+        return [o for o in self._orders.values() if o.status.is_working]
+
+    def local_orders(self) -> list[Order]:
+        """Orders not at a broker yet (see :func:`is_local`)."""
+        return [o for o in self._orders.values() if is_local(o)]
+
+    def pending_approvals(self) -> list[Order]:
+        """The approval queue, oldest first; bracket children ride with their parent."""
+        return [
+            o
+            for o in self._orders.values()
+            if o.status is S.PENDING_APPROVAL and o.parent_id is None
+        ]
+
+    def group_members(self, group_id: str) -> list[Order]:
+        return [o for o in self._orders.values() if o.group_id == group_id]
+
+    def has_fill(self, exec_id: str) -> bool:
+        return exec_id in self._exec_ids
+
+    def known_exec_ids(self) -> frozenset[str]:
+        return frozenset(self._exec_ids)
+
+    # -- start-up ----------------------------------------------------------------------------
+    def restore(self, orders: Iterable[Order], exec_ids: Iterable[str]) -> None:
+        """Load what the journal kept (before reconciliation); nothing changes, nothing is
+        audited: these snapshots were journaled and audited when they were applied."""
+        for order in orders:
+            self._orders[order.id] = order
+            if order.broker_order_id:
+                self._by_broker_id[order.broker_order_id] = order.id
+        self._exec_ids.update(exec_ids)
+        self.approval_queue_changed.emit(self.pending_approvals())
+
+    # -- the one write path ------------------------------------------------------------------
+    def apply(self, change: OrderChange) -> Order | None:
+        """Apply ``change``: check, store, journal, audit once, publish.
+
+        Returns the order's new snapshot; ``None`` when nothing was applied (an execution seen
+        before) or when the change is a fill of an order placed elsewhere.
+
+        Raises:
+            IllegalTransition: the lifecycle table does not allow the step.
+            OrderBookError: the change names no order the book holds, or stages one twice.
+        """
+        fill = change.fill
+        if fill is not None and fill.exec_id in self._exec_ids:
+            return None
+        before, after = self._next(change)  # raises before anything is written
+        if fill is not None:
+            self._exec_ids.add(fill.exec_id)
+            self._journal.save_fill(fill)
+        if after is not None:
+            self._orders[after.id] = after
+            if after.broker_order_id:
+                self._by_broker_id[after.broker_order_id] = after.id
+            self._journal.save_order(after)
+            self._journal.append_order_event(after.id, after.updated_at, change.action, change.note)
+        self._audit.record(
+            change.action, self._subject(change, after), self._details(change, before, after)
+        )
+        if after is not None:
+            self.order_updated.emit(after)
+            self.order_changed.emit(before, after, change)
+            if (before is not None and is_local(before)) or is_local(after):
+                self.approval_queue_changed.emit(self.pending_approvals())
+        if fill is not None:
+            self.fill_recorded.emit(fill)
+        return after
+
+    def report_failure(self, where: str, exc: BaseException) -> None:
+        """Log, audit and publish a failure nobody awaits (see ``error_occurred``)."""
+        message = f"{type(exc).__name__}: {exc}"
+        log.error("order path: %s failed: %s", where, message, exc_info=exc)
+        self._audit.record("order_path_failed", where, {"error": message})
+        self.error_occurred.emit(where, message)
+
+    def _next(self, change: OrderChange) -> tuple[Order | None, Order | None]:
+        if change.created is not None:
+            order = change.created
+            if order.id != change.order_id or order.id in self._orders:
+                raise OrderBookError(f"order {order.id} is already in the book")
+            if order.status is not S.STAGED:
+                raise OrderBookError(f"order {order.id} must enter the book staged")
+            return None, order
+        if change.order_id is None:
+            if change.fill is None:
+                raise OrderBookError(f"{change.action}: a change without an order")
+            return None, None
+        current = self._orders.get(change.order_id)
+        if current is None:
+            raise OrderBookError(f"{change.action}: no order {change.order_id} in the book")
+        fields: dict[str, object] = {
+            name: value
+            for name in (
+                "broker_order_id",
+                "reason",
+                "intent",
+                "verdict",
+                "approved_by",
+                "override_reason",
+            )
+            if (value := getattr(change, name)) is not None
+        }
+        if change.fill is not None:
+            fields.update(_add_fill(current, change.fill))
+        status = change.status or current.status
+        return current, current.with_status(status, change.at or self._clock.now(), **fields)
+
+    @staticmethod
+    def _subject(change: OrderChange, after: Order | None) -> str:
+        if after is not None:
+            return after.id
+        broker_id = change.fill.broker_order_id if change.fill is not None else None
+        return f"external:{broker_id}"
+
+    @staticmethod
+    def _details(
+        change: OrderChange, before: Order | None, after: Order | None
+    ) -> dict[str, object]:
+        details = dict(change.details)
+        if change.fill is not None:
+            details.update(fill_details(change.fill))
+        if change.reason:
+            details.setdefault("reason", change.reason)
+        details["source"] = change.source.value
+        if after is not None:
+            details[ORDER_STATE] = order_state(before, after)
+        return details
+
+
+def _add_fill(order: Order, fill: Fill) -> dict[str, object]:
+    filled = order.filled_quantity + fill.quantity
+    previous_value = (order.avg_fill_price or Decimal(0)) * order.filled_quantity
+    return {
+        "filled_quantity": filled,
+        "avg_fill_price": (previous_value + fill.price * fill.quantity) / filled,
+    }
