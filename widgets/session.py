@@ -83,6 +83,9 @@ class Session(QObject):
     ) -> None:
         super().__init__(parent)
         self.app = app
+        if refresh.parent() is None:
+            # Owned by the session, so its timer dies with it, on the GUI thread.
+            refresh.setParent(self)
         self.refresh = refresh
         self.palette = palette
         self.active: Instrument | None = None
