@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.named_actions: dict[str, QAction] = {}
         self._build_menus()
-        self.session.ticket_requested.connect(lambda _r: self.bring_forward("ticket"))
+        session.subscribe(session.ticket_requested, self._on_ticket_requested, owner=self)
         self._closing = False
         self.update_mode()
         self.resize(1600, 980)
@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.panes[pane.pane_id] = pane
         self.docks[pane.pane_id] = dock
+
+    def _on_ticket_requested(self, _request: TicketRequest) -> None:
+        self.bring_forward("ticket")
 
     def pane(self, pane_id: str) -> Pane:
         return self.panes[pane_id]
