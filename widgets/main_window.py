@@ -304,8 +304,21 @@ class MainWindow(QMainWindow):
     def acknowledge_all_alerts(self) -> None:
         self.session.app.alerts.acknowledge_all(self.session.app.actor)
 
-    def show_shortcuts(self) -> None:
-        ShortcutsDialog(self).exec()
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Show the shortcuts (F1), or bring the open list forward.
+
+        Opened with ``open()``, not ``exec()``: a nested event loop would run the asyncio
+        callbacks (and their order flow) inside this slot, re-entrantly.
+        """
+        existing = self.findChild(ShortcutsDialog, "shortcuts_dialog")
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_settings(self) -> None:
         if self._open_settings is not None:

@@ -10,12 +10,13 @@ import logging
 import pytest
 import shiboken6
 from eventkit import Event
-from PySide6.QtCore import SIGNAL, QMetaMethod, QObject
+from PySide6.QtCore import SIGNAL, QMetaMethod, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from terminal.app import TradingApp
 from terminal.domain import Severity
+from widgets.dialogs.shortcuts import ShortcutsDialog
 from widgets.main_window import PANE_TYPES, MainWindow
 from widgets.ownership import Ownership
 from widgets.panes.base import Pane
@@ -194,3 +195,20 @@ def test_a_late_completion_into_a_closed_pane_does_nothing(
     assert messages == []  # ... but its completion did not reach the deleted pane
     assert logged_errors(errors) == []
     assert not [a for a in harness.app.alerts.active() if a.severity is Severity.CRITICAL]
+
+
+def test_the_shortcuts_dialog_opens_without_a_nested_event_loop(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    def rescue() -> None:  # if show_shortcuts ran exec(), this is what would end it
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, ShortcutsDialog):
+                widget.reject()
+
+    QTimer.singleShot(2000, rescue)
+    dialog = window.show_shortcuts()
+    assert isinstance(dialog, ShortcutsDialog) and dialog.isVisible()  # returned while open
+    assert dialog.isModal()
+    assert window.show_shortcuts() is dialog  # F1 again brings the same list forward
+    dialog.reject()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog))  # deleted once closed
