@@ -8,8 +8,10 @@ Qt does not allow: its timers cannot be unregistered from there ("QObject::~QObj
 cannot be stopped from another thread") and the GUI thread later dispatches events to freed
 memory. The terminal therefore turns automatic collection off while the window runs and collects
 from a timer on the GUI thread instead, the way OpenCue's CueGUI does
-(``cuegui/GarbageCollector.py``), using the interpreter's own thresholds to decide which
-generation is due.
+(``cuegui/GarbageCollector.py``), deciding which generation is due by the interpreter's own
+rules: its thresholds, and a full collection only once the old generation has grown by a
+quarter since the last one (CPython's ``long_lived_pending`` rule, which keeps full collections,
+the long pauses, rare in a large heap).
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ class GuiThreadCollector(QObject):
         self._restore = gc.isenabled()
         self._stopped = False
         self.collections = 0
+        # CPython's accounting for full collections: the old generation's size after the last
+        # one, and how many objects have moved into it since (survivors of generation 1).
+        self._long_lived = len(gc.get_objects(2))
+        self._pending = 0
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -48,19 +54,26 @@ class GuiThreadCollector(QObject):
         self.destroyed.connect(_restore_automatic_collection if self._restore else _noop)
 
     def collect_due(self) -> int:
-        """Collect the oldest generation whose threshold is crossed, as the interpreter would
-        on an allocation; return the number of unreachable objects found."""
+        """Collect the generation the interpreter would collect on an allocation now, if any;
+        return the number of unreachable objects found."""
         counts = gc.get_count()
         thresholds = gc.get_threshold()
         if thresholds[0] == 0 or counts[0] <= thresholds[0]:
             return 0
         generation = 0
-        for candidate in (2, 1):
-            if counts[candidate] > thresholds[candidate]:
-                generation = candidate
-                break
+        if counts[2] > thresholds[2] and self._pending >= self._long_lived // 4:
+            generation = 2
+        elif counts[1] > thresholds[1]:
+            generation = 1
+        young = len(gc.get_objects(0)) + len(gc.get_objects(1)) if generation == 1 else 0
+        found = gc.collect(generation)
         self.collections += 1
-        return gc.collect(generation)
+        if generation == 1:
+            self._pending += max(0, young - found)
+        elif generation == 2:
+            self._long_lived = len(gc.get_objects(2))
+            self._pending = 0
+        return found
 
     def stop(self) -> None:
         """Stop collecting here and give collection back to the interpreter."""

@@ -20,6 +20,7 @@ import threading
 import weakref
 from pathlib import Path
 
+import pytest
 import qasync
 import shiboken6
 from PySide6.QtCore import QObject
@@ -204,3 +205,61 @@ def test_the_launchers_loop_runs_the_coroutine_and_is_disposed_of_afterwards(
     assert loop.is_closed()
     assert loop_qobjects(loop) == []
     asyncio.set_event_loop(None)
+
+
+class FakeGC:
+    """Stands in for the ``gc`` module: counts, generation sizes, and the collections asked for."""
+
+    def __init__(self, old_generation: int) -> None:
+        self.count = (0, 0, 0)
+        self.sizes = [0, 0, old_generation]
+        self.collected: list[int] = []
+        self.enabled = True
+
+    def get_count(self) -> tuple[int, int, int]:
+        return self.count
+
+    def get_threshold(self) -> tuple[int, int, int]:
+        return (700, 10, 10)
+
+    def get_objects(self, generation: int) -> list[None]:
+        return [None] * self.sizes[generation]
+
+    def collect(self, generation: int) -> int:
+        self.collected.append(generation)
+        survivors = sum(self.sizes[: generation + 1])
+        self.sizes[: generation + 1] = [0] * (generation + 1)
+        self.sizes[min(generation + 1, 2)] += survivors
+        return 0
+
+    def isenabled(self) -> bool:
+        return self.enabled
+
+    def disable(self) -> None:
+        self.enabled = False
+
+    def enable(self) -> None:
+        self.enabled = True
+
+
+def test_the_collector_picks_the_generation_as_the_interpreter_does(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeGC(old_generation=1000)
+    monkeypatch.setattr("widgets.gui_gc.gc", fake)
+    collector = GuiThreadCollector()
+    try:
+        fake.count = (700, 20, 20)  # generation 0 not past its threshold: nothing is due
+        assert collector.collect_due() == 0 and fake.collected == []
+        fake.count = (701, 3, 0)
+        collector.collect_due()  # generation 0 is due
+        fake.count, fake.sizes[:2] = (701, 11, 11), [100, 100]
+        collector.collect_due()  # 2 is over its count but nothing moved up yet: 1 instead
+        fake.sizes[:2] = [50, 50]
+        collector.collect_due()  # 200 moved up: 20% of the old generation, still 1
+        collector.collect_due()  # 300 moved up: 30%, more than a quarter: a full collection
+        collector.collect_due()  # right after a full collection nothing has moved up: 1
+        assert fake.collected == [0, 1, 1, 2, 1]
+    finally:
+        collector.stop()
+        shiboken6.delete(collector)
