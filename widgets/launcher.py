@@ -1,5 +1,10 @@
 """Start the window: QApplication + one qasync loop, logging to a rotating file, an exception hook
-that alerts instead of dying, the core started on the loop, and an orderly shutdown on close."""
+that alerts instead of dying, the core started on the loop, and an orderly shutdown on close.
+
+Python's garbage collector runs on the GUI thread only while the window runs
+(:mod:`widgets.gui_gc`), and the loop's own Qt objects are destroyed on that thread when it ends
+(:mod:`widgets.event_loop`): a QObject must never be destroyed from the database writer's thread.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,6 @@ from types import TracebackType
 from typing import Any
 
 import platformdirs
-import qasync  # after PySide6, so qasync binds to it
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -26,6 +30,8 @@ from terminal.persistence.database import APP_NAME
 from terminal.persistence.errors import PersistenceError
 from terminal.settings import Settings, SettingsError
 from terminal.startup import open_app, run_market, settings_path_from_args
+from widgets import event_loop
+from widgets.gui_gc import GuiThreadCollector
 from widgets.main_window import MainWindow
 from widgets.refresh import RefreshClock
 from widgets.resources import icon
@@ -138,8 +144,11 @@ def run_window(args: argparse.Namespace) -> int:
         log.error("cannot start: %s", exc)
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2
-    qt_application()
-    return int(qasync.run(_run(core, args, started, layout)))
+    collector = GuiThreadCollector(parent=qt_application())
+    try:
+        return int(event_loop.run(_run(core, args, started, layout)))
+    finally:
+        collector.stop()
 
 
 async def _run(

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.named_actions: dict[str, QAction] = {}
         self._build_menus()
-        self.session.ticket_requested.connect(lambda _r: self.bring_forward("ticket"))
+        session.subscribe(session.ticket_requested, self._on_ticket_requested, owner=self)
         self._closing = False
         self.update_mode()
         self.resize(1600, 980)
@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.panes[pane.pane_id] = pane
         self.docks[pane.pane_id] = dock
+
+    def _on_ticket_requested(self, _request: TicketRequest) -> None:
+        self.bring_forward("ticket")
 
     def pane(self, pane_id: str) -> Pane:
         return self.panes[pane_id]
@@ -301,8 +304,21 @@ class MainWindow(QMainWindow):
     def acknowledge_all_alerts(self) -> None:
         self.session.app.alerts.acknowledge_all(self.session.app.actor)
 
-    def show_shortcuts(self) -> None:
-        ShortcutsDialog(self).exec()
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Show the shortcuts (F1), or bring the open list forward.
+
+        Opened with ``open()``, not ``exec()``: a nested event loop would run the asyncio
+        callbacks (and their order flow) inside this slot, re-entrantly.
+        """
+        existing = self.findChild(ShortcutsDialog, "shortcuts_dialog")
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_settings(self) -> None:
         if self._open_settings is not None:

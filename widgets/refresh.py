@@ -47,11 +47,10 @@ class RefreshClock(QObject):
         self._failing: set[Callable[[], None]] = set()
         self.report: Callable[[str, BaseException], None] = _log_failure
 
-    def register(self, flush: Callable[[], None], owner: QObject | None = None) -> None:
-        """Call ``flush`` on every refresh; stop when ``owner`` (if given) is destroyed."""
+    def register(self, flush: Callable[[], None]) -> None:
+        """Call ``flush`` on every refresh until :meth:`unregister` (panes register through
+        ``Session.register_flush``, which ties the flush to its owner widget)."""
         self._flushes.append(flush)
-        if owner is not None:
-            owner.destroyed.connect(lambda *_: self.unregister(flush))
 
     def unregister(self, flush: Callable[[], None]) -> None:
         if flush in self._flushes:

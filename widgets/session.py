@@ -1,10 +1,13 @@
 """What every pane shares: the core, the active instrument, the refresh clock, and UI actions.
 
 Panes observe the core's events and write back only through core methods. The session keeps
-track of every core event a pane subscribes to (:meth:`Session.subscribe`) so closing the window
-detaches them all, runs the UI's coroutines as owned tasks whose failures surface as alerts
-(:meth:`Session.run`), and carries the signals that link panes: the active instrument, a ticket
-pre-filled from another pane, a price alert requested from the watchlist or the chart.
+track of every core event, session signal and refresh flush a widget listens to, by owner
+(:meth:`Session.subscribe`, :meth:`Session.register_flush`; :mod:`widgets.ownership`): closing or
+destroying a pane releases its own, closing the window releases them all. It runs the UI's
+coroutines as owned tasks whose failures surface as alerts and whose completion does not reach a
+widget that is gone (:meth:`Session.run`), and carries the signals that link panes: the active
+instrument, a ticket pre-filled from another pane, a price alert requested from the watchlist or
+the chart.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from eventkit import Event
 from PySide6.QtCore import QObject, Signal
 
 from terminal.app import TradingApp
 from terminal.broker.base import BrokerError
 from terminal.domain import DomainError, Instrument, OrderSide, OrderType, Severity
+from widgets.ownership import Ownership, Source
 from widgets.refresh import RefreshClock
 from widgets.theme import Palette
 
@@ -83,24 +86,44 @@ class Session(QObject):
     ) -> None:
         super().__init__(parent)
         self.app = app
+        if refresh.parent() is None:
+            # Owned by the session, so its timer dies with it, on the GUI thread.
+            refresh.setParent(self)
         self.refresh = refresh
         self.palette = palette
         self.active: Instrument | None = None
         self.mode = Mode.of(app.broker.name, paper=True)
-        self._subscriptions: list[tuple[Event, Callable[..., Any]]] = []
+        self._ownership = Ownership(refresh)
         refresh.report = lambda name, exc: app.report_failure(f"refresh {name}", exc)
 
-    # -- core events -------------------------------------------------------------------------
-    def subscribe(self, event: Event, handler: Callable[..., Any]) -> None:
-        """``event += handler``, remembered so :meth:`detach` can undo it."""
-        event += handler
-        self._subscriptions.append((event, handler))
+    # -- listening, by owner -----------------------------------------------------------------
+    def subscribe(
+        self, source: Source, handler: Callable[..., Any], owner: QObject | None = None
+    ) -> None:
+        """Call ``handler`` on every emit of ``source`` (a core event or a session signal) until
+        ``owner`` is closed or destroyed (:meth:`release`), or the window closes (:meth:`detach`).
+        """
+        self._ownership.listen(source, handler, owner)
+
+    def register_flush(self, flush: Callable[[], None], owner: QObject | None = None) -> None:
+        """Call ``flush`` on every refresh until ``owner`` is released or the window closes."""
+        self._ownership.flush(flush, owner)
+
+    def release(self, owner: QObject) -> None:
+        """Drop what ``owner`` and the widgets inside it listen to (it closed)."""
+        self._ownership.release(owner)
+
+    def alive(self, owner: QObject) -> bool:
+        """Whether ``owner`` exists and was not released: check it after an ``await``."""
+        return self._ownership.alive(owner)
+
+    def holds(self, owner: QObject) -> int:
+        """How many connections ``owner`` itself holds."""
+        return self._ownership.holds(owner)
 
     def detach(self) -> None:
-        """Unsubscribe every handler a pane attached (the window is closing)."""
-        for event, handler in self._subscriptions:
-            event -= handler
-        self._subscriptions.clear()
+        """Drop what every widget listens to (the window is closing)."""
+        self._ownership.release_all()
 
     # -- linking -----------------------------------------------------------------------------
     def set_active(self, instrument: Instrument) -> None:
@@ -126,12 +149,15 @@ class Session(QObject):
         coro: Coroutine[Any, Any, Any],
         what: str,
         on_done: Callable[[Any], None] | None = None,
+        owner: QObject | None = None,
     ) -> asyncio.Task[Any]:
         """Run a UI action's coroutine as an owned task.
 
         A refusal by the core or the broker (DomainError, BrokerError) becomes a status-bar
         message and a warning alert; anything else is a bug and becomes a critical alert through
-        the app's task supervision. ``on_done`` gets the result on success.
+        the app's task supervision. ``on_done`` gets the result on success, unless ``owner``
+        was closed or destroyed meanwhile. The action itself is not cancelled with its widget:
+        an order approved or a kill switch pressed from a pane still happens.
         """
 
         async def guarded() -> Any:
@@ -140,7 +166,7 @@ class Session(QObject):
             except (DomainError, BrokerError) as exc:
                 self.fail(what, exc)
                 return None
-            if on_done is not None:
+            if on_done is not None and (owner is None or self.alive(owner)):
                 on_done(result)
             return result
 

@@ -13,6 +13,8 @@ from widgets.style_props import set_tone
 
 #: Refresh the status labels on every Nth flush of the refresh clock (30 Hz / 8 ≈ 4 Hz).
 EVERY_NTH_FLUSH = 8
+#: How long a UI action's message stays in the status bar.
+MESSAGE_MS = 8000
 
 _STATE_STYLE = {
     TradingState.ACTIVE: "ok",
@@ -43,8 +45,8 @@ class StatusBar(QStatusBar):
         self.day_pnl = self._label("status_day_pnl")
         self.alerts = self._label("status_alerts")
         self.clock = self._label("status_clock")
-        session.refresh.register(self._maybe_refresh)
-        session.message.connect(lambda text: self.showMessage(text, 8000))
+        session.register_flush(self._maybe_refresh, owner=self)
+        session.subscribe(session.message, self._show_message, owner=self)
         self.refresh()
 
     def _label(self, name: str) -> QLabel:
@@ -52,6 +54,9 @@ class StatusBar(QStatusBar):
         label.setObjectName(name)
         self.addPermanentWidget(label)
         return label
+
+    def _show_message(self, text: str) -> None:
+        self.showMessage(text, MESSAGE_MS)
 
     def _maybe_refresh(self) -> None:
         if self.session.refresh.flush_count % EVERY_NTH_FLUSH == 0:

@@ -1,5 +1,9 @@
 """The gateway serves a client whose asyncio loop is qasync's (the terminal's), not plain asyncio:
-its own loop thread makes the two independent."""
+its own loop thread makes the two independent.
+
+The loop is disposed of with the window's own helper: a plain ``close()`` leaves the loop's Qt
+timers (the 10 s and 4 s timeouts below) to the garbage collector, which may run on another
+thread and so crash the test process seconds later (see ``widgets/event_loop.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.ib.gateway import running_gateway
 from tests.ib.gateway.client_wait import client_until
+from widgets.event_loop import dispose_loop
 
 
 def test_a_client_on_a_qasync_loop_connects_streams_and_trades(qapp: QApplication) -> None:
@@ -34,6 +39,6 @@ def test_a_client_on_a_qasync_loop_connects_streams_and_trades(qapp: QApplicatio
         try:
             bid, status, connections = loop.run_until_complete(asyncio.wait_for(scenario(), 10))
         finally:
-            loop.close()
+            dispose_loop(loop)
             asyncio.set_event_loop(None)
     assert (bid, status, connections) == (190.50, "Filled", 1)

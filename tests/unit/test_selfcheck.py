@@ -43,9 +43,9 @@ def _copy_resources(target: Path) -> Path:
 @pytest.fixture
 def no_tz_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No system tz folders and no tzdata package: a frozen Windows build without tzdata."""
-    # Every tzdata module, not only the package: zoneinfo imports "tzdata.zoneinfo.America",
-    # which an earlier test may have left in sys.modules (then found without the parent).
-    for name in [k for k in sys.modules if k == "tzdata" or k.startswith("tzdata.")]:
+    # Blocking "tzdata" alone is not enough once an earlier test read a zone from the package:
+    # importlib.resources then finds "tzdata.zoneinfo..." already in sys.modules.
+    for name in [n for n in sys.modules if n == "tzdata" or n.startswith("tzdata.")]:
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, "tzdata", None)
     zoneinfo.reset_tzpath(to=[])

@@ -5,6 +5,11 @@ The loop is built with ``already_running=True`` so pytest-qt's waits (which spin
 asyncio's callbacks. Teardown never calls ``loop.stop()``: that sets Qt's "quit now" flag and every
 later wait would return at once. Coroutines are driven from test code with :meth:`Harness.run`;
 never call ``qtbot.wait*`` from inside a coroutine.
+
+Every Qt object a test makes is destroyed at its teardown, on the GUI thread: the loop's timer
+objects (:func:`widgets.event_loop.dispose_loop`), the widgets pytest-qt closed, the session and
+its refresh clock. None is left for the garbage collector, which may run on the database
+writer's thread, where destroying a QObject crashes the process later.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 
 import pytest
 import qasync
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -24,6 +31,7 @@ from terminal.app import StartReport, TradingApp
 from terminal.broker.sim import SimBroker, SimConfig
 from terminal.domain import ManualClock
 from terminal.settings import Settings
+from widgets.event_loop import dispose_loop
 from widgets.main_window import MainWindow
 from widgets.refresh import RefreshClock
 from widgets.session import Session
@@ -45,8 +53,17 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined]  # without stop()
     loop._after_run_forever()  # type: ignore[attr-defined]
     asyncio.events._set_running_loop(None)
-    loop.close()
+    dispose_loop(loop)
     asyncio.set_event_loop(None)
+
+
+def delete_qt_objects(*objects: object) -> None:
+    """Destroy, now and on this thread, the widgets whose ``deleteLater`` is pending (pytest-qt
+    closes the test's widgets that way before fixtures tear down) and then ``objects``."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    for qobject in objects:
+        if isinstance(qobject, QObject) and shiboken6.isValid(qobject):
+            shiboken6.delete(qobject)
 
 
 @dataclass
@@ -120,6 +137,7 @@ def harness(
         close()
     h.session.detach()
     h.run(h.app.stop())
+    delete_qt_objects(h.session)
 
 
 @pytest.fixture

@@ -422,15 +422,6 @@ def test_the_theme_switch_recolours_the_chart(harness: Harness, pane: ChartPane)
     assert corner == LIGHT.background
 
 
-def test_a_closed_chart_stops_refreshing(harness: Harness, qtbot: QtBot) -> None:
-    pane = ChartPane(harness.session)
-    flushes = harness.session.refresh._flushes
-    assert pane.flush in flushes
-    pane.deleteLater()
-    qtbot.waitUntil(lambda: pane.flush not in flushes)
-    harness.step()  # a refresh after the widget is gone must not touch it
-
-
 def test_the_window_charts_the_first_watchlist_instrument(
     window: MainWindow, harness: Harness
 ) -> None:

@@ -62,7 +62,7 @@ class PriceAlertsTab(QWidget):
         self.setFocusProxy(self.view)
 
         self._dirty = True
-        session.subscribe(session.app.alert_rules.rules_changed, self._on_rules_changed)
+        session.subscribe(session.app.alert_rules.rules_changed, self._on_rules_changed, owner=self)
         self.refresh()
 
     def _button(self, name: str, text: str, icon_name: str) -> QPushButton:

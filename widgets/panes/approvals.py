@@ -128,10 +128,10 @@ class ApprovalQueuePane(Pane):
                 shortcut.activated.connect(slot)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         s = self.session
-        s.subscribe(s.app.orders.approval_queue_changed, self._on_queue_changed)
-        s.subscribe(s.app.orders.order_updated, self._on_order_updated)
-        s.theme_changed.connect(self._theme_changed)
-        s.refresh.register(self._flush, owner=self)
+        self.subscribe(s.app.orders.approval_queue_changed, self._on_queue_changed)
+        self.subscribe(s.app.orders.order_updated, self._on_order_updated)
+        self.subscribe(s.theme_changed, self._theme_changed)
+        self.register_flush(self._flush)
 
     # -- public API --------------------------------------------------------------------------
     def contains(self, order_id: str) -> bool:
@@ -184,7 +184,7 @@ class ApprovalQueuePane(Pane):
                 self._dirty = True
 
         self._say(f"Approving {order_id}{' with override' if reason else ''}…", "muted")
-        return self.session.run(approve_and_send(), f"approve {order_id}", self._approved)
+        return self.run(approve_and_send(), f"approve {order_id}", self._approved)
 
     def reject(self, order_id: str, reason: str = "rejected by trader") -> None:
         """Reject ``order_id`` (and its bracket): it leaves the queue and is never sent."""

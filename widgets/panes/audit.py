@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import shiboken6
 from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
@@ -134,10 +133,10 @@ class AuditTrailPane(Pane):
         layout.addLayout(self._build_actions())
         self.setFocusProxy(self.filter_edit)
 
-        session.subscribe(session.app.audit.recorded, self._on_recorded)
-        session.refresh.register(self._flush, owner=self)
-        session.started.connect(self._on_started)
-        session.theme_changed.connect(self._on_theme_changed)
+        self.subscribe(session.app.audit.recorded, self._on_recorded)
+        self.register_flush(self._flush)
+        self.subscribe(session.started, self._on_started)
+        self.subscribe(session.theme_changed, self._on_theme_changed)
         self._update_counts()
 
     # -- building ----------------------------------------------------------------------------
@@ -380,16 +379,16 @@ class AuditTrailPane(Pane):
                 result = await asyncio.get_running_loop().run_in_executor(None, job)
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("audit pane could not %s: %s", what, exc)
-                if shiboken6.isValid(self):
+                if self.alive:
                     self._show_status(f"Could not {what}: {_first_line(exc)}", "critical")
                     self.session.fail(f"audit: {what}", _first_line(exc))
             finally:
-                if shiboken6.isValid(self):
+                if self.alive:
                     self._busy(-1)
-            if shiboken6.isValid(self):  # the window may have closed meanwhile
+            if self.alive:  # the window may have closed meanwhile
                 done(result)
 
-        return self.session.run(run(), f"audit: {what}")
+        return self.run(run(), f"audit: {what}")
 
     def _busy(self, change: int) -> None:
         self._jobs = max(0, self._jobs + change)

@@ -57,8 +57,8 @@ class BlotterPane(Pane):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._on_tab_changed(0)
         self._counts: tuple[int, int, int] = (-1, -1, -1)
-        session.theme_changed.connect(self._on_theme)
-        session.refresh.register(self.flush)
+        self.subscribe(session.theme_changed, self._on_theme)
+        self.register_flush(self.flush)
         self._show_counts()
 
     @property

@@ -39,9 +39,9 @@ class AccountTab(QWidget):
         self.account: AccountSnapshot | None = None
         self._dirty = True
         app = session.app
-        session.subscribe(app.portfolio.pnl_updated, self._on_change)
-        session.subscribe(app.broker.account_received, self._on_account)
-        session.started.connect(self._on_started)  # a bound slot: dropped with the tab
+        session.subscribe(app.portfolio.pnl_updated, self._on_change, owner=self)
+        session.subscribe(app.broker.account_received, self._on_account, owner=self)
+        session.subscribe(session.started, self._on_started, owner=self)
         self.model.set_rows(self.values())
 
     def _on_started(self, _report: object) -> None:
@@ -58,7 +58,9 @@ class AccountTab(QWidget):
         """Ask the broker for its account snapshot now (it also reports on its own)."""
 
         async def fetch() -> None:
-            self._on_account(await self.session.app.broker.account())
+            account = await self.session.app.broker.account()
+            if self.session.alive(self):
+                self._on_account(account)
 
         return self.session.run(fetch(), "read the account")
 

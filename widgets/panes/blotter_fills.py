@@ -43,8 +43,8 @@ class FillsTab(QWidget):
         self._inserted = False
         #: True once today's stored fills were read.
         self.loaded = False
-        session.subscribe(session.app.orders.fill_recorded, self._on_fill)
-        session.started.connect(self._on_started)  # a bound slot: dropped with the tab
+        session.subscribe(session.app.orders.fill_recorded, self._on_fill, owner=self)
+        session.subscribe(session.started, self._on_started, owner=self)
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self._show_summary()
 
@@ -64,6 +64,8 @@ class FillsTab(QWidget):
         since = start_of_day(self.session.app)
         loop = asyncio.get_running_loop()
         stored = await loop.run_in_executor(None, functools.partial(store.load_fills, since=since))
+        if not self.session.alive(self):  # closed while the database was read
+            return
         merged = {f.exec_id: f for f in stored}
         merged.update((f.exec_id, f) for f in self.model.rows())
         self.model.set_rows(sorted(merged.values(), key=lambda f: (f.time, f.exec_id)))

@@ -74,7 +74,7 @@ class OrdersTab(QWidget):
         layout.addWidget(self.view)
 
         app = session.app
-        session.subscribe(app.orders.order_updated, self._on_order_updated)
+        session.subscribe(app.orders.order_updated, self._on_order_updated, owner=self)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.model.set_rows(app.orders.working_orders())
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
@@ -121,6 +121,8 @@ class OrdersTab(QWidget):
         store = self.session.app.store
         loop = asyncio.get_running_loop()
         stored = await loop.run_in_executor(None, functools.partial(store.load_orders, False))
+        if not self.session.alive(self):  # closed while the database was read
+            return
         since = start_of_day(self.session.app)
         self._history = {o.id: o for o in stored if o.created_at >= since}
         self._reload()

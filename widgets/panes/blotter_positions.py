@@ -59,9 +59,9 @@ class PositionsTab(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view)
         self._marks_moved = False
-        session.subscribe(portfolio.positions_changed, self._on_positions_changed)
-        session.subscribe(portfolio.pnl_updated, self._on_pnl)
-        session.started.connect(self._on_started)  # a bound slot: dropped with the tab
+        session.subscribe(portfolio.positions_changed, self._on_positions_changed, owner=self)
+        session.subscribe(portfolio.pnl_updated, self._on_pnl, owner=self)
+        session.subscribe(session.started, self._on_started, owner=self)
         self.reload()
 
     def _on_started(self, _report: object) -> None:

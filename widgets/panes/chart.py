@@ -15,7 +15,6 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal
 
-import shiboken6
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -98,13 +97,13 @@ class ChartPane(Pane):
         self.chart = ChartView(self.colors, session.app.settings.risk.market_timezone, self)
         self._build_ui()
 
-        session.subscribe(market.bars_updated, self._on_bars)
-        session.subscribe(market.subscriptions_renewed, self._on_renewed)
-        session.subscribe(session.app.orders.order_updated, self._on_order)
-        session.subscribe(session.app.portfolio.positions_changed, self._on_positions)
-        session.active_changed.connect(self.show_instrument)
-        session.theme_changed.connect(self.apply_palette)
-        session.refresh.register(self.flush, owner=self)
+        self.subscribe(market.bars_updated, self._on_bars)
+        self.subscribe(market.subscriptions_renewed, self._on_renewed)
+        self.subscribe(session.app.orders.order_updated, self._on_order)
+        self.subscribe(session.app.portfolio.positions_changed, self._on_positions)
+        self.subscribe(session.active_changed, self.show_instrument)
+        self.subscribe(session.theme_changed, self.apply_palette)
+        self.register_flush(self.flush)
         self.chart.follow_changed.connect(self._on_follow_changed)
         self.chart.hovered.connect(self._on_hovered)
         self.chart.context_requested.connect(self._show_context_menu)
@@ -265,7 +264,7 @@ class ChartPane(Pane):
         self._set_status(f"Loading {instrument.key} {timeframe.value}…", "muted")
         self._levels_dirty = True
         self._update_readout()
-        self.session.run(
+        self.run(
             self._load(instrument, timeframe, token), f"chart {instrument.key} {timeframe.value}"
         )
 
@@ -281,11 +280,11 @@ class ChartPane(Pane):
                 await market.unsubscribe_bars(*previous)
             bars = await market.history(instrument, timeframe, HISTORY_BARS)
         except (DomainError, BrokerError) as exc:
-            if token == self._request and shiboken6.isValid(self):
+            if token == self._request and self.alive:
                 self._reload_when_renewed = isinstance(exc, NotConnected)
                 self._loaded_nothing(f"No {timeframe.value} data for {instrument.key}")
             raise
-        if token != self._request or not shiboken6.isValid(self):
+        if token != self._request or not self.alive:
             return
         self._show_history(bars)
 
@@ -303,7 +302,7 @@ class ChartPane(Pane):
 
     def _on_renewed(self, _failed: object) -> None:
         """The connection is back and market data renewed: retry a load the loss cut off."""
-        if self._reload_when_renewed and shiboken6.isValid(self):
+        if self._reload_when_renewed and self.alive:
             self._reload_when_renewed = False
             self._reload()
 

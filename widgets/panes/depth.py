@@ -16,7 +16,6 @@ import asyncio
 from collections.abc import Iterable
 from decimal import Decimal
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
@@ -205,12 +204,12 @@ class DepthLadderPane(Pane):
         recentre.activated.connect(self.recentre)
 
         market = session.app.market
-        session.subscribe(market.depth_updated, self._on_depth)
-        session.subscribe(market.quotes_updated, self._on_quotes)
-        session.subscribe(session.app.orders.order_updated, self._on_order)
-        session.active_changed.connect(self.show_instrument)
-        session.theme_changed.connect(self._on_theme)
-        session.refresh.register(self.flush, owner=self)
+        self.subscribe(market.depth_updated, self._on_depth)
+        self.subscribe(market.quotes_updated, self._on_quotes)
+        self.subscribe(session.app.orders.order_updated, self._on_order)
+        self.subscribe(session.active_changed, self.show_instrument)
+        self.subscribe(session.theme_changed, self._on_theme)
+        self.register_flush(self.flush)
         if session.active is not None:
             self.show_instrument(session.active)
 
@@ -242,7 +241,7 @@ class DepthLadderPane(Pane):
         if quote is not None:
             self.model.set_last(quote.last)
         self._orders_dirty = True
-        self.session.run(self._resubscribe(), f"depth ladder {instrument.key}")
+        self.run(self._resubscribe(), f"depth ladder {instrument.key}")
 
     async def _resubscribe(self) -> None:
         """Move the subscriptions to the instrument shown now (serialised: quick switches)."""
@@ -420,5 +419,5 @@ class DepthLadderPane(Pane):
         QTimer.singleShot(0, self._recentre_if_alive)
 
     def _recentre_if_alive(self) -> None:
-        if shiboken6.isValid(self):
+        if self.alive:
             self.recentre()

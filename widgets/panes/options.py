@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -176,10 +175,10 @@ class OptionsChainPane(Pane):
             enter.activated.connect(lambda: self.request_ticket_at(self.view.currentIndex()))
 
         market = session.app.market
-        session.subscribe(market.option_quotes_updated, self._on_option_quotes)
-        session.active_changed.connect(self.show_underlying)
-        session.theme_changed.connect(self._on_theme)
-        session.refresh.register(self.flush, owner=self)
+        self.subscribe(market.option_quotes_updated, self._on_option_quotes)
+        self.subscribe(session.active_changed, self.show_underlying)
+        self.subscribe(session.theme_changed, self._on_theme)
+        self.register_flush(self.flush)
         if session.active is not None:
             self.show_underlying(session.active)
 
@@ -250,11 +249,11 @@ class OptionsChainPane(Pane):
 
     def _run(self, coro: Coroutine[Any, Any, None], what: str) -> None:
         self._set_loading(+1)
-        task = self.session.run(coro, what)
+        task = self.run(coro, what)
         task.add_done_callback(lambda _t: self._set_loading(-1))
 
     def _set_loading(self, change: int) -> None:
-        if not shiboken6.isValid(self):
+        if not self.alive:
             return
         self._loads = max(0, self._loads + change)
         self.loading_label.setVisible(self._loads > 0)
@@ -313,7 +312,7 @@ class OptionsChainPane(Pane):
             underlying, expiry, strikes
         )
         self._subscribed = (underlying, expiry)
-        if generation != self._generation or not shiboken6.isValid(self):
+        if generation != self._generation or not self.alive:
             return  # a newer request drops this subscription when it runs
         self._show_contracts(contracts, strikes)
 

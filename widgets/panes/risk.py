@@ -116,9 +116,9 @@ class RiskPanel(Pane):
         self.flatten_box: QMessageBox | None = None
         self.flatten_confirm_button: QAbstractButton | None = None
         self._state_dirty = True
-        session.subscribe(app.trading_state.state_changed, self._on_state_changed)
-        session.subscribe(app.kill_switch.tripped, self._on_tripped)
-        session.refresh.register(self._on_flush)
+        self.subscribe(app.trading_state.state_changed, self._on_state_changed)
+        self.subscribe(app.kill_switch.tripped, self._on_tripped)
+        self.register_flush(self._on_flush)
         self.setFocusProxy(self.kill_button)
         self.refresh()
 

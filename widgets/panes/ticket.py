@@ -145,12 +145,12 @@ class OrderTicketPane(Pane):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self._stage_clicked)
         s = self.session
-        s.active_changed.connect(self._set_instrument)
-        s.ticket_requested.connect(self.load)
-        s.subscribe(s.app.market.quotes_updated, self._on_quotes)
-        s.subscribe(s.app.orders.order_updated, self._on_order_updated)
-        s.subscribe(s.app.trading_state.state_changed, self._on_state_changed)
-        s.refresh.register(self._flush, owner=self)
+        self.subscribe(s.active_changed, self._set_instrument)
+        self.subscribe(s.ticket_requested, self.load)
+        self.subscribe(s.app.market.quotes_updated, self._on_quotes)
+        self.subscribe(s.app.orders.order_updated, self._on_order_updated)
+        self.subscribe(s.app.trading_state.state_changed, self._on_state_changed)
+        self.register_flush(self._flush)
 
     # -- public API --------------------------------------------------------------------------
     def load(self, request: TicketRequest) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import (
     QEvent,
     QItemSelection,
@@ -39,6 +38,7 @@ from widgets.resources import icon
 from widgets.session import Session, TicketRequest
 from widgets.style_props import set_invalid
 from widgets.table_model import ROW_ROLE, FastTableView
+from widgets.theme import Palette
 
 #: Compare the shown rows with the core's watchlist on every Nth refresh (30 Hz / 15 = 2 Hz), so
 #: instruments added or removed by other code (the smoke test, a script) show up too.
@@ -104,11 +104,11 @@ class WatchlistPane(Pane):
         self.setFocusProxy(self.symbol)
 
         self._selecting = False  # True while the selection follows session.active
-        session.subscribe(app.market.quotes_updated, self.model.on_quotes)
-        session.refresh.register(self._flush)
-        session.started.connect(self._on_started)
-        session.active_changed.connect(self._on_active_changed)
-        session.theme_changed.connect(lambda _palette: self.model.mark_all_dirty())
+        self.subscribe(app.market.quotes_updated, self.model.on_quotes)
+        self.register_flush(self._flush)
+        self.subscribe(session.started, self._on_started)
+        self.subscribe(session.active_changed, self._on_active_changed)
+        self.subscribe(session.theme_changed, self._on_theme)
         if app.watchlist:  # the core started before this pane was built
             self.sync()
 
@@ -139,6 +139,9 @@ class WatchlistPane(Pane):
 
     def _on_active_changed(self, _instrument: Instrument) -> None:
         self._select_active()
+
+    def _on_theme(self, _palette: Palette) -> None:
+        self.model.mark_all_dirty()
 
     def _select_active(self) -> None:
         """Select the active instrument's row (or nothing) without echoing it back."""
@@ -182,10 +185,11 @@ class WatchlistPane(Pane):
                 self._symbol_refused(symbol, str(exc))
                 return None
 
-        return self.session.run(add(), f"add {symbol}", on_done=self._symbol_added)
+        return self.run(add(), f"add {symbol}", on_done=self._symbol_added)
 
     def _symbol_added(self, instrument: Instrument | None) -> None:
-        if instrument is None or not shiboken6.isValid(self):
+        # Called by Session.run only while the pane is alive.
+        if instrument is None:
             return
         if self.symbol.text().strip().upper() in (instrument.symbol, instrument.key):
             self.symbol.clear()
@@ -194,7 +198,7 @@ class WatchlistPane(Pane):
         self.session.message.emit(f"{instrument.key} is on the watchlist")
 
     def _symbol_refused(self, symbol: str, reason: str) -> None:
-        if not shiboken6.isValid(self):
+        if not self.alive:
             return
         message = f"{symbol}: {reason}" if symbol not in reason else reason
         self.show_symbol_error(message)
@@ -242,16 +246,14 @@ class WatchlistPane(Pane):
         """Remove ``key`` from the watchlist; the row at the same place is selected after."""
         view_row = self.view.currentIndex().row()
 
-        def removed(_result: object) -> None:
-            if not shiboken6.isValid(self):
-                return
+        def removed(_result: object) -> None:  # only while the pane is alive (Session.run)
             self.sync()
             count = self.view.model().rowCount()
             if count and view_row >= 0:
                 self.view.selectRow(min(view_row, count - 1))
             self.session.message.emit(f"{key} removed from the watchlist")
 
-        return self.session.run(
+        return self.run(
             self.session.app.remove_from_watchlist(key), f"remove {key}", on_done=removed
         )
 
