@@ -26,6 +26,8 @@ from terminal.domain import (
     OrderStatus,
     OrderType,
     VerdictLevel,
+    format_money,
+    format_percent,
 )
 from terminal.persistence.errors import PersistenceError
 from terminal.settings import SettingsError
@@ -68,22 +70,30 @@ async def _watch(app: TradingApp) -> None:
     try:
         while True:
             await asyncio.sleep(1.0)
-            print(_status_line(app), flush=True)
+            print(status_line(app), flush=True)
     finally:
         await app.stop()
 
 
-def _status_line(app: TradingApp) -> str:
+def status_line(app: TradingApp) -> str:
+    """One console line: trading state, equity, day P&L, alerts, and the first six quotes.
+
+    Prices are on each instrument's tick; a change that cannot be computed (no previous close)
+    reads "—", never "nan".
+    """
     parts = []
     for instrument in app.watchlist[:6]:
         quote = app.market.last_quote(instrument.key)
         if quote is not None and not math.isnan(quote.last):
-            parts.append(f"{instrument.key} {quote.last:.2f} ({quote.change_percent:+.2f}%)")
+            parts.append(
+                f"{instrument.key} {instrument.format_price(quote.last)} "
+                f"({format_percent(quote.change_percent)})"
+            )
     pnl = app.portfolio.snapshot()
     return (
-        f"[{app.trading_state.state.value.upper()}] equity {pnl.equity:,.2f} "
-        f"day P&L {pnl.day_pnl:+,.2f} | alerts {app.alerts.unacknowledged_count()} | "
-        + "  ".join(parts)
+        f"[{app.trading_state.state.value.upper()}] equity {format_money(pnl.equity)} "
+        f"day P&L {format_money(pnl.day_pnl, signed=True)} | "
+        f"alerts {app.alerts.unacknowledged_count()} | " + "  ".join(parts)
     )
 
 
@@ -110,8 +120,8 @@ async def _smoke(app: TradingApp) -> int:
         assert quote is not None
         seen["quote"] = {
             "key": instrument.key,
-            "bid": round(quote.bid, 6),
-            "ask": round(quote.ask, 6),
+            "bid": instrument.format_price(quote.bid),
+            "ask": instrument.format_price(quote.ask),
         }
         intent = OrderIntent(
             instrument, OrderSide.BUY, Decimal(1), OrderType.MARKET, source="smoke"
@@ -127,7 +137,10 @@ async def _smoke(app: TradingApp) -> int:
             "the fill",
         )
         filled = app.orders.get(order.id)
-        seen["fill"] = {"order": order.id, "price": str(filled.avg_fill_price)}
+        seen["fill"] = {
+            "order": order.id,
+            "price": instrument.format_price(filled.avg_fill_price),
+        }
         position = app.portfolio.position(instrument.key)
         seen["position"] = str(position.quantity) if position else "0"
         kill = await app.kill_switch.trip("smoke test", by="smoke-test")

@@ -12,6 +12,14 @@ from terminal.domain.errors import (
     UnknownInstrument,
 )
 from terminal.domain.fills import Fill
+from terminal.domain.formatting import (
+    UNKNOWN,
+    format_change,
+    format_money,
+    format_percent,
+    format_price,
+    format_quantity,
+)
 from terminal.domain.instruments import AssetClass, Instrument, OptionRight
 from terminal.domain.lifecycle import OrderStatus
 from terminal.domain.market import (
@@ -30,6 +38,7 @@ from terminal.domain.positions import Position
 from terminal.domain.verdicts import RiskReason, Verdict, VerdictLevel
 
 __all__ = [
+    "UNKNOWN",
     "AccountSnapshot",
     "Alert",
     "AlertState",
@@ -67,4 +76,9 @@ __all__ = [
     "Verdict",
     "VerdictLevel",
     "WallClock",
+    "format_change",
+    "format_money",
+    "format_percent",
+    "format_price",
+    "format_quantity",
 ]

@@ -150,6 +150,7 @@ def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     else:
         warn, block = limits.price_band_warn_percent, limits.price_band_block_percent
     reasons = []
+    tick = intent.instrument.tick_size
     for what, price in prices:
         # Compare multiplied out: no division, so a price exactly on the band is inside it.
         distance = abs(price - ref) * _HUNDRED
@@ -161,8 +162,8 @@ def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
             continue
         side = "through" if _through(intent, what, price, ref) else "away from"
         text = (
-            f"{what} {fmt_price(price)} is {distance / ref:.1f}% {side} {ref_name} "
-            f"{fmt_price(ref)} (band {band}%)"
+            f"{what} {fmt_price(price, tick)} is {distance / ref:.1f}% {side} {ref_name} "
+            f"{fmt_price(ref, tick)} (band {band}%)"
         )
         reasons.append(RiskReason("price_band", level, text))
     return reasons

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: A price on the simulator's 0.01 tick as the trader reads it (never 228.42000000000002).
+ON_TICK = re.compile(r"\d+\.\d\d")
+
+
+def assert_prices_on_tick(report: dict[str, object]) -> None:
+    quote, fill = report["quote"], report["fill"]
+    assert isinstance(quote, dict) and isinstance(fill, dict)
+    for price in (quote["bid"], quote["ask"], fill["price"]):
+        assert isinstance(price, str) and ON_TICK.fullmatch(price), report
 
 
 def run(
@@ -47,6 +58,7 @@ def test_window_smoke_test_trades_one_share_through_the_panes(tmp_path: Path) ->
     assert report["position"] == "1"
     assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
     assert report["rearmed"] is True
+    assert_prices_on_tick(report)
     assert "Traceback" not in result.stderr
     log_file = tmp_path / "state" / "trading-terminal" / "log" / "terminal.log"
     assert "window shown" in log_file.read_text()
@@ -61,6 +73,7 @@ def test_headless_smoke_test_trades_one_share_on_the_simulator(tmp_path: Path) -
     assert report["position"] == "1"
     assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
     assert report["rearmed"] is True
+    assert_prices_on_tick(report)
     # The audit trail it left verifies, and exports every record.
     verify = run("audit", "verify", "--db", db)
     assert verify.returncode == 0, verify.stderr

@@ -532,3 +532,13 @@ def test_updated_limits_apply_to_the_next_check(desk: Desk) -> None:
 
     assert desk.engine.limits.max_order_quantity == 499
     assert desk.check(limit_buy(500)).level is BLOCK
+
+
+def test_price_band_reasons_read_prices_on_the_tick_without_float_noise(desk: Desk) -> None:
+    # The simulator computes prices as ticks × 0.01: 22848 × 0.01 is 228.48000000000002.
+    desk.quotes.set(Quote("AAPL", bid=228.47, ask=22849 * 0.01, last=22848 * 0.01))
+
+    (reason,) = desk.reasons(limit_buy(1, "240.00"), "price_band")
+
+    assert "limit 240.00 is 5.0% through last 228.48 (band 3%)" in reason.message
+    assert "0000" not in reason.message
