@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from terminal.domain.orders import OrderIntent, OrderSide
+from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import RiskReason, VerdictLevel
 from terminal.risk.context import CheckContext
@@ -169,6 +169,47 @@ def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     return reasons
 
 
+def marketable_stop(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn that a stop at or through the market triggers at once.
+
+    A buy stop triggers when the market trades at or above its stop, so one at or below the
+    last trade (or the offer, which the next buyer lifts) fires on the next print and then
+    trades as a market order; a sell stop at or above the last (or the bid) likewise. That is
+    rarely what a stop is for (a protective stop on the wrong side, a ladder click on the wrong
+    side), yet no distance band catches it when it is close to the market.
+    """
+    stop = intent.stop_price
+    if stop is None or intent.order_type not in (OrderType.STOP, OrderType.STOP_LIMIT):
+        return []  # trailing stops follow the market and start away from it
+    quote = ctx.quote
+    if quote is None:
+        return []  # price_band already warns that nothing was checked against the market
+    buy = intent.side is OrderSide.BUY
+    touch_name, touch = ("ask", quote.ask) if buy else ("bid", quote.bid)
+    market: tuple[str, Decimal] | None = None
+    for name, value in (("last", quote.last), (touch_name, touch)):
+        if usable(value):
+            price = to_decimal(value)
+            if price >= stop if buy else price <= stop:
+                market = (name, price)
+                break
+    if market is None:
+        return []
+    name, price = market
+    tick = intent.instrument.tick_size
+    where = "at or below" if buy else "at or above"
+    if intent.order_type is OrderType.STOP:
+        acts = "act as a market order"
+    else:
+        assert intent.limit_price is not None
+        acts = f"act as a limit order at {fmt_price(intent.limit_price, tick)}"
+    text = (
+        f"{intent.side.value.lower()} stop {fmt_price(stop, tick)} is {where} the market "
+        f"({name} {fmt_price(price, tick)}): it will trigger at once and {acts}"
+    )
+    return [RiskReason("marketable_stop", WARN, text)]
+
+
 def max_open_orders(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     """Block a new order when the open-order limit is already reached."""
     count = 0
@@ -254,6 +295,7 @@ RULES: tuple[Rule, ...] = (
     max_gross_exposure,
     concentration,
     price_band,
+    marketable_stop,
     max_open_orders,
     orders_per_second,
     duplicate_order,

@@ -542,3 +542,81 @@ def test_price_band_reasons_read_prices_on_the_tick_without_float_noise(desk: De
 
     assert "limit 240.00 is 5.0% through last 228.48 (band 3%)" in reason.message
     assert "0000" not in reason.message
+
+
+# -- marketable stops -------------------------------------------------------------------------
+
+
+def stop(side: OrderSide, price: str, limit: str | None = None) -> OrderIntent:
+    kind = OrderType.STOP if limit is None else OrderType.STOP_LIMIT
+    return OrderIntent(
+        AAPL,
+        side,
+        Decimal(10),
+        kind,
+        stop_price=Decimal(price),
+        limit_price=None if limit is None else Decimal(limit),
+    )
+
+
+def test_the_sell_stop_above_the_market_from_the_desk_hour_warns_instead_of_passing(
+    desk: Desk,
+) -> None:
+    # Found at the desk: SELL STP 229.21 with bid 229.15 passed risk, triggered at once, filled.
+    desk.quotes.set(Quote("AAPL", bid=229.15, ask=229.17, last=229.16))
+
+    verdict = desk.check(stop(OrderSide.SELL, "229.21"))
+
+    assert verdict.level is WARN
+    (reason,) = verdict.reasons
+    assert reason.rule == "marketable_stop"
+    assert reason.message == (
+        "sell stop 229.21 is at or above the market (last 229.16): "
+        "it will trigger at once and act as a market order"
+    )
+
+
+@pytest.mark.parametrize(
+    ("side", "price", "marketable"),
+    [
+        # Quote: bid 149.99, ask 150.01, last 150.00.
+        (OrderSide.BUY, "149.00", True),  # below the market
+        (OrderSide.BUY, "150.00", True),  # at the last trade
+        (OrderSide.BUY, "150.01", True),  # at the offer: the next buyer triggers it
+        (OrderSide.BUY, "150.02", False),  # above the market: waits, as a buy stop should
+        (OrderSide.SELL, "151.00", True),
+        (OrderSide.SELL, "150.00", True),
+        (OrderSide.SELL, "149.99", True),  # at the bid
+        (OrderSide.SELL, "149.98", False),  # below the market: a protective stop
+    ],
+)
+def test_a_stop_at_or_through_the_market_warns_that_it_triggers_at_once(
+    desk: Desk, side: OrderSide, price: str, marketable: bool
+) -> None:
+    assert levels(desk, stop(side, price), "marketable_stop") == ([WARN] if marketable else [])
+
+
+def test_a_marketable_stop_limit_says_it_becomes_a_limit_order(desk: Desk) -> None:
+    (reason,) = desk.reasons(stop(OrderSide.BUY, "149.50", limit="150.50"), "marketable_stop")
+
+    assert reason.message == (
+        "buy stop 149.50 is at or below the market (last 150.00): "
+        "it will trigger at once and act as a limit order at 150.50"
+    )
+
+
+def test_without_a_last_trade_the_touch_decides(desk: Desk) -> None:
+    desk.quotes.set(Quote("AAPL", bid=149.99, ask=150.01))
+
+    (reason,) = desk.reasons(stop(OrderSide.BUY, "150.01"), "marketable_stop")
+    assert "(ask 150.01)" in reason.message
+    assert levels(desk, stop(OrderSide.BUY, "150.02"), "marketable_stop") == []
+
+
+def test_trailing_stops_and_stops_without_a_quote_are_not_called_marketable(desk: Desk) -> None:
+    trail = OrderIntent(
+        AAPL, OrderSide.SELL, Decimal(10), OrderType.TRAIL, trail_amount=Decimal("0.50")
+    )
+    assert levels(desk, trail, "marketable_stop") == []
+    del desk.quotes.quotes["AAPL"]
+    assert levels(desk, stop(OrderSide.SELL, "151.00"), "marketable_stop") == []
