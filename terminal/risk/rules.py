@@ -6,6 +6,7 @@ verdict lists every reason, not just the first.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -246,17 +247,43 @@ def duplicate_order(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     return []
 
 
+def next_regular_open(now: dt.datetime, ctx: CheckContext) -> dt.datetime:
+    """Return the next regular-session open at or after ``now``, in the market time zone.
+
+    Weekends are skipped; exchange holidays are not known, so the day after a holiday is not
+    foreseen.
+    """
+    local = now.astimezone(ctx.market_tz)
+    start = ctx.limits.regular_hours_start
+    day = local.date()
+    if local.weekday() >= 5 or local.time() >= start:
+        day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, start, tzinfo=ctx.market_tz)
+
+
 def regular_hours(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
-    """Warn outside the market's regular hours (weekends included; holidays are not known)."""
+    """Warn outside the market's regular hours, saying when the order will start working.
+
+    An order set to work outside regular hours (Outside RTH) is meant for exactly that and gets
+    no warning. Weekends count as outside; holidays are not known.
+    """
+    if intent.outside_rth:
+        return []
     local = ctx.now.astimezone(ctx.market_tz)
     start, end = ctx.limits.regular_hours_start, ctx.limits.regular_hours_end
     weekend = local.weekday() >= 5
     if not weekend and start <= local.time() < end:
         return []
+    opens = next_regular_open(ctx.now, ctx)
     when = f"{_WEEKDAYS[local.weekday()]} {local:%H:%M} {local.tzname()}"
-    text = f"outside regular trading hours ({start:%H:%M}-{end:%H:%M}): it is {when}"
-    if not intent.outside_rth:
-        text += "; the order is not set to work outside regular hours"
+    starts = f"{_WEEKDAYS[opens.weekday()]} {opens:%H:%M} {opens.tzname()}"
+    text = (
+        f"outside regular trading hours ({start:%H:%M}-{end:%H:%M}): it is {when}; "
+        f"the order is not set to work outside regular hours: it will start working at the "
+        f"next regular open, {starts}"
+    )
     return [RiskReason("regular_hours", WARN, text)]
 
 

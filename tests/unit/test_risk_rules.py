@@ -429,18 +429,40 @@ def test_regular_hours_use_the_new_york_date_not_the_utc_date() -> None:
     assert "Sunday 21:00 EST" in reason.message
 
 
-def test_outside_hours_message_says_whether_the_order_may_work_outside_them() -> None:
-    desk = Desk(when=dt.datetime(2026, 1, 5, 22, 0, tzinfo=dt.UTC))
-    rth = limit_buy()
+def test_an_order_set_to_work_outside_regular_hours_gets_no_warning_for_it() -> None:
+    # Found at the desk: with Outside RTH ticked every order before 09:30 needed an override.
+    desk = Desk(when=dt.datetime(2026, 1, 5, 13, 0, tzinfo=dt.UTC))  # Monday 08:00 EST
     extended = OrderIntent(
         AAPL, OrderSide.BUY, Decimal(100), limit_price=Decimal(150), outside_rth=True
     )
 
-    (plain,) = desk.reasons(rth, "regular_hours")
-    (flagged,) = desk.reasons(extended, "regular_hours")
+    assert levels(desk, extended, "regular_hours") == []
+    assert levels(desk, limit_buy(), "regular_hours") == [WARN]
 
-    assert "not set to work outside regular hours" in plain.message
-    assert "not set" not in flagged.message
+
+@pytest.mark.parametrize(
+    ("utc", "now", "starts"),
+    [
+        (dt.datetime(2026, 1, 5, 13, 0), "Monday 08:00 EST", "Monday 09:30 EST"),  # pre-market
+        (dt.datetime(2026, 1, 5, 22, 0), "Monday 17:00 EST", "Tuesday 09:30 EST"),  # after close
+        (dt.datetime(2026, 1, 9, 22, 0), "Friday 17:00 EST", "Monday 09:30 EST"),  # weekend next
+        (dt.datetime(2026, 1, 10, 16, 0), "Saturday 11:00 EST", "Monday 09:30 EST"),
+        (dt.datetime(2026, 1, 11, 16, 0), "Sunday 11:00 EST", "Monday 09:30 EST"),
+        # Friday 6 March is still winter time; Monday 9 March opens in summer time.
+        (dt.datetime(2026, 3, 6, 22, 0), "Friday 17:00 EST", "Monday 09:30 EDT"),
+    ],
+)
+def test_outside_hours_reason_says_when_the_order_will_start_working(
+    utc: dt.datetime, now: str, starts: str
+) -> None:
+    desk = Desk(when=utc.replace(tzinfo=dt.UTC))
+
+    (reason,) = desk.reasons(limit_buy(), "regular_hours")
+
+    assert reason.message == (
+        f"outside regular trading hours (09:30-16:00): it is {now}; the order is not set to "
+        f"work outside regular hours: it will start working at the next regular open, {starts}"
+    )
 
 
 # -- trading state -----------------------------------------------------------------------------
