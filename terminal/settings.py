@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from terminal.domain.values import to_decimal
+from terminal.domain.errors import DomainError
+from terminal.domain.values import MAX_QUANTITY, to_decimal
 
 
 class SettingsError(ValueError):
@@ -122,7 +123,10 @@ _SECTIONS = {f.name: f for f in fields(Settings)}
 def _coerce(where: str, hint: Any, value: Any) -> Any:
     try:
         if hint is Decimal:
-            result = to_decimal(value, where)
+            try:
+                result = to_decimal(value, where)
+            except DomainError as exc:  # names the problem (e.g. scientific notation)
+                raise SettingsError(str(exc)) from None
             if result < 0:
                 raise SettingsError(f"{where}: must not be negative, got {value!r}")
             return result
@@ -196,6 +200,11 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: risk.notional_warn_fraction must be in (0, 1]")
     if not Decimal(0) < risk.max_concentration <= 1:
         raise SettingsError(f"{source}: risk.max_concentration must be in (0, 1]")
+    if risk.max_order_quantity > MAX_QUANTITY:
+        raise SettingsError(
+            f"{source}: risk.max_order_quantity must be at most {MAX_QUANTITY:,} "
+            "(a larger order is refused as a typo before any limit applies)"
+        )
     if risk.price_band_warn_percent > risk.price_band_block_percent:
         raise SettingsError(f"{source}: risk.price_band_warn_percent exceeds the block band")
     if risk.option_price_band_warn_percent > risk.option_price_band_block_percent:
@@ -244,7 +253,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, Decimal):
-        return f'"{value}"'
+        return f'"{value:f}"'  # plain digits: the reader refuses "1E-7"
     if isinstance(value, dt.time):
         return value.isoformat()
     if isinstance(value, tuple):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import RiskReason, VerdictLevel
-from terminal.risk.context import CheckContext
+from terminal.risk.context import CheckContext, counted_orders
 from terminal.risk.pricing import fmt_money, fmt_price, fmt_qty, to_decimal, usable
 from terminal.risk.state import TradingState
 
@@ -212,11 +212,11 @@ def marketable_stop(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
 
 
 def max_open_orders(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
-    """Block a new order when the open-order limit is already reached."""
-    count = 0
-    for order in ctx.open_orders:
-        if order.status.is_open:
-            count += 1
+    """Block a new order when the open-order limit is already reached.
+
+    Orders waiting for approval with a BLOCK verdict do not count (see ``counted_orders``).
+    """
+    count = len(counted_orders(ctx.open_orders))
     limit = ctx.limits.max_open_orders
     if count >= limit:
         text = f"{count} orders already open: the limit is {limit}"
@@ -299,8 +299,8 @@ def trading_state(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     # flip a long into a short.
     key = intent.instrument.key
     pending = ZERO
-    for order in ctx.open_orders:
-        if order.status.is_open and order.intent.side is intent.side and order.key == key:
+    for order in counted_orders(ctx.open_orders):
+        if order.intent.side is intent.side and order.key == key:
             pending += order.remaining
     current = ctx.position
     after = current + (pending + intent.quantity) * intent.side.sign

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from terminal.domain import (
+    Order,
     OrderIntent,
     OrderSide,
     OrderStatus,
     OrderType,
     Quote,
+    RiskReason,
     TimeInForce,
+    Verdict,
     VerdictLevel,
 )
 from terminal.risk import CONCENTRATION_LEVEL
@@ -309,6 +313,34 @@ def test_finished_orders_do_not_count_as_open(desk: Desk) -> None:
     )
 
     assert levels(desk, limit_buy(), "max_open_orders", open_orders) == []
+
+
+def queued(intent: OrderIntent, level: VerdictLevel, parent_id: str | None = None) -> Order:
+    """Return ``intent`` waiting in the approval queue with a verdict of ``level``."""
+    order = working(intent, OrderStatus.PENDING_APPROVAL)
+    verdict = Verdict.of([RiskReason("test", level, "test")] if level else [])
+    return replace(order, verdict=None if parent_id else verdict, parent_id=parent_id)
+
+
+def test_orders_blocked_in_the_approval_queue_do_not_count_toward_open_orders(
+    desk: Desk,
+) -> None:
+    desk.limits(max_open_orders=2)
+    parent = queued(limit_buy(20_000), BLOCK)
+    blocked = [parent, queued(limit_sell(20_000), BLOCK), queued(limit_sell(1), PASS, parent.id)]
+
+    assert levels(desk, limit_buy(), "max_open_orders", blocked) == []
+    approvable = [*blocked, queued(limit_buy(1), WARN), queued(limit_buy(2), PASS)]
+    assert levels(desk, limit_buy(), "max_open_orders", approvable) == [BLOCK]
+
+
+def test_reduce_only_does_not_count_blocked_orders_waiting_for_approval(desk: Desk) -> None:
+    desk.portfolio.hold(AAPL, 100)
+    desk.state.reduce_only("end of day", "alice")
+    waiting = [queued(limit_sell(80), BLOCK)]
+
+    assert levels(desk, limit_sell(50), "trading_state", waiting) == []
+    assert levels(desk, limit_sell(50), "trading_state", [working(limit_sell(80))]) == [BLOCK]
 
 
 def test_orders_per_second_blocks_at_the_limit_and_expires_after_one_second(desk: Desk) -> None:
