@@ -37,7 +37,7 @@ from terminal.risk.engine import RiskEngine
 from terminal.risk.monitor import RiskMonitor
 from terminal.risk.state import TradingState, TradingStateMachine
 from terminal.risk.usage import LimitUsage
-from terminal.settings import Settings
+from terminal.settings import Settings, settings_changes
 from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,8 @@ class TradingApp:
         """Apply changed settings to the running session; return what needs a restart.
 
         Risk limits, alert flood limits, default sizes and the theme apply at once. The broker
-        connection, the database and the simulator apply at the next start.
+        connection, the database and the simulator apply at the next start. The audit record
+        (``settings_changed``) names every changed value with what it was and what it became.
         """
         restart = [
             name
@@ -209,10 +210,15 @@ class TradingApp:
             )
             if old != new
         ]
+        changes = settings_changes(self.settings, settings)
         self.risk.update_limits(settings.risk)
         self.alerts.update_settings(settings.alerts)
         self.settings = settings
-        self.audit.record("settings_changed", self.workstation, {"restart_needed": restart})
+        self.audit.record(
+            "settings_changed",
+            self.workstation,
+            {"changes": changes, "restart_needed": restart},
+        )
         return restart
 
     def _on_pnl(self, _snapshot: object) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -35,6 +34,7 @@ from terminal.startup import (
     SmokeFailure,
     open_app,
     run_market,
+    run_session,
     wait_for,
 )
 
@@ -53,21 +53,22 @@ def run_headless(args: argparse.Namespace) -> int:
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2
     if args.smoke_test:
-        return asyncio.run(_smoke(app))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_watch(app))
+        code = run_session(_smoke(app))
+        return 1 if code is None else code  # interrupted: the smoke test did not finish
+    run_session(_watch(app))  # until Ctrl+C or SIGTERM
     return 0
 
 
 async def _watch(app: TradingApp) -> None:
-    report = await app.start()
-    run_market(app.broker)
-    print(
-        f"Connected to {app.broker.name} (account {report.account_id}, "
-        f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
-        "Ctrl+C to quit."
-    )
     try:
+        report = await app.start()
+        run_market(app.broker)
+        print(
+            f"Connected to {app.broker.name} (account {report.account_id}, "
+            f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
+            "Ctrl+C to quit.",
+            flush=True,
+        )
         while True:
             await asyncio.sleep(1.0)
             print(status_line(app), flush=True)

@@ -230,6 +230,39 @@ def validate(settings: Settings, source: str = "settings") -> None:
         )
 
 
+def _plain(value: Any) -> Any:
+    """Return a setting's value as the settings file writes it (for audit records)."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def settings_changes(old: Settings, new: Settings) -> dict[str, dict[str, Any]]:
+    """Return every setting that differs, by dotted name: ``{"risk.max_order_quantity":
+    {"from": "10000", "to": "5000"}}`` (values as the settings file writes them).
+
+    The audit log records this with each change, so a changed risk limit can be traced.
+    """
+    changes: dict[str, dict[str, Any]] = {}
+    for f in fields(Settings):
+        before, after = getattr(old, f.name), getattr(new, f.name)
+        if dataclasses.is_dataclass(before) and dataclasses.is_dataclass(after):
+            pairs = [
+                (f"{f.name}.{sub.name}", getattr(before, sub.name), getattr(after, sub.name))
+                for sub in fields(before)
+            ]
+        else:
+            pairs = [(f.name, before, after)]
+        for name, was, now in pairs:
+            if was != now:
+                changes[name] = {"from": _plain(was), "to": _plain(now)}
+    return changes
+
+
 def load_settings(path: Path | None) -> Settings:
     """Read settings from ``path``; a missing file gives the defaults.
 
