@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal.app import TradingApp
+from terminal.broker.base import BrokerError
 from terminal.domain import (
     DomainError,
     OrderIntent,
@@ -55,13 +56,17 @@ def run_headless(args: argparse.Namespace) -> int:
     if args.smoke_test:
         code = run_session(_smoke(app))
         return 1 if code is None else code  # interrupted: the smoke test did not finish
-    run_session(_watch(app))  # until Ctrl+C or SIGTERM
-    return 0
+    code = run_session(_watch(app))  # until Ctrl+C or SIGTERM
+    return 0 if code is None else code
 
 
-async def _watch(app: TradingApp) -> None:
+async def _watch(app: TradingApp) -> int:
     try:
-        report = await app.start()
+        try:
+            report = await app.start()
+        except BrokerError as exc:  # refused, unreachable (no TWS running), live not allowed
+            print(f"trading-terminal: {exc}", file=sys.stderr)
+            return 1
         run_market(app.broker)
         print(
             f"Connected to {app.broker.name} (account {report.account_id}, "
@@ -149,7 +154,7 @@ async def _smoke(app: TradingApp) -> int:
         app.kill_switch.rearm("smoke test complete", by="smoke-test")
         seen["rearmed"] = not app.kill_switch.is_tripped
         seen["ok"] = True
-    except (SmokeFailure, DomainError, OSError) as exc:
+    except (SmokeFailure, DomainError, BrokerError, OSError) as exc:
         seen.update(ok=False, error=str(exc))
         code = 1
     finally:

@@ -78,8 +78,7 @@ def counted_orders(orders: Iterable[Order]) -> list[Order]:
     return [
         o
         for o in candidates
-        if o.id not in blocked
-        and not (o.parent_id in blocked and o.status in _AWAITING_APPROVAL)
+        if o.id not in blocked and not (o.parent_id in blocked and o.status in _AWAITING_APPROVAL)
     ]
 
 

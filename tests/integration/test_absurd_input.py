@@ -59,9 +59,7 @@ async def test_absurd_or_scientific_input_is_refused_at_staging_and_audited(
     app = await started(tmp_path)
     try:
         with pytest.raises(error, match=problem):
-            app.orders.stage_input(
-                AAPL, side=OrderSide.BUY, order_type=OrderType.LIMIT, **fields
-            )
+            app.orders.stage_input(AAPL, side=OrderSide.BUY, order_type=OrderType.LIMIT, **fields)
 
         assert app.orders.pending_approvals() == []
         (reason,) = refusals(app)
