@@ -1,8 +1,9 @@
 """Command-line arguments of ``trading-terminal`` and the non-GUI subcommands.
 
-``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify`` and
-``trading-terminal audit export`` work on the database without starting anything else.
-Unknown arguments get argparse's clear message and exit status 2.
+``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify``,
+``trading-terminal audit export`` and ``trading-terminal sim reset`` work on the database without
+starting anything else. Unknown arguments and out-of-range values get argparse's clear message
+and exit status 2.
 """
 
 from __future__ import annotations
@@ -119,7 +120,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", metavar="FILE", type=Path, help="file to write (default: stdout)"
     )
+    sim = commands.add_parser("sim", help="the simulated exchange's paper account")
+    sim_commands = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
+    reset = sim_commands.add_parser(
+        "reset",
+        help="start the simulated account anew at the next start: starting cash, no positions, "
+        "no working orders (audited)",
+    )
+    reset.add_argument("--db", metavar="URL", dest="sim_db")
     return parser
+
+
+def run_sim(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run ``sim reset``; return the exit status."""
+    from terminal.sim_cli import run_sim_reset
+
+    return run_sim_reset(args, out, err)
 
 
 def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

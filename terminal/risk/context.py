@@ -50,6 +50,11 @@ class PortfolioView(Protocol):
         """Return today's P&L, realized plus unrealized (a loss is negative)."""
         ...
 
+    @property
+    def day_baseline_established(self) -> bool:
+        """Whether today's P&L is measured from an established baseline (else provisional)."""
+        ...
+
     def mark(self, key: str) -> Decimal | None:
         """Return the price used to value a position in ``key``, or ``None`` when unknown."""
         ...

@@ -77,7 +77,8 @@ def limit_usages(
 ) -> list[LimitUsage]:
     """Return the utilisation of every live limit, in the order the risk panel shows them."""
     alert = limits.utilisation_alert_fraction
-    day_loss = max(-portfolio.day_pnl(), ZERO)
+    # A provisional baseline measures nothing yet: no loss is counted against the limit.
+    day_loss = max(-portfolio.day_pnl(), ZERO) if portfolio.day_baseline_established else ZERO
     open_count = len(counted_orders(open_orders))
     equity = portfolio.equity()
 

@@ -182,3 +182,26 @@ def test_audit_export_needs_a_format_and_says_which_it_wrote(tmp_path: Path) -> 
     over_db = run("audit", "export", "--db", db, "--format", "csv", "--output", db[10:])
     assert over_db.returncode == 2 and "over the database itself" in over_db.stderr
     assert run("audit", "verify", "--db", db).returncode == 0  # the database is untouched
+
+
+def test_the_paper_account_outlives_the_process_until_sim_reset(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'paper.db'}"
+
+    def smoke_position() -> str:
+        result = run("--headless", "--smoke-test", "--db", db, home=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        position: str = json.loads(result.stdout.strip().splitlines()[-1])["position"]
+        return position
+
+    assert smoke_position() == "1"
+    assert smoke_position() == "2"  # the share bought by the last process is still held
+
+    reset = run("sim", "reset", "--db", db, home=tmp_path)
+
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.startswith("simulated account SIM000001 reset: the next session starts")
+    assert smoke_position() == "1"
+    with sqlite3.connect(tmp_path / "paper.db") as conn:
+        actions = [a for (a,) in conn.execute("SELECT action FROM audit_log ORDER BY seq")]
+    assert actions.count("sim_account_reset") == 1
+    assert run("audit", "verify", "--db", db).returncode == 0

@@ -29,7 +29,7 @@ def session_env(home: Path) -> dict[str, str]:
     )
 
 
-def first_line(proc: subprocess.Popen[str], seconds: float = 60.0) -> str:
+def first_line(proc: subprocess.Popen[str], seconds: float = 120.0) -> str:
     """Wait (on the pipe, with a deadline) for the first line the process prints."""
     assert proc.stdout is not None
     with selectors.DefaultSelector() as selector:
@@ -45,23 +45,31 @@ def test_sigterm_ends_the_session_with_a_session_stop_record_like_ctrl_c(
     tmp_path: Path, mode: list[str], ended_by: signal.Signals
 ) -> None:
     db = f"sqlite:///{tmp_path / 'term.db'}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "terminal", *mode, "--db", db],
-        cwd=ROOT,
-        env=session_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        first = first_line(proc)  # printed once the session has started
-        assert first.startswith("Connected to sim"), first
-        proc.send_signal(ended_by)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
+    # stderr to a file: a pipe nobody reads until the end could fill up and stall the child.
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w", encoding="utf-8") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "terminal", *mode, "--db", db],
+            cwd=ROOT,
+            env=session_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            first = first_line(proc)  # printed once the session has started
+            if not first.startswith("Connected to sim"):
+                proc.kill()
+                out, _ = proc.communicate(timeout=30)
+                err = stderr_path.read_text(encoding="utf-8")
+                pytest.fail(f"no start line (exit {proc.returncode}): {first}{out}\n{err}")
+            proc.send_signal(ended_by)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+    err = stderr_path.read_text(encoding="utf-8")
 
     assert proc.returncode == 0, out + err
     assert "Traceback" not in err
