@@ -8,11 +8,13 @@ stop input -> cancel tasks -> disconnect broker -> flush the database.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import getpass
 import logging
 import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from eventkit import Event
@@ -21,8 +23,9 @@ from terminal.alerts.rule_kinds import rule_from_dict
 from terminal.alerts.rules import AlertRules
 from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
-from terminal.broker.base import Broker, ConnectionState
-from terminal.domain import Clock, DomainError, Instrument, Severity
+from terminal.broker.base import Broker, BrokerError, ConnectionState
+from terminal.broker.paper import PaperAccount, PaperVenue, paper_summary
+from terminal.domain import Clock, DomainError, Instrument, Severity, format_money
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
 from terminal.oms.changes import ChangeSource
@@ -31,6 +34,7 @@ from terminal.oms.manager import OrderManager
 from terminal.oms.reconcile import ReconcileReport, reconcile
 from terminal.persistence.audit import AuditLog
 from terminal.persistence.database import Database
+from terminal.persistence.paper_codec import PaperAccountUnreadable
 from terminal.persistence.store import Store
 from terminal.persistence.writer import DatabaseWriter
 from terminal.portfolio.portfolio import Portfolio
@@ -38,7 +42,7 @@ from terminal.risk.engine import RiskEngine
 from terminal.risk.monitor import RiskMonitor
 from terminal.risk.state import TradingState, TradingStateMachine
 from terminal.risk.usage import LimitUsage
-from terminal.settings import Settings
+from terminal.settings import Settings, settings_changes
 from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
@@ -122,6 +126,11 @@ class TradingApp:
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)
         self.watchlist: list[Instrument] = []
+        #: Held instruments subscribed so their positions are marked (not in the watchlist).
+        self._held_subscriptions: set[str] = set()
+        #: Day baselines saved for today's trading date, by account (read by :meth:`restore`).
+        self._day_baselines: dict[str, Decimal] = {}
+        self._baseline_date = self.portfolio.trading_date()
         self.tasks = OwnedTasks(self._task_failed)
         self.listeners = ListenerSupervisor(self._listener_failed)
         self._was_disconnected = False
@@ -169,6 +178,7 @@ class TradingApp:
             (self.writer.write_failed, system.on_write_failed),
             (self.alert_rules.rules_changed, self._save_alert_rules),
             (self.market.feeds.feeds_changed, self._on_feeds_changed),
+            (self.portfolio.day_baseline_set, self._save_day_baseline),
         ]
 
     def _supervise(self) -> None:
@@ -204,6 +214,9 @@ class TradingApp:
         self.store.save_setting(TRADING_STATE_KEY, {"state": new.value, "reason": reason, "by": by})
         self.system_alerts.on_trading_state_changed(old.value, new.value, reason, by)
 
+    def _save_day_baseline(self, account_id: str, trading_date: dt.date, equity: Decimal) -> None:
+        self.store.save_day_baseline(account_id, trading_date, equity, self.clock.now())
+
     def _save_alert_rules(self) -> None:
         self.store.save_setting(ALERT_RULES_KEY, [r.to_dict() for r in self.alert_rules.rules()])
 
@@ -211,7 +224,8 @@ class TradingApp:
         """Apply changed settings to the running session; return what needs a restart.
 
         Risk limits, alert flood limits, default sizes and the theme apply at once. The broker
-        connection, the database and the simulator apply at the next start.
+        connection, the database and the simulator apply at the next start. The audit record
+        (``settings_changed``) names every changed value with what it was and what it became.
         """
         restart = [
             name
@@ -222,11 +236,16 @@ class TradingApp:
             )
             if old != new
         ]
+        changes = settings_changes(self.settings, settings)
         self.risk.update_limits(settings.risk)
         self.alerts.update_settings(settings.alerts)
         self.market.feeds.limits = settings.feeds
         self.settings = settings
-        self.audit.record("settings_changed", self.workstation, {"restart_needed": restart})
+        self.audit.record(
+            "settings_changed",
+            self.workstation,
+            {"changes": changes, "restart_needed": restart},
+        )
         return restart
 
     def _on_feeds_changed(self, _changes: object) -> None:
@@ -290,6 +309,31 @@ class TradingApp:
             self.trading_state.restore(
                 TradingState(saved["state"]), str(saved.get("reason", "")), str(saved.get("by", ""))
             )
+        self._baseline_date = self.portfolio.trading_date()
+        self._day_baselines = self.store.load_day_baselines(self._baseline_date)
+        if isinstance(self.broker, PaperVenue):
+            self._restore_paper_account(self.broker)
+
+    def _restore_paper_account(self, venue: PaperVenue) -> None:
+        """Continue the simulated exchange's paper account, and keep saving it."""
+        account_id = venue.paper_account_id
+        try:
+            saved = self.store.load_paper_account(account_id)
+        except PaperAccountUnreadable as exc:
+            # Kept in the database untouched until the account is saved again.
+            log.error("the saved paper account %s cannot be read: %s", account_id, exc)
+            self.alerts.raise_alert(
+                Severity.CRITICAL,
+                "sim",
+                f"The saved simulated account {account_id} cannot be read ({exc}); "
+                "this session starts a new one and will save over it",
+            )
+            saved = None
+        if saved is not None:
+            for problem in venue.restore_paper_account(saved):
+                log.warning("paper account %s: %s", account_id, problem)
+                self.alerts.raise_alert(Severity.WARNING, "sim", f"Simulated account: {problem}")
+        venue.keep_paper_account(self.store.save_paper_account)
 
     def _restore_alert_rules(self, saved: object) -> None:
         if not isinstance(saved, list):
@@ -307,9 +351,12 @@ class TradingApp:
         await self.broker.connect()
         account = await self.broker.account()
         self.portfolio.set_account(account)
+        baseline = self._day_baselines.get(account.account_id)
+        if baseline is not None:  # a restart during the day: the same day P&L as before it
+            self.portfolio.restore_day_baseline(self._baseline_date, baseline)
         report.account_id, report.paper = account.account_id, account.is_paper
         report.reconcile, report.position_differences = await self._reconcile_all(
-            ChangeSource.RESTART
+            ChangeSource.RESTART, loading=True
         )
         self._started = True
         self.audit.record(
@@ -329,6 +376,7 @@ class TradingApp:
             await self.market.subscribe(instrument)
             self.watchlist.append(instrument)
         report.watchlist = [i.key for i in self.watchlist]
+        await self._mark_held_positions()
         return report
 
     def watch_feeds(self, every: float = FEED_CHECK_SECONDS) -> asyncio.Task[Any]:
@@ -338,6 +386,19 @@ class TradingApp:
         tests call ``market.feeds.check(now)`` with their virtual clock instead.
         """
         return self.spawn(self._watch_feeds(every), "feed-watchdog")
+
+    async def _mark_held_positions(self) -> None:
+        """Subscribe the instruments held outside the watchlist, so every position is marked
+        at the market (and the day's baseline can be established)."""
+        watched = {i.key for i in self.watchlist}
+        for position in self.portfolio.positions():
+            if position.key not in watched and position.key not in self._held_subscriptions:
+                try:
+                    await self.market.subscribe(position.instrument)
+                except (BrokerError, DomainError) as exc:
+                    log.warning("cannot mark the position in %s: %s", position.key, exc)
+                    continue
+                self._held_subscriptions.add(position.key)
 
     async def add_to_watchlist(self, symbol: str) -> Instrument:
         """Qualify ``symbol`` at the broker, subscribe it and save the watchlist.
@@ -362,12 +423,18 @@ class TradingApp:
     def _save_watchlist(self) -> None:
         self.store.save_watchlist(DEFAULT_WATCHLIST, [i.key for i in self.watchlist])
 
-    async def _reconcile_all(self, source: ChangeSource) -> tuple[ReconcileReport, list[str]]:
+    async def _reconcile_all(
+        self, source: ChangeSource, *, loading: bool = False
+    ) -> tuple[ReconcileReport, list[str]]:
         result = await reconcile(self.orders.book, self.broker, source=source)
         differences = self.portfolio.replace_positions(await self.broker.positions())
         if result.changed:
             self.alerts.raise_alert(Severity.INFO, "reconcile", result.summary(), "reconcile")
-        if differences:
+        if differences and loading:
+            # At start-up the portfolio is empty: the broker's positions are loaded, not
+            # corrected (a paper account's positions come back at every start).
+            log.info("positions loaded from the broker: %s", "; ".join(map(str, differences)))
+        elif differences:
             text = "; ".join(str(d) for d in differences)
             self.alerts.raise_alert(
                 Severity.WARNING,
@@ -381,6 +448,53 @@ class TradingApp:
         """Reconcile after a reconnect (the same path as start-up)."""
         result, _ = await self._reconcile_all(ChangeSource.RECONCILE)
         return result
+
+    async def reset_sim_account(self) -> PaperAccount:
+        """Start the simulated account anew: starting cash, no positions, no working orders.
+
+        An explicit action (the window's menu, ``trading-terminal sim reset`` offline): orders
+        awaiting approval are withdrawn, working orders end CANCELLED ("simulated account
+        reset"), the positions go flat, today's day P&L starts again from the new equity, and
+        the reset is audited (``sim_account_reset``, with the account as it was). The market
+        goes on; the kill switch's state is left as it is.
+
+        Returns:
+            The account as it was before the reset.
+
+        Raises:
+            BrokerError: the broker keeps no paper account (a real broker's account cannot be
+                reset from here).
+        """
+        venue = self.broker
+        if not isinstance(venue, PaperVenue):
+            raise BrokerError(
+                f"the {venue.name} account is not a paper account: it cannot be reset"
+            )
+        reason = "simulated account reset"
+        withdrawn = self.orders.withdraw_pending(reason, by=self.actor)
+        before = venue.reset_paper_account()
+        self.portfolio.set_account(await venue.account())
+        self.portfolio.replace_positions(await venue.positions())
+        self.portfolio.set_day_baseline(self.portfolio.equity())
+        self.audit.record(
+            "sim_account_reset",
+            venue.paper_account_id,
+            {
+                "by": self.actor,
+                "before": paper_summary(before),
+                "after": {"cash": before.starting_cash},
+                "withdrawn": [o.id for o in withdrawn],
+            },
+        )
+        cancelled = len(before.orders)
+        self.alerts.raise_alert(
+            Severity.WARNING,
+            "sim",
+            f"Simulated account {venue.paper_account_id} reset by {self.actor}: cash "
+            f"{format_money(before.starting_cash)}, no positions; {cancelled} working order(s) "
+            f"cancelled, {len(withdrawn)} awaiting approval withdrawn",
+        )
+        return before
 
     async def stop(self) -> None:
         """Shut down in order; safe to call twice (the second call does nothing)."""
@@ -396,6 +510,8 @@ class TradingApp:
             await self.broker.disconnect()
         except Exception:
             log.exception("broker disconnect failed during shutdown")
+        if isinstance(self.broker, PaperVenue):
+            self.broker.keep_paper_account(None)  # saved at disconnect; the writer closes next
         if self._loop is not None and not self.writer.failed:
             self.audit.record("session_stop", self.workstation, {})
         if self.writer.failed:  # one last try before the process goes away

@@ -1,18 +1,61 @@
 """Command-line arguments of ``trading-terminal`` and the non-GUI subcommands.
 
-``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify`` and
-``trading-terminal audit export`` work on the database without starting anything else.
-Unknown arguments get argparse's clear message and exit status 2.
+``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify``,
+``trading-terminal audit export`` and ``trading-terminal sim reset`` work on the database without
+starting anything else. Unknown arguments and out-of-range values get argparse's clear message
+and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from terminal import __version__
+
+#: IB client ids are 32-bit signed integers; TWS refuses negative ones.
+MAX_CLIENT_ID = 2**31 - 1
+
+
+def whole_number(what: str, low: int, high: int | None = None) -> Callable[[str], int]:
+    """Return an argparse type that reads a whole number in ``low..high`` (inclusive).
+
+    A value out of range is refused by the parser (a clear message and exit status 2), never
+    deep inside a library as a traceback (a negative seed in numpy, port 99999 in a socket).
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a whole number, got {text!r}"
+            ) from None
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"{what} must be {span}, got {value}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+def existing_file(what: str) -> Callable[[str], Path]:
+    """Return an argparse type for a file that must exist (refused and named otherwise)."""
+
+    def parse(text: str) -> Path:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{what} {path} is a folder, not a file")
+        if not path.is_file():
+            raise argparse.ArgumentTypeError(f"{what} {path} does not exist")
+        return path
+
+    parse.__name__ = what
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,17 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", metavar="URL", help="database URL (default: SQLite file in the user data folder)"
     )
-    parser.add_argument("--config", metavar="FILE", type=Path, help="settings file (TOML)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=existing_file("settings file"),
+        help="settings file (TOML); it must exist (default: the per-user settings file)",
+    )
     parser.add_argument(
         "--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper
     )
     parser.add_argument("--host", help="IB TWS / Gateway host")
     parser.add_argument(
-        "--port", type=int, help="IB TWS / Gateway port (paper 7497/4002, live 7496/4001)"
+        "--port",
+        type=whole_number("port", 1, 65535),
+        help="IB TWS / Gateway port (paper 7497/4002, live 7496/4001)",
     )
-    parser.add_argument("--client-id", type=int, help="IB API client id")
+    parser.add_argument(
+        "--client-id", type=whole_number("client id", 0, MAX_CLIENT_ID), help="IB API client id"
+    )
     parser.add_argument("--live", action="store_true", help="allow a live (non-paper) IB account")
-    parser.add_argument("--seed", type=int, help="simulator seed (default: settings)")
+    parser.add_argument(
+        "--seed", type=whole_number("seed", 0), help="simulator seed, 0 or more (default: settings)"
+    )
     parser.add_argument(
         "--smoke-test",
         action="store_true",
@@ -58,11 +112,30 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--db", metavar="URL", dest="audit_db")
     export = audit_commands.add_parser("export", help="write the audit trail as CSV or JSON lines")
     export.add_argument("--db", metavar="URL", dest="audit_db")
-    export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
+    export.add_argument(
+        "--format",
+        choices=("csv", "jsonl"),
+        help="csv or jsonl (JSON lines); may be left out when --output ends in .csv or .jsonl",
+    )
     export.add_argument(
         "--output", metavar="FILE", type=Path, help="file to write (default: stdout)"
     )
+    sim = commands.add_parser("sim", help="the simulated exchange's paper account")
+    sim_commands = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
+    reset = sim_commands.add_parser(
+        "reset",
+        help="start the simulated account anew at the next start: starting cash, no positions, "
+        "no working orders (audited)",
+    )
+    reset.add_argument("--db", metavar="URL", dest="sim_db")
     return parser
+
+
+def run_sim(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run ``sim reset``; return the exit status."""
+    from terminal.sim_cli import run_sim_reset
+
+    return run_sim_reset(args, out, err)
 
 
 def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -73,4 +146,33 @@ def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
     url = args.audit_db or args.db or default_database_url()
     if args.audit_command == "verify":
         return run_verify(url, out, err)
-    return run_export(url, args.format, args.output, out, err)
+    fmt = export_format(args.format, args.output)
+    if isinstance(fmt, ValueError):
+        err.write(f"audit export: {fmt}\n")
+        return 2
+    return run_export(url, fmt, args.output, out, err)
+
+
+#: What an output file's suffix says about its format.
+_SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def export_format(given: str | None, output: Path | None) -> str | ValueError:
+    """Decide the export format: ``--format``, else the output file's suffix; never a guess.
+
+    An export is evidence handed to someone else, so its format is never silently assumed:
+    JSON lines written into ``audit.csv`` (what a default did) is worse than an error.
+
+    Returns:
+        ``"csv"`` or ``"jsonl"``, or a ValueError saying what to give.
+    """
+    implied = _SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
+    if given is None:
+        if implied is None:
+            why = "for stdout" if output is None else f"(the name {output.name} does not say which)"
+            return ValueError(f"choose --format csv or --format jsonl {why}")
+        return implied
+    if implied is not None and implied != given:
+        assert output is not None
+        return ValueError(f"--format {given} does not match the output file {output.name}")
+    return given

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -19,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal.app import TradingApp
+from terminal.broker.base import BrokerError
 from terminal.domain import (
     DomainError,
     OrderIntent,
@@ -26,6 +26,8 @@ from terminal.domain import (
     OrderStatus,
     OrderType,
     VerdictLevel,
+    format_money,
+    format_percent,
 )
 from terminal.persistence.errors import PersistenceError
 from terminal.settings import SettingsError
@@ -33,6 +35,7 @@ from terminal.startup import (
     SmokeFailure,
     open_app,
     run_market,
+    run_session,
     wait_for,
 )
 
@@ -51,40 +54,53 @@ def run_headless(args: argparse.Namespace) -> int:
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2
     if args.smoke_test:
-        return asyncio.run(_smoke(app))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_watch(app))
-    return 0
+        code = run_session(_smoke(app))
+        return 1 if code is None else code  # interrupted: the smoke test did not finish
+    code = run_session(_watch(app))  # until Ctrl+C or SIGTERM
+    return 0 if code is None else code
 
 
-async def _watch(app: TradingApp) -> None:
-    report = await app.start()
-    run_market(app.broker)
-    app.watch_feeds()
-    print(
-        f"Connected to {app.broker.name} (account {report.account_id}, "
-        f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
-        "Ctrl+C to quit."
-    )
+async def _watch(app: TradingApp) -> int:
     try:
+        try:
+            report = await app.start()
+        except BrokerError as exc:  # refused, unreachable (no TWS running), live not allowed
+            print(f"trading-terminal: {exc}", file=sys.stderr)
+            return 1
+        run_market(app.broker)
+        app.watch_feeds()
+        print(
+            f"Connected to {app.broker.name} (account {report.account_id}, "
+            f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
+            "Ctrl+C to quit.",
+            flush=True,
+        )
         while True:
             await asyncio.sleep(1.0)
-            print(_status_line(app), flush=True)
+            print(status_line(app), flush=True)
     finally:
         await app.stop()
 
 
-def _status_line(app: TradingApp) -> str:
+def status_line(app: TradingApp) -> str:
+    """One console line: trading state, equity, day P&L, alerts, and the first six quotes.
+
+    Prices are on each instrument's tick; a change that cannot be computed (no previous close)
+    reads "—", never "nan".
+    """
     parts = []
     for instrument in app.watchlist[:6]:
         quote = app.market.last_quote(instrument.key)
         if quote is not None and not math.isnan(quote.last):
-            parts.append(f"{instrument.key} {quote.last:.2f} ({quote.change_percent:+.2f}%)")
+            parts.append(
+                f"{instrument.key} {instrument.format_price(quote.last)} "
+                f"({format_percent(quote.change_percent)})"
+            )
     pnl = app.portfolio.snapshot()
     return (
-        f"[{app.trading_state.state.value.upper()}] equity {pnl.equity:,.2f} "
-        f"day P&L {pnl.day_pnl:+,.2f} | alerts {app.alerts.unacknowledged_count()} | "
-        + "  ".join(parts)
+        f"[{app.trading_state.state.value.upper()}] equity {format_money(pnl.equity)} "
+        f"day P&L {format_money(pnl.day_pnl, signed=True)} | "
+        f"alerts {app.alerts.unacknowledged_count()} | " + "  ".join(parts)
     )
 
 
@@ -111,8 +127,8 @@ async def _smoke(app: TradingApp) -> int:
         assert quote is not None
         seen["quote"] = {
             "key": instrument.key,
-            "bid": round(quote.bid, 6),
-            "ask": round(quote.ask, 6),
+            "bid": instrument.format_price(quote.bid),
+            "ask": instrument.format_price(quote.ask),
         }
         intent = OrderIntent(
             instrument, OrderSide.BUY, Decimal(1), OrderType.MARKET, source="smoke"
@@ -128,7 +144,10 @@ async def _smoke(app: TradingApp) -> int:
             "the fill",
         )
         filled = app.orders.get(order.id)
-        seen["fill"] = {"order": order.id, "price": str(filled.avg_fill_price)}
+        seen["fill"] = {
+            "order": order.id,
+            "price": instrument.format_price(filled.avg_fill_price),
+        }
         position = app.portfolio.position(instrument.key)
         seen["position"] = str(position.quantity) if position else "0"
         kill = await app.kill_switch.trip("smoke test", by="smoke-test")
@@ -136,7 +155,7 @@ async def _smoke(app: TradingApp) -> int:
         app.kill_switch.rearm("smoke test complete", by="smoke-test")
         seen["rearmed"] = not app.kill_switch.is_tripped
         seen["ok"] = True
-    except (SmokeFailure, DomainError, OSError) as exc:
+    except (SmokeFailure, DomainError, BrokerError, OSError) as exc:
         seen.update(ok=False, error=str(exc))
         code = 1
     finally:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from terminal.domain.values import to_decimal
+from terminal.domain.errors import DomainError
+from terminal.domain.values import MAX_QUANTITY, to_decimal
 
 
 class SettingsError(ValueError):
@@ -140,7 +141,10 @@ _SECTIONS = {f.name: f for f in fields(Settings)}
 def _coerce(where: str, hint: Any, value: Any) -> Any:
     try:
         if hint is Decimal:
-            result = to_decimal(value, where)
+            try:
+                result = to_decimal(value, where)
+            except DomainError as exc:  # names the problem (e.g. scientific notation)
+                raise SettingsError(str(exc)) from None
             if result < 0:
                 raise SettingsError(f"{where}: must not be negative, got {value!r}")
             return result
@@ -214,6 +218,11 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: risk.notional_warn_fraction must be in (0, 1]")
     if not Decimal(0) < risk.max_concentration <= 1:
         raise SettingsError(f"{source}: risk.max_concentration must be in (0, 1]")
+    if risk.max_order_quantity > MAX_QUANTITY:
+        raise SettingsError(
+            f"{source}: risk.max_order_quantity must be at most {MAX_QUANTITY:,} "
+            "(a larger order is refused as a typo before any limit applies)"
+        )
     if risk.price_band_warn_percent > risk.price_band_block_percent:
         raise SettingsError(f"{source}: risk.price_band_warn_percent exceeds the block band")
     if risk.option_price_band_warn_percent > risk.option_price_band_block_percent:
@@ -244,6 +253,39 @@ def validate(settings: Settings, source: str = "settings") -> None:
         )
 
 
+def _plain(value: Any) -> Any:
+    """Return a setting's value as the settings file writes it (for audit records)."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def settings_changes(old: Settings, new: Settings) -> dict[str, dict[str, Any]]:
+    """Return every setting that differs, by dotted name: ``{"risk.max_order_quantity":
+    {"from": "10000", "to": "5000"}}`` (values as the settings file writes them).
+
+    The audit log records this with each change, so a changed risk limit can be traced.
+    """
+    changes: dict[str, dict[str, Any]] = {}
+    for f in fields(Settings):
+        before, after = getattr(old, f.name), getattr(new, f.name)
+        if dataclasses.is_dataclass(before) and dataclasses.is_dataclass(after):
+            pairs = [
+                (f"{f.name}.{sub.name}", getattr(before, sub.name), getattr(after, sub.name))
+                for sub in fields(before)
+            ]
+        else:
+            pairs = [(f.name, before, after)]
+        for name, was, now in pairs:
+            if was != now:
+                changes[name] = {"from": _plain(was), "to": _plain(now)}
+    return changes
+
+
 def load_settings(path: Path | None) -> Settings:
     """Read settings from ``path``; a missing file gives the defaults.
 
@@ -267,7 +309,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, Decimal):
-        return f'"{value}"'
+        return f'"{value:f}"'  # plain digits: the reader refuses "1E-7"
     if isinstance(value, dt.time):
         return value.isoformat()
     if isinstance(value, tuple):

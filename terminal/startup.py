@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +84,32 @@ def open_app(args: argparse.Namespace) -> TradingApp:
     app = TradingApp.open(settings, settings.database_url, broker, clock)
     app.restore()
     return app
+
+
+def run_session[T](main: Coroutine[Any, Any, T]) -> T | None:
+    """Run ``main`` on a new event loop until it returns, or until Ctrl+C or SIGTERM.
+
+    Both signals end the session the same way: the main task is cancelled, so its ``finally``
+    (``TradingApp.stop``) shuts down in order and records ``session_stop``. A service manager or
+    ``kill`` sends SIGTERM; without this it killed the process with no record of the end.
+
+    Returns:
+        What ``main`` returned, or ``None`` when a signal ended it.
+    """
+
+    async def supervised() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        except (NotImplementedError, AttributeError):  # Windows: no loop signal handlers
+            signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(task.cancel))
+        return await main
+
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        return asyncio.run(supervised())
+    return None
 
 
 def run_market(broker: Broker) -> None:

@@ -157,7 +157,10 @@ async def _run(
     """The whole session on the running loop: window, start, trade or smoke test, stop."""
     install_exception_hook(core, asyncio.get_running_loop())
     window = build_window(core, core.settings, settings_path_from_args(args), layout)
-    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+    # Ctrl+C and SIGTERM (a service manager, `kill`) close the window, which stops the core in
+    # order and records session_stop.
+    for ended_by in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(ended_by, lambda *_: QTimer.singleShot(0, window.close))
     smoke = bool(args.smoke_test)
     session = window.session
     closed = asyncio.Event()
@@ -195,6 +198,8 @@ async def _run(
         window.on_started(report)
         run_market(core.broker)
         core.watch_feeds()
+        if not smoke:  # for a terminal it was started from (and scripts waiting on it)
+            print(f"Connected to {core.broker.name} (account {report.account_id}).", flush=True)
         if smoke:
             from widgets.smoke import run_smoke
 

@@ -70,7 +70,11 @@ async def run_smoke(window: MainWindow, report: StartReport, started: float) -> 
         )
         quote = core.market.last_quote(instrument.key)
         assert quote is not None
-        seen["quote"] = {"key": instrument.key, "bid": quote.bid, "ask": quote.ask}
+        seen["quote"] = {
+            "key": instrument.key,
+            "bid": instrument.format_price(quote.bid),
+            "ask": instrument.format_price(quote.ask),
+        }
 
         ticket = window.pane("ticket")
         assert isinstance(ticket, OrderTicketPane)
@@ -98,7 +102,10 @@ async def run_smoke(window: MainWindow, report: StartReport, started: float) -> 
             "the fill",
         )
         filled = core.orders.get(order.id)
-        seen["fill"] = {"order": order.id, "price": str(filled.avg_fill_price)}
+        seen["fill"] = {
+            "order": order.id,
+            "price": instrument.format_price(filled.avg_fill_price),
+        }
         blotter = window.pane("blotter")
         assert isinstance(blotter, BlotterPane)
         session.refresh.flush_now()

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from terminal.domain.alerts import Severity
+from terminal.domain.formatting import format_percent, format_price
 from terminal.domain.market import Quote
 
 #: Percent moves within this of the threshold count as reaching it (float rounding).
@@ -47,9 +48,9 @@ class AlertRule(Protocol):
 
 
 def _fmt(value: float) -> str:
-    """Format a price with at least two decimals and no float noise (150 -> 150.00)."""
-    whole, _, frac = f"{value:.6f}".rstrip("0").partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
+    """Format a price without float noise (150 -> 150.00). A rule holds only the instrument's
+    key, so the price is shown on the common 0.01 tick (sub-penny digits are kept)."""
+    return format_price(value)
 
 
 def _check_key(key: str) -> None:
@@ -186,7 +187,10 @@ class PercentMoveRule:
             return None
         self.armed = False
         what = "previous close" if self.reference is None else "reference"
-        text = f"{self.key} moved {change:+.2f}% from {what} {_fmt(reference)} (last {_fmt(price)})"
+        text = (
+            f"{self.key} moved {format_percent(change)} from {what} {_fmt(reference)} "
+            f"(last {_fmt(price)})"
+        )
         return f"{text} — {self.note}" if self.note else text
 
     def rearm(self) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from decimal import Decimal
 
 from terminal.alerts.service import AlertService
 from terminal.broker.base import ConnectionState
 from terminal.domain.alerts import Severity
 from terminal.domain.fills import Fill
+from terminal.domain.formatting import format_money
+from terminal.domain.formatting import format_quantity as _qty
 from terminal.domain.lifecycle import OrderStatus
 from terminal.domain.orders import Order
 
@@ -28,17 +29,6 @@ _STALE_NAMED = 5
 _SEEN_MEMORY = 10_000
 
 _TRADING_STATES = frozenset({"active", "reduce_only", "halted"})
-
-
-def _qty(value: Decimal) -> str:
-    """Format a quantity without trailing zeros (100, 0.5)."""
-    return f"{value.normalize():f}"
-
-
-def _price(value: Decimal) -> str:
-    """Format a price with at least two decimals (150.10, 0.0525)."""
-    cents = value.quantize(Decimal("0.01"))
-    return f"{cents:f}" if cents == value else f"{value.normalize():f}"
 
 
 class _Seen:
@@ -168,8 +158,9 @@ class SystemAlerts:
         self._service.raise_alert(
             Severity.INFO,
             "fills",
-            f"Filled {fill.side.value} {_qty(fill.quantity)} {fill.key} @ {_price(fill.price)} "
-            f"(commission {fill.commission.quantize(Decimal('0.01')):f})",
+            f"Filled {fill.side.value} {_qty(fill.quantity)} {fill.key} @ "
+            f"{fill.instrument.format_price(fill.price)} "
+            f"(commission {format_money(fill.commission)})",
             f"fill:{fill.exec_id}",
         )
 

@@ -13,6 +13,14 @@ from terminal.domain.errors import (
     UnknownInstrument,
 )
 from terminal.domain.fills import Fill
+from terminal.domain.formatting import (
+    UNKNOWN,
+    format_change,
+    format_money,
+    format_percent,
+    format_price,
+    format_quantity,
+)
 from terminal.domain.instruments import AssetClass, Instrument, OptionRight
 from terminal.domain.lifecycle import OrderStatus
 from terminal.domain.market import (
@@ -31,6 +39,7 @@ from terminal.domain.positions import Position
 from terminal.domain.verdicts import RiskReason, Verdict, VerdictLevel
 
 __all__ = [
+    "UNKNOWN",
     "AccountSnapshot",
     "Alert",
     "AlertState",
@@ -69,4 +78,9 @@ __all__ = [
     "Verdict",
     "VerdictLevel",
     "WallClock",
+    "format_change",
+    "format_money",
+    "format_percent",
+    "format_price",
+    "format_quantity",
 ]

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from terminal.domain.errors import InvalidPrice, UnknownInstrument
+from terminal.domain.formatting import Number, format_price
 from terminal.domain.values import to_price
 
 
@@ -83,6 +84,13 @@ class Instrument:
             return to_price(value, self.tick_size)
         except InvalidPrice as exc:
             raise InvalidPrice(f"{self.key}: {exc}") from None
+
+    def format_price(self, value: Number | None, *, signed: bool = False) -> str:
+        """Return ``value`` as text on this instrument's tick ("228.42"; "—" when unknown).
+
+        See :func:`terminal.domain.formatting.format_price`.
+        """
+        return format_price(value, self.tick_size, signed=signed)
 
     @classmethod
     def stock(cls, symbol: str, *, etf: bool = False, **kwargs: Any) -> Instrument:

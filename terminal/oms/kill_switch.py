@@ -17,7 +17,6 @@ from eventkit import Event
 from terminal.broker.base import BrokerError
 from terminal.domain import (
     DomainError,
-    Order,
     OrderIntent,
     OrderSide,
     OrderStatus,
@@ -102,7 +101,7 @@ class KillSwitch:
         reason = reason.strip() or "kill switch"
         self._state.halt(reason, who)  # first: from here on nothing new passes
         self._audit.record("kill_switch", "trading", {"reason": reason, "by": who})
-        withdrawn = self._withdraw_local(f"kill switch: {reason}", who)
+        withdrawn = self._orders.withdraw_pending(f"kill switch: {reason}", by=who, source=KILL)
         working = [o.id for o in self._orders.book.working_orders()]
         error: str | None = None
         try:
@@ -116,23 +115,6 @@ class KillSwitch:
         report = KillReport(reason, tuple(o.id for o in withdrawn), tuple(working), error)
         self.tripped.emit(report)
         return report
-
-    def _withdraw_local(self, reason: str, who: str) -> list[Order]:
-        """Cancel every order not yet at the broker: staged, awaiting approval, or held."""
-        book = self._orders.book
-        withdrawn = book.local_orders()
-        for order in withdrawn:
-            book.apply(
-                cancellation(
-                    order.id,
-                    KILL,
-                    status=OrderStatus.CANCELLED,
-                    by=who,
-                    reason=reason,
-                    action="withdraw",
-                )
-            )
-        return withdrawn
 
     def _mark_cancel_requested(self, reason: str, who: str) -> None:
         """Mark every working order CANCEL_REQUESTED: the broker-wide cancel covers it."""

@@ -38,7 +38,7 @@ from terminal.domain import (
     VerdictLevel,
 )
 from terminal.oms.book import OrderBook
-from terminal.oms.changes import ChangeSource, OrderChange
+from terminal.oms.changes import ChangeSource, OrderChange, cancellation
 from terminal.oms.describe import intent_summary
 from terminal.oms.dispatch import Dispatcher
 from terminal.oms.errors import ApprovalRefused, SubmissionFailed
@@ -131,6 +131,25 @@ class OrderManager:
 
     def group_members(self, group_id: str) -> list[Order]:
         return self.book.group_members(group_id)
+
+    def withdraw_pending(
+        self, reason: str, *, by: str | None = None, source: ChangeSource = ChangeSource.TRADER
+    ) -> list[Order]:
+        """Cancel every order not yet at the broker (staged, awaiting approval or held), each
+        one a change of the book; return them as they were."""
+        withdrawn = self.book.local_orders()
+        for order in withdrawn:
+            self.book.apply(
+                cancellation(
+                    order.id,
+                    source,
+                    status=S.CANCELLED,
+                    by=by or self.actor,
+                    reason=reason,
+                    action="withdraw",
+                )
+            )
+        return withdrawn
 
     # -- start-up ----------------------------------------------------------------------------
     def restore(self, orders: Iterable[Order], exec_ids: Iterable[str]) -> None:

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from terminal.persistence.audit_verify import (
     EXPORT_FORMATS,
@@ -19,6 +20,20 @@ from terminal.persistence.errors import PersistenceError
 
 #: Exit codes.
 OK, BROKEN, CANNOT_OPEN = 0, 1, 2
+
+_FORMAT_NAMES: dict[ExportFormat, str] = {"csv": "CSV", "jsonl": "JSON lines"}
+
+
+def _is_database_file(db_url: str, output: Path) -> bool:
+    """Return whether ``output`` names the SQLite file of ``db_url`` (an export must not
+    replace the very database it reads)."""
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        return False
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return False
+    return Path(url.database).expanduser().resolve() == output.expanduser().resolve()
 
 
 def _open(db_url: str, err: TextIO) -> Database | None:
@@ -68,6 +83,13 @@ def run_export(db_url: str, fmt: str, output: Path | None, out: TextIO, err: Tex
         err.write(f"audit: unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}\n")
         return CANNOT_OPEN
     export_fmt: ExportFormat = "csv" if fmt == "csv" else "jsonl"
+    if output is not None and not output.expanduser().absolute().parent.is_dir():
+        folder = output.expanduser().absolute().parent
+        err.write(f"audit: cannot write {output}: the folder {folder} does not exist\n")
+        return CANNOT_OPEN
+    if output is not None and _is_database_file(db_url, output):
+        err.write(f"audit: refusing to write the export over the database itself ({output})\n")
+        return CANNOT_OPEN
     db = _open(db_url, err)
     if db is None:
         return CANNOT_OPEN
@@ -91,8 +113,8 @@ def run_export(db_url: str, fmt: str, output: Path | None, out: TextIO, err: Tex
         return CANNOT_OPEN
     finally:
         db.close()
-    where = "" if output is None else f" to {output}"
-    err.write(f"audit: exported {count} records{where}\n")
+    where = "stdout" if output is None else str(output)
+    err.write(f"audit: exported {count} records as {_FORMAT_NAMES[export_fmt]} to {where}\n")
     if not result.ok:
         err.write(
             f"audit: WARNING: the chain is broken at record {result.first_bad_seq}: "

@@ -208,6 +208,27 @@ class LayoutRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class PaperAccountRow(Base):
+    """A simulated venue's paper account (``persistence/paper_codec.py``), one row per account."""
+
+    __tablename__ = "paper_accounts"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[dt.datetime]
+
+
+class DayBaselineRow(Base):
+    """The equity a trading day's P&L is measured from, per account and trading date."""
+
+    __tablename__ = "day_baselines"
+
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trading_date: Mapped[dt.date] = mapped_column(primary_key=True)
+    equity: Mapped[str] = _decimal()
+    taken_at: Mapped[dt.datetime]
+
+
 class AuditRow(Base):
     """One audit record. ``details`` is the canonical JSON text that was hashed."""
 

@@ -10,23 +10,28 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from terminal.broker.paper import PaperAccount
 from terminal.domain import Alert, AlertState, Fill, Instrument, Order
 from terminal.domain.lifecycle import TERMINAL
 from terminal.persistence import codec
 from terminal.persistence.database import Database
+from terminal.persistence.paper_codec import paper_account_from_json, paper_account_to_json
 from terminal.persistence.schema import (
     AlertRow,
     Base,
+    DayBaselineRow,
     FillRow,
     InstrumentRow,
     LayoutRow,
     OrderEventRow,
     OrderRow,
+    PaperAccountRow,
     SettingRow,
     WatchlistNameRow,
     WatchlistRow,
@@ -136,6 +141,44 @@ class Store:
             lambda s: _upsert(s, InstrumentRow, values), f"save instrument {inst.key}"
         )
 
+    def save_paper_account(self, account: PaperAccount) -> None:
+        """Replace the saved paper account (mapped to JSON on the writer thread: it is
+        immutable, and the loop only pays for capturing it)."""
+
+        def job(session: Session) -> None:
+            values = {
+                "account_id": account.account_id,
+                "state": paper_account_to_json(account),
+                "saved_at": account.saved_at,
+            }
+            _upsert(session, PaperAccountRow, values)
+
+        self.writer.submit(job, f"save paper account {account.account_id}")
+
+    def delete_paper_account(self, account_id: str) -> None:
+        """Forget the saved paper account and its day baselines (a reset)."""
+
+        def job(session: Session) -> None:
+            session.execute(delete(PaperAccountRow).where(PaperAccountRow.account_id == account_id))
+            session.execute(delete(DayBaselineRow).where(DayBaselineRow.account_id == account_id))
+
+        self.writer.submit(job, f"reset paper account {account_id}")
+
+    def save_day_baseline(
+        self, account_id: str, trading_date: dt.date, equity: Decimal, taken_at: dt.datetime
+    ) -> None:
+        """Store the equity ``account_id``'s day P&L on ``trading_date`` is measured from."""
+        values = {
+            "account_id": account_id,
+            "trading_date": trading_date,
+            "equity": str(equity),
+            "taken_at": taken_at,
+        }
+        self.writer.submit(
+            lambda s: _upsert(s, DayBaselineRow, values),
+            f"save day baseline {account_id} {trading_date}",
+        )
+
     # -- reads (blocking) -----------------------------------------------------------------------
     def load_orders(self, open_only: bool = True) -> list[Order]:
         """Return stored orders, oldest first; only those not in a terminal state by default."""
@@ -194,6 +237,22 @@ class Store:
         with Session(self.engine) as s:
             row = s.get(LayoutRow, name)
             return None if row is None else bytes(row.data)
+
+    def load_paper_account(self, account_id: str) -> PaperAccount | None:
+        """Return the saved paper account ``account_id``, or ``None`` when none is saved.
+
+        Raises:
+            PaperAccountUnreadable: it was saved in an unknown layout or is damaged.
+        """
+        with Session(self.engine) as s:
+            row = s.get(PaperAccountRow, account_id)
+            return None if row is None else paper_account_from_json(row.state)
+
+    def load_day_baselines(self, trading_date: dt.date) -> dict[str, Decimal]:
+        """Return the day baselines stored for ``trading_date``, by account id."""
+        query = select(DayBaselineRow).where(DayBaselineRow.trading_date == trading_date)
+        with Session(self.engine) as s:
+            return {r.account_id: Decimal(r.equity) for r in s.scalars(query)}
 
     def load_instruments(self) -> list[Instrument]:
         """Return every stored instrument, by key."""

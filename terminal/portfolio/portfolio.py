@@ -29,16 +29,27 @@ class Portfolio:
     reconciliation, valued at cost). Valuation is incremental: a quote batch costs work in
     proportion to the held instruments it touches, never to everything held.
 
-    Day P&L is equity now minus equity at the start of the trading day: the baseline is taken at
-    the first valuation on a new New York trading date (or from the first account snapshot, or
-    set with :meth:`set_day_baseline`, e.g. from a value persisted before a restart). Deposits
-    and withdrawals are out of scope: they show up as day P&L.
+    Day P&L is equity now minus equity at the start of the trading day (the baseline).
+
+    A baseline is *established* once the valuation it is taken from is complete: the account's
+    cash is known, the broker's positions were loaded (:meth:`replace_positions`), and every
+    held position has a mark of its own (a quote or a fill, not its cost). Until then the
+    baseline is provisional (the first account snapshot, or the first valuation of the day) and
+    :attr:`day_baseline_established` is False, so the daily-loss rule does not act on it: a
+    baseline taken from cash alone, before the positions were marked, showed a bogus day P&L
+    the size of the positions. It is established at that moment with the equity then; at each
+    new New York trading date it is taken again at the first valuation. A baseline saved
+    before a restart comes back with :meth:`restore_day_baseline` (established at once), and
+    :meth:`set_day_baseline` sets one explicitly. Deposits and withdrawals are out of scope:
+    they show up as day P&L.
 
     Events:
         positions_changed(positions: Sequence[Position]): the positions a fill or a
             reconciliation changed (flat ones included, with quantity 0).
         pnl_updated(snapshot: PnlSnapshot): at most once per quote batch, only when a held
             instrument's mark changed; also after each fill, account update and reconciliation.
+        day_baseline_set(account_id: str, trading_date: date, equity: Decimal): a baseline was
+            established or set (not when restored), for the account of the last snapshot.
 
     Args:
         clock: The time source for snapshots and trading dates.
@@ -50,6 +61,7 @@ class Portfolio:
         self._tz = ZoneInfo(timezone)
         self.positions_changed = Event("positions_changed")
         self.pnl_updated = Event("pnl_updated")
+        self.day_baseline_set = Event("day_baseline_set")
         self._positions: dict[str, Position] = {}
         self._exec_ids: set[str] = set()
         self._marks: dict[str, Decimal] = {}
@@ -62,9 +74,13 @@ class Portfolio:
         self._realized = ZERO
         self._cash = ZERO
         self._has_account = False
+        self._account_id = ""
+        self._positions_known = False
         self._baseline: Decimal | None = None
         self._baseline_explicit = False
+        self._established = False
         self._day_end = _DAY_NEVER
+        self._trading_date: dt.date | None = None
 
     # -- what the risk engine reads (names and signatures are a contract) --------------------------
     def position(self, key: str) -> Position | None:
@@ -84,6 +100,21 @@ class Portfolio:
         self._roll_day()
         assert self._baseline is not None
         return self.equity() - self._baseline
+
+    @property
+    def day_baseline_established(self) -> bool:
+        """Whether today's day P&L can be trusted: the baseline is final (taken from a complete
+        valuation, restored or set) *and* equity now is a complete valuation. Until then day
+        P&L is provisional and the daily-loss rule waits: a baseline restored after a restart,
+        compared with cash alone before the positions are loaded, is as bogus a loss."""
+        self._roll_day()
+        return self._established and self._complete()
+
+    def trading_date(self) -> dt.date:
+        """Return the current trading date (the New York date: day P&L starts at its midnight)."""
+        self._roll_day()
+        assert self._trading_date is not None
+        return self._trading_date
 
     def mark(self, key: str) -> Decimal | None:
         """Return the last good mark of the held instrument ``key``, or None."""
@@ -124,6 +155,7 @@ class Portfolio:
             realized=self._realized,
             unrealized=unrealized,
             day_pnl=day,
+            day_pnl_known=self._established and self._complete(),
             total_pnl=self._realized + unrealized,
             gross_exposure=self._gross,
             net_exposure=self._net,
@@ -144,6 +176,7 @@ class Portfolio:
         self._cash += fill.cash_flow
         new = old.apply(fill)
         self._set_position(new)
+        self._establish()
         self.positions_changed.emit([new])
         self.pnl_updated.emit(self.snapshot())
         return True
@@ -156,18 +189,36 @@ class Portfolio:
         """
         first = not self._has_account
         self._has_account = True
+        self._account_id = snapshot.account_id
         self._roll_day()
         self._cash = snapshot.cash
         if first and not self._baseline_explicit:
-            self._baseline = self.equity()
+            self._baseline = self.equity()  # provisional: the positions may not be known yet
+        self._establish()
         self.pnl_updated.emit(self.snapshot())
 
     def set_day_baseline(self, equity: Decimal) -> None:
-        """Use ``equity`` as the start-of-day equity for today's day P&L."""
+        """Use ``equity`` as the start-of-day equity for today's day P&L (established)."""
         self._roll_day()
         self._baseline = equity
         self._baseline_explicit = True
+        self._established = True
+        self._announce_baseline()
         self.pnl_updated.emit(self.snapshot())
+
+    def restore_day_baseline(self, trading_date: dt.date, equity: Decimal) -> bool:
+        """Use a baseline saved before a restart if it is today's; return whether it was.
+
+        A mid-day restart then shows the same day P&L as before it, and the daily-loss rule
+        counts the losses taken before the restart.
+        """
+        if trading_date != self.trading_date():
+            return False
+        self._baseline = equity
+        self._baseline_explicit = True
+        self._established = True
+        self.pnl_updated.emit(self.snapshot())
+        return True
 
     def replace_positions(
         self, broker_positions: Sequence[BrokerPosition]
@@ -198,6 +249,8 @@ class Portfolio:
             changed.append(replace(ours, quantity=ZERO, avg_cost=ZERO))
         for position in changed:
             self._set_position(position)
+        self._positions_known = True
+        self._establish()
         if changed:
             self.positions_changed.emit(changed)
             self.pnl_updated.emit(self.snapshot())
@@ -232,6 +285,7 @@ class Portfolio:
             changed = True
         if changed:
             self._net, self._gross = net, gross
+            self._establish()
             self.pnl_updated.emit(self.snapshot())
 
     # -- internals ---------------------------------------------------------------------------------
@@ -264,6 +318,27 @@ class Portfolio:
         self._gross += abs(value)
         self._cost += new.quantity * new.avg_cost * multiplier
 
+    def _complete(self) -> bool:
+        """Whether equity is a full valuation: cash, the broker's positions, each one marked."""
+        return (
+            self._has_account
+            and self._positions_known
+            and all(key in self._marks for key in self._values)
+        )
+
+    def _establish(self) -> None:
+        """Establish a provisional baseline once the valuation is complete."""
+        self._roll_day()
+        if self._established or not self._complete():
+            return
+        self._baseline = self.equity()
+        self._established = True
+        self._announce_baseline()
+
+    def _announce_baseline(self) -> None:
+        if self._account_id and self._baseline is not None and self._trading_date is not None:
+            self.day_baseline_set.emit(self._account_id, self._trading_date, self._baseline)
+
     def _roll_day(self) -> None:
         """Take the day's baseline at the first valuation on a new trading date."""
         now = self._clock.now()
@@ -272,5 +347,9 @@ class Portfolio:
         local = now.astimezone(self._tz)
         tomorrow = local.date() + dt.timedelta(days=1)
         self._day_end = dt.datetime.combine(tomorrow, dt.time(), self._tz).astimezone(dt.UTC)
+        self._trading_date = local.date()
         self._baseline = self.equity()
         self._baseline_explicit = False
+        self._established = self._complete()
+        if self._established:
+            self._announce_baseline()

@@ -12,7 +12,9 @@ class PnlSnapshot:
     """The account's value and P&L at one moment (money in the account currency).
 
     ``realized`` is net of commissions; ``total_pnl`` is ``realized + unrealized`` since the
-    portfolio started counting; ``day_pnl`` is equity minus the start-of-day equity.
+    portfolio started counting; ``day_pnl`` is equity minus the start-of-day equity, and
+    ``day_pnl_known`` says whether that baseline is established yet (a view shows "—" for a
+    provisional day P&L: see ``Portfolio.day_baseline_established``).
     """
 
     equity: Decimal
@@ -24,6 +26,7 @@ class PnlSnapshot:
     gross_exposure: Decimal
     net_exposure: Decimal
     time: dt.datetime
+    day_pnl_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from terminal.domain.lifecycle import OrderStatus
 from terminal.domain.market import Quote
 from terminal.domain.orders import Order
 from terminal.domain.positions import Position
+from terminal.domain.verdicts import VerdictLevel
 from terminal.risk.history import StagingHistory
 from terminal.risk.state import TradingState
 from terminal.settings import RiskLimits
@@ -48,9 +50,41 @@ class PortfolioView(Protocol):
         """Return today's P&L, realized plus unrealized (a loss is negative)."""
         ...
 
+    @property
+    def day_baseline_established(self) -> bool:
+        """Whether today's P&L is measured from an established baseline (else provisional)."""
+        ...
+
     def mark(self, key: str) -> Decimal | None:
         """Return the price used to value a position in ``key``, or ``None`` when unknown."""
         ...
+
+
+_AWAITING_APPROVAL = frozenset({OrderStatus.STAGED, OrderStatus.PENDING_APPROVAL})
+
+
+def counted_orders(orders: Iterable[Order]) -> list[Order]:
+    """Return the open orders that count toward limits on open and working orders.
+
+    An order waiting in the approval queue with a BLOCK verdict can never be approved as it
+    stands, so it is no order a limit must make room for: counting it let absurd input (a
+    10,000,000-share order) use up the open-orders limit. Neither do the bracket children that
+    wait with such a parent. Once an order is approved (its verdict was checked again), it
+    counts until it is done.
+    """
+    candidates = [o for o in orders if o.status.is_open]
+    blocked = {
+        o.id
+        for o in candidates
+        if o.status in _AWAITING_APPROVAL
+        and o.verdict is not None
+        and o.verdict.level is VerdictLevel.BLOCK
+    }
+    return [
+        o
+        for o in candidates
+        if o.id not in blocked and not (o.parent_id in blocked and o.status in _AWAITING_APPROVAL)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

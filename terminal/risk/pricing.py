@@ -1,10 +1,16 @@
-"""The price an order is expected to trade at, and number formatting for messages."""
+"""The price an order is expected to trade at, and number formatting for messages.
+
+The formatting helpers are the domain's (:mod:`terminal.domain.formatting`), so a risk reason
+reads a price exactly as every other screen shows it.
+"""
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
 
+from terminal.domain.formatting import DEFAULT_TICK, MAX_DECIMALS, format_money, format_price
+from terminal.domain.formatting import format_quantity as fmt_qty
 from terminal.domain.market import Quote
 from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 
@@ -15,8 +21,12 @@ def usable(value: float) -> bool:
 
 
 def to_decimal(value: float) -> Decimal:
-    """Convert a market data float to Decimal via ``repr`` (150.1 stays 150.1)."""
-    return Decimal(repr(value))
+    """Convert a market data float to Decimal without its binary noise.
+
+    ``repr`` keeps 150.1 as 150.1; rounding to 8 decimals first turns a computed
+    228.42000000000002 into 228.42 (as the portfolio's marks do).
+    """
+    return Decimal(repr(round(value, MAX_DECIMALS)))
 
 
 def market_price(side: OrderSide, quote: Quote | None) -> tuple[Decimal, str] | None:
@@ -58,14 +68,20 @@ def reference_price(
 
 def fmt_money(value: Decimal) -> str:
     """Format an amount of money for a message: ``1,234,567.89``."""
-    return f"{value:,.2f}"
+    return format_money(value)
 
 
-def fmt_qty(value: Decimal) -> str:
-    """Format a quantity for a message: ``10,000`` (no trailing zeros)."""
-    return f"{value.normalize():,f}" if value != value.to_integral_value() else f"{value:,.0f}"
+def fmt_price(value: Decimal, tick: Decimal = DEFAULT_TICK) -> str:
+    """Format a price for a message on the instrument's ``tick``: ``228.42``."""
+    return format_price(value, tick)
 
 
-def fmt_price(value: Decimal) -> str:
-    """Format a price for a message: at least two decimals."""
-    return f"{value:,.2f}" if value.as_tuple().exponent in (0, -1, -2) else f"{value:,f}"
+__all__ = [
+    "fmt_money",
+    "fmt_price",
+    "fmt_qty",
+    "market_price",
+    "reference_price",
+    "to_decimal",
+    "usable",
+]

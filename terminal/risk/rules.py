@@ -6,13 +6,14 @@ verdict lists every reason, not just the first.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-from terminal.domain.orders import OrderIntent, OrderSide
+from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import RiskReason, VerdictLevel
-from terminal.risk.context import CheckContext
+from terminal.risk.context import CheckContext, counted_orders
 from terminal.risk.pricing import fmt_money, fmt_price, fmt_qty, to_decimal, usable
 from terminal.risk.state import TradingState
 
@@ -150,6 +151,7 @@ def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     else:
         warn, block = limits.price_band_warn_percent, limits.price_band_block_percent
     reasons = []
+    tick = intent.instrument.tick_size
     for what, price in prices:
         # Compare multiplied out: no division, so a price exactly on the band is inside it.
         distance = abs(price - ref) * _HUNDRED
@@ -161,19 +163,60 @@ def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
             continue
         side = "through" if _through(intent, what, price, ref) else "away from"
         text = (
-            f"{what} {fmt_price(price)} is {distance / ref:.1f}% {side} {ref_name} "
-            f"{fmt_price(ref)} (band {band}%)"
+            f"{what} {fmt_price(price, tick)} is {distance / ref:.1f}% {side} {ref_name} "
+            f"{fmt_price(ref, tick)} (band {band}%)"
         )
         reasons.append(RiskReason("price_band", level, text))
     return reasons
 
 
+def marketable_stop(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn that a stop at or through the market triggers at once.
+
+    A buy stop triggers when the market trades at or above its stop, so one at or below the
+    last trade (or the offer, which the next buyer lifts) fires on the next print and then
+    trades as a market order; a sell stop at or above the last (or the bid) likewise. That is
+    rarely what a stop is for (a protective stop on the wrong side, a ladder click on the wrong
+    side), yet no distance band catches it when it is close to the market.
+    """
+    stop = intent.stop_price
+    if stop is None or intent.order_type not in (OrderType.STOP, OrderType.STOP_LIMIT):
+        return []  # trailing stops follow the market and start away from it
+    quote = ctx.quote
+    if quote is None:
+        return []  # price_band already warns that nothing was checked against the market
+    buy = intent.side is OrderSide.BUY
+    touch_name, touch = ("ask", quote.ask) if buy else ("bid", quote.bid)
+    market: tuple[str, Decimal] | None = None
+    for name, value in (("last", quote.last), (touch_name, touch)):
+        if usable(value):
+            price = to_decimal(value)
+            if price >= stop if buy else price <= stop:
+                market = (name, price)
+                break
+    if market is None:
+        return []
+    name, price = market
+    tick = intent.instrument.tick_size
+    where = "at or below" if buy else "at or above"
+    if intent.order_type is OrderType.STOP:
+        acts = "act as a market order"
+    else:
+        assert intent.limit_price is not None
+        acts = f"act as a limit order at {fmt_price(intent.limit_price, tick)}"
+    text = (
+        f"{intent.side.value.lower()} stop {fmt_price(stop, tick)} is {where} the market "
+        f"({name} {fmt_price(price, tick)}): it will trigger at once and {acts}"
+    )
+    return [RiskReason("marketable_stop", WARN, text)]
+
+
 def max_open_orders(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
-    """Block a new order when the open-order limit is already reached."""
-    count = 0
-    for order in ctx.open_orders:
-        if order.status.is_open:
-            count += 1
+    """Block a new order when the open-order limit is already reached.
+
+    Orders waiting for approval with a BLOCK verdict do not count (see ``counted_orders``).
+    """
+    count = len(counted_orders(ctx.open_orders))
     limit = ctx.limits.max_open_orders
     if count >= limit:
         text = f"{count} orders already open: the limit is {limit}"
@@ -204,17 +247,43 @@ def duplicate_order(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     return []
 
 
+def next_regular_open(now: dt.datetime, ctx: CheckContext) -> dt.datetime:
+    """Return the next regular-session open at or after ``now``, in the market time zone.
+
+    Weekends are skipped; exchange holidays are not known, so the day after a holiday is not
+    foreseen.
+    """
+    local = now.astimezone(ctx.market_tz)
+    start = ctx.limits.regular_hours_start
+    day = local.date()
+    if local.weekday() >= 5 or local.time() >= start:
+        day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, start, tzinfo=ctx.market_tz)
+
+
 def regular_hours(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
-    """Warn outside the market's regular hours (weekends included; holidays are not known)."""
+    """Warn outside the market's regular hours, saying when the order will start working.
+
+    An order set to work outside regular hours (Outside RTH) is meant for exactly that and gets
+    no warning. Weekends count as outside; holidays are not known.
+    """
+    if intent.outside_rth:
+        return []
     local = ctx.now.astimezone(ctx.market_tz)
     start, end = ctx.limits.regular_hours_start, ctx.limits.regular_hours_end
     weekend = local.weekday() >= 5
     if not weekend and start <= local.time() < end:
         return []
+    opens = next_regular_open(ctx.now, ctx)
     when = f"{_WEEKDAYS[local.weekday()]} {local:%H:%M} {local.tzname()}"
-    text = f"outside regular trading hours ({start:%H:%M}-{end:%H:%M}): it is {when}"
-    if not intent.outside_rth:
-        text += "; the order is not set to work outside regular hours"
+    starts = f"{_WEEKDAYS[opens.weekday()]} {opens:%H:%M} {opens.tzname()}"
+    text = (
+        f"outside regular trading hours ({start:%H:%M}-{end:%H:%M}): it is {when}; "
+        f"the order is not set to work outside regular hours: it will start working at the "
+        f"next regular open, {starts}"
+    )
     return [RiskReason("regular_hours", WARN, text)]
 
 
@@ -230,8 +299,8 @@ def trading_state(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     # flip a long into a short.
     key = intent.instrument.key
     pending = ZERO
-    for order in ctx.open_orders:
-        if order.status.is_open and order.intent.side is intent.side and order.key == key:
+    for order in counted_orders(ctx.open_orders):
+        if order.intent.side is intent.side and order.key == key:
             pending += order.remaining
     current = ctx.position
     after = current + (pending + intent.quantity) * intent.side.sign
@@ -253,6 +322,7 @@ RULES: tuple[Rule, ...] = (
     max_gross_exposure,
     concentration,
     price_band,
+    marketable_stop,
     max_open_orders,
     orders_per_second,
     duplicate_order,

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from terminal.domain.orders import Order
 from terminal.domain.values import ZERO
-from terminal.risk.context import PortfolioView
+from terminal.risk.context import PortfolioView, counted_orders
 from terminal.risk.pricing import fmt_qty
 from terminal.settings import RiskLimits
 
@@ -77,8 +77,9 @@ def limit_usages(
 ) -> list[LimitUsage]:
     """Return the utilisation of every live limit, in the order the risk panel shows them."""
     alert = limits.utilisation_alert_fraction
-    day_loss = max(-portfolio.day_pnl(), ZERO)
-    open_count = sum(1 for o in open_orders if o.status.is_open)
+    # A provisional baseline measures nothing yet: no loss is counted against the limit.
+    day_loss = max(-portfolio.day_pnl(), ZERO) if portfolio.day_baseline_established else ZERO
+    open_count = len(counted_orders(open_orders))
     equity = portfolio.equity()
 
     biggest_key, biggest_qty = "", ZERO

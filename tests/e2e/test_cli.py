@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: A price on the simulator's 0.01 tick as the trader reads it (never 228.42000000000002).
+ON_TICK = re.compile(r"\d+\.\d\d")
+
+
+def assert_prices_on_tick(report: dict[str, object]) -> None:
+    quote, fill = report["quote"], report["fill"]
+    assert isinstance(quote, dict) and isinstance(fill, dict)
+    for price in (quote["bid"], quote["ask"], fill["price"]):
+        assert isinstance(price, str) and ON_TICK.fullmatch(price), report
 
 
 def run(
@@ -47,6 +59,7 @@ def test_window_smoke_test_trades_one_share_through_the_panes(tmp_path: Path) ->
     assert report["position"] == "1"
     assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
     assert report["rearmed"] is True
+    assert_prices_on_tick(report)
     assert "Traceback" not in result.stderr
     log_file = tmp_path / "state" / "trading-terminal" / "log" / "terminal.log"
     assert "window shown" in log_file.read_text()
@@ -61,6 +74,7 @@ def test_headless_smoke_test_trades_one_share_on_the_simulator(tmp_path: Path) -
     assert report["position"] == "1"
     assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
     assert report["rearmed"] is True
+    assert_prices_on_tick(report)
     # The audit trail it left verifies, and exports every record.
     verify = run("audit", "verify", "--db", db)
     assert verify.returncode == 0, verify.stderr
@@ -113,3 +127,81 @@ def test_corrupt_settings_file_is_reported_not_a_traceback(tmp_path: Path) -> No
 def test_version_is_printed() -> None:
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("trading-terminal 0.1.0")
+
+
+def free_port() -> int:
+    """A port with nothing listening on it (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_bad_numbers_end_with_a_usage_message_not_a_traceback() -> None:
+    for argv, message in (
+        (["--headless", "--seed", "-1"], "seed must be 0 or more, got -1"),
+        (["--headless", "--port", "99999"], "port must be from 1 to 65535, got 99999"),
+    ):
+        result = run(*argv)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_headless_ib_without_tws_ends_with_a_clear_message(tmp_path: Path) -> None:
+    port = free_port()
+    db = f"sqlite:///{tmp_path / 'ib.db'}"
+    result = run("--headless", "--broker", "ib", "--port", str(port), "--db", db, home=tmp_path)
+    assert result.returncode == 1
+    assert f"could not connect to TWS / IB Gateway at 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_config_file_that_does_not_exist_refuses_to_start(tmp_path: Path) -> None:
+    missing = tmp_path / "desk.toml"
+    for mode in (["--headless"], []):
+        result = run(*mode, "--config", str(missing), "--db", f"sqlite:///{tmp_path / 'x.db'}")
+        assert result.returncode == 2
+        assert f"settings file {missing} does not exist" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.db").exists()  # nothing started
+
+
+def test_audit_export_needs_a_format_and_says_which_it_wrote(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'smoke.db'}"
+    assert run("--headless", "--smoke-test", "--db", db, home=tmp_path).returncode == 0
+    to_stdout = run("audit", "export", "--db", db)
+    assert to_stdout.returncode == 2 and to_stdout.stdout == ""
+    assert "choose --format csv or --format jsonl" in to_stdout.stderr
+    out = tmp_path / "audit.csv"
+    named = run("audit", "export", "--db", db, "--output", str(out))
+    assert named.returncode == 0, named.stderr
+    assert f"as CSV to {out}" in named.stderr
+    assert out.read_text().startswith("seq,")
+    clash = run("audit", "export", "--db", db, "--format", "jsonl", "--output", str(out))
+    assert clash.returncode == 2 and "does not match the output file audit.csv" in clash.stderr
+    over_db = run("audit", "export", "--db", db, "--format", "csv", "--output", db[10:])
+    assert over_db.returncode == 2 and "over the database itself" in over_db.stderr
+    assert run("audit", "verify", "--db", db).returncode == 0  # the database is untouched
+
+
+def test_the_paper_account_outlives_the_process_until_sim_reset(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'paper.db'}"
+
+    def smoke_position() -> str:
+        result = run("--headless", "--smoke-test", "--db", db, home=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        position: str = json.loads(result.stdout.strip().splitlines()[-1])["position"]
+        return position
+
+    assert smoke_position() == "1"
+    assert smoke_position() == "2"  # the share bought by the last process is still held
+
+    reset = run("sim", "reset", "--db", db, home=tmp_path)
+
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.startswith("simulated account SIM000001 reset: the next session starts")
+    assert smoke_position() == "1"
+    with sqlite3.connect(tmp_path / "paper.db") as conn:
+        actions = [a for (a,) in conn.execute("SELECT action FROM audit_log ORDER BY seq")]
+    assert actions.count("sim_account_reset") == 1
+    assert run("audit", "verify", "--db", db).returncode == 0

@@ -45,7 +45,7 @@ def test_window_smoke_test_trades_through_ib_only_after_approval(tmp_path: Path)
     assert report["ok"] is True, report
     assert (report["broker"], report["mode"], report["account"]) == ("ib", "IB PAPER", "DU1234567")
     assert report["watchlist"] == ["AAPL", "MSFT", "NVDA", "AMZN", "SPY", "QQQ"]
-    assert report["quote"] == {"key": "AAPL", "bid": 189.98, "ask": 190.02}
+    assert report["quote"] == {"key": "AAPL", "bid": "189.98", "ask": "190.02"}
     order_id = report["fill"]["order"]
     assert report["fill"]["price"] == "190.02"
     assert report["blotter_fills"] == 1 and report["position"] == "1"

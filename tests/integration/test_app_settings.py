@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from terminal.persistence.audit_verify import iter_records
 from tests.integration.app_setup import new_app
 
 
@@ -39,4 +40,13 @@ def test_apply_settings_changes_risk_limits_now_and_names_what_needs_a_restart(
     assert app.risk.limits.max_order_quantity == Decimal(5)
     assert app.settings is new
     app.writer.close()
+    (record,) = [r for r in iter_records(app.database.engine) if r.action == "settings_changed"]
+    # A risk limit change is traceable: which value, from what, to what.
+    assert record.details == {
+        "changes": {
+            "risk.max_order_quantity": {"from": "10000", "to": "5"},
+            "broker.port": {"from": 7497, "to": 4002},
+        },
+        "restart_needed": ["broker connection"],
+    }
     app.database.close()

@@ -32,8 +32,15 @@ AAPL = Instrument.stock("AAPL")
         (float("inf"), "finite"),
         ("-1", "positive"),
         (0, "positive"),
-        ("1e12", "absurd"),
+        ("1000000000000", "absurd"),
+        ("99,999,999", "absurd"),  # staged at the desk
+        ("1e3", "no scientific notation"),  # accepted at the desk and stored as 1E+3
+        ("2.5E-2", "no scientific notation"),
+        ("NaN", "finite"),
+        ("-Infinity", "finite"),
+        ("inf", "finite"),
         ("abc", "number"),
+        ("١٢", "number"),  # digits of another script are not what a trader types here
         (None, "number"),
     ],
 )
@@ -56,12 +63,23 @@ def test_off_tick_price_is_rejected_and_on_tick_accepted() -> None:
         ("1.5", "fractional"),
         ("nan", "finite"),
         (10**9, "absurd"),
+        ("10,000,000", "absurd"),  # staged at the desk
+        ("1e3", "no scientific notation"),
+        ("Infinity", "finite"),
         (True, "number"),
     ],
 )
 def test_bad_quantities_are_rejected(value: object, message: str) -> None:
     with pytest.raises(InvalidQuantity, match=message):
         to_quantity(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1,250.50", "1250.50"), (" 12 ", "12"), (".5", "0.5"), ("5.", "5"), ("+3", "3")],
+)
+def test_plain_numbers_as_traders_type_them_are_read(text: str, value: str) -> None:
+    assert to_price(text) == Decimal(value)
 
 
 def test_float_input_keeps_its_decimal_meaning() -> None:

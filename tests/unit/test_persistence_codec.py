@@ -27,6 +27,7 @@ from terminal.domain import (
     Verdict,
     VerdictLevel,
 )
+from terminal.domain.values import MAX_PRICE, MAX_QUANTITY
 from terminal.persistence import codec
 
 TICKS = [Decimal("0.01"), Decimal("0.05"), Decimal("0.0001"), Decimal("0.25"), Decimal(1)]
@@ -35,7 +36,7 @@ JSON_COLUMNS = ("instrument", "verdict", "extra")
 utc_times = st.datetimes(
     min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
 )
-quantities = st.integers(min_value=1, max_value=10_000_000).map(Decimal)
+quantities = st.integers(min_value=1, max_value=int(MAX_QUANTITY)).map(Decimal)
 texts = st.text(max_size=30)
 
 
@@ -65,7 +66,9 @@ def instruments(draw: st.DrawFn) -> Instrument:
 
 @st.composite
 def prices(draw: st.DrawFn, inst: Instrument) -> Decimal:
-    return draw(st.integers(min_value=1, max_value=10**8)) * inst.tick_size
+    return (
+        draw(st.integers(min_value=1, max_value=int(MAX_PRICE / inst.tick_size))) * inst.tick_size
+    )
 
 
 @st.composite

@@ -281,3 +281,54 @@ def test_realized_plus_unrealized_equals_change_in_cash_plus_market_value(
 
 def _all_positions(portfolio: Portfolio) -> list[Position]:
     return [p for i in (AAPL, MSFT, CALL) if (p := portfolio.position(i.key)) is not None]
+
+
+def test_a_baseline_is_established_only_once_the_positions_are_loaded_and_marked(
+    clock: ManualClock,
+) -> None:
+    # Found against a loopback TWS (issue 14): the baseline came from the first account
+    # snapshot (cash only), so the positions marked later showed as +5,200 of day P&L.
+    portfolio = Portfolio(clock)
+    baselines = Recorder()
+    portfolio.day_baseline_set += baselines
+    portfolio.set_account(AccountSnapshot("DU1", cash=D(50_000), equity=D(61_000)))
+    assert not portfolio.day_baseline_established
+    portfolio.replace_positions([BrokerPosition(AAPL, D(100), D(100))])
+    assert not portfolio.day_baseline_established  # valued at cost, not yet at the market
+
+    portfolio.on_quotes({"AAPL": Quote("AAPL", last=110.0)})
+
+    assert portfolio.day_baseline_established
+    assert portfolio.day_pnl() == 0  # not +11,000: holding since yesterday is no day's gain
+    assert portfolio.snapshot().day_pnl_known
+    assert baselines.calls == [("DU1", dt.date(2026, 1, 5), D(61_000))]
+    portfolio.on_quotes({"AAPL": Quote("AAPL", last=108.0)})
+    assert portfolio.day_pnl() == D(-200)
+
+
+def test_an_account_without_positions_is_established_once_the_broker_says_so(
+    clock: ManualClock,
+) -> None:
+    portfolio = Portfolio(clock)
+    portfolio.set_account(AccountSnapshot("DU1", cash=D(50_000), equity=D(50_000)))
+    assert not portfolio.snapshot().day_pnl_known
+    portfolio.replace_positions([])
+    assert portfolio.day_baseline_established and portfolio.snapshot().day_pnl_known
+
+
+def test_a_restored_baseline_of_today_gives_the_same_day_pnl_after_a_restart(
+    clock: ManualClock,
+) -> None:
+    portfolio = Portfolio(clock)
+    assert not portfolio.restore_day_baseline(dt.date(2026, 1, 4), D(40_000))  # yesterday's
+    assert portfolio.restore_day_baseline(dt.date(2026, 1, 5), D(49_000))
+    portfolio.set_account(AccountSnapshot("DU1", cash=D(40_000), equity=D(50_000)))
+    # Cash alone against yesterday's full equity is no loss to act on: wait for the positions.
+    assert not portfolio.day_baseline_established
+    portfolio.replace_positions([BrokerPosition(AAPL, D(100), D(100))])
+    portfolio.on_quotes({"AAPL": Quote("AAPL", last=100.0)})
+
+    assert portfolio.day_baseline_established
+    assert portfolio.day_pnl() == D(1_000)
+    clock.set(dt.datetime(2026, 1, 6, 5, 0, tzinfo=dt.UTC))  # New York midnight: a new day
+    assert portfolio.day_pnl() == 0

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from terminal.domain import (
+    Order,
     OrderIntent,
     OrderSide,
     OrderStatus,
     OrderType,
     Quote,
+    RiskReason,
     TimeInForce,
+    Verdict,
     VerdictLevel,
 )
 from terminal.risk import CONCENTRATION_LEVEL
@@ -311,6 +315,34 @@ def test_finished_orders_do_not_count_as_open(desk: Desk) -> None:
     assert levels(desk, limit_buy(), "max_open_orders", open_orders) == []
 
 
+def queued(intent: OrderIntent, level: VerdictLevel, parent_id: str | None = None) -> Order:
+    """Return ``intent`` waiting in the approval queue with a verdict of ``level``."""
+    order = working(intent, OrderStatus.PENDING_APPROVAL)
+    verdict = Verdict.of([RiskReason("test", level, "test")] if level else [])
+    return replace(order, verdict=None if parent_id else verdict, parent_id=parent_id)
+
+
+def test_orders_blocked_in_the_approval_queue_do_not_count_toward_open_orders(
+    desk: Desk,
+) -> None:
+    desk.limits(max_open_orders=2)
+    parent = queued(limit_buy(20_000), BLOCK)
+    blocked = [parent, queued(limit_sell(20_000), BLOCK), queued(limit_sell(1), PASS, parent.id)]
+
+    assert levels(desk, limit_buy(), "max_open_orders", blocked) == []
+    approvable = [*blocked, queued(limit_buy(1), WARN), queued(limit_buy(2), PASS)]
+    assert levels(desk, limit_buy(), "max_open_orders", approvable) == [BLOCK]
+
+
+def test_reduce_only_does_not_count_blocked_orders_waiting_for_approval(desk: Desk) -> None:
+    desk.portfolio.hold(AAPL, 100)
+    desk.state.reduce_only("end of day", "alice")
+    waiting = [queued(limit_sell(80), BLOCK)]
+
+    assert levels(desk, limit_sell(50), "trading_state", waiting) == []
+    assert levels(desk, limit_sell(50), "trading_state", [working(limit_sell(80))]) == [BLOCK]
+
+
 def test_orders_per_second_blocks_at_the_limit_and_expires_after_one_second(desk: Desk) -> None:
     for qty in range(1, 5):
         desk.stage(limit_buy(qty))
@@ -429,18 +461,40 @@ def test_regular_hours_use_the_new_york_date_not_the_utc_date() -> None:
     assert "Sunday 21:00 EST" in reason.message
 
 
-def test_outside_hours_message_says_whether_the_order_may_work_outside_them() -> None:
-    desk = Desk(when=dt.datetime(2026, 1, 5, 22, 0, tzinfo=dt.UTC))
-    rth = limit_buy()
+def test_an_order_set_to_work_outside_regular_hours_gets_no_warning_for_it() -> None:
+    # Found at the desk: with Outside RTH ticked every order before 09:30 needed an override.
+    desk = Desk(when=dt.datetime(2026, 1, 5, 13, 0, tzinfo=dt.UTC))  # Monday 08:00 EST
     extended = OrderIntent(
         AAPL, OrderSide.BUY, Decimal(100), limit_price=Decimal(150), outside_rth=True
     )
 
-    (plain,) = desk.reasons(rth, "regular_hours")
-    (flagged,) = desk.reasons(extended, "regular_hours")
+    assert levels(desk, extended, "regular_hours") == []
+    assert levels(desk, limit_buy(), "regular_hours") == [WARN]
 
-    assert "not set to work outside regular hours" in plain.message
-    assert "not set" not in flagged.message
+
+@pytest.mark.parametrize(
+    ("utc", "now", "starts"),
+    [
+        (dt.datetime(2026, 1, 5, 13, 0), "Monday 08:00 EST", "Monday 09:30 EST"),  # pre-market
+        (dt.datetime(2026, 1, 5, 22, 0), "Monday 17:00 EST", "Tuesday 09:30 EST"),  # after close
+        (dt.datetime(2026, 1, 9, 22, 0), "Friday 17:00 EST", "Monday 09:30 EST"),  # weekend next
+        (dt.datetime(2026, 1, 10, 16, 0), "Saturday 11:00 EST", "Monday 09:30 EST"),
+        (dt.datetime(2026, 1, 11, 16, 0), "Sunday 11:00 EST", "Monday 09:30 EST"),
+        # Friday 6 March is still winter time; Monday 9 March opens in summer time.
+        (dt.datetime(2026, 3, 6, 22, 0), "Friday 17:00 EST", "Monday 09:30 EDT"),
+    ],
+)
+def test_outside_hours_reason_says_when_the_order_will_start_working(
+    utc: dt.datetime, now: str, starts: str
+) -> None:
+    desk = Desk(when=utc.replace(tzinfo=dt.UTC))
+
+    (reason,) = desk.reasons(limit_buy(), "regular_hours")
+
+    assert reason.message == (
+        f"outside regular trading hours (09:30-16:00): it is {now}; the order is not set to "
+        f"work outside regular hours: it will start working at the next regular open, {starts}"
+    )
 
 
 # -- trading state -----------------------------------------------------------------------------
@@ -532,3 +586,91 @@ def test_updated_limits_apply_to_the_next_check(desk: Desk) -> None:
 
     assert desk.engine.limits.max_order_quantity == 499
     assert desk.check(limit_buy(500)).level is BLOCK
+
+
+def test_price_band_reasons_read_prices_on_the_tick_without_float_noise(desk: Desk) -> None:
+    # The simulator computes prices as ticks × 0.01: 22848 × 0.01 is 228.48000000000002.
+    desk.quotes.set(Quote("AAPL", bid=228.47, ask=22849 * 0.01, last=22848 * 0.01))
+
+    (reason,) = desk.reasons(limit_buy(1, "240.00"), "price_band")
+
+    assert "limit 240.00 is 5.0% through last 228.48 (band 3%)" in reason.message
+    assert "0000" not in reason.message
+
+
+# -- marketable stops -------------------------------------------------------------------------
+
+
+def stop(side: OrderSide, price: str, limit: str | None = None) -> OrderIntent:
+    kind = OrderType.STOP if limit is None else OrderType.STOP_LIMIT
+    return OrderIntent(
+        AAPL,
+        side,
+        Decimal(10),
+        kind,
+        stop_price=Decimal(price),
+        limit_price=None if limit is None else Decimal(limit),
+    )
+
+
+def test_the_sell_stop_above_the_market_from_the_desk_hour_warns_instead_of_passing(
+    desk: Desk,
+) -> None:
+    # Found at the desk: SELL STP 229.21 with bid 229.15 passed risk, triggered at once, filled.
+    desk.quotes.set(Quote("AAPL", bid=229.15, ask=229.17, last=229.16))
+
+    verdict = desk.check(stop(OrderSide.SELL, "229.21"))
+
+    assert verdict.level is WARN
+    (reason,) = verdict.reasons
+    assert reason.rule == "marketable_stop"
+    assert reason.message == (
+        "sell stop 229.21 is at or above the market (last 229.16): "
+        "it will trigger at once and act as a market order"
+    )
+
+
+@pytest.mark.parametrize(
+    ("side", "price", "marketable"),
+    [
+        # Quote: bid 149.99, ask 150.01, last 150.00.
+        (OrderSide.BUY, "149.00", True),  # below the market
+        (OrderSide.BUY, "150.00", True),  # at the last trade
+        (OrderSide.BUY, "150.01", True),  # at the offer: the next buyer triggers it
+        (OrderSide.BUY, "150.02", False),  # above the market: waits, as a buy stop should
+        (OrderSide.SELL, "151.00", True),
+        (OrderSide.SELL, "150.00", True),
+        (OrderSide.SELL, "149.99", True),  # at the bid
+        (OrderSide.SELL, "149.98", False),  # below the market: a protective stop
+    ],
+)
+def test_a_stop_at_or_through_the_market_warns_that_it_triggers_at_once(
+    desk: Desk, side: OrderSide, price: str, marketable: bool
+) -> None:
+    assert levels(desk, stop(side, price), "marketable_stop") == ([WARN] if marketable else [])
+
+
+def test_a_marketable_stop_limit_says_it_becomes_a_limit_order(desk: Desk) -> None:
+    (reason,) = desk.reasons(stop(OrderSide.BUY, "149.50", limit="150.50"), "marketable_stop")
+
+    assert reason.message == (
+        "buy stop 149.50 is at or below the market (last 150.00): "
+        "it will trigger at once and act as a limit order at 150.50"
+    )
+
+
+def test_without_a_last_trade_the_touch_decides(desk: Desk) -> None:
+    desk.quotes.set(Quote("AAPL", bid=149.99, ask=150.01))
+
+    (reason,) = desk.reasons(stop(OrderSide.BUY, "150.01"), "marketable_stop")
+    assert "(ask 150.01)" in reason.message
+    assert levels(desk, stop(OrderSide.BUY, "150.02"), "marketable_stop") == []
+
+
+def test_trailing_stops_and_stops_without_a_quote_are_not_called_marketable(desk: Desk) -> None:
+    trail = OrderIntent(
+        AAPL, OrderSide.SELL, Decimal(10), OrderType.TRAIL, trail_amount=Decimal("0.50")
+    )
+    assert levels(desk, trail, "marketable_stop") == []
+    del desk.quotes.quotes["AAPL"]
+    assert levels(desk, stop(OrderSide.SELL, "151.00"), "marketable_stop") == []

@@ -40,6 +40,8 @@ def test_saved_settings_read_back_identically(tmp_path: Path) -> None:
         ("bogus = 1\n", "unknown section or setting 'bogus'"),
         ("[risk]\nmarket_timezone = 'Mars/Olympus'\n", "not a known time zone"),
         ("[risk]\noption_price_band_warn_percent = 60\n", "option_price_band_warn_percent"),
+        ("[risk]\nmax_order_quantity = 2000000\n", "max_order_quantity must be at most 1,000,000"),
+        ("[risk]\nmax_order_notional = '1e6'\n", "no scientific notation"),
     ],
 )
 def test_invalid_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
@@ -47,6 +49,18 @@ def test_invalid_files_name_the_problem(tmp_path: Path, text: str, message: str)
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SettingsError, match=message):
         load_settings(path)
+
+
+def test_tiny_decimals_are_saved_as_plain_digits_and_read_back(tmp_path: Path) -> None:
+    # str(Decimal("0.0000001")) is "1E-7", which the reader refuses as scientific notation.
+    from dataclasses import replace
+
+    path = tmp_path / "settings.toml"
+    base = Settings()
+    changed = replace(base, sim=replace(base.sim, commission_per_share=Decimal("0.0000001")))
+    save_settings(changed, path)
+    assert "1E-7" not in path.read_text(encoding="utf-8")
+    assert load_settings(path) == changed
 
 
 def test_numbers_may_be_written_as_plain_toml_numbers(tmp_path: Path) -> None:

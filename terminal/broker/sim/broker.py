@@ -20,6 +20,8 @@ from terminal.broker.base import (
     NotConnected,
     OrderStatusUpdate,
 )
+from terminal.broker.paper import PaperAccount, PaperSink
+from terminal.broker.sim import paper_state
 from terminal.broker.sim.config import SimConfig
 from terminal.broker.sim.exchange import SimExchange
 from terminal.broker.sim.faults import Faults
@@ -42,6 +44,9 @@ from terminal.domain import (
 
 #: How often (virtual seconds) the account is re-published while positions are marked.
 ACCOUNT_INTERVAL = 1.0
+#: How often (virtual seconds) the paper account is saved when only prices moved; a fill or
+#: an order change saves it at the next step.
+PAPER_SAVE_INTERVAL = 5.0
 
 
 class SimBroker(BrokerEvents):
@@ -87,6 +92,9 @@ class SimBroker(BrokerEvents):
         self._account_dirty = False
         self._task: asyncio.Task[None] | None = None
         self._flush_scheduled = False
+        self._paper_sink: PaperSink | None = None
+        self._paper_dirty = False
+        self._paper_saved = self._last_step
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -98,8 +106,9 @@ class SimBroker(BrokerEvents):
         self._set_state(ConnectionState.CONNECTED, "connected to the simulated exchange")
 
     async def disconnect(self) -> None:
-        """Disconnect and stop the run loop if it is running."""
+        """Disconnect and stop the run loop if it is running (the paper account is saved)."""
         await self.stop()
+        self._save_paper(self.clock.now())
         self._set_state(ConnectionState.DISCONNECTED, "disconnected by request")
 
     def _set_state(self, state: ConnectionState, message: str) -> None:
@@ -150,6 +159,8 @@ class SimBroker(BrokerEvents):
             self._publish(res, now)
         if self._account_dirty or (now - self._last_account).total_seconds() >= ACCOUNT_INTERVAL:
             self._publish_account(now)
+        if self._paper_dirty or (now - self._paper_saved).total_seconds() >= PAPER_SAVE_INTERVAL:
+            self._save_paper(now)
 
     def _publish(self, res: StepResult, now: dt.datetime) -> None:
         quotes = self.feed.quotes(res, now)
@@ -218,6 +229,7 @@ class SimBroker(BrokerEvents):
         reports = self.exchange.engine.reports
         if not reports:
             return
+        self._paper_dirty = True  # an order or the account changed: save it at the next step
         for kind, payload in reports:
             delay = self.faults.extra_delay + (self.config.fill_latency if kind == "fill" else 0.0)
             due = self.clock.now() + dt.timedelta(seconds=delay)
@@ -362,6 +374,76 @@ class SimBroker(BrokerEvents):
     async def account(self) -> AccountSnapshot:
         self._require_connection()
         return self._snapshot()
+
+    # -- the paper account -------------------------------------------------------------------------
+    @property
+    def paper_account_id(self) -> str:
+        """The simulated account's id (``config.account_id``)."""
+        return self.config.account_id
+
+    def restore_paper_account(self, account: PaperAccount) -> list[str]:
+        """Continue from a saved account; call before :meth:`connect`.
+
+        The market continues from the saved prices when the seed is the one it was saved with;
+        a different seed starts a new market and the positions are marked at its prices.
+
+        Returns:
+            What could not be restored, one sentence each.
+
+        Raises:
+            BrokerError: already connected, or the account is another account.
+        """
+        if self._state is not ConnectionState.DISCONNECTED or self.exchange.engine.orders:
+            raise BrokerError("a paper account can only be restored before trading starts")
+        if account.account_id != self.config.account_id:
+            raise BrokerError(
+                f"saved account {account.account_id} is not this exchange's account "
+                f"{self.config.account_id}"
+            )
+        same_market = account.seed == self.exchange.seed
+        prices = paper_state.saved_prices(account) if same_market else None
+        self.exchange = SimExchange(
+            self.clock, self.config, self.exchange.seed, prices, account.trading_day
+        )
+        self.feed = MarketFeed(self.exchange.market, self.exchange.venue)
+        return paper_state.restore(self.exchange, account)
+
+    def keep_paper_account(self, sink: PaperSink | None) -> None:
+        """Hand the account to ``sink`` after each change (at most once a step) and every
+        :data:`PAPER_SAVE_INTERVAL` seconds as prices move, and at disconnect."""
+        self._paper_sink = sink
+
+    def paper_account(self) -> PaperAccount:
+        """Return the account as it is now."""
+        return paper_state.capture(self.exchange, self.clock.now())
+
+    def reset_paper_account(self) -> PaperAccount:
+        """Start the account anew: starting cash, no positions, no orders; the market goes on.
+
+        Every working order is reported CANCELLED ("simulated account reset") before the
+        account is replaced, so the order book closes them; requests still in flight were for
+        the old account and are dropped.
+
+        Returns:
+            The account as it was before the reset.
+        """
+        self._deliver()  # what is due now still arrives
+        before = self.paper_account()
+        now = self.clock.now()
+        cancelled = paper_state.reset(self.exchange, now)
+        self.outbox = Outbox()
+        if self._state is not ConnectionState.DISCONNECTED:
+            for update in cancelled:
+                self.order_status_received.emit(update)
+        self._account_dirty = True
+        self._save_paper(now)
+        return before
+
+    def _save_paper(self, now: dt.datetime) -> None:
+        self._paper_saved = now
+        self._paper_dirty = False
+        if self._paper_sink is not None:
+            self._paper_sink(paper_state.capture(self.exchange, now))
 
     # -- fault injection (tests) ------------------------------------------------------------------
     def drop_connection(self, message: str = "connection to the simulated exchange lost") -> None:

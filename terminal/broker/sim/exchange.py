@@ -7,6 +7,7 @@ the Broker port (events, latency, subscriptions, faults).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 
 import numpy as np
@@ -38,14 +39,31 @@ class SimExchange:
         clock: Where time comes from (virtual in tests, wall time in the app).
         config: The simulator configuration.
         seed: Fixes the market path, the option tape and the history.
+        prices: A saved market to continue (symbol -> mid, last, previous close), else the
+            universe's prices.
+        prices_day: The trading day ``prices`` were saved on (another day: last is the close).
     """
 
-    def __init__(self, clock: Clock, config: SimConfig, seed: int) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        config: SimConfig,
+        seed: int,
+        prices: Mapping[str, tuple[float, float, float]] | None = None,
+        prices_day: dt.date | None = None,
+    ) -> None:
         self.clock = clock
         self.config = config
         self.seed = seed
         self.start = clock.now()
+        self.calendar = SessionCalendar(config)
+        self.day = self.calendar.trading_day(self.start)
         self.market = Market(config, np.random.default_rng([seed, 0]))
+        #: Saved symbols this universe does not list (a paper account continued).
+        self.unlisted: list[str] = []
+        if prices:
+            # Before the option book and the history: both are built around starting prices.
+            self.unlisted = self.market.continue_from(prices, new_day=prices_day != self.day)
         self.option_rng = np.random.default_rng([seed, 3])
         specs = config.universe
         self.options = OptionBook(
@@ -56,9 +74,7 @@ class SimExchange:
         )
         self.venue = SimVenue(self.market, self.options, clock)
         self.account = SimAccount(config.account_id, config.starting_cash, config.margin_rate)
-        self.engine = MatchingEngine(self.venue, config.commissions, self._book_fill, clock)
-        self.calendar = SessionCalendar(config)
-        self.day = self.calendar.trading_day(self.start)
+        self.engine = MatchingEngine(self.venue, config.commissions, self.book_fill, clock)
         self.bars = LiveBars(self.market.last.copy(), self.start)
         self.stocks = {
             s.symbol: Instrument.stock(s.symbol, etf=s.etf, description=s.name) for s in specs
@@ -68,8 +84,13 @@ class SimExchange:
         self.steps = 0
         self._excess: tuple[tuple[int, int], Decimal] | None = None
 
-    def _book_fill(self, fill: Fill) -> None:
+    def book_fill(self, fill: Fill) -> None:
+        """Book an execution in the account (the matching engine's ``on_fill``)."""
         self.account.apply(fill)
+
+    def invalidate(self) -> None:
+        """Forget cached valuations (the account was replaced)."""
+        self._excess = None
 
     # -- reference data ---------------------------------------------------------------------------
     def instrument(self, text: str) -> Instrument:
@@ -214,8 +235,10 @@ class SimExchange:
     def _minute_history(self, i: int) -> BarArrays:
         if i not in self._minutes:
             spec = self.config.universe[i]
+            # The history ends where the live market starts (a continued paper market included).
+            start_price = float(self.market.start_price[i])
             self._minutes[i] = minute_history(
-                self.seed, i, spec.price, spec.vol, spec.adv, self.start, self.config.history_days
+                self.seed, i, start_price, spec.vol, spec.adv, self.start, self.config.history_days
             )
         return self._minutes[i]
 

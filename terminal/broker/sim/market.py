@@ -9,6 +9,8 @@ prints at the touch. Prices are kept in integer ticks so the books and fills are
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,6 +245,35 @@ class Market:
         else:
             self.bid_ticks[i] = max(1, int(self.bid_ticks[i]) - empty)
         self.mid[i] = (self.bid_ticks[i] + self.ask_ticks[i]) / 2 * self.tick[i]
+
+    def continue_from(
+        self, prices: Mapping[str, tuple[float, float, float]], *, new_day: bool
+    ) -> list[str]:
+        """Continue a saved market: ``prices`` maps a symbol to (mid, last, previous close).
+
+        The saved mid becomes the starting price (history, strikes and books are built around
+        it), so the market picks up where it stopped. With ``new_day`` the saved last is the
+        previous close. Returns the saved symbols this universe does not list.
+        """
+        unknown = []
+        idx = []
+        for symbol, (mid, last, prev_close) in prices.items():
+            i = self.index.get(symbol)
+            if i is None:
+                unknown.append(symbol)
+                continue
+            if not 0 < mid < math.inf:
+                continue  # nothing usable saved: this one starts at its universe price
+            idx.append(i)
+            self.mid[i] = self.start_price[i] = mid
+            good_last = last if 0 < last < math.inf else mid
+            self.last[i] = good_last
+            self.prev_close[i] = (
+                good_last if new_day or not 0 < prev_close < math.inf else prev_close
+            )
+        if idx:
+            self._requote(np.asarray(idx, dtype=np.int64), jitter=False)
+        return unknown
 
     def halt(self, key: str, halted: bool) -> None:
         """Freeze (or release) one instrument; unknown keys are ignored."""

@@ -32,6 +32,7 @@ from terminal.domain import (
     TimeInForce,
 )
 from terminal.domain.lifecycle import can_transition
+from terminal.domain.values import MAX_PRICE
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 AAPL = Instrument.stock("AAPL")
@@ -138,7 +139,7 @@ def test_decimal_prices_reach_ib_undistorted() -> None:
     st.sampled_from([Decimal("0.01"), Decimal("0.0001")]),
 )
 def test_any_tick_price_is_sent_as_the_same_decimal(steps: int, tick: Decimal) -> None:
-    price = min(steps * tick, Decimal(10**9))  # the domain refuses absurd prices
+    price = min(steps * tick, MAX_PRICE)  # the domain refuses absurd prices
     instrument = Instrument.stock("XYZ", tick_size=tick)
     ib = ib_order_for(order(limit_price=price, instrument=instrument))
     assert Decimal(str(ib.lmtPrice)) == price

@@ -1,0 +1,83 @@
+"""SIGTERM (a service manager, `kill`) ends a session in order, like Ctrl+C: session_stop."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from terminal.persistence.audit_verify import iter_records, verify_chain
+from terminal.persistence.database import open_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def session_env(home: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CACHE_HOME=str(home / "cache"),
+    )
+
+
+def first_line(proc: subprocess.Popen[str], seconds: float = 120.0) -> str:
+    """Wait (on the pipe, with a deadline) for the first line the process prints."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=seconds):
+            return ""
+    return proc.stdout.readline()
+
+
+@pytest.mark.parametrize("mode", [["--headless"], []], ids=["console", "window"])
+@pytest.mark.parametrize("ended_by", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_sigterm_ends_the_session_with_a_session_stop_record_like_ctrl_c(
+    tmp_path: Path, mode: list[str], ended_by: signal.Signals
+) -> None:
+    db = f"sqlite:///{tmp_path / 'term.db'}"
+    # stderr to a file: a pipe nobody reads until the end could fill up and stall the child.
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w", encoding="utf-8") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "terminal", *mode, "--db", db],
+            cwd=ROOT,
+            env=session_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            first = first_line(proc)  # printed once the session has started
+            if not first.startswith("Connected to sim"):
+                proc.kill()
+                out, _ = proc.communicate(timeout=30)
+                err = stderr_path.read_text(encoding="utf-8")
+                pytest.fail(f"no start line (exit {proc.returncode}): {first}{out}\n{err}")
+            proc.send_signal(ended_by)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+    err = stderr_path.read_text(encoding="utf-8")
+
+    assert proc.returncode == 0, out + err
+    assert "Traceback" not in err
+    database = open_database(db, migrate=False)
+    try:
+        actions = [r.action for r in iter_records(database.engine)]
+        assert verify_chain(database.engine).ok
+    finally:
+        database.close()
+    assert "session_start" in actions
+    assert actions[-1] == "session_stop"
