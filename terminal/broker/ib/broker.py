@@ -3,7 +3,8 @@
 Everything runs on the one asyncio loop (qasync in the window): only ``connectAsync`` and
 ib_async's awaitable or fire-and-forget requests are used; none of its synchronous wrappers or
 event-loop patching helpers (DESIGN.md lists them). Outgoing messages are throttled at 40 per
-second, under IB's 50.
+second, under IB's 50, and go out in two lanes (:mod:`terminal.broker.ib.lanes`): order
+messages first, data requests paced behind them, so a kill switch never waits behind data.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from terminal.broker.ib.config import IBConfig
 from terminal.broker.ib.connection import Connection
 from terminal.broker.ib.contracts import ContractBook
 from terminal.broker.ib.errors import COMPETING_SESSION, ErrorKind, classify, describe
+from terminal.broker.ib.lanes import Lanes
 from terminal.broker.ib.mapping import (
     account_from_values,
     bar_from_ib,
@@ -109,12 +111,14 @@ class IBBroker(BrokerEvents):
         self.ib.RaiseRequestErrors = False
         self.ib.client.MaxRequests = THROTTLE_MESSAGES
         self.ib.client.RequestsInterval = THROTTLE_SECONDS  # type: ignore[assignment]
+        self.lanes = Lanes(self.ib.client, self._request_failed)
         self.book = ContractBook(self._details)
         self.connection = Connection(self.ib, config, self._on_state, self._on_restored)
         self.streams = MarketStreams(
             self.ib,
             self.book,
             self,
+            self.lanes,
             lines=config.market_data_lines,
             depth_limit=config.depth_subscriptions,
         )
@@ -122,6 +126,7 @@ class IBBroker(BrokerEvents):
             self.ib,
             self.book,
             self,
+            self.lanes,
             account=lambda: self.connection.account,
             commission_wait=config.commission_wait,
         )
@@ -130,10 +135,7 @@ class IBBroker(BrokerEvents):
         #: Option chain parameters by underlying key (expiries and strikes change daily at most).
         self._chain_params: dict[str, OptionChainParams] = {}
         self._account_pending = False
-        self._throttling = False
-        self.ib.client.throttleStart += self._throttle_started
-        self.ib.client.throttleEnd += self._throttle_ended
-        self.ib.disconnectedEvent += self._throttle_ended  # the client drops its queue
+        self.ib.disconnectedEvent += self._drop_queued
         self.ib.errorEvent += self._on_error
         self.ib.accountValueEvent += self._on_account_value
         client = self.ib.client
@@ -153,7 +155,7 @@ class IBBroker(BrokerEvents):
         """Connect to TWS / IB Gateway (see :meth:`Connection.open` for the errors)."""
         await self.connection.open()
         if self.config.delayed_fallback:
-            self.ib.reqMarketDataType(DELAYED_IF_NOT_SUBSCRIBED)
+            self._ask_delayed_fallback()
 
     async def disconnect(self) -> None:
         """Disconnect after what is still queued by the throttle has gone out (a last cancel)."""
@@ -169,12 +171,27 @@ class IBBroker(BrokerEvents):
         if not data_lost:
             return
         if self.config.delayed_fallback:
-            self.ib.reqMarketDataType(DELAYED_IF_NOT_SUBSCRIBED)
+            self._ask_delayed_fallback()
         for key, timeframe, old in self.streams.replay():
             try:
                 await self._start_bars(old.contract, key, timeframe)
             except BrokerError as exc:
                 self.error_reported.emit(exc.code or 0, f"live bars for {key} not renewed: {exc}")
+
+    def _ask_delayed_fallback(self) -> None:
+        self.lanes.data(
+            lambda: self.ib.reqMarketDataType(DELAYED_IF_NOT_SUBSCRIBED), "market data type"
+        )
+
+    def _drop_queued(self) -> None:
+        why = "the connection to TWS / IB Gateway closed"
+        self.router.not_sent(self.lanes.drop(why), why)
+
+    def _request_failed(self, what: str, exc: Exception) -> None:
+        if isinstance(exc, ConnectionError):  # the socket just closed: renewed on reconnect
+            log.info("IB request %s not sent: %s", what, exc)
+        else:
+            self.error_reported.emit(0, f"IB request {what} failed: {type(exc).__name__}: {exc}")
 
     def _require_connection(self) -> None:
         if not self.ib.isConnected():
@@ -206,9 +223,17 @@ class IBBroker(BrokerEvents):
         return self._request_errors.pop(req_id, None)
 
     # -- reference data ---------------------------------------------------------------------------
-    async def _details(self, contract: Contract) -> Sequence[ContractDetails]:
+    async def _details(self, contract: Contract, urgent: bool) -> Sequence[ContractDetails]:
         self._require_connection()
-        return await self.ib.reqContractDetailsAsync(contract)
+        if urgent:  # an order waits for it
+            return await self.lanes.order_request(
+                lambda: self.ib.reqContractDetailsAsync(contract),
+                f"order's contract {contract.localSymbol or contract.symbol}",
+            )
+        return await self.lanes.data_request(
+            lambda: self.ib.reqContractDetailsAsync(contract),
+            f"contract {contract.localSymbol or contract.symbol}",
+        )
 
     @_wire_errors
     async def qualify(self, symbol: str) -> Instrument:
@@ -220,9 +245,9 @@ class IBBroker(BrokerEvents):
         return await self.book.qualify(symbol)
 
     # -- market data ------------------------------------------------------------------------------
-    async def _known(self, instrument: Instrument) -> None:
+    async def _known(self, instrument: Instrument, *, urgent: bool = False) -> None:
         if not self.book.known(instrument):
-            await self.book.qualify(instrument.key)
+            await self.book.qualify(instrument.key, urgent=urgent)
 
     @_wire_errors
     async def subscribe_quotes(self, instrument: Instrument) -> None:
@@ -253,8 +278,11 @@ class IBBroker(BrokerEvents):
         duration, bar_size = history_request(timeframe, count)
 
         async def fetch() -> list[Bar]:
-            bars = await self.ib.reqHistoricalDataAsync(
-                contract, "", duration, bar_size, "TRADES", useRTH=True, formatDate=2
+            bars = await self.lanes.data_request(
+                lambda: self.ib.reqHistoricalDataAsync(
+                    contract, "", duration, bar_size, "TRADES", useRTH=True, formatDate=2
+                ),
+                f"history {instrument.key} {timeframe.value}",
             )
             error = self._request_error(bars.reqId)
             if not bars and error is not None:
@@ -276,15 +304,18 @@ class IBBroker(BrokerEvents):
         duration, bar_size = history_request(timeframe, 2)
 
         async def fetch() -> BarDataList:
-            bars = await self.ib.reqHistoricalDataAsync(
-                contract,
-                "",
-                duration,
-                bar_size,
-                "TRADES",
-                useRTH=True,
-                formatDate=2,
-                keepUpToDate=True,
+            bars = await self.lanes.data_request(
+                lambda: self.ib.reqHistoricalDataAsync(
+                    contract,
+                    "",
+                    duration,
+                    bar_size,
+                    "TRADES",
+                    useRTH=True,
+                    formatDate=2,
+                    keepUpToDate=True,
+                ),
+                f"live bars {key} {timeframe.value}",
             )
             error = self._request_error(bars.reqId)
             if error is not None and not bars:
@@ -306,8 +337,11 @@ class IBBroker(BrokerEvents):
             return cached
         await self._known(underlying)
         contract = self.book.contract(underlying)
-        chains = await self.ib.reqSecDefOptParamsAsync(
-            underlying.symbol, "", contract.secType or "STK", contract.conId
+        chains = await self.lanes.data_request(
+            lambda: self.ib.reqSecDefOptParamsAsync(
+                underlying.symbol, "", contract.secType or "STK", contract.conId
+            ),
+            f"option chain {underlying.key}",
         )
         params = chain_params_from(underlying, chains, today)
         self._chain_params[underlying.key] = params
@@ -335,7 +369,7 @@ class IBBroker(BrokerEvents):
         self._require_connection()
         if self.connection.state is ConnectionState.DISCONNECTED:
             raise NotConnected("IB has lost its connection to the exchanges (1100): not sent")
-        await self._known(order.instrument)
+        await self._known(order.instrument, urgent=True)
         return self.router.place(order, more_follow=more_follow)
 
     @_wire_errors
@@ -350,37 +384,17 @@ class IBBroker(BrokerEvents):
 
     @_wire_errors
     async def cancel_all(self) -> None:
-        """IB's global cancel; returns once it has left the throttle queue (the kill switch
-        reports success only for a cancel that was really sent)."""
+        """IB's global cancel, ahead of everything queued; returns once it has left ib_async's
+        throttle (the kill switch reports success only for a cancel really sent)."""
         self._require_connection()
         self.router.cancel_all()
         await self._sent()
 
     async def _sent(self, seconds: float = SEND_WAIT_SECONDS) -> None:
-        """Wait until ib_async's throttle has sent everything queued (or the socket is gone)."""
-        if not self._throttling or not self.ib.isConnected():
-            return
-        drained = asyncio.get_running_loop().create_future()
-
-        def ended() -> None:
-            if not drained.done():
-                drained.set_result(None)
-
-        self.ib.client.throttleEnd += ended
-        self.ib.disconnectedEvent += ended
-        try:
-            await asyncio.wait_for(drained, seconds)
-        except TimeoutError:
-            log.warning("IB messages still queued after %.0f s", seconds)
-        finally:
-            self.ib.client.throttleEnd -= ended
-            self.ib.disconnectedEvent -= ended
-
-    def _throttle_started(self) -> None:
-        self._throttling = True
-
-    def _throttle_ended(self) -> None:
-        self._throttling = False
+        """Wait until no order message waits, in the order lane or ib_async's queue (or the
+        socket is gone); queued data does not hold it up."""
+        if self.ib.isConnected() and not await self.lanes.orders_out(seconds):
+            log.warning("IB order messages still queued after %.0f s", seconds)
 
     # -- state for reconciliation -----------------------------------------------------------------
     @_wire_errors
@@ -399,7 +413,9 @@ class IBBroker(BrokerEvents):
         account = self.connection.account
         # The positions subscription stays open, so a position pushed after a fill can land
         # inside the answer as well: the newest message per contract counts, once.
-        held = latest_positions(await self.ib.reqPositionsAsync())
+        held = latest_positions(
+            await self.lanes.order_request(self.ib.reqPositionsAsync, "positions")
+        )
         return [
             position_from_ib(p, self.book.instrument_for(p.contract))
             for p in held
