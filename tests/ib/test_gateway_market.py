@@ -351,3 +351,43 @@ async def test_matching_symbols_finds_stocks_by_prefix(ib: IB) -> None:
     found = await ib.reqMatchingSymbolsAsync("MS")
     assert [d.contract.symbol for d in found] == ["MSFT"]
     assert found[0].contract.description == "MICROSOFT CORP"
+
+
+# -- feed faults -----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_silenced_feed_stops_while_the_connection_and_other_feeds_go_on(
+    gw: Gateway, ib: IB
+) -> None:
+    msft_contract = Stock("MSFT", "SMART", "USD", conId=CON_IDS["MSFT"])
+    aapl, msft = ib.reqMktData(AAPL), ib.reqMktData(msft_contract)
+    await client_until(ib, lambda: _known(aapl.bid) and _known(msft.bid), what="first quotes")
+    gw.silence_feed("AAPL")
+    gw.set_quote("AAPL", bid=180.0, ask=180.02)
+    gw.set_quote("MSFT", bid=300.0, ask=300.02)  # sent after AAPL's would have been
+    await client_until(ib, lambda: msft.bid == 300.0, what="MSFT still streaming")
+    assert aapl.bid != 180.0
+    again = IB()  # a new request still gets its snapshot
+    await again.connectAsync("127.0.0.1", gw.port, clientId=2, timeout=4)
+    try:
+        fresh = again.reqMktData(AAPL)
+        await client_until(again, lambda: fresh.bid == 180.0, what="the snapshot")
+    finally:
+        again.disconnect()
+    gw.resume_feed("AAPL")
+    gw.set_quote("AAPL", bid=181.0, ask=181.02)
+    await client_until(ib, lambda: aapl.bid == 181.0, what="AAPL streaming again")
+
+
+@pytest.mark.asyncio
+async def test_farm_messages_arrive_as_tws_words_them(gw: Gateway, ib: IB) -> None:
+    errors = _errors(ib)
+    for code in (2103, 2104, 10197):
+        gw.farm_message(code)
+    await client_until(ib, lambda: len(errors) == 3, what="three messages")
+    assert errors == [
+        (-1, 2103, "Market data farm connection is broken:usfarm"),
+        (-1, 2104, "Market data farm connection is OK:usfarm"),
+        (-1, 10197, "No market data during competing live session"),
+    ]

@@ -1,5 +1,6 @@
-"""The Gateway's fault switches: rejects, dropped sockets, error messages, held replies, stalls,
-repeated messages and refused connections (the controls a test uses to make TWS misbehave)."""
+"""The Gateway's fault switches: rejects, dropped sockets, error messages (farm and competing
+session messages among them), held replies, stalls, repeated messages, silenced feeds and
+refused connections (the controls a test uses to make TWS misbehave)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 #: How long a control waits for the gateway's loop to run it.
 CALL_TIMEOUT = 10.0
+#: The texts TWS sends with its data-farm and competing-session codes.
+FARM_TEXTS = {
+    2103: "Market data farm connection is broken:usfarm",
+    2104: "Market data farm connection is OK:usfarm",
+    2105: "HMDS data farm connection is broken:ushmds",
+    2106: "HMDS data farm connection is OK:ushmds",
+    2157: "Sec-def data farm connection is broken:secdefnj",
+    2158: "Sec-def data farm connection is OK:secdefnj",
+    10197: "No market data during competing live session",
+}
 
 
 class FaultControls:
@@ -52,6 +63,28 @@ class FaultControls:
     def send_error(self, code: int, text: str, req_id: int = -1) -> None:
         """Send an error/info message to every session (1100, 1101, 1102, 2103, ...)."""
         self._control(lambda: self._core.broadcast(msg.error(req_id, code, text)))
+
+    def farm_message(self, code: int) -> None:
+        """Send a data-farm message as TWS words it: 2103/2105/2157 broken, 2104/2106/2158 OK,
+        10197 competing live session (see :data:`FARM_TEXTS`)."""
+        self.send_error(code, FARM_TEXTS[code])
+
+    def silence_feed(self, symbol: str) -> None:
+        """Stop every stream of ``symbol`` (ticks, depth, bars) while the connection stays up:
+        its prices move, nothing is sent (a request made meanwhile still gets its snapshot)."""
+
+        def run() -> None:
+            self._core.faults.silenced.add(self._core.instrument_for(symbol).con_id)
+
+        self._control(run)
+
+    def resume_feed(self, symbol: str) -> None:
+        """Let ``symbol``'s streams send again (from its next price change)."""
+
+        def run() -> None:
+            self._core.faults.silenced.discard(self._core.instrument_for(symbol).con_id)
+
+        self._control(run)
 
     def hold_replies(self) -> None:
         """Hold every message to every session from now on: queued in order, not written,

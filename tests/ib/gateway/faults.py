@@ -1,5 +1,5 @@
-"""Scripted faults a test switches on: rejects, held replies, repeated messages, refused
-connections."""
+"""Scripted faults a test switches on: rejects, held replies, repeated messages, silenced
+feeds, refused connections."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ class Faults:
     #: a test decides when the answer comes instead of guessing how long a delay lasts).
     holding: bool = False
     repeats: frozenset[str] = frozenset()
+    #: conIds whose streams (ticks, depth, bars) stopped while the connection stays up: the
+    #: failure IB users report most. A new request for one still gets its first answer.
+    silenced: set[int] = field(default_factory=set)
     refuse: bool = False
     refuse_mode: str = "close"
 

@@ -42,8 +42,9 @@ class Gateway(FaultControls):
     ``cash``, ``stream_interval`` (None: no streamer); plus ``host`` and ``port`` (0: any).
 
     Controls: ``set_quote``, ``stream``/``stop_stream``, ``fill``, ``reject_next_order``,
-    ``drop_connections``, ``send_error``, ``hold_replies``/``release_replies``, ``stall``,
-    ``repeat_messages``, ``refuse_connections`` (those in :class:`FaultControls`),
+    ``drop_connections``, ``send_error``, ``farm_message``, ``silence_feed``/``resume_feed``,
+    ``hold_replies``/``release_replies``, ``stall``, ``repeat_messages``,
+    ``refuse_connections`` (those in :class:`FaultControls`),
     ``add_stock``, ``set_position``, ``publish_account``.
     Introspection (copies): ``received``, ``received_ids``, ``message_rate``, ``placed_orders``,
     ``orders``/``order``, ``executions``, ``positions``/``position``, ``account_values``,
