@@ -21,7 +21,7 @@ from terminal.alerts.rule_kinds import rule_from_dict
 from terminal.alerts.rules import AlertRules
 from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
-from terminal.broker.base import Broker, ConnectionState
+from terminal.broker.base import Broker, ConnectionState, ConnectionStatus
 from terminal.domain import Clock, DomainError, Instrument, Severity
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
@@ -124,6 +124,7 @@ class TradingApp:
         self.tasks = OwnedTasks(self._task_failed)
         self.listeners = ListenerSupervisor(self._listener_failed)
         self._was_disconnected = False
+        self._connection_message = ""
         self._started = False
         self._stopped = False
         self._wire()
@@ -247,8 +248,11 @@ class TradingApp:
     def _on_broker_error(self, code: int, message: str) -> None:
         self.alerts.raise_alert(Severity.WARNING, "broker", f"{code}: {message}", f"broker-{code}")
 
-    def _on_connection_changed(self, state: ConnectionState, _message: str) -> None:
+    def _on_connection_changed(self, state: ConnectionState, message: str) -> None:
+        self._connection_message = message
         if state is ConnectionState.DISCONNECTED:
+            if not self._started and self.broker.next_attempt is not None:
+                self.system_alerts.on_connect_retrying(message)  # start-up waits for the broker
             self._was_disconnected = self._started
         elif state is ConnectionState.CONNECTING:
             return  # a reconnect attempt: reconcile once it has succeeded
@@ -297,11 +301,22 @@ class TradingApp:
             except (ValueError, TypeError) as exc:
                 log.warning("dropping a saved alert rule that cannot be read (%s): %r", exc, data)
 
-    async def start(self) -> StartReport:
-        """Connect, reconcile, and subscribe the watchlist."""
+    async def start(self, *, retry_connect: bool = False) -> StartReport:
+        """Connect, reconcile, and subscribe the watchlist.
+
+        With ``retry_connect`` a broker that does not answer yet (TWS not started) is tried
+        again with backoff, like a lost connection, and this waits until it answers:
+        :meth:`connection_status` says when the next attempt is due and :meth:`connect_now`
+        tries at once; a warning alert says why it is not connected. Without it (the smoke
+        test) the first failure raises.
+
+        Raises:
+            BrokerError: the broker cannot be reached (without ``retry_connect``), refuses the
+                session (a live account not allowed), or :meth:`stop` ended the attempts.
+        """
         self._loop = asyncio.get_running_loop()
         report = StartReport()
-        await self.broker.connect()
+        await self.broker.connect(retry=retry_connect)
         account = await self.broker.account()
         self.portfolio.set_account(account)
         report.account_id, report.paper = account.account_id, account.is_paper
@@ -325,6 +340,18 @@ class TradingApp:
             self.watchlist.append(instrument)
         report.watchlist = [i.key for i in self.watchlist]
         return report
+
+    def connection_status(self) -> ConnectionStatus:
+        """The broker connection for the status bar: state, the broker's last message, and when
+        the next attempt is due while it waits to (re)connect."""
+        return ConnectionStatus(
+            self.broker.connection_state, self._connection_message, self.broker.next_attempt
+        )
+
+    def connect_now(self) -> None:
+        """Try to (re)connect now instead of waiting for the next attempt (the "try now"
+        button); nothing happens when no attempt waits."""
+        self.broker.connect_now()
 
     def watch_feeds(self, every: float = FEED_CHECK_SECONDS) -> asyncio.Task[Any]:
         """Look for feeds gone quiet every ``every`` wall-clock seconds until the app stops.

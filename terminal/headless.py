@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal.app import TradingApp
+from terminal.broker.base import BrokerError, ConnectionState
 from terminal.domain import (
     DomainError,
     OrderIntent,
@@ -53,24 +54,37 @@ def run_headless(args: argparse.Namespace) -> int:
     if args.smoke_test:
         return asyncio.run(_smoke(app))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_watch(app))
+        return asyncio.run(_watch(app))
     return 0
 
 
-async def _watch(app: TradingApp) -> None:
-    report = await app.start()
-    run_market(app.broker)
-    app.watch_feeds()
-    print(
-        f"Connected to {app.broker.name} (account {report.account_id}, "
-        f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
-        "Ctrl+C to quit."
-    )
+async def _watch(app: TradingApp) -> int:
+    """Connect (retrying while the broker is not up yet, saying so on each attempt), then print
+    the status line once a second until Ctrl+C."""
+
+    def say(state: ConnectionState, message: str) -> None:
+        print(f"{app.broker.name} {state.value}: {message}", flush=True)
+
+    app.broker.connection_changed += say
     try:
+        try:
+            report = await app.start(retry_connect=True)
+        except BrokerError as exc:  # what retrying cannot fix (a live account not allowed)
+            print(f"trading-terminal: {exc}", file=sys.stderr)
+            return 1
+        run_market(app.broker)
+        app.watch_feeds()
+        print(
+            f"Connected to {app.broker.name} (account {report.account_id}, "
+            f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
+            "Ctrl+C to quit.",
+            flush=True,
+        )
         while True:
             await asyncio.sleep(1.0)
             print(_status_line(app), flush=True)
     finally:
+        app.broker.connection_changed -= say
         await app.stop()
 
 

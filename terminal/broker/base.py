@@ -36,6 +36,26 @@ class ConnectionState(StrEnum):
     DATA_LOST = "data_lost"
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionStatus:
+    """The connection as the trader sees it: its state, the broker's last word on it, and, while
+    the broker waits to (re)connect, when the next attempt is due.
+
+    The status bar shows ``message`` and counts down to ``next_attempt`` ("next attempt in 8 s",
+    see :meth:`seconds_to_next_attempt`); a "try now" action calls ``TradingApp.connect_now``.
+    """
+
+    state: ConnectionState
+    message: str = ""
+    next_attempt: dt.datetime | None = None
+
+    def seconds_to_next_attempt(self, now: dt.datetime) -> float | None:
+        """Seconds until the next attempt (0 when it is due), or None when none waits."""
+        if self.next_attempt is None:
+            return None
+        return max(0.0, (self.next_attempt - now).total_seconds())
+
+
 class BrokerError(Exception):
     """A broker refused or failed a request. ``code`` is the broker's own code when it has one."""
 
@@ -160,12 +180,31 @@ class Broker(Protocol):
     @property
     def connection_state(self) -> ConnectionState: ...
 
+    @property
+    def next_attempt(self) -> dt.datetime | None:
+        """When the next connection attempt is due while the broker waits to connect or to
+        reconnect (read it when ``connection_changed`` says DISCONNECTED), else None."""
+        ...
+
+    def connect_now(self) -> None:
+        """Cut the wait before the next connection attempt short (nothing when none waits)."""
+        ...
+
     def supervise(self, watch: Callable[[Iterable[Event]], None]) -> None:
         """Hand the client library's events the adapter listens to (now and later) to ``watch``,
         which reports a listener that raises (eventkit alone would drop the exception)."""
         ...
 
-    async def connect(self) -> None: ...
+    async def connect(self, *, retry: bool = False) -> None:
+        """Connect; raise BrokerError when the broker cannot be reached.
+
+        With ``retry`` a broker that does not answer is tried again with backoff, like a lost
+        connection (each wait announced as DISCONNECTED with :attr:`next_attempt` set), until it
+        answers or :meth:`disconnect` is called (then BrokerError). What retrying cannot fix (a
+        live account not allowed, an account the login does not manage) raises at once.
+        """
+        ...
+
     async def disconnect(self) -> None: ...
 
     # -- reference data -------------------------------------------------------------------

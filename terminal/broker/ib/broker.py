@@ -113,7 +113,7 @@ class IBBroker(BrokerEvents):
         self.ib.client.RequestsInterval = THROTTLE_SECONDS  # type: ignore[assignment]
         self.lanes = Lanes(self.ib.client, self._request_failed)
         self.book = ContractBook(self._details)
-        self.connection = Connection(self.ib, config, self._on_state, self._on_restored)
+        self.connection = Connection(self.ib, config, self._on_state, self._on_restored, clock)
         self.streams = MarketStreams(
             self.ib,
             self.book,
@@ -151,9 +151,17 @@ class IBBroker(BrokerEvents):
     def account_id(self) -> str:
         return self.connection.account
 
-    async def connect(self) -> None:
-        """Connect to TWS / IB Gateway (see :meth:`Connection.open` for the errors)."""
-        await self.connection.open()
+    @property
+    def next_attempt(self) -> dt.datetime | None:
+        return self.connection.next_attempt
+
+    def connect_now(self) -> None:
+        self.connection.attempt_now()
+
+    async def connect(self, *, retry: bool = False) -> None:
+        """Connect to TWS / IB Gateway; with ``retry`` until it answers (see
+        :meth:`Connection.open` for the errors)."""
+        await self.connection.open(retry=retry)
         if self.config.delayed_fallback:
             self._ask_delayed_fallback()
 

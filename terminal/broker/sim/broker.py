@@ -93,8 +93,15 @@ class SimBroker(BrokerEvents):
     def connection_state(self) -> ConnectionState:
         return self._state
 
-    async def connect(self) -> None:
-        """Connect (instant: the exchange is in-process)."""
+    @property
+    def next_attempt(self) -> dt.datetime | None:
+        return None  # connecting never fails: nothing to wait for
+
+    def connect_now(self) -> None:
+        """Nothing to do: connecting to the in-process exchange never waits."""
+
+    async def connect(self, *, retry: bool = False) -> None:
+        """Connect (instant: the exchange is in-process; ``retry`` changes nothing)."""
         self._set_state(ConnectionState.CONNECTED, "connected to the simulated exchange")
 
     async def disconnect(self) -> None:
