@@ -121,6 +121,7 @@ class BrokerEvents:
         self.option_quotes_received = Event("option_quotes_received")
         self.order_status_received = Event("order_status_received")
         self.fill_received = Event("fill_received")
+        self.commission_corrected = Event("commission_corrected")
         self.account_received = Event("account_received")
         self.error_reported = Event("error_reported")
         self.market_data_interrupted = Event("market_data_interrupted")
@@ -154,7 +155,11 @@ class Broker(Protocol):
         bar_received(key: str, timeframe: Timeframe, bar: Bar): the live bar changed.
         option_quotes_received(quotes: Sequence[OptionQuote]): a batch.
         order_status_received(update: OrderStatusUpdate)
-        fill_received(fill: Fill): one execution, commission included.
+        fill_received(fill: Fill): one execution, commission included (once per exec_id).
+        commission_corrected(exec_id: str, commission: Decimal): the broker's commission for an
+            execution already published differs from the one it carried (IB: a commission
+            report that came after the adapter stopped waiting for it). ``commission`` is the
+            execution's whole commission, not a difference.
         account_received(account: AccountSnapshot)
         error_reported(code: int, message: str): a broker message not tied to one order.
         market_data_interrupted(message: str): the broker says market data stopped although the
@@ -173,6 +178,7 @@ class Broker(Protocol):
     option_quotes_received: Event
     order_status_received: Event
     fill_received: Event
+    commission_corrected: Event
     account_received: Event
     error_reported: Event
     market_data_interrupted: Event

@@ -148,6 +148,27 @@ class Portfolio:
         self.pnl_updated.emit(self.snapshot())
         return True
 
+    def correct_fill(self, booked: Fill, commission: Decimal) -> bool:
+        """The broker's commission for ``booked`` (a fill booked before) is ``commission``:
+        cash and the position's realized P&L move by the difference. Return False (and change
+        nothing) when the fill was not booked here or the commission is the same."""
+        delta = commission - booked.commission
+        if booked.exec_id not in self._exec_ids or not delta:
+            return False
+        self._cash -= delta
+        position = self._positions.get(booked.key)
+        if position is not None:
+            self._set_position(
+                replace(
+                    position,
+                    realized_pnl=position.realized_pnl - delta,
+                    commissions=position.commissions + delta,
+                )
+            )
+            self.positions_changed.emit([self._positions[booked.key]])
+        self.pnl_updated.emit(self.snapshot())
+        return True
+
     def set_account(self, snapshot: AccountSnapshot) -> None:
         """Take cash from the broker's account snapshot.
 

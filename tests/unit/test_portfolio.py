@@ -281,3 +281,32 @@ def test_realized_plus_unrealized_equals_change_in_cash_plus_market_value(
 
 def _all_positions(portfolio: Portfolio) -> list[Position]:
     return [p for i in (AAPL, MSFT, CALL) if (p := portfolio.position(i.key)) is not None]
+
+
+def test_a_late_commission_moves_cash_and_realized_pnl_by_the_difference(book: Portfolio) -> None:
+    bought = fill(AAPL, "BUY", 100, "10.00", "0")  # booked before IB's commission report came
+    book.apply_fill(bought)
+    sold = fill(AAPL, "SELL", 40, "12.00", "1")
+    book.apply_fill(sold)
+    cash, realized = book.cash(), book.realized_pnl()
+    changed = Recorder()
+    book.positions_changed += changed
+    assert book.correct_fill(bought, D("1.25"))
+    assert book.cash() == cash - D("1.25")
+    assert book.realized_pnl() == realized - D("1.25")
+    position = book.position("AAPL")
+    assert position is not None and position.commissions == D("2.25")
+    assert (position.quantity, position.avg_cost) == (D(60), D(10))  # the price is untouched
+    assert changed.calls == [([position],)]
+    assert book.total_pnl() == book.realized_pnl() + book.unrealized_pnl()
+
+
+def test_a_commission_correction_of_an_unknown_or_unchanged_fill_changes_nothing(
+    book: Portfolio,
+) -> None:
+    booked = fill(AAPL, "BUY", 10, "10.00", "1")
+    book.apply_fill(booked)
+    cash = book.cash()
+    assert not book.correct_fill(booked, D(1))
+    assert not book.correct_fill(fill(MSFT, "BUY", 1, "5", "0"), D(3))  # never booked here
+    assert book.cash() == cash

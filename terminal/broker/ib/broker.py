@@ -27,10 +27,12 @@ from terminal.broker.base import (
     NotConnected,
     OrderStatusUpdate,
 )
+from terminal.broker.ib.attribution import OrderIdentities
 from terminal.broker.ib.config import IBConfig
 from terminal.broker.ib.connection import Connection
 from terminal.broker.ib.contracts import ContractBook
 from terminal.broker.ib.errors import COMPETING_SESSION, ErrorKind, classify, describe
+from terminal.broker.ib.executions import ExecutionReports
 from terminal.broker.ib.lanes import Lanes
 from terminal.broker.ib.mapping import (
     account_from_values,
@@ -122,12 +124,21 @@ class IBBroker(BrokerEvents):
             lines=config.market_data_lines,
             depth_limit=config.depth_subscriptions,
         )
+        identities = OrderIdentities(lambda: int(self.ib.client.clientId))
         self.router = OrderRouter(
             self.ib,
             self.book,
             self,
             self.lanes,
+            identities,
             account=lambda: self.connection.account,
+        )
+        self.fills = ExecutionReports(
+            self.ib,
+            self.book,
+            self,
+            self.lanes,
+            identities,
             commission_wait=config.commission_wait,
         )
         self.pacer = HistoryPacer(config.history_requests_per_10min, config.history_repeat_seconds)
@@ -167,7 +178,7 @@ class IBBroker(BrokerEvents):
 
     async def disconnect(self) -> None:
         """Disconnect after what is still queued by the throttle has gone out (a last cancel)."""
-        self.router.close()
+        self.fills.close()
         await self._sent()
         await self.connection.close()
 
@@ -413,7 +424,7 @@ class IBBroker(BrokerEvents):
     @_wire_errors
     async def executions(self, since: dt.datetime | None = None) -> Sequence[Fill]:
         self._require_connection()
-        return await self.router.executions(since)
+        return await self.fills.executions(since)
 
     @_wire_errors
     async def positions(self) -> Sequence[BrokerPosition]:

@@ -1,12 +1,10 @@
-"""Orders at IB: placement, brackets and OCO, modify, cancel, and the reports that come back.
+"""Orders at IB: placement, brackets and OCO, modify, cancel, and the status reports that come
+back (executions: :mod:`terminal.broker.ib.executions`).
 
-Our client order id travels in IB's ``orderRef`` and comes back on every open order and
-execution, so reports find their order even after a restart. The broker order id is IB's
-``orderId`` (unique per client id), which is also what cancels and modifies use.
-
-IB reports an execution (``execDetails``) and its commission (``commissionReport``) separately;
-the core wants one :class:`Fill` with the commission, so a fill is published when its commission
-arrives, or without it after ``commission_wait`` seconds (it is then logged).
+Our client order id travels in IB's ``orderRef`` and comes back on open orders and executions,
+so reports find their order even after a restart; when TWS leaves it out, IB's order id and
+permId do (:mod:`terminal.broker.ib.attribution`). The broker order id is IB's ``orderId``
+(unique per client id), which is also what cancels and modifies use.
 
 A rejection arrives as an error (e.g. 201) on the order id; ib_async marks the order cancelled
 first. The router turns the pair into one REJECTED_BY_BROKER report carrying IB's reason.
@@ -17,22 +15,21 @@ queued data request.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
-from ib_async import IB, CommissionReport, Trade
-from ib_async import Fill as IBFill
+from ib_async import IB, Trade
 from ib_async import Order as IBOrder
 
 from terminal.broker.base import BrokerError, BrokerEvents, OrderStatusUpdate
+from terminal.broker.ib.attribution import OrderIdentities
 from terminal.broker.ib.contracts import ContractBook
 from terminal.broker.ib.errors import ErrorKind, classify, describe
 from terminal.broker.ib.lanes import Lanes, Queued
-from terminal.broker.ib.mapping import fill_from_ib, ib_order_for, status_update
-from terminal.broker.ib.repeats import unique_fills, unique_trades
-from terminal.domain import Fill, Order, OrderStatus
+from terminal.broker.ib.mapping import ib_order_for, status_update
+from terminal.broker.ib.repeats import unique_trades
+from terminal.domain import Order, OrderStatus
 
 log = logging.getLogger(__name__)
 S = OrderStatus
@@ -45,28 +42,21 @@ class OrderRouter:
         book: ContractBook,
         events: BrokerEvents,
         lanes: Lanes,
+        identities: OrderIdentities,
         *,
         account: Callable[[], str],
-        commission_wait: float,
     ) -> None:
         self.ib = ib
         self.book = book
         self.events = events
         self.lanes = lanes
+        self.ids = identities
         self._account = account
-        self.commission_wait = commission_wait
-        self._ib_ids: dict[str, int] = {}  # our order id -> IB orderId
-        #: IB orderId -> (our order id, IB parentId) of what this session placed.
-        self._placed: dict[int, tuple[str, int]] = {}
         self._rejected: set[int] = set()
         #: (order id, error code) of the errors that ended an order, so a repeat of one is not
         #: reported (and audited) a second time.
         self._ended: set[tuple[int, int]] = set()
-        self._published: set[str] = set()  # exec ids already published
-        self._waiting: dict[str, asyncio.TimerHandle] = {}
         ib.orderStatusEvent += self.on_order_status
-        ib.execDetailsEvent += self.on_exec_details
-        ib.commissionReportEvent += self.on_commission
 
     # -- requests ---------------------------------------------------------------------------------
     # Each message waits in the order lane while the throttle window is full, so the ib_async
@@ -79,14 +69,13 @@ class OrderRouter:
         contract = self.book.contract(order.instrument)
         ib_order = ib_order_for(order, account=self._account())
         if order.parent_id is not None:
-            parent = self._ib_ids.get(order.parent_id)
+            parent = self.ids.ib_ids.get(order.parent_id)
             if parent is None:
                 raise BrokerError(f"{order.id}: its parent {order.parent_id} was not sent to IB")
             ib_order.parentId = parent
         ib_order.transmit = not more_follow
         ib_id = ib_order.orderId = self.ib.client.getReqId()
-        self._ib_ids[order.id] = ib_id
-        self._placed[ib_id] = (order.id, ib_order.parentId)
+        self.ids.placing(order.id, ib_id, ib_order.parentId)
         self.lanes.order(
             lambda: self.ib.placeOrder(contract, ib_order), f"place {order.id}", key=ib_id
         )
@@ -100,7 +89,7 @@ class OrderRouter:
         contract = self.book.contract(order.instrument)
         ib_order = ib_order_for(order, account=self._account())
         ib_order.orderId = ib_id
-        ib_order.parentId = trade.order.parentId if trade else self._placed[ib_id][1]
+        ib_order.parentId = trade.order.parentId if trade else self.ids.placed[ib_id][1]
         ib_order.transmit = True
 
         def send() -> None:
@@ -141,9 +130,9 @@ class OrderRouter:
 
     def _withdrawn(self, item: Queued, reason: str, status: OrderStatus) -> bool:
         """Report a placement that never left as ``status``; False for another message."""
-        if not isinstance(item.key, int) or item.key not in self._placed:
+        if not isinstance(item.key, int) or item.key not in self.ids.placed:
             return False
-        order_id = self._placed[item.key][0]
+        order_id = self.ids.placed[item.key][0]
         log.warning("IB order %s (%s) %s", item.key, order_id, reason)
         self._emit(
             OrderStatusUpdate(
@@ -154,7 +143,7 @@ class OrderRouter:
 
     def _ib_id(self, order: Order) -> int:
         """IB's order id for one of our orders (placed by this session or found at IB)."""
-        ib_id = self._ib_ids.get(order.id)
+        ib_id = self.ids.ib_ids.get(order.id)
         if ib_id is not None:
             return ib_id
         client_id = self.ib.client.clientId
@@ -185,10 +174,14 @@ class OrderRouter:
         self._emit(self._update(trade))
 
     def _update(self, trade: Trade, reason: str = "") -> OrderStatusUpdate | None:
-        status = trade.orderStatus
+        status, order = trade.orderStatus, trade.order
+        ids = {"client_id": order.clientId, "order_id": order.orderId, "perm_id": order.permId}
+        broker_id = self.ids.broker_id(**ids)
+        if broker_id is None:
+            return None  # another client's order IB gave no permId: nothing the core can match
         return status_update(
-            trade.order.orderRef or None,
-            trade.order.orderId,
+            self.ids.ours(order_ref=order.orderRef, **ids),
+            broker_id,
             status.status,
             status.filled,
             status.remaining,
@@ -209,7 +202,13 @@ class OrderRouter:
             return True
         kind = classify(code)
         reason = describe(code, text)
-        order_ref = trade.order.orderRef or None
+        order = trade.order
+        order_ref = self.ids.ours(
+            order_ref=order.orderRef,
+            client_id=order.clientId,
+            order_id=order.orderId,
+            perm_id=order.permId,
+        )
         if kind is ErrorKind.CANCEL_REJECTED:
             self._emit(
                 OrderStatusUpdate(
@@ -221,7 +220,7 @@ class OrderRouter:
                 )
             )
         elif not trade.isDone():  # a warning on a live order (price rounded, held...)
-            self.events.error_reported.emit(code, f"order {trade.order.orderRef}: {reason}")
+            self.events.error_reported.emit(code, f"order {order_ref or req_id}: {reason}")
         elif kind is ErrorKind.ORDER_CANCELLED or trade.filled() > 0:
             # Cancelled, or ended by IB after part of it filled: a cancel with IB's reason.
             self._ended.add((req_id, code))
@@ -244,39 +243,6 @@ class OrderRouter:
         if update is not None:
             self.events.order_status_received.emit(update)
 
-    def on_exec_details(self, trade: Trade, fill: IBFill) -> None:
-        exec_id = fill.execution.execId
-        if exec_id in self._published or exec_id in self._waiting:
-            return
-        loop = asyncio.get_running_loop()
-        self._waiting[exec_id] = loop.call_later(
-            self.commission_wait, self._publish_without_commission, fill
-        )
-
-    def on_commission(self, trade: Trade, fill: IBFill, report: CommissionReport) -> None:
-        self._publish(fill)
-
-    def _publish_without_commission(self, fill: IBFill) -> None:
-        log.warning(
-            "no commission report for execution %s after %.0f s; recorded without commission",
-            fill.execution.execId,
-            self.commission_wait,
-        )
-        self._publish(fill)
-
-    def _publish(self, fill: IBFill) -> None:
-        exec_id = fill.execution.execId
-        timer = self._waiting.pop(exec_id, None)
-        if timer is not None:
-            timer.cancel()
-        if exec_id in self._published:
-            return
-        self._published.add(exec_id)
-        self.events.fill_received.emit(self.to_fill(fill))
-
-    def to_fill(self, fill: IBFill) -> Fill:
-        return fill_from_ib(fill, self.book.instrument_for(fill.contract))
-
     # -- state for reconciliation -----------------------------------------------------------------
     async def open_orders(self) -> Sequence[OrderStatusUpdate]:
         """Our working orders at IB, each once (TWS may push an order again inside the answer,
@@ -286,46 +252,3 @@ class OrderRouter:
         )
         updates = [self._update(t) for t in trades if not t.isDone()]
         return [u for u in updates if u is not None]
-
-    async def executions(self, since: dt.datetime | None) -> Sequence[Fill]:
-        """Today's executions at IB (what reconciliation compares), commissions included.
-
-        ib_async answers a request with fresh objects; the commission reports update the ones
-        it keeps, so those are read, after waiting (up to ``commission_wait``) for reports
-        still on their way. An execution IB sends twice is one fill.
-        """
-        answered = unique_fills(
-            await self.lanes.order_request(self.ib.reqExecutionsAsync, "executions")
-        )
-        exec_ids = [f.execution.execId for f in answered]
-        await self._commissions_for(exec_ids)
-        kept = {f.execution.execId: f for f in self.ib.fills()}
-        result = [self.to_fill(kept.get(f.execution.execId, f)) for f in answered]
-        return [f for f in result if since is None or f.time >= since]
-
-    async def _commissions_for(self, exec_ids: Sequence[str]) -> None:
-        def missing() -> set[str]:
-            kept = {f.execution.execId: f for f in self.ib.fills()}
-            return {e for e in exec_ids if e not in kept or kept[e].commissionReport.execId != e}
-
-        waiting = missing()
-        if not waiting:
-            return
-        done = asyncio.get_running_loop().create_future()
-
-        def arrived(*_: object) -> None:
-            if not done.done() and not missing():
-                done.set_result(None)
-
-        self.ib.updateEvent += arrived  # after every packet: reports of older fills emit nothing
-        try:
-            await asyncio.wait_for(done, self.commission_wait)
-        except TimeoutError:
-            log.warning("no commission report for executions %s", sorted(missing()))
-        finally:
-            self.ib.updateEvent -= arrived
-
-    def close(self) -> None:
-        for timer in self._waiting.values():
-            timer.cancel()
-        self._waiting.clear()

@@ -1,6 +1,7 @@
 """The Gateway's fault switches: rejects, dropped sockets, error messages (farm and competing
-session messages among them), held replies, stalls, repeated messages, silenced feeds and
-refused connections (the controls a test uses to make TWS misbehave)."""
+session messages among them), held replies, stalls, repeated messages, silenced feeds, order
+refs left out, late commission reports and refused connections (the controls a test uses to
+make TWS misbehave)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from . import messages as msg
+from . import order_flow
 from .faults import DEFAULT_REJECT_TEXT, REPEATS, Reject, Repeat
 
 if TYPE_CHECKING:
@@ -85,6 +87,34 @@ class FaultControls:
             self._core.faults.silenced.discard(self._core.instrument_for(symbol).con_id)
 
         self._control(run)
+
+    def omit_order_refs(self, *, executions: bool = True, orders: bool = False) -> None:
+        """Leave orderRef out of execDetails (``executions``) and of openOrder/completedOrder
+        (``orders``) from now on, as TWS does for orders placed elsewhere; both False: stop."""
+        where = frozenset(w for w, on in (("executions", executions), ("orders", orders)) if on)
+
+        def run() -> None:
+            self._core.faults.omit_refs = where
+
+        self._control(run)
+
+    def hold_commissions(self) -> None:
+        """Keep commission reports back from now on (live and in executions answers), in
+        order, until :meth:`release_commissions`: a report that comes long after its fill."""
+
+        def run() -> None:
+            self._core.faults.hold_commissions = True
+
+        self._control(run)
+
+    def release_commissions(self) -> None:
+        """Send every held commission report now, to its client's current session."""
+        self._control(lambda: order_flow.release_commissions(self._core))
+
+    @property
+    def held_commissions(self) -> int:
+        """Commission reports held now."""
+        return self._call(lambda: len(self._core.faults.held_commissions))
 
     def hold_replies(self) -> None:
         """Hold every message to every session from now on: queued in order, not written,

@@ -43,6 +43,7 @@ class Gateway(FaultControls):
 
     Controls: ``set_quote``, ``stream``/``stop_stream``, ``fill``, ``reject_next_order``,
     ``drop_connections``, ``send_error``, ``farm_message``, ``silence_feed``/``resume_feed``,
+    ``omit_order_refs``, ``hold_commissions``/``release_commissions``,
     ``hold_replies``/``release_replies``, ``stall``, ``repeat_messages``,
     ``refuse_connections`` (those in :class:`FaultControls`),
     ``add_stock``, ``set_position``, ``publish_account``.
