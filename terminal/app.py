@@ -105,7 +105,11 @@ class TradingApp:
             staleness=settings.feeds,
             on_task_failed=lambda name, exc: self.report_failure(f"task {name}", exc),
         )
-        self.portfolio = Portfolio(clock, timezone=settings.risk.market_timezone)
+        self.portfolio = Portfolio(
+            clock,
+            timezone=settings.risk.market_timezone,
+            broker_day_pnl=broker.capabilities.day_pnl,
+        )
         self.trading_state = TradingStateMachine(clock)
         self.risk = RiskEngine(
             settings.risk, clock, self.market, self.portfolio, self.trading_state
@@ -237,6 +241,8 @@ class TradingApp:
             self.market.feeds.check(self.clock.now())
 
     def _on_pnl(self, _snapshot: object) -> None:
+        if self._started:
+            self.system_alerts.on_day_pnl(self.portfolio.day_pnl_established())
         self.risk_monitor.evaluate(self.orders.open_orders())
 
     def _on_utilisation(self, usage: LimitUsage) -> None:
@@ -322,6 +328,7 @@ class TradingApp:
         report.account_id, report.paper = account.account_id, account.is_paper
         report.reconcile, report.position_differences = await self._reconcile_all()
         self._started = True
+        self.system_alerts.on_day_pnl(self.portfolio.day_pnl_established())
         self.audit.record(
             "session_start",
             self.workstation,

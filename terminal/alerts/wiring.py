@@ -22,6 +22,8 @@ from terminal.domain.orders import Order
 CONNECTION_LOST_KEY = "connection:lost"
 #: Dedup key of the "not connected yet" alert (the first connection, being retried).
 NOT_CONNECTED_KEY = "connection:not-yet"
+#: Dedup key of the "day P&L not established" alert.
+DAY_PNL_KEY = "pnl:not-established"
 #: Dedup key of the stale-feeds alert.
 STALE_FEEDS_KEY = "feeds:stale"
 #: Stale feeds named in the alert; the rest are counted.
@@ -68,6 +70,7 @@ class SystemAlerts:
         self._connected = False
         self._lost_alert_id: str | None = None
         self._not_connected_id: str | None = None
+        self._day_pnl_alert_id: str | None = None
         self._stale_alert_id: str | None = None
         self._seen = _Seen(_SEEN_MEMORY)
 
@@ -113,6 +116,23 @@ class SystemAlerts:
         if previous is not None and previous != alert.id:  # not folded (outside the window)
             with contextlib.suppress(KeyError):
                 self._service.clear(previous)
+
+    def on_day_pnl(self, established: bool) -> None:
+        """Warn while day P&L has no start of day to rest on (the broker's own figure has not
+        come): the daily-loss limit does not act meanwhile. Cleared once it is established."""
+        if not established and self._day_pnl_alert_id is None:
+            alert = self._service.raise_alert(
+                Severity.WARNING,
+                "risk",
+                "Day P&L not established yet (waiting for the broker's account P&L): it shows "
+                "0 and the daily-loss limit does not act until it is",
+                DAY_PNL_KEY,
+            )
+            self._day_pnl_alert_id = alert.id
+        elif established and self._day_pnl_alert_id is not None:
+            alert_id, self._day_pnl_alert_id = self._day_pnl_alert_id, None
+            with contextlib.suppress(KeyError):
+                self._service.clear(alert_id)
 
     def _clear_not_connected(self) -> None:
         alert_id, self._not_connected_id = self._not_connected_id, None

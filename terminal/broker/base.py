@@ -77,6 +77,8 @@ class BrokerCapabilities:
     global_cancel: bool = False
     depth_levels: int = 10
     options: bool = True
+    #: The account snapshot carries the broker's own day P&L (``AccountSnapshot.day_pnl``).
+    day_pnl: bool = False
 
 
 @dataclass(frozen=True, slots=True)

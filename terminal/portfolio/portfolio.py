@@ -32,7 +32,10 @@ class Portfolio:
     Day P&L is equity now minus equity at the start of the trading day: the baseline is taken at
     the first valuation on a new New York trading date (or from the first account snapshot, or
     set with :meth:`set_day_baseline`, e.g. from a value persisted before a restart). Deposits
-    and withdrawals are out of scope: they show up as day P&L.
+    and withdrawals are out of scope: they show up as day P&L. A broker that reports its own day
+    P&L (``broker_day_pnl``: IB's reqPnL) is taken at its word instead, and until its first
+    figure arrives day P&L is 0 and not established (:meth:`day_pnl_established`): a figure
+    made of the cash alone, before the positions were valued, is never shown or acted on.
 
     Events:
         positions_changed(positions: Sequence[Position]): the positions a fill or a
@@ -43,9 +46,12 @@ class Portfolio:
     Args:
         clock: The time source for snapshots and trading dates.
         timezone: The exchange timezone whose midnight starts a trading day.
+        broker_day_pnl: The broker's account snapshots carry its own day P&L.
     """
 
-    def __init__(self, clock: Clock, *, timezone: str = "America/New_York") -> None:
+    def __init__(
+        self, clock: Clock, *, timezone: str = "America/New_York", broker_day_pnl: bool = False
+    ) -> None:
         self._clock = clock
         self._tz = ZoneInfo(timezone)
         self.positions_changed = Event("positions_changed")
@@ -65,6 +71,9 @@ class Portfolio:
         self._baseline: Decimal | None = None
         self._baseline_explicit = False
         self._day_end = _DAY_NEVER
+        self._expects_broker_day_pnl = broker_day_pnl
+        self._broker_day_pnl: Decimal | None = None
+        self._position_day_pnl: dict[str, Decimal] = {}
 
     # -- what the risk engine reads (names and signatures are a contract) --------------------------
     def position(self, key: str) -> Position | None:
@@ -80,10 +89,26 @@ class Portfolio:
         return self._gross
 
     def day_pnl(self) -> Decimal:
-        """Return equity minus the equity at the start of the trading day."""
+        """Return equity minus the equity at the start of the trading day (the broker's own
+        figure when it reports one; 0 while it is awaited)."""
+        if self._broker_day_pnl is not None:
+            return self._broker_day_pnl
+        if self._expects_broker_day_pnl:
+            return ZERO
         self._roll_day()
         assert self._baseline is not None
         return self.equity() - self._baseline
+
+    def day_pnl_established(self) -> bool:
+        """Return whether :meth:`day_pnl` rests on a real start of day: the broker's figure has
+        arrived (for a broker that reports one), or a baseline was taken or set."""
+        if self._broker_day_pnl is not None or self._baseline_explicit:
+            return True
+        return not self._expects_broker_day_pnl and self._has_account
+
+    def position_day_pnl(self, key: str) -> Decimal | None:
+        """Return the broker's day P&L of the position in ``key``, or None when not reported."""
+        return self._position_day_pnl.get(key)
 
     def mark(self, key: str) -> Decimal | None:
         """Return the last good mark of the held instrument ``key``, or None."""
@@ -179,6 +204,9 @@ class Portfolio:
         self._has_account = True
         self._roll_day()
         self._cash = snapshot.cash
+        if snapshot.day_pnl is not None:
+            self._broker_day_pnl = snapshot.day_pnl
+            self._position_day_pnl = dict(snapshot.position_day_pnl)
         if first and not self._baseline_explicit:
             self._baseline = self.equity()
         self.pnl_updated.emit(self.snapshot())

@@ -48,6 +48,11 @@ class PortfolioView(Protocol):
         """Return today's P&L, realized plus unrealized (a loss is negative)."""
         ...
 
+    def day_pnl_established(self) -> bool:
+        """Return whether today's P&L rests on a real start of day (the daily-loss limit acts
+        only then)."""
+        ...
+
     def mark(self, key: str) -> Decimal | None:
         """Return the price used to value a position in ``key``, or ``None`` when unknown."""
         ...

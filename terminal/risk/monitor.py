@@ -66,6 +66,8 @@ class RiskMonitor:
         return usages
 
     def _check_daily_loss(self) -> None:
+        if not self._portfolio.day_pnl_established():
+            return  # a day P&L without a start of day is no loss to halt on
         limit = self._engine.limits.daily_loss_limit
         loss = -self._portfolio.day_pnl()
         if loss >= limit and loss > 0:

@@ -58,6 +58,7 @@ class FakePortfolio:
     held: dict[str, Position] = field(default_factory=dict)
     marks: dict[str, Decimal] = field(default_factory=dict)
     gross_override: Decimal | None = None
+    established: bool = True
 
     def hold(self, instrument: Instrument, quantity: int | str, mark: str | None = None) -> None:
         self.held[instrument.key] = Position(instrument, Decimal(quantity), Decimal(mark or 0))
@@ -83,6 +84,9 @@ class FakePortfolio:
 
     def day_pnl(self) -> Decimal:
         return self.pnl
+
+    def day_pnl_established(self) -> bool:
+        return self.established
 
     def mark(self, key: str) -> Decimal | None:
         return self.marks.get(key)

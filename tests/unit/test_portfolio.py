@@ -310,3 +310,30 @@ def test_a_commission_correction_of_an_unknown_or_unchanged_fill_changes_nothing
     assert not book.correct_fill(booked, D(1))
     assert not book.correct_fill(fill(MSFT, "BUY", 1, "5", "0"), D(3))  # never booked here
     assert book.cash() == cash
+
+
+def test_a_broker_that_reports_day_pnl_is_taken_at_its_word_once_it_does(
+    clock: ManualClock,
+) -> None:
+    portfolio = Portfolio(clock, broker_day_pnl=True)
+    portfolio.set_account(AccountSnapshot("DU1", cash=D(50_000), equity=D(55_200)))
+    portfolio.replace_positions([BrokerPosition(AAPL, D(100), D(138))])  # valued at cost
+    assert not portfolio.day_pnl_established()
+    assert portfolio.day_pnl() == 0  # never the cash-only baseline's +13,800
+    figures = (("AAPL", D("-200")),)
+    portfolio.set_account(
+        AccountSnapshot("DU1", cash=D(50_000), day_pnl=D("-200"), position_day_pnl=figures)
+    )
+    assert portfolio.day_pnl_established()
+    assert portfolio.day_pnl() == portfolio.snapshot().day_pnl == D(-200)
+    assert portfolio.position_day_pnl("AAPL") == D(-200)
+    assert portfolio.position_day_pnl("MSFT") is None
+
+
+def test_without_a_broker_figure_the_first_account_snapshot_establishes_the_day(
+    clock: ManualClock,
+) -> None:
+    portfolio = Portfolio(clock)
+    assert not portfolio.day_pnl_established()
+    portfolio.set_account(AccountSnapshot("DU1", cash=D(50_000)))
+    assert portfolio.day_pnl_established()

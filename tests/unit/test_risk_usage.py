@@ -235,3 +235,12 @@ def test_estimate_for_a_market_order_follows_the_quote() -> None:
     assert estimate_order(market(OrderSide.BUY, 10), quotes).notional == Decimal(1_510)
     assert estimate_order(market(OrderSide.SELL, 10), quotes).notional == Decimal(1_490)
     assert estimate_order(market(OrderSide.SELL, 10), FakeQuotes()).notional is None
+
+
+def test_a_loss_on_a_day_pnl_without_a_start_of_day_never_halts(rig: MonitorRig) -> None:
+    rig.desk.portfolio.established = False  # e.g. IB's own day P&L has not come yet
+    rig.loss(30_000)
+    assert rig.trips == []
+    rig.desk.portfolio.established = True
+    rig.loss(30_000)
+    assert len(rig.trips) == 1

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ib_async import IB, BarDataList, Contract, ContractDetails
@@ -43,6 +44,7 @@ from terminal.broker.ib.mapping import (
 )
 from terminal.broker.ib.orders import OrderRouter
 from terminal.broker.ib.pacing import HistoryPacer
+from terminal.broker.ib.pnl import AccountPnl
 from terminal.broker.ib.repeats import latest_positions
 from terminal.broker.ib.streams import MarketStreams
 from terminal.domain import (
@@ -102,7 +104,7 @@ class IBBroker(BrokerEvents):
 
     name = "ib"
     capabilities = BrokerCapabilities(
-        native_brackets=True, native_oca=True, global_cancel=True, depth_levels=10
+        native_brackets=True, native_oca=True, global_cancel=True, depth_levels=10, day_pnl=True
     )
 
     def __init__(self, config: IBConfig, clock: Clock, ib: IB | None = None) -> None:
@@ -149,6 +151,9 @@ class IBBroker(BrokerEvents):
         self.ib.disconnectedEvent += self._drop_queued
         self.ib.errorEvent += self._on_error
         self.ib.accountValueEvent += self._on_account_value
+        self.pnl = AccountPnl(
+            self.ib, self.lanes, self.book, lambda: self.connection.account, self._account_changed
+        )
         client = self.ib.client
         self.listen_library([getattr(self.ib, name) for name in IB.events])
         self.listen_library([client.throttleStart, client.throttleEnd, client.apiError])
@@ -175,6 +180,7 @@ class IBBroker(BrokerEvents):
         await self.connection.open(retry=retry)
         if self.config.delayed_fallback:
             self._ask_delayed_fallback()
+        self.pnl.subscribe()
 
     async def disconnect(self) -> None:
         """Disconnect after what is still queued by the throttle has gone out (a last cancel)."""
@@ -191,6 +197,7 @@ class IBBroker(BrokerEvents):
             return
         if self.config.delayed_fallback:
             self._ask_delayed_fallback()
+        self.pnl.subscribe()
         for key, timeframe, old in self.streams.replay():
             try:
                 await self._start_bars(old.contract, key, timeframe)
@@ -442,14 +449,21 @@ class IBBroker(BrokerEvents):
         ]
 
     async def account(self) -> AccountSnapshot:
+        """The account now, with IB's day P&L (waited for, briefly, when it has not come yet:
+        a start-up snapshot without it leaves the day P&L not established)."""
         self._require_connection()
+        await self.pnl.first(self.config.pnl_wait)
         return self._snapshot()
 
     def _snapshot(self) -> AccountSnapshot:
         account = self.connection.account
-        return account_from_values(account, self.ib.accountValues(account), self.clock.now())
+        snapshot = account_from_values(account, self.ib.accountValues(account), self.clock.now())
+        return replace(snapshot, day_pnl=self.pnl.day_pnl(), position_day_pnl=self.pnl.positions())
 
     def _on_account_value(self, _value: Any) -> None:
+        self._account_changed()
+
+    def _account_changed(self) -> None:
         if self._account_pending:
             return
         self._account_pending = True
