@@ -23,6 +23,7 @@ from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
 from terminal.broker.base import Broker, ConnectionState, ConnectionStatus
 from terminal.domain import Clock, DomainError, Instrument, Severity
+from terminal.health import HealthMonitor
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
 from terminal.oms.kill_switch import KillSwitch
@@ -47,6 +48,8 @@ ALERT_RULES_KEY = "alert_rules"
 DEFAULT_WATCHLIST = "default"
 #: How often the feed watchdog looks for subscriptions gone quiet (wall-clock seconds).
 FEED_CHECK_SECONDS = 1.0
+#: How often the broker round trip is measured for the health view (wall-clock seconds).
+HEALTH_PROBE_SECONDS = 5.0
 
 
 def current_actor(settings: Settings) -> str:
@@ -124,6 +127,7 @@ class TradingApp:
         self.alerts = AlertService(clock, settings.alerts, persist=self.store.save_alert)
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)
+        self.health = HealthMonitor(broker, self.market.feeds, self.writer, clock)
         self.watchlist: list[Instrument] = []
         self.tasks = OwnedTasks(self._task_failed)
         self.listeners = ListenerSupervisor(self._listener_failed)
@@ -367,6 +371,16 @@ class TradingApp:
         tests call ``market.feeds.check(now)`` with their virtual clock instead.
         """
         return self.spawn(self._watch_feeds(every), "feed-watchdog")
+
+    def watch_health(self, every: float = HEALTH_PROBE_SECONDS) -> asyncio.Task[Any]:
+        """Measure the broker round trip every ``every`` seconds until the app stops (for
+        ``health.report()``); the window and the console call this once started."""
+        return self.spawn(self._watch_health(every), "health-probe")
+
+    async def _watch_health(self, every: float) -> None:
+        while True:
+            await self.health.probe()
+            await asyncio.sleep(every)
 
     async def add_to_watchlist(self, symbol: str) -> Instrument:
         """Qualify ``symbol`` at the broker, subscribe it and save the watchlist.

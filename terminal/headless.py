@@ -74,6 +74,7 @@ async def _watch(app: TradingApp) -> int:
             return 1
         run_market(app.broker)
         app.watch_feeds()
+        app.watch_health()
         print(
             f"Connected to {app.broker.name} (account {report.account_id}, "
             f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "

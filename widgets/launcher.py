@@ -199,6 +199,7 @@ async def _run(
         window.on_started(report)
         run_market(core.broker)
         core.watch_feeds()
+        core.watch_health()
         if smoke:
             from widgets.smoke import run_smoke
 

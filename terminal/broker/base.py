@@ -56,6 +56,36 @@ class ConnectionStatus:
         return max(0.0, (self.next_attempt - now).total_seconds())
 
 
+@dataclass(frozen=True, slots=True)
+class BrokerHealth:
+    """How the broker connection is doing now (cheap to read; the health view polls it).
+
+    Attributes:
+        state: The connection state.
+        round_trip: The last measured request round trip, seconds (None: not measured yet, or
+            the last attempt got no answer: see ``round_trip_error``).
+        measured_at: When ``round_trip`` was measured.
+        round_trip_error: Why the last measurement failed ("" when it did not).
+        messages_per_second: Messages sent to the broker in the last second.
+        message_limit: The broker's own limit per second (IB disconnects over 50), if any.
+        throttle_limit: What the adapter allows itself per second (IB: 40), if it paces.
+        queued_orders: Order messages waiting to go out.
+        queued_data: Data requests waiting to go out.
+        next_attempt: When the next connection attempt is due while (re)connecting.
+    """
+
+    state: ConnectionState
+    round_trip: float | None = None
+    measured_at: dt.datetime | None = None
+    round_trip_error: str = ""
+    messages_per_second: int = 0
+    message_limit: int | None = None
+    throttle_limit: int | None = None
+    queued_orders: int = 0
+    queued_data: int = 0
+    next_attempt: dt.datetime | None = None
+
+
 class BrokerError(Exception):
     """A broker refused or failed a request. ``code`` is the broker's own code when it has one."""
 
@@ -196,6 +226,20 @@ class Broker(Protocol):
 
     def connect_now(self) -> None:
         """Cut the wait before the next connection attempt short (nothing when none waits)."""
+        ...
+
+    def health(self) -> BrokerHealth:
+        """The connection's health now: state, last round trip, message rate and queues."""
+        ...
+
+    async def measure_round_trip(self) -> float:
+        """Time one request the broker must answer (IB: reqCurrentTime), in seconds, and keep
+        it for :meth:`health`.
+
+        Raises:
+            NotConnected: not connected.
+            BrokerError: no answer in time (kept as ``round_trip_error``).
+        """
         ...
 
     def supervise(self, watch: Callable[[Iterable[Event]], None]) -> None:

@@ -18,6 +18,7 @@ from terminal.broker.base import (
     BrokerCapabilities,
     BrokerError,
     BrokerEvents,
+    BrokerHealth,
     BrokerPosition,
     ConnectionState,
     NotConnected,
@@ -72,6 +73,10 @@ class FakeBroker(BrokerEvents):
         self._next_attempt: dt.datetime | None = None
         self._wake: asyncio.Event | None = None
         self._stop_connecting = False
+        #: What health() reports (rates, queues); measure_round_trip sets the round trip.
+        self.health_now = BrokerHealth(ConnectionState.DISCONNECTED)
+        self.round_trip = 0.002
+        self.round_trip_error: BrokerError | None = None
         self._ids = itertools.count(1)
         self._exec_ids = itertools.count(1)
         self.orders: dict[str, _BrokerOrder] = {}  # by broker id
@@ -106,6 +111,23 @@ class FakeBroker(BrokerEvents):
         """The next connection attempt, now (tests call it instead of waiting a backoff)."""
         if self._wake is not None:
             self._wake.set()
+
+    def health(self) -> BrokerHealth:
+        """What the test set in ``health_now`` (the state is always the real one)."""
+        return replace(self.health_now, state=self._state, next_attempt=self._next_attempt)
+
+    async def measure_round_trip(self) -> float:
+        """``round_trip`` seconds, or the BrokerError in ``round_trip_error``."""
+        self._require_connection()
+        if self.round_trip_error is not None:
+            self.health_now = replace(
+                self.health_now, round_trip=None, round_trip_error=str(self.round_trip_error)
+            )
+            raise self.round_trip_error
+        self.health_now = replace(
+            self.health_now, round_trip=self.round_trip, measured_at=self.now(), round_trip_error=""
+        )
+        return self.round_trip
 
     async def connect(self, *, retry: bool = False) -> None:
         """Connect; the first ``unreachable`` attempts fail. With ``retry`` each failure waits

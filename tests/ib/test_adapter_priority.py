@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from terminal.broker.base import NotConnected
+from terminal.broker.base import BrokerError, NotConnected
 from terminal.broker.ib.broker import THROTTLE_MESSAGES, THROTTLE_SECONDS, IBBroker
 from terminal.broker.ib.lanes import KILL_SWITCH_RESERVE
 from terminal.domain import Instrument, OrderStatus, OrderType, Timeframe
@@ -252,3 +252,32 @@ async def test_a_disconnect_lets_every_queued_order_message_out_first() -> None:
                 await broker.place_order(order(aapl, "BUY", 1, OrderType.LIMIT, limit_price="150"))
             assert broker.lanes.queued_orders > 0
         await gw.until(lambda g: len(g.placed_orders) == 12, what="every order at IB")
+
+
+# -- what the health view reads ------------------------------------------------------------
+
+
+async def test_health_reports_the_round_trip_the_rate_and_what_waits_in_each_lane() -> None:
+    async with with_symbols(60, client_id=85) as (gw, broker, _, instruments):
+        assert await broker.measure_round_trip() > 0
+        health = broker.health()
+        assert health.round_trip is not None and health.round_trip_error == ""
+        assert (health.message_limit, health.throttle_limit) == (50, 40)
+        aapl = await broker.qualify("AAPL")
+        with throttle_clock(broker.ib) as clock:
+            for instrument in instruments:
+                await broker.subscribe_quotes(instrument)
+            for _ in range(5):
+                await broker.place_order(order(aapl, "BUY", 1, OrderType.LIMIT, limit_price="150"))
+            health = broker.health()
+            assert (health.queued_orders, health.queued_data) == (5 - (SLOTS - 1), 59)
+            assert health.messages_per_second == SLOTS  # 1 data + 2 orders, this window
+            clock.run()
+            assert (broker.health().queued_orders, broker.health().queued_data) == (0, 0)
+        gw.hold_replies()  # TWS stops answering
+        broker.round_trip.answer_seconds = 0.2
+        with pytest.raises(BrokerError, match="did not answer"):
+            await broker.measure_round_trip()
+        assert broker.health().round_trip is None
+        assert "did not answer" in broker.health().round_trip_error
+        gw.release_replies()

@@ -23,6 +23,7 @@ from terminal.broker.base import (
     BrokerCapabilities,
     BrokerError,
     BrokerEvents,
+    BrokerHealth,
     BrokerPosition,
     ConnectionState,
     NotConnected,
@@ -46,6 +47,7 @@ from terminal.broker.ib.orders import OrderRouter
 from terminal.broker.ib.pacing import HistoryPacer
 from terminal.broker.ib.pnl import AccountPnl
 from terminal.broker.ib.repeats import latest_positions
+from terminal.broker.ib.roundtrip import RoundTrip
 from terminal.broker.ib.streams import MarketStreams
 from terminal.domain import (
     AccountSnapshot,
@@ -87,6 +89,8 @@ ACCOUNT_COALESCE_SECONDS = 0.2
 #: little delay on the way makes IB count two bursts in one second; small slices keep the rate
 #: under 50 in any window even when messages are delayed by up to 200 ms.
 THROTTLE_MESSAGES, THROTTLE_SECONDS = 4, 0.1
+#: IB's own limit: TWS closes a connection that keeps sending more messages per second.
+IB_MESSAGE_LIMIT = 50
 #: How long a global cancel or a disconnect waits for queued messages to leave.
 SEND_WAIT_SECONDS = 5.0
 #: Request errors remembered so an empty answer can say why (history, contract details).
@@ -151,6 +155,7 @@ class IBBroker(BrokerEvents):
         self.ib.disconnectedEvent += self._drop_queued
         self.ib.errorEvent += self._on_error
         self.ib.accountValueEvent += self._on_account_value
+        self.round_trip = RoundTrip(self.ib, self.lanes, clock)
         self.pnl = AccountPnl(
             self.ib, self.lanes, self.book, lambda: self.connection.account, self._account_changed
         )
@@ -173,6 +178,26 @@ class IBBroker(BrokerEvents):
 
     def connect_now(self) -> None:
         self.connection.attempt_now()
+
+    def health(self) -> BrokerHealth:
+        trip = self.round_trip
+        return BrokerHealth(
+            state=self.connection.state,
+            round_trip=trip.seconds,
+            measured_at=trip.measured_at,
+            round_trip_error=trip.error,
+            messages_per_second=self.lanes.rate(),
+            message_limit=IB_MESSAGE_LIMIT,
+            throttle_limit=int(THROTTLE_MESSAGES / THROTTLE_SECONDS),
+            queued_orders=self.lanes.queued_orders,
+            queued_data=self.lanes.queued_data,
+            next_attempt=self.connection.next_attempt,
+        )
+
+    @_wire_errors
+    async def measure_round_trip(self) -> float:
+        self._require_connection()
+        return await self.round_trip.measure()
 
     async def connect(self, *, retry: bool = False) -> None:
         """Connect to TWS / IB Gateway; with ``retry`` until it answers (see

@@ -15,6 +15,7 @@ from terminal.broker.base import (
     BrokerCapabilities,
     BrokerError,
     BrokerEvents,
+    BrokerHealth,
     BrokerPosition,
     ConnectionState,
     NotConnected,
@@ -87,6 +88,8 @@ class SimBroker(BrokerEvents):
         self._account_dirty = False
         self._task: asyncio.Task[None] | None = None
         self._flush_scheduled = False
+        self._round_trip: float | None = None
+        self._measured_at: dt.datetime | None = None
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -99,6 +102,20 @@ class SimBroker(BrokerEvents):
 
     def connect_now(self) -> None:
         """Nothing to do: connecting to the in-process exchange never waits."""
+
+    def health(self) -> BrokerHealth:
+        """In-process: the round trip is the configured acknowledgement latency; no pacing."""
+        return BrokerHealth(
+            state=self._state,
+            round_trip=self._round_trip,
+            measured_at=self._measured_at,
+        )
+
+    async def measure_round_trip(self) -> float:
+        """The simulated acknowledgement latency (virtual seconds): no wire to time."""
+        self._require_connection()
+        self._round_trip, self._measured_at = self.config.ack_latency, self.clock.now()
+        return self.config.ack_latency
 
     async def connect(self, *, retry: bool = False) -> None:
         """Connect (instant: the exchange is in-process; ``retry`` changes nothing)."""
