@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -33,7 +32,13 @@ from terminal.broker.ib.attribution import OrderIdentities
 from terminal.broker.ib.config import IBConfig
 from terminal.broker.ib.connection import Connection
 from terminal.broker.ib.contracts import ContractBook
-from terminal.broker.ib.errors import COMPETING_SESSION, ErrorKind, classify, describe
+from terminal.broker.ib.errors import (
+    COMPETING_SESSION,
+    ErrorKind,
+    classify,
+    describe,
+    wire_errors,
+)
 from terminal.broker.ib.executions import ExecutionReports
 from terminal.broker.ib.lanes import Lanes
 from terminal.broker.ib.mapping import (
@@ -62,22 +67,6 @@ from terminal.domain import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def _wire_errors[**P, R](
-    method: Callable[P, Coroutine[Any, Any, R]],
-) -> Callable[P, Coroutine[Any, Any, R]]:
-    """ib_async raises ConnectionError when the socket closes under a request; the core knows
-    NotConnected (a BrokerError), so the order stays where it was and the trader is told why."""
-
-    @functools.wraps(method)
-    async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await method(*args, **kwargs)
-        except ConnectionError as exc:
-            raise NotConnected(f"the connection to TWS / IB Gateway closed: {exc}") from exc
-
-    return translated
 
 
 #: IB's market data type 3: real-time where subscribed, delayed otherwise (shown as delayed).
@@ -194,7 +183,7 @@ class IBBroker(BrokerEvents):
             next_attempt=self.connection.next_attempt,
         )
 
-    @_wire_errors
+    @wire_errors
     async def measure_round_trip(self) -> float:
         self._require_connection()
         return await self.round_trip.measure()
@@ -286,7 +275,7 @@ class IBBroker(BrokerEvents):
             f"contract {contract.localSymbol or contract.symbol}",
         )
 
-    @_wire_errors
+    @wire_errors
     async def qualify(self, symbol: str) -> Instrument:
         """Resolve ``"AAPL"`` or an option key at IB.
 
@@ -300,7 +289,7 @@ class IBBroker(BrokerEvents):
         if not self.book.known(instrument):
             await self.book.qualify(instrument.key, urgent=urgent)
 
-    @_wire_errors
+    @wire_errors
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         self._require_connection()
         await self._known(instrument)
@@ -309,7 +298,7 @@ class IBBroker(BrokerEvents):
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         self.streams.unsubscribe_quotes(instrument)
 
-    @_wire_errors
+    @wire_errors
     async def subscribe_depth(self, instrument: Instrument, levels: int = 10) -> None:
         self._require_connection()
         await self._known(instrument)
@@ -318,7 +307,7 @@ class IBBroker(BrokerEvents):
     async def unsubscribe_depth(self, instrument: Instrument) -> None:
         self.streams.unsubscribe_depth(instrument)
 
-    @_wire_errors
+    @wire_errors
     async def history_bars(
         self, instrument: Instrument, timeframe: Timeframe, count: int
     ) -> Sequence[Bar]:
@@ -343,7 +332,7 @@ class IBBroker(BrokerEvents):
         bars = await self.pacer.run((instrument.key, timeframe, count), fetch)
         return bars[-count:]
 
-    @_wire_errors
+    @wire_errors
     async def subscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
         self._require_connection()
         await self._known(instrument)
@@ -379,7 +368,7 @@ class IBBroker(BrokerEvents):
     async def unsubscribe_bars(self, instrument: Instrument, timeframe: Timeframe) -> None:
         self.streams.remove_bars(instrument.key, timeframe)
 
-    @_wire_errors
+    @wire_errors
     async def option_chain_params(self, underlying: Instrument) -> OptionChainParams:
         self._require_connection()
         cached = self._chain_params.get(underlying.key)
@@ -398,7 +387,7 @@ class IBBroker(BrokerEvents):
         self._chain_params[underlying.key] = params
         return params
 
-    @_wire_errors
+    @wire_errors
     async def subscribe_option_chain(
         self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float]
     ) -> Sequence[Instrument]:
@@ -415,7 +404,7 @@ class IBBroker(BrokerEvents):
         self.streams.unsubscribe_chain(underlying, expiry)
 
     # -- orders -----------------------------------------------------------------------------------
-    @_wire_errors
+    @wire_errors
     async def place_order(self, order: Order, *, more_follow: bool = False) -> str:
         self._require_connection()
         if self.connection.state is ConnectionState.DISCONNECTED:
@@ -423,17 +412,17 @@ class IBBroker(BrokerEvents):
         await self._known(order.instrument, urgent=True)
         return self.router.place(order, more_follow=more_follow)
 
-    @_wire_errors
+    @wire_errors
     async def modify_order(self, order: Order) -> None:
         self._require_connection()
         self.router.modify(order)
 
-    @_wire_errors
+    @wire_errors
     async def cancel_order(self, order: Order) -> None:
         self._require_connection()
         self.router.cancel(order)
 
-    @_wire_errors
+    @wire_errors
     async def cancel_all(self) -> None:
         """IB's global cancel, ahead of everything queued; returns once it has left ib_async's
         throttle (the kill switch reports success only for a cancel really sent)."""
@@ -448,17 +437,17 @@ class IBBroker(BrokerEvents):
             log.warning("IB order messages still queued after %.0f s", seconds)
 
     # -- state for reconciliation -----------------------------------------------------------------
-    @_wire_errors
+    @wire_errors
     async def open_orders(self) -> Sequence[OrderStatusUpdate]:
         self._require_connection()
         return await self.router.open_orders()
 
-    @_wire_errors
+    @wire_errors
     async def executions(self, since: dt.datetime | None = None) -> Sequence[Fill]:
         self._require_connection()
         return await self.fills.executions(since)
 
-    @_wire_errors
+    @wire_errors
     async def positions(self) -> Sequence[BrokerPosition]:
         self._require_connection()
         account = self.connection.account
