@@ -13,7 +13,7 @@ loop for ``--stall-ms`` every half second, and reports, from the gateway's arriv
 - seconds: from the first to the last arrival.
 
 The tests assert what the throttle decides under a virtual clock
-(tests/ib/test_adapter_resilience.py); this measures what a real socket makes of it.
+(tests/ib/test_adapter_priority.py); this measures what a real socket makes of it.
 
 Usage: python bench/ib_throttle.py [--messages 400] [--stall-ms 150] [--quick]
 """

@@ -25,6 +25,15 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     ),
     "sim.py": ("market.market_updates_per_s", "matching.matching_orders_per_s"),
     "ib_throttle.py": ("runs.no_stall.adapter_4_per_100ms.max_per_1s", "ib_limit_per_1s", "ok"),
+    "kill_switch.py": (
+        "budget_ms.cancel_on_wire",
+        "budget_ms.all_cancelled",
+        "ib.0.cancel_on_wire_ms",
+        "ib.0.all_cancelled_ms",
+        "sim.0.cancel_sent_ms",
+        "sim.0.all_cancelled_ms",
+        "ok",
+    ),
     "chart.py": ("forming_update_ms", "completed_bar_ms", "candles_pan_ms", "line_1m_pan_ms"),
     "gui_load.py": (
         "updates_per_s",

@@ -23,9 +23,10 @@ from terminal.alerts.rule_kinds import rule_from_dict
 from terminal.alerts.rules import AlertRules
 from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
-from terminal.broker.base import Broker, BrokerError, ConnectionState
+from terminal.broker.base import Broker, BrokerError, ConnectionState, ConnectionStatus
 from terminal.broker.paper import PaperAccount, PaperVenue, paper_summary
 from terminal.domain import Clock, DomainError, Instrument, Severity, format_money
+from terminal.health import HealthMonitor
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
 from terminal.oms.changes import ChangeSource
@@ -52,6 +53,8 @@ ALERT_RULES_KEY = "alert_rules"
 DEFAULT_WATCHLIST = "default"
 #: How often the feed watchdog looks for subscriptions gone quiet (wall-clock seconds).
 FEED_CHECK_SECONDS = 1.0
+#: How often the broker round trip is measured for the health view (wall-clock seconds).
+HEALTH_PROBE_SECONDS = 5.0
 
 
 def current_actor(settings: Settings) -> str:
@@ -110,7 +113,11 @@ class TradingApp:
             staleness=settings.feeds,
             on_task_failed=lambda name, exc: self.report_failure(f"task {name}", exc),
         )
-        self.portfolio = Portfolio(clock, timezone=settings.risk.market_timezone)
+        self.portfolio = Portfolio(
+            clock,
+            timezone=settings.risk.market_timezone,
+            broker_day_pnl=broker.capabilities.day_pnl,
+        )
         self.trading_state = TradingStateMachine(clock)
         self.risk = RiskEngine(
             settings.risk, clock, self.market, self.portfolio, self.trading_state
@@ -125,6 +132,7 @@ class TradingApp:
         self.alerts = AlertService(clock, settings.alerts, persist=self.store.save_alert)
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)
+        self.health = HealthMonitor(broker, self.market.feeds, self.writer, clock)
         self.watchlist: list[Instrument] = []
         #: Held instruments subscribed so their positions are marked (not in the watchlist).
         self._held_subscriptions: set[str] = set()
@@ -134,6 +142,7 @@ class TradingApp:
         self.tasks = OwnedTasks(self._task_failed)
         self.listeners = ListenerSupervisor(self._listener_failed)
         self._was_disconnected = False
+        self._connection_message = ""
         self._started = False
         self._stopped = False
         self._wire()
@@ -258,6 +267,8 @@ class TradingApp:
             self.market.feeds.check(self.clock.now())
 
     def _on_pnl(self, _snapshot: object) -> None:
+        if self._started:
+            self.system_alerts.on_day_pnl(self.portfolio.day_pnl_established)
         self.risk_monitor.evaluate(self.orders.open_orders())
 
     def _on_utilisation(self, usage: LimitUsage) -> None:
@@ -269,8 +280,11 @@ class TradingApp:
     def _on_broker_error(self, code: int, message: str) -> None:
         self.alerts.raise_alert(Severity.WARNING, "broker", f"{code}: {message}", f"broker-{code}")
 
-    def _on_connection_changed(self, state: ConnectionState, _message: str) -> None:
+    def _on_connection_changed(self, state: ConnectionState, message: str) -> None:
+        self._connection_message = message
         if state is ConnectionState.DISCONNECTED:
+            if not self._started and self.broker.next_attempt is not None:
+                self.system_alerts.on_connect_retrying(message)  # start-up waits for the broker
             self._was_disconnected = self._started
         elif state is ConnectionState.CONNECTING:
             return  # a reconnect attempt: reconcile once it has succeeded
@@ -344,11 +358,22 @@ class TradingApp:
             except (ValueError, TypeError) as exc:
                 log.warning("dropping a saved alert rule that cannot be read (%s): %r", exc, data)
 
-    async def start(self) -> StartReport:
-        """Connect, reconcile, and subscribe the watchlist."""
+    async def start(self, *, retry_connect: bool = False) -> StartReport:
+        """Connect, reconcile, and subscribe the watchlist.
+
+        With ``retry_connect`` a broker that does not answer yet (TWS not started) is tried
+        again with backoff, like a lost connection, and this waits until it answers:
+        :meth:`connection_status` says when the next attempt is due and :meth:`connect_now`
+        tries at once; a warning alert says why it is not connected. Without it (the smoke
+        test) the first failure raises.
+
+        Raises:
+            BrokerError: the broker cannot be reached (without ``retry_connect``), refuses the
+                session (a live account not allowed), or :meth:`stop` ended the attempts.
+        """
         self._loop = asyncio.get_running_loop()
         report = StartReport()
-        await self.broker.connect()
+        await self.broker.connect(retry=retry_connect)
         account = await self.broker.account()
         self.portfolio.set_account(account)
         baseline = self._day_baselines.get(account.account_id)
@@ -359,6 +384,7 @@ class TradingApp:
             ChangeSource.RESTART, loading=True
         )
         self._started = True
+        self.system_alerts.on_day_pnl(self.portfolio.day_pnl_established)
         self.audit.record(
             "session_start",
             self.workstation,
@@ -378,6 +404,18 @@ class TradingApp:
         report.watchlist = [i.key for i in self.watchlist]
         await self._mark_held_positions()
         return report
+
+    def connection_status(self) -> ConnectionStatus:
+        """The broker connection for the status bar: state, the broker's last message, and when
+        the next attempt is due while it waits to (re)connect."""
+        return ConnectionStatus(
+            self.broker.connection_state, self._connection_message, self.broker.next_attempt
+        )
+
+    def connect_now(self) -> None:
+        """Try to (re)connect now instead of waiting for the next attempt (the "try now"
+        button); nothing happens when no attempt waits."""
+        self.broker.connect_now()
 
     def watch_feeds(self, every: float = FEED_CHECK_SECONDS) -> asyncio.Task[Any]:
         """Look for feeds gone quiet every ``every`` wall-clock seconds until the app stops.
@@ -399,6 +437,16 @@ class TradingApp:
                     log.warning("cannot mark the position in %s: %s", position.key, exc)
                     continue
                 self._held_subscriptions.add(position.key)
+
+    def watch_health(self, every: float = HEALTH_PROBE_SECONDS) -> asyncio.Task[Any]:
+        """Measure the broker round trip every ``every`` seconds until the app stops (for
+        ``health.report()``); the window and the console call this once started."""
+        return self.spawn(self._watch_health(every), "health-probe")
+
+    async def _watch_health(self, every: float) -> None:
+        while True:
+            await self.health.probe()
+            await asyncio.sleep(every)
 
     async def add_to_watchlist(self, symbol: str) -> Instrument:
         """Qualify ``symbol`` at the broker, subscribe it and save the watchlist.

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal.app import TradingApp
-from terminal.broker.base import BrokerError
+from terminal.broker.base import BrokerError, ConnectionState
 from terminal.domain import (
     DomainError,
     OrderIntent,
@@ -61,14 +61,22 @@ def run_headless(args: argparse.Namespace) -> int:
 
 
 async def _watch(app: TradingApp) -> int:
+    """Connect (retrying while the broker is not up yet, saying so on each attempt), then print
+    the status line once a second until Ctrl+C or SIGTERM."""
+
+    def say(state: ConnectionState, message: str) -> None:
+        print(f"{app.broker.name} {state.value}: {message}", flush=True)
+
+    app.broker.connection_changed += say
     try:
         try:
-            report = await app.start()
-        except BrokerError as exc:  # refused, unreachable (no TWS running), live not allowed
+            report = await app.start(retry_connect=True)
+        except BrokerError as exc:  # what retrying cannot fix (a live account not allowed)
             print(f"trading-terminal: {exc}", file=sys.stderr)
             return 1
         run_market(app.broker)
         app.watch_feeds()
+        app.watch_health()
         print(
             f"Connected to {app.broker.name} (account {report.account_id}, "
             f"{'paper' if report.paper else 'LIVE'}); watching {', '.join(report.watchlist)}. "
@@ -79,6 +87,7 @@ async def _watch(app: TradingApp) -> int:
             await asyncio.sleep(1.0)
             print(status_line(app), flush=True)
     finally:
+        app.broker.connection_changed -= say
         await app.stop()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import logging.handlers
 import signal
@@ -169,8 +170,20 @@ async def _run(
     log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
     session.refresh.start()
     code = 0
+    # The window waits for a broker that is not up yet (TWS started later): the core retries
+    # with backoff and says when; closing the window meanwhile ends the attempts. The smoke
+    # test fails fast instead.
+    starting = asyncio.ensure_future(core.start(retry_connect=not smoke))
+    closing = asyncio.ensure_future(closed.wait())
+    await asyncio.wait({starting, closing}, return_when=asyncio.FIRST_COMPLETED)
+    closing.cancel()
+    if not starting.done():  # closed before the broker answered
+        await core.stop()  # stops the attempts
+        with contextlib.suppress(BrokerError, asyncio.CancelledError):
+            await starting
+        return 0
     try:
-        report = await core.start()
+        report = starting.result()
     except Exception as exc:  # the window stays up, disconnected, and says why
         expected = isinstance(exc, BrokerError)  # refused, unreachable, live not allowed
         log.error("could not connect to %s: %s", core.broker.name, exc, exc_info=not expected)
@@ -198,6 +211,7 @@ async def _run(
         window.on_started(report)
         run_market(core.broker)
         core.watch_feeds()
+        core.watch_health()
         if not smoke:  # for a terminal it was started from (and scripts waiting on it)
             print(f"Connected to {core.broker.name} (account {report.account_id}).", flush=True)
         if smoke:

@@ -21,6 +21,10 @@ from terminal.domain.orders import Order
 
 #: Dedup key of the connection-lost alert.
 CONNECTION_LOST_KEY = "connection:lost"
+#: Dedup key of the "not connected yet" alert (the first connection, being retried).
+NOT_CONNECTED_KEY = "connection:not-yet"
+#: Dedup key of the "day P&L not established" alert.
+DAY_PNL_KEY = "pnl:not-established"
 #: Dedup key of the stale-feeds alert.
 STALE_FEEDS_KEY = "feeds:stale"
 #: Stale feeds named in the alert; the rest are counted.
@@ -55,6 +59,8 @@ class SystemAlerts:
         self._service = service
         self._connected = False
         self._lost_alert_id: str | None = None
+        self._not_connected_id: str | None = None
+        self._day_pnl_alert_id: str | None = None
         self._stale_alert_id: str | None = None
         self._seen = _Seen(_SEEN_MEMORY)
 
@@ -79,6 +85,7 @@ class SystemAlerts:
             return
         was_lost = self._lost_alert_id is not None
         self._connected = True
+        self._clear_not_connected()
         if state is ConnectionState.DATA_LOST:
             self._service.raise_alert(
                 Severity.WARNING,
@@ -88,6 +95,40 @@ class SystemAlerts:
         elif was_lost:
             self._service.raise_alert(Severity.INFO, "connection", "Connection restored")
         self._clear_lost()
+
+    def on_connect_retrying(self, message: str) -> None:
+        """The first connection failed and is tried again: one warning saying why, kept up to
+        date with each attempt, cleared once connected."""
+        alert = self._service.raise_alert(
+            Severity.WARNING, "connection", f"Not connected yet: {message}", NOT_CONNECTED_KEY
+        )
+        previous, self._not_connected_id = self._not_connected_id, alert.id
+        if previous is not None and previous != alert.id:  # not folded (outside the window)
+            with contextlib.suppress(KeyError):
+                self._service.clear(previous)
+
+    def on_day_pnl(self, established: bool) -> None:
+        """Warn while day P&L has no start of day to rest on (the broker's own figure has not
+        come): the daily-loss limit does not act meanwhile. Cleared once it is established."""
+        if not established and self._day_pnl_alert_id is None:
+            alert = self._service.raise_alert(
+                Severity.WARNING,
+                "risk",
+                "Day P&L not established yet (waiting for the broker's account P&L): it shows "
+                "0 and the daily-loss limit does not act until it is",
+                DAY_PNL_KEY,
+            )
+            self._day_pnl_alert_id = alert.id
+        elif established and self._day_pnl_alert_id is not None:
+            alert_id, self._day_pnl_alert_id = self._day_pnl_alert_id, None
+            with contextlib.suppress(KeyError):
+                self._service.clear(alert_id)
+
+    def _clear_not_connected(self) -> None:
+        alert_id, self._not_connected_id = self._not_connected_id, None
+        if alert_id is not None:
+            with contextlib.suppress(KeyError):  # cleared by the trader meanwhile
+                self._service.clear(alert_id)
 
     def _clear_lost(self) -> None:
         if self._lost_alert_id is None:

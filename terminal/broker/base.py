@@ -36,6 +36,56 @@ class ConnectionState(StrEnum):
     DATA_LOST = "data_lost"
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionStatus:
+    """The connection as the trader sees it: its state, the broker's last word on it, and, while
+    the broker waits to (re)connect, when the next attempt is due.
+
+    The status bar shows ``message`` and counts down to ``next_attempt`` ("next attempt in 8 s",
+    see :meth:`seconds_to_next_attempt`); a "try now" action calls ``TradingApp.connect_now``.
+    """
+
+    state: ConnectionState
+    message: str = ""
+    next_attempt: dt.datetime | None = None
+
+    def seconds_to_next_attempt(self, now: dt.datetime) -> float | None:
+        """Seconds until the next attempt (0 when it is due), or None when none waits."""
+        if self.next_attempt is None:
+            return None
+        return max(0.0, (self.next_attempt - now).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerHealth:
+    """How the broker connection is doing now (cheap to read; the health view polls it).
+
+    Attributes:
+        state: The connection state.
+        round_trip: The last measured request round trip, seconds (None: not measured yet, or
+            the last attempt got no answer: see ``round_trip_error``).
+        measured_at: When ``round_trip`` was measured.
+        round_trip_error: Why the last measurement failed ("" when it did not).
+        messages_per_second: Messages sent to the broker in the last second.
+        message_limit: The broker's own limit per second (IB disconnects over 50), if any.
+        throttle_limit: What the adapter allows itself per second (IB: 40), if it paces.
+        queued_orders: Order messages waiting to go out.
+        queued_data: Data requests waiting to go out.
+        next_attempt: When the next connection attempt is due while (re)connecting.
+    """
+
+    state: ConnectionState
+    round_trip: float | None = None
+    measured_at: dt.datetime | None = None
+    round_trip_error: str = ""
+    messages_per_second: int = 0
+    message_limit: int | None = None
+    throttle_limit: int | None = None
+    queued_orders: int = 0
+    queued_data: int = 0
+    next_attempt: dt.datetime | None = None
+
+
 class BrokerError(Exception):
     """A broker refused or failed a request. ``code`` is the broker's own code when it has one."""
 
@@ -57,6 +107,8 @@ class BrokerCapabilities:
     global_cancel: bool = False
     depth_levels: int = 10
     options: bool = True
+    #: The account snapshot carries the broker's own day P&L (``AccountSnapshot.day_pnl``).
+    day_pnl: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +153,7 @@ class BrokerEvents:
         self.option_quotes_received = Event("option_quotes_received")
         self.order_status_received = Event("order_status_received")
         self.fill_received = Event("fill_received")
+        self.commission_corrected = Event("commission_corrected")
         self.account_received = Event("account_received")
         self.error_reported = Event("error_reported")
         self.market_data_interrupted = Event("market_data_interrupted")
@@ -134,7 +187,11 @@ class Broker(Protocol):
         bar_received(key: str, timeframe: Timeframe, bar: Bar): the live bar changed.
         option_quotes_received(quotes: Sequence[OptionQuote]): a batch.
         order_status_received(update: OrderStatusUpdate)
-        fill_received(fill: Fill): one execution, commission included.
+        fill_received(fill: Fill): one execution, commission included (once per exec_id).
+        commission_corrected(exec_id: str, commission: Decimal): the broker's commission for an
+            execution already published differs from the one it carried (IB: a commission
+            report that came after the adapter stopped waiting for it). ``commission`` is the
+            execution's whole commission, not a difference.
         account_received(account: AccountSnapshot)
         error_reported(code: int, message: str): a broker message not tied to one order.
         market_data_interrupted(message: str): the broker says market data stopped although the
@@ -153,6 +210,7 @@ class Broker(Protocol):
     option_quotes_received: Event
     order_status_received: Event
     fill_received: Event
+    commission_corrected: Event
     account_received: Event
     error_reported: Event
     market_data_interrupted: Event
@@ -160,12 +218,45 @@ class Broker(Protocol):
     @property
     def connection_state(self) -> ConnectionState: ...
 
+    @property
+    def next_attempt(self) -> dt.datetime | None:
+        """When the next connection attempt is due while the broker waits to connect or to
+        reconnect (read it when ``connection_changed`` says DISCONNECTED), else None."""
+        ...
+
+    def connect_now(self) -> None:
+        """Cut the wait before the next connection attempt short (nothing when none waits)."""
+        ...
+
+    def health(self) -> BrokerHealth:
+        """The connection's health now: state, last round trip, message rate and queues."""
+        ...
+
+    async def measure_round_trip(self) -> float:
+        """Time one request the broker must answer (IB: reqCurrentTime), in seconds, and keep
+        it for :meth:`health`.
+
+        Raises:
+            NotConnected: not connected.
+            BrokerError: no answer in time (kept as ``round_trip_error``).
+        """
+        ...
+
     def supervise(self, watch: Callable[[Iterable[Event]], None]) -> None:
         """Hand the client library's events the adapter listens to (now and later) to ``watch``,
         which reports a listener that raises (eventkit alone would drop the exception)."""
         ...
 
-    async def connect(self) -> None: ...
+    async def connect(self, *, retry: bool = False) -> None:
+        """Connect; raise BrokerError when the broker cannot be reached.
+
+        With ``retry`` a broker that does not answer is tried again with backoff, like a lost
+        connection (each wait announced as DISCONNECTED with :attr:`next_attempt` set), until it
+        answers or :meth:`disconnect` is called (then BrokerError). What retrying cannot fix (a
+        live account not allowed, an account the login does not manage) raises at once.
+        """
+        ...
+
     async def disconnect(self) -> None: ...
 
     # -- reference data -------------------------------------------------------------------

@@ -20,6 +20,11 @@ class AccountSnapshot:
     realized_pnl: Decimal = ZERO
     unrealized_pnl: Decimal = ZERO
     time: dt.datetime | None = None
+    #: The broker's own P&L for the trading day (IB: reqPnL's daily P&L); None when the broker
+    #: does not report one, or has not yet.
+    day_pnl: Decimal | None = None
+    #: The broker's day P&L per position (instrument key, amount; IB: reqPnLSingle).
+    position_day_pnl: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def is_paper(self) -> bool:

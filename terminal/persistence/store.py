@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,6 +38,8 @@ from terminal.persistence.schema import (
     WatchlistRow,
 )
 from terminal.persistence.writer import DatabaseWriter
+
+log = logging.getLogger(__name__)
 
 _TERMINAL_VALUES = sorted(s.value for s in TERMINAL)
 
@@ -88,6 +91,20 @@ class Store:
                 session.add(FillRow(**values))
 
         self.writer.submit(job, f"save fill {fill.exec_id}")
+
+    def save_fill_commission(self, exec_id: str, commission: Decimal) -> None:
+        """Set the commission of the stored fill ``exec_id`` (a broker's late correction); a
+        fill not stored (yet) is left alone and the write says so in its log line."""
+        text = str(commission)
+
+        def job(session: Session) -> None:
+            row = session.get(FillRow, exec_id)
+            if row is None:
+                log.warning("commission of fill %s not corrected: no such fill stored", exec_id)
+                return
+            row.commission = text
+
+        self.writer.submit(job, f"correct commission of fill {exec_id}")
 
     def save_alert(self, alert: Alert) -> None:
         """Insert or replace ``alert``."""

@@ -35,13 +35,15 @@ class Portfolio:
     cash is known, the broker's positions were loaded (:meth:`replace_positions`), and every
     held position has a mark of its own (a quote or a fill, not its cost). Until then the
     baseline is provisional (the first account snapshot, or the first valuation of the day) and
-    :attr:`day_baseline_established` is False, so the daily-loss rule does not act on it: a
+    :attr:`day_pnl_established` is False, so the daily-loss rule does not act on it: a
     baseline taken from cash alone, before the positions were marked, showed a bogus day P&L
     the size of the positions. It is established at that moment with the equity then; at each
     new New York trading date it is taken again at the first valuation. A baseline saved
     before a restart comes back with :meth:`restore_day_baseline` (established at once), and
     :meth:`set_day_baseline` sets one explicitly. Deposits and withdrawals are out of scope:
     they show up as day P&L.
+    A broker that reports its own day P&L (``broker_day_pnl``: IB's reqPnL) is taken at its
+    word instead: until its first figure arrives day P&L is 0 and not established.
 
     Events:
         positions_changed(positions: Sequence[Position]): the positions a fill or a
@@ -54,9 +56,12 @@ class Portfolio:
     Args:
         clock: The time source for snapshots and trading dates.
         timezone: The exchange timezone whose midnight starts a trading day.
+        broker_day_pnl: The broker's account snapshots carry its own day P&L.
     """
 
-    def __init__(self, clock: Clock, *, timezone: str = "America/New_York") -> None:
+    def __init__(
+        self, clock: Clock, *, timezone: str = "America/New_York", broker_day_pnl: bool = False
+    ) -> None:
         self._clock = clock
         self._tz = ZoneInfo(timezone)
         self.positions_changed = Event("positions_changed")
@@ -81,6 +86,9 @@ class Portfolio:
         self._established = False
         self._day_end = _DAY_NEVER
         self._trading_date: dt.date | None = None
+        self._expects_broker_day_pnl = broker_day_pnl
+        self._broker_day_pnl: Decimal | None = None
+        self._position_day_pnl: dict[str, Decimal] = {}
 
     # -- what the risk engine reads (names and signatures are a contract) --------------------------
     def position(self, key: str) -> Position | None:
@@ -96,19 +104,31 @@ class Portfolio:
         return self._gross
 
     def day_pnl(self) -> Decimal:
-        """Return equity minus the equity at the start of the trading day."""
+        """Return equity minus the equity at the start of the trading day (the broker's own
+        figure when it reports one; 0 while it is awaited)."""
+        if self._broker_day_pnl is not None:
+            return self._broker_day_pnl
+        if self._expects_broker_day_pnl:
+            return ZERO
         self._roll_day()
         assert self._baseline is not None
         return self.equity() - self._baseline
 
     @property
-    def day_baseline_established(self) -> bool:
-        """Whether today's day P&L can be trusted: the baseline is final (taken from a complete
-        valuation, restored or set) *and* equity now is a complete valuation. Until then day
-        P&L is provisional and the daily-loss rule waits: a baseline restored after a restart,
-        compared with cash alone before the positions are loaded, is as bogus a loss."""
+    def day_pnl_established(self) -> bool:
+        """Whether today's day P&L can be trusted and acted on (the daily-loss rule waits
+        until then). For a broker that reports its own day P&L: once its first figure arrived.
+        Otherwise: the baseline is final (taken from a complete valuation, restored or set)
+        *and* equity now is a complete valuation; a baseline restored after a restart, compared
+        with cash alone before the positions are loaded, is as bogus a loss as one taken then."""
+        if self._expects_broker_day_pnl:
+            return self._broker_day_pnl is not None
         self._roll_day()
         return self._established and self._complete()
+
+    def position_day_pnl(self, key: str) -> Decimal | None:
+        """Return the broker's day P&L of the position in ``key``, or None when not reported."""
+        return self._position_day_pnl.get(key)
 
     def trading_date(self) -> dt.date:
         """Return the current trading date (the New York date: day P&L starts at its midnight)."""
@@ -155,7 +175,7 @@ class Portfolio:
             realized=self._realized,
             unrealized=unrealized,
             day_pnl=day,
-            day_pnl_known=self._established and self._complete(),
+            day_pnl_known=self.day_pnl_established,
             total_pnl=self._realized + unrealized,
             gross_exposure=self._gross,
             net_exposure=self._net,
@@ -181,6 +201,27 @@ class Portfolio:
         self.pnl_updated.emit(self.snapshot())
         return True
 
+    def correct_fill(self, booked: Fill, commission: Decimal) -> bool:
+        """The broker's commission for ``booked`` (a fill booked before) is ``commission``:
+        cash and the position's realized P&L move by the difference. Return False (and change
+        nothing) when the fill was not booked here or the commission is the same."""
+        delta = commission - booked.commission
+        if booked.exec_id not in self._exec_ids or not delta:
+            return False
+        self._cash -= delta
+        position = self._positions.get(booked.key)
+        if position is not None:
+            self._set_position(
+                replace(
+                    position,
+                    realized_pnl=position.realized_pnl - delta,
+                    commissions=position.commissions + delta,
+                )
+            )
+            self.positions_changed.emit([self._positions[booked.key]])
+        self.pnl_updated.emit(self.snapshot())
+        return True
+
     def set_account(self, snapshot: AccountSnapshot) -> None:
         """Take cash from the broker's account snapshot.
 
@@ -192,6 +233,9 @@ class Portfolio:
         self._account_id = snapshot.account_id
         self._roll_day()
         self._cash = snapshot.cash
+        if snapshot.day_pnl is not None:
+            self._broker_day_pnl = snapshot.day_pnl
+            self._position_day_pnl = dict(snapshot.position_day_pnl)
         if first and not self._baseline_explicit:
             self._baseline = self.equity()  # provisional: the positions may not be known yet
         self._establish()

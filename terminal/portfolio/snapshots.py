@@ -14,7 +14,7 @@ class PnlSnapshot:
     ``realized`` is net of commissions; ``total_pnl`` is ``realized + unrealized`` since the
     portfolio started counting; ``day_pnl`` is equity minus the start-of-day equity, and
     ``day_pnl_known`` says whether that baseline is established yet (a view shows "—" for a
-    provisional day P&L: see ``Portfolio.day_baseline_established``).
+    provisional day P&L: see ``Portfolio.day_pnl_established``).
     """
 
     equity: Decimal

@@ -51,8 +51,9 @@ class PortfolioView(Protocol):
         ...
 
     @property
-    def day_baseline_established(self) -> bool:
-        """Whether today's P&L is measured from an established baseline (else provisional)."""
+    def day_pnl_established(self) -> bool:
+        """Whether today's P&L rests on a real start of day (the daily-loss limit acts only
+        then; else it is provisional)."""
         ...
 
     def mark(self, key: str) -> Decimal | None:

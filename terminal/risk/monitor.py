@@ -21,7 +21,7 @@ class RiskMonitor:
     again. The daily-loss callback fires once per breach and is armed again only when trading
     is ACTIVE and the loss is back under the limit (so re-arming while still over the limit
     does not immediately halt again, but a fresh breach later does). It never acts while the
-    day's baseline is not established (``PortfolioView.day_baseline_established``).
+    day's baseline is not established (``PortfolioView.day_pnl_established``).
 
     Events:
         utilisation_crossed(usage: LimitUsage): a limit rose to WARN or BREACH (from a lower
@@ -67,7 +67,7 @@ class RiskMonitor:
         return usages
 
     def _check_daily_loss(self) -> None:
-        if not self._portfolio.day_baseline_established:
+        if not self._portfolio.day_pnl_established:
             # A provisional baseline (cash known, positions not yet marked) is no loss to act
             # on: at start-up it made a position's whole value look like a day's loss.
             return

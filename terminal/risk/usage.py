@@ -78,7 +78,7 @@ def limit_usages(
     """Return the utilisation of every live limit, in the order the risk panel shows them."""
     alert = limits.utilisation_alert_fraction
     # A provisional baseline measures nothing yet: no loss is counted against the limit.
-    day_loss = max(-portfolio.day_pnl(), ZERO) if portfolio.day_baseline_established else ZERO
+    day_loss = max(-portfolio.day_pnl(), ZERO) if portfolio.day_pnl_established else ZERO
     open_count = len(counted_orders(open_orders))
     equity = portfolio.equity()
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.e2e.test_sigterm import line_starting, session_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,13 +150,35 @@ def test_bad_numbers_end_with_a_usage_message_not_a_traceback() -> None:
         assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_headless_ib_without_tws_ends_with_a_clear_message(tmp_path: Path) -> None:
+def test_headless_ib_without_tws_retries_with_a_clear_message_and_quits_cleanly(
+    tmp_path: Path,
+) -> None:
+    """No TWS running: the console says why and when it tries again (issue 14: the first
+    connection is retried like a lost one), never a traceback; Ctrl+C/SIGTERM end it cleanly."""
     port = free_port()
-    db = f"sqlite:///{tmp_path / 'ib.db'}"
-    result = run("--headless", "--broker", "ib", "--port", str(port), "--db", db, home=tmp_path)
-    assert result.returncode == 1
-    assert f"could not connect to TWS / IB Gateway at 127.0.0.1:{port}" in result.stderr
-    assert "Traceback" not in result.stderr
+    args = ("--port", str(port), "--db", f"sqlite:///{tmp_path / 'ib.db'}")
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w", encoding="utf-8") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "terminal", "--headless", *("--broker", "ib"), *args],
+            cwd=ROOT,
+            env=session_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            line = line_starting(proc, "ib disconnected:")
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+    assert f"could not connect to TWS / IB Gateway at 127.0.0.1:{port}" in line, line + out
+    assert "next try in" in line
+    assert proc.returncode == 0
+    assert "Traceback" not in stderr_path.read_text(encoding="utf-8")
 
 
 def test_a_config_file_that_does_not_exist_refuses_to_start(tmp_path: Path) -> None:

@@ -29,14 +29,21 @@ def session_env(home: Path) -> dict[str, str]:
     )
 
 
-def first_line(proc: subprocess.Popen[str], seconds: float = 120.0) -> str:
-    """Wait (on the pipe, with a deadline) for the first line the process prints."""
+def line_starting(proc: subprocess.Popen[str], prefix: str, seconds: float = 120.0) -> str:
+    """Read the process's lines (on the pipe, each wait with a deadline) until one starts with
+    ``prefix``; return it, or everything read when the process ended or went quiet first."""
     assert proc.stdout is not None
+    seen = []
     with selectors.DefaultSelector() as selector:
         selector.register(proc.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=seconds):
-            return ""
-    return proc.stdout.readline()
+        while selector.select(timeout=seconds):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith(prefix):
+                return line
+            seen.append(line)
+    return "".join(seen)
 
 
 @pytest.mark.parametrize("mode", [["--headless"], []], ids=["console", "window"])
@@ -57,7 +64,7 @@ def test_sigterm_ends_the_session_with_a_session_stop_record_like_ctrl_c(
             text=True,
         )
         try:
-            first = first_line(proc)  # printed once the session has started
+            first = line_starting(proc, "Connected to sim")  # once the session has started
             if not first.startswith("Connected to sim"):
                 proc.kill()
                 out, _ = proc.communicate(timeout=30)

@@ -18,6 +18,7 @@ from terminal.broker.base import (
     BrokerCapabilities,
     BrokerError,
     BrokerEvents,
+    BrokerHealth,
     BrokerPosition,
     ConnectionState,
     NotConnected,
@@ -66,6 +67,16 @@ class FakeBroker(BrokerEvents):
         self.instruments = {i.key: i for i in instruments}
         BrokerEvents.__init__(self)
         self._state = ConnectionState.DISCONNECTED
+        #: Connection attempts that fail before one succeeds (see :meth:`connect`).
+        self.unreachable = 0
+        self.retry_seconds = 8.0
+        self._next_attempt: dt.datetime | None = None
+        self._wake: asyncio.Event | None = None
+        self._stop_connecting = False
+        #: What health() reports (rates, queues); measure_round_trip sets the round trip.
+        self.health_now = BrokerHealth(ConnectionState.DISCONNECTED)
+        self.round_trip = 0.002
+        self.round_trip_error: BrokerError | None = None
         self._ids = itertools.count(1)
         self._exec_ids = itertools.count(1)
         self.orders: dict[str, _BrokerOrder] = {}  # by broker id
@@ -94,10 +105,59 @@ class FakeBroker(BrokerEvents):
     def connection_state(self) -> ConnectionState:
         return self._state
 
-    async def connect(self) -> None:
+    @property
+    def next_attempt(self) -> dt.datetime | None:
+        return self._next_attempt
+
+    def connect_now(self) -> None:
+        """The next connection attempt, now (tests call it instead of waiting a backoff)."""
+        if self._wake is not None:
+            self._wake.set()
+
+    def health(self) -> BrokerHealth:
+        """What the test set in ``health_now`` (the state is always the real one)."""
+        return replace(self.health_now, state=self._state, next_attempt=self._next_attempt)
+
+    async def measure_round_trip(self) -> float:
+        """``round_trip`` seconds, or the BrokerError in ``round_trip_error``."""
+        self._require_connection()
+        if self.round_trip_error is not None:
+            self.health_now = replace(
+                self.health_now, round_trip=None, round_trip_error=str(self.round_trip_error)
+            )
+            raise self.round_trip_error
+        self.health_now = replace(
+            self.health_now, round_trip=self.round_trip, measured_at=self.now(), round_trip_error=""
+        )
+        return self.round_trip
+
+    async def connect(self, *, retry: bool = False) -> None:
+        """Connect; the first ``unreachable`` attempts fail. With ``retry`` each failure waits
+        for :meth:`connect_now` (the test decides when the backoff is over)."""
+        self._stop_connecting = False
+        while self.unreachable > 0:
+            self.unreachable -= 1
+            if not retry:
+                self._set_state(ConnectionState.DISCONNECTED, "could not connect: unreachable")
+                raise BrokerError("could not connect to the fake broker: unreachable")
+            self._next_attempt = self.now() + dt.timedelta(seconds=self.retry_seconds)
+            self._wake = asyncio.Event()
+            self._set_state(
+                ConnectionState.DISCONNECTED,
+                f"could not connect: unreachable; next try in {self.retry_seconds:.0f} s",
+            )
+            try:
+                await self._wake.wait()
+            finally:
+                self._next_attempt, self._wake = None, None
+            if self._stop_connecting:
+                raise BrokerError("stopped connecting (disconnect asked)")
+            self._set_state(ConnectionState.CONNECTING, "connecting again")
         self._set_state(ConnectionState.CONNECTED, "connected")
 
     async def disconnect(self) -> None:
+        self._stop_connecting = True
+        self.connect_now()
         self._set_state(ConnectionState.DISCONNECTED, "disconnected by request")
 
     def drop_connection(self) -> None:

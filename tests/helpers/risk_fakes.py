@@ -58,7 +58,7 @@ class FakePortfolio:
     held: dict[str, Position] = field(default_factory=dict)
     marks: dict[str, Decimal] = field(default_factory=dict)
     gross_override: Decimal | None = None
-    day_baseline_established: bool = True
+    day_pnl_established: bool = True
 
     def hold(self, instrument: Instrument, quantity: int | str, mark: str | None = None) -> None:
         self.held[instrument.key] = Position(instrument, Decimal(quantity), Decimal(mark or 0))

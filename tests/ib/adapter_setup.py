@@ -57,6 +57,7 @@ class Seen:
     option_quotes: list[OptionQuote] = field(default_factory=list)
     statuses: list[OrderStatusUpdate] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
+    corrections: list[tuple[str, Decimal]] = field(default_factory=list)
     accounts: list[AccountSnapshot] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -71,6 +72,7 @@ class Seen:
             (broker.option_quotes_received, self.option_quotes.extend),
             (broker.order_status_received, self.statuses.append),
             (broker.fill_received, self.fills.append),
+            (broker.commission_corrected, lambda e, c: self.corrections.append((e, c))),
             (broker.account_received, self.accounts.append),
             (broker.error_reported, lambda c, m: self.errors.append((c, m))),
         ]

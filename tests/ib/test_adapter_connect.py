@@ -1,7 +1,9 @@
-"""IBBroker against the loopback gateway: connecting, accounts, live refusal, contracts."""
+"""IBBroker against the loopback gateway: connecting (and the first connection retried while TWS
+is not up), accounts, live refusal, contracts."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from decimal import Decimal
 
@@ -10,8 +12,8 @@ import pytest
 from terminal.broker.base import BrokerError, ConnectionState
 from terminal.broker.ib.broker import IBBroker
 from terminal.broker.ib.connection import LiveAccountRefused
-from terminal.domain import AssetClass, OptionRight, UnknownInstrument, WallClock
-from tests.ib.adapter_setup import FAST, connected, gateway
+from terminal.domain import AssetClass, ManualClock, OptionRight, UnknownInstrument, WallClock
+from tests.ib.adapter_setup import FAST, Seen, connected, gateway
 
 pytestmark = pytest.mark.asyncio
 
@@ -97,3 +99,89 @@ async def test_qualify_stocks_etfs_and_options_and_refuse_unknown_symbols() -> N
             await broker.qualify("AAPL")
             assert gw.received_ids().count(9) == before
             assert not seen.errors  # an unknown symbol is the caller's error, not an alert
+
+
+# -- the first connection, retried -------------------------------------------------------------
+
+
+def announced(broker: IBBroker, clock: ManualClock) -> list[float]:
+    """Record, at each DISCONNECTED, how far off the announced next attempt is (the broker's
+    clock stands still here, so that is the backoff exactly)."""
+    waits: list[float] = []
+
+    def on_state(state: ConnectionState, _message: str) -> None:
+        if state is ConnectionState.DISCONNECTED and broker.next_attempt is not None:
+            waits.append((broker.next_attempt - clock.now()).total_seconds())
+
+    broker.connection_changed += on_state
+    return waits
+
+
+async def test_a_first_connection_is_retried_with_backoff_until_tws_answers() -> None:
+    with gateway() as gw:
+        gw.refuse_connections(True)  # TWS not started yet
+        clock = ManualClock()
+        config = replace(FAST, port=gw.port, client_id=42, reconnect_initial=0.05)
+        broker = IBBroker(replace(config, reconnect_max=0.2), clock)
+        seen = Seen().attach(broker)
+        waits = announced(broker, clock)
+        connecting = asyncio.create_task(broker.connect(retry=True))
+        await seen.until(lambda: len(waits) >= 4, "four failed attempts")
+        assert waits[:4] == [0.05, 0.1, 0.2, 0.2]  # doubling, up to the maximum
+        assert "could not connect" in seen.states[1][1] and "next try in" in seen.states[1][1]
+        assert not connecting.done()
+        gw.refuse_connections(False)
+        await connecting
+        assert broker.connection_state is ConnectionState.CONNECTED
+        assert broker.next_attempt is None
+        assert gw.connections == 1
+        await broker.disconnect()
+
+
+async def test_try_now_cuts_the_wait_before_the_next_attempt_short() -> None:
+    with gateway() as gw:
+        gw.refuse_connections(True)
+        broker = IBBroker(replace(FAST, port=gw.port, reconnect_initial=600.0), ManualClock())
+        seen = Seen().attach(broker)
+        connecting = asyncio.create_task(broker.connect(retry=True))
+        await seen.until(lambda: broker.next_attempt is not None, "a failed attempt")
+        gw.refuse_connections(False)
+        broker.connect_now()  # instead of waiting ten minutes
+        await asyncio.wait_for(connecting, 5)
+        assert broker.connection_state is ConnectionState.CONNECTED
+        await broker.disconnect()
+
+
+async def test_try_now_also_cuts_a_reconnect_wait_short() -> None:
+    with gateway() as gw:
+        async with connected(gw, reconnect_initial=600.0, client_id_reuse_delay=0.0) as (
+            broker,
+            seen,
+        ):
+            gw.drop_connections()
+            await seen.until(lambda: broker.next_attempt is not None, "the loss")
+            assert "next try in 600 s" in seen.states[-1][1]
+            broker.connect_now()
+            await seen.until(lambda: broker.connection_state is ConnectionState.DATA_LOST, "back")
+
+
+async def test_disconnect_stops_a_first_connection_still_being_retried() -> None:
+    with gateway() as gw:
+        gw.refuse_connections(True)
+        broker = IBBroker(replace(FAST, port=gw.port, reconnect_initial=600.0), ManualClock())
+        seen = Seen().attach(broker)
+        connecting = asyncio.create_task(broker.connect(retry=True))
+        await seen.until(lambda: broker.next_attempt is not None, "a failed attempt")
+        await broker.disconnect()  # the window closes
+        with pytest.raises(BrokerError, match="stopped connecting"):
+            await asyncio.wait_for(connecting, 5)
+        assert broker.connection_state is ConnectionState.DISCONNECTED
+        assert broker.next_attempt is None
+
+
+async def test_what_retrying_cannot_fix_raises_at_once_even_with_retry() -> None:
+    with gateway(accounts=("U7654321",)) as gw:
+        broker = IBBroker(replace(FAST, port=gw.port, client_id=43), WallClock())
+        with pytest.raises(LiveAccountRefused):
+            await broker.connect(retry=True)
+        assert gw.total_connections == 1

@@ -1,10 +1,10 @@
 """IBBroker when things break: socket drops and reconnects with backoff, IB's 1100/1101/1102,
-fills while disconnected recovered exactly once, slow replies, and the message rate."""
+fills while disconnected recovered exactly once, and slow replies (the message rate and order
+priority: test_adapter_priority.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -15,14 +15,12 @@ import pytest
 
 from terminal.app import TradingApp
 from terminal.broker.base import ConnectionState, NotConnected
-from terminal.broker.ib.broker import THROTTLE_MESSAGES, THROTTLE_SECONDS, IBBroker
+from terminal.broker.ib.broker import IBBroker
 from terminal.domain import OrderIntent, OrderSide, OrderStatus, OrderType, Timeframe, WallClock
 from terminal.oms.errors import ApprovalRefused
 from terminal.settings import Settings, UiSettings
 from tests.ib.adapter_setup import FAST, Seen, connected, gateway
 from tests.ib.gateway import Gateway
-from tests.ib.gateway.rates import busiest_window
-from tests.ib.throttle_clock import throttle_clock
 
 pytestmark = pytest.mark.asyncio
 S = OrderStatus
@@ -118,50 +116,6 @@ async def test_slow_replies_do_not_block_the_event_loop() -> None:
             assert not lookup.done()
             gw.release_replies()
             assert (await lookup).key == "MSFT"
-
-
-async def test_many_subscriptions_leave_in_slices_of_four_per_tenth_of_a_second() -> None:
-    """IB disconnects a client that sends over 50 messages a second. The throttle's own clock is
-    virtual here, so its release times are exact: the claim is about what it decides, not
-    about how fast this machine is (bench/ib_throttle.py measures the rate TWS would see)."""
-    with gateway() as gw:
-        symbols = [f"T{i:03d}" for i in range(100)]
-        for i, symbol in enumerate(symbols):
-            gw.add_stock(symbol, 10.0 + i)
-        async with connected(gw, client_id=77) as (broker, _):
-            instruments = [await broker.qualify(s) for s in symbols]
-            before = len(gw.received_ids(77))
-            with throttle_clock(broker.ib) as clock:
-                await asyncio.gather(*(broker.subscribe_quotes(i) for i in instruments))
-                assert len(clock.sent) == THROTTLE_MESSAGES  # the first slice, at once
-                clock.advance(THROTTLE_SECONDS / 2)
-                assert len(clock.sent) == THROTTLE_MESSAGES  # nothing more within the slice
-                clock.run()
-            times = clock.times()
-            assert [fields[0] for _, fields in clock.sent] == [str(REQ_MKT_DATA)] * 100
-            assert busiest_window(times, THROTTLE_SECONDS) == THROTTLE_MESSAGES == 4
-            assert busiest_window(times, 1.0) == 40  # under IB's 50, with room to spare
-            # Every slice is a full one (nothing waits longer than it must) ...
-            slices = Counter(times)
-            assert list(slices.values()) == [4] * 25
-            # ... and they leave in the order asked for, which is what the gateway received.
-            await gw.until(lambda g: g.market_data_lines() == 100, what="100 lines at IB")
-            received = [m.fields for m in gw.received if m.client_id == 77][before:]
-            assert received == [fields for _, fields in clock.sent]
-
-
-async def test_a_global_cancel_behind_a_full_throttle_queue_is_sent_before_disconnecting() -> None:
-    with gateway() as gw:
-        symbols = [f"Q{i:03d}" for i in range(60)]
-        for i, symbol in enumerate(symbols):
-            gw.add_stock(symbol, 20.0 + i)
-        async with connected(gw, client_id=78) as (broker, _):
-            instruments = [await broker.qualify(s) for s in symbols]
-            for instrument in instruments:  # about 1.5 s of messages wait in the throttle
-                await broker.subscribe_quotes(instrument)
-            await broker.cancel_all()  # the kill switch: queued behind them
-        # Disconnected at once after it (the window closing): the cancel still went out.
-        await gw.until(lambda g: 58 in g.received_ids(78), what="the global cancel at IB")
 
 
 # -- the whole core on IB: reconciliation after a reconnect ----------------------------------------

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
-from ib_async import IB, Contract, Option, Stock
+from ib_async import IB, Contract, MarketOrder, Option, Stock
 
 from tests.ib.gateway import Gateway, running_gateway
 from tests.ib.gateway.client_wait import client_until
@@ -351,3 +351,83 @@ async def test_matching_symbols_finds_stocks_by_prefix(ib: IB) -> None:
     found = await ib.reqMatchingSymbolsAsync("MS")
     assert [d.contract.symbol for d in found] == ["MSFT"]
     assert found[0].contract.description == "MICROSOFT CORP"
+
+
+# -- feed faults -----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_silenced_feed_stops_while_the_connection_and_other_feeds_go_on(
+    gw: Gateway, ib: IB
+) -> None:
+    msft_contract = Stock("MSFT", "SMART", "USD", conId=CON_IDS["MSFT"])
+    aapl, msft = ib.reqMktData(AAPL), ib.reqMktData(msft_contract)
+    await client_until(ib, lambda: _known(aapl.bid) and _known(msft.bid), what="first quotes")
+    gw.silence_feed("AAPL")
+    gw.set_quote("AAPL", bid=180.0, ask=180.02)
+    gw.set_quote("MSFT", bid=300.0, ask=300.02)  # sent after AAPL's would have been
+    await client_until(ib, lambda: msft.bid == 300.0, what="MSFT still streaming")
+    assert aapl.bid != 180.0
+    again = IB()  # a new request still gets its snapshot
+    await again.connectAsync("127.0.0.1", gw.port, clientId=2, timeout=4)
+    try:
+        fresh = again.reqMktData(AAPL)
+        await client_until(again, lambda: fresh.bid == 180.0, what="the snapshot")
+    finally:
+        again.disconnect()
+    gw.resume_feed("AAPL")
+    gw.set_quote("AAPL", bid=181.0, ask=181.02)
+    await client_until(ib, lambda: aapl.bid == 181.0, what="AAPL streaming again")
+
+
+@pytest.mark.asyncio
+async def test_farm_messages_arrive_as_tws_words_them(gw: Gateway, ib: IB) -> None:
+    errors = _errors(ib)
+    for code in (2103, 2104, 10197):
+        gw.farm_message(code)
+    await client_until(ib, lambda: len(errors) == 3, what="three messages")
+    assert errors == [
+        (-1, 2103, "Market data farm connection is broken:usfarm"),
+        (-1, 2104, "Market data farm connection is OK:usfarm"),
+        (-1, 10197, "No market data during competing live session"),
+    ]
+
+
+# -- account P&L -----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_daily_pnl_is_measured_from_the_start_of_the_day_as_tws_reports_it(
+    gw: Gateway, ib: IB
+) -> None:
+    """A position carried from yesterday counts from the previous close, not its cost; today's
+    fills from their price, commission included; reqPnLSingle gives one position's share."""
+    close = gw.quote("AAPL").close
+    gw.set_position("AAPL", 100, avg_cost=150.0)  # bought long ago, well below the close
+    gw.set_quote("AAPL", bid=close + 0.99, ask=close + 1.01, last=close + 1.0)
+    account = "DU1234567"
+    pnl = ib.reqPnL(account)
+    single = ib.reqPnLSingle(account, "", CON_IDS["AAPL"])
+    await client_until(ib, lambda: _known(pnl.dailyPnL) and _known(single.dailyPnL), what="P&L")
+    assert pnl.dailyPnL == single.dailyPnL == 100.0  # 100 shares, up 1.00 on the day
+    assert pnl.unrealizedPnL == round(100 * (close + 1.0 - 150.0), 2)
+    assert (single.position, single.value) == (100, round(100 * (close + 1.0), 2))
+    trade = ib.placeOrder(AAPL, MarketOrder("BUY", 10))
+    await client_until(ib, lambda: trade.orderStatus.status == "Filled", what="the fill")
+    # 10 more bought at the ask (close + 1.01) and marked at the last (close + 1.00), less the
+    # commission (1.00): 100 - 0.10 - 1.00.
+    await client_until(ib, lambda: pnl.dailyPnL == 98.9, what="P&L after the fill")
+    assert single.dailyPnL == 98.9 and single.position == 110
+
+
+@pytest.mark.asyncio
+async def test_an_account_tws_gives_no_pnl_for_never_answers() -> None:
+    with running_gateway(account_pnl=False) as gw:
+        client = IB()
+        await client.connectAsync("127.0.0.1", gw.port, clientId=3, timeout=4)
+        try:
+            pnl = client.reqPnL("DU1234567")
+            await client.reqCurrentTimeAsync()  # answered after anything sent before it
+            assert math.isnan(pnl.dailyPnL)
+        finally:
+            client.disconnect()

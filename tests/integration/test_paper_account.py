@@ -101,7 +101,7 @@ async def test_cash_positions_working_orders_and_the_market_survive_a_restart(
     assert app.orders.get(resting.id).status is OrderStatus.ACCEPTED
     assert [u.order_id for u in await second.broker.open_orders()] == [resting.id]
     # The same day: the day P&L is measured from the same baseline as before the restart.
-    assert app.portfolio.day_baseline_established
+    assert app.portfolio.day_pnl_established
     assert app.portfolio.equity() - app.portfolio.day_pnl() == baseline
     # The positions were loaded, not "corrected": no warning at every start.
     assert not [a for a in app.alerts.active() if a.severity >= Severity.WARNING]

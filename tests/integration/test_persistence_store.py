@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import inspect
 
 from terminal.domain import (
@@ -152,6 +153,20 @@ def test_fills_are_idempotent_by_exec_id_and_filter_by_time(store: Store) -> Non
     assert store.load_fills() == [first, second]
     assert store.load_fills(since=T0 + dt.timedelta(minutes=1)) == [second]
     assert store.known_exec_ids() == {"E1", "E2"}
+
+
+def test_a_late_commission_corrects_the_stored_fill_and_only_that_one(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = make_fill("E1", T0), make_fill("E2", T0)
+    store.save_fill(first)
+    store.save_fill(second)
+    store.save_fill_commission("E1", Decimal("1.35"))
+    store.save_fill_commission("E9", Decimal("2"))  # never stored: left alone, and logged
+    assert store.writer.flush(10)
+    assert store.writer.failed == []
+    assert store.load_fills() == [replace(first, commission=Decimal("1.35")), second]
+    assert "E9 not corrected" in caplog.text
 
 
 def test_alerts_upsert_and_active_only_hides_cleared(store: Store) -> None:

@@ -292,13 +292,13 @@ def test_a_baseline_is_established_only_once_the_positions_are_loaded_and_marked
     baselines = Recorder()
     portfolio.day_baseline_set += baselines
     portfolio.set_account(AccountSnapshot("DU1", cash=D(50_000), equity=D(61_000)))
-    assert not portfolio.day_baseline_established
+    assert not portfolio.day_pnl_established
     portfolio.replace_positions([BrokerPosition(AAPL, D(100), D(100))])
-    assert not portfolio.day_baseline_established  # valued at cost, not yet at the market
+    assert not portfolio.day_pnl_established  # valued at cost, not yet at the market
 
     portfolio.on_quotes({"AAPL": Quote("AAPL", last=110.0)})
 
-    assert portfolio.day_baseline_established
+    assert portfolio.day_pnl_established
     assert portfolio.day_pnl() == 0  # not +11,000: holding since yesterday is no day's gain
     assert portfolio.snapshot().day_pnl_known
     assert baselines.calls == [("DU1", dt.date(2026, 1, 5), D(61_000))]
@@ -313,7 +313,7 @@ def test_an_account_without_positions_is_established_once_the_broker_says_so(
     portfolio.set_account(AccountSnapshot("DU1", cash=D(50_000), equity=D(50_000)))
     assert not portfolio.snapshot().day_pnl_known
     portfolio.replace_positions([])
-    assert portfolio.day_baseline_established and portfolio.snapshot().day_pnl_known
+    assert portfolio.day_pnl_established and portfolio.snapshot().day_pnl_known
 
 
 def test_a_restored_baseline_of_today_gives_the_same_day_pnl_after_a_restart(
@@ -324,11 +324,58 @@ def test_a_restored_baseline_of_today_gives_the_same_day_pnl_after_a_restart(
     assert portfolio.restore_day_baseline(dt.date(2026, 1, 5), D(49_000))
     portfolio.set_account(AccountSnapshot("DU1", cash=D(40_000), equity=D(50_000)))
     # Cash alone against yesterday's full equity is no loss to act on: wait for the positions.
-    assert not portfolio.day_baseline_established
+    assert not portfolio.day_pnl_established
     portfolio.replace_positions([BrokerPosition(AAPL, D(100), D(100))])
     portfolio.on_quotes({"AAPL": Quote("AAPL", last=100.0)})
 
-    assert portfolio.day_baseline_established
+    assert portfolio.day_pnl_established
     assert portfolio.day_pnl() == D(1_000)
     clock.set(dt.datetime(2026, 1, 6, 5, 0, tzinfo=dt.UTC))  # New York midnight: a new day
     assert portfolio.day_pnl() == 0
+
+
+def test_a_late_commission_moves_cash_and_realized_pnl_by_the_difference(book: Portfolio) -> None:
+    bought = fill(AAPL, "BUY", 100, "10.00", "0")  # booked before IB's commission report came
+    book.apply_fill(bought)
+    sold = fill(AAPL, "SELL", 40, "12.00", "1")
+    book.apply_fill(sold)
+    cash, realized = book.cash(), book.realized_pnl()
+    changed = Recorder()
+    book.positions_changed += changed
+    assert book.correct_fill(bought, D("1.25"))
+    assert book.cash() == cash - D("1.25")
+    assert book.realized_pnl() == realized - D("1.25")
+    position = book.position("AAPL")
+    assert position is not None and position.commissions == D("2.25")
+    assert (position.quantity, position.avg_cost) == (D(60), D(10))  # the price is untouched
+    assert changed.calls == [([position],)]
+    assert book.total_pnl() == book.realized_pnl() + book.unrealized_pnl()
+
+
+def test_a_commission_correction_of_an_unknown_or_unchanged_fill_changes_nothing(
+    book: Portfolio,
+) -> None:
+    booked = fill(AAPL, "BUY", 10, "10.00", "1")
+    book.apply_fill(booked)
+    cash = book.cash()
+    assert not book.correct_fill(booked, D(1))
+    assert not book.correct_fill(fill(MSFT, "BUY", 1, "5", "0"), D(3))  # never booked here
+    assert book.cash() == cash
+
+
+def test_a_broker_that_reports_day_pnl_is_taken_at_its_word_once_it_does(
+    clock: ManualClock,
+) -> None:
+    portfolio = Portfolio(clock, broker_day_pnl=True)
+    portfolio.set_account(AccountSnapshot("DU1", cash=D(50_000), equity=D(55_200)))
+    portfolio.replace_positions([BrokerPosition(AAPL, D(100), D(138))])  # valued at cost
+    assert not portfolio.day_pnl_established
+    assert portfolio.day_pnl() == 0  # never the cash-only baseline's +13,800
+    figures = (("AAPL", D("-200")),)
+    portfolio.set_account(
+        AccountSnapshot("DU1", cash=D(50_000), day_pnl=D("-200"), position_day_pnl=figures)
+    )
+    assert portfolio.day_pnl_established
+    assert portfolio.day_pnl() == portfolio.snapshot().day_pnl == D(-200)
+    assert portfolio.position_day_pnl("AAPL") == D(-200)
+    assert portfolio.position_day_pnl("MSFT") is None

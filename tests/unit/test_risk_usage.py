@@ -240,13 +240,13 @@ def test_estimate_for_a_market_order_follows_the_quote() -> None:
 def test_daily_loss_waits_for_an_established_baseline(rig: MonitorRig) -> None:
     # At start-up the baseline can be provisional (cash known, positions not yet marked): a
     # position's whole value then looks like a day's loss. The kill switch must not act on it.
-    rig.desk.portfolio.day_baseline_established = False
+    rig.desk.portfolio.day_pnl_established = False
     rig.loss(30_000)
 
     assert rig.trips == []
     assert usage_of(rig.desk, "daily_loss").used == 0
 
-    rig.desk.portfolio.day_baseline_established = True
+    rig.desk.portfolio.day_pnl_established = True
     rig.loss(30_000)
 
     assert rig.trips == ["daily loss 30,000.00 reached the limit of 25,000.00"]

@@ -33,6 +33,9 @@ class IBConfig:
     history_repeat_seconds: float = 15.0
     #: A fill whose commission report has not come after this long is published without it.
     commission_wait: float = 5.0
+    #: How long the first account snapshot waits for IB's day P&L (reqPnL) before going without
+    #: it (the day P&L is then not established until it comes).
+    pnl_wait: float = 3.0
 
     @classmethod
     def from_settings(cls, broker: BrokerSettings) -> IBConfig:

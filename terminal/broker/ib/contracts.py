@@ -23,7 +23,8 @@ from terminal.broker.ib.mapping import (
 )
 from terminal.domain import Instrument, OptionRight, UnknownInstrument
 
-DetailsLookup = Callable[[Contract], Awaitable[Sequence[ContractDetails]]]
+#: Asks IB for a contract's details; ``urgent`` for an order's contract (ahead of queued data).
+DetailsLookup = Callable[[Contract, bool], Awaitable[Sequence[ContractDetails]]]
 
 
 class ContractBook:
@@ -37,8 +38,10 @@ class ContractBook:
     def __len__(self) -> int:
         return len(self._by_key)
 
-    async def qualify(self, text: str) -> Instrument:
+    async def qualify(self, text: str, *, urgent: bool = False) -> Instrument:
         """Resolve user input (``"AAPL"`` or an option key) to an instrument IB knows.
+
+        ``urgent`` asks ahead of queued data requests (an order waits for the answer).
 
         Raises:
             UnknownInstrument: the text is not a symbol, or IB has no such security.
@@ -47,14 +50,14 @@ class ContractBook:
         cached = self._by_key.get(wanted.key)
         if cached is not None:
             return cached[1]
-        return await self._qualify_contract(contract_for(wanted), wanted.key)
+        return await self._qualify_contract(contract_for(wanted), wanted.key, urgent)
 
     async def qualify_options(
         self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float], multiplier: int
     ) -> list[Instrument]:
         """Qualify calls and puts at ``strikes``; strikes IB does not list are left out.
 
-        The lookups go out together (ib_async's throttle paces them), not one round trip after
+        The lookups are queued together (the data lane paces them), not one round trip after
         another: a chain of 20 strikes is 40 contracts.
         """
 
@@ -73,8 +76,10 @@ class ContractBook:
         )
         return [i for i in found if i is not None]
 
-    async def _qualify_contract(self, contract: Contract, key: str) -> Instrument:
-        details = await self._lookup(contract)
+    async def _qualify_contract(
+        self, contract: Contract, key: str, urgent: bool = False
+    ) -> Instrument:
+        details = await self._lookup(contract, urgent)
         if not details:
             raise UnknownInstrument(f"IB has no security definition for {key!r}")
         best = details[0]

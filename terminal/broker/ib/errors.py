@@ -8,9 +8,13 @@ Codes come from the TWS API message-code table; 2157/2158/2159 from public code.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
+
+from terminal.broker.base import NotConnected
 
 #: IB 10197: another session (TWS, mobile) holds the account's live market data.
 COMPETING_SESSION = 10197
@@ -145,3 +149,19 @@ def describe(code: int, text: str) -> str:
     reason = parts[1].strip() if len(parts) == 2 else clean
     line = template.format(code=code, text=clean, reason=reason).rstrip()
     return line.removesuffix(":")
+
+
+def wire_errors[**P, R](
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """ib_async raises ConnectionError when the socket closes under a request; the core knows
+    NotConnected (a BrokerError), so the order stays where it was and the trader is told why."""
+
+    @functools.wraps(method)
+    async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except ConnectionError as exc:
+            raise NotConnected(f"the connection to TWS / IB Gateway closed: {exc}") from exc
+
+    return translated

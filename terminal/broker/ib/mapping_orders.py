@@ -128,7 +128,7 @@ def status_from_ib(status: str, filled: float, remaining: float) -> OrderStatus 
 
 def status_update(
     order_ref: str | None,
-    ib_order_id: int,
+    ib_order_id: int | str,
     status: str,
     filled: float,
     remaining: float,
@@ -153,8 +153,16 @@ def status_update(
     )
 
 
-def fill_from_ib(fill: IBFill, instrument: Instrument) -> Fill:
+def fill_from_ib(
+    fill: IBFill,
+    instrument: Instrument,
+    *,
+    attributed: tuple[str | None, str | None] | None = None,
+) -> Fill:
     """Return one execution with its commission (0 until IB's commission report arrives).
+
+    ``attributed`` is (our order id, broker order id) as the adapter worked them out; by
+    default, the execution's orderRef and IB order id.
 
     Raises:
         ValueError: the execution has an unknown side, no quantity or no price.
@@ -172,16 +180,20 @@ def fill_from_ib(fill: IBFill, instrument: Instrument) -> Fill:
     time = utc_or_none(fill.time) or utc_or_none(execution.time)
     if time is None:
         raise ValueError(f"execution {execution.execId}: no time")
+    order_id, broker_order_id = attributed or (
+        execution.orderRef or None,
+        str(execution.orderId),
+    )
     return Fill(
         exec_id=execution.execId,
-        order_id=execution.orderRef or None,
+        order_id=order_id,
         instrument=instrument,
         side=side,
         quantity=quantity,
         price=price,
         commission=_commission(fill.commissionReport.commission),
         time=time,
-        broker_order_id=str(execution.orderId),
+        broker_order_id=broker_order_id,
     )
 
 

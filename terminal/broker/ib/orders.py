@@ -1,35 +1,38 @@
-"""Orders at IB: placement, brackets and OCO, modify, cancel, and the reports that come back.
+"""Orders at IB: placement, brackets and OCO, modify, cancel, and the status reports that come
+back (executions: :mod:`terminal.broker.ib.executions`).
 
-Our client order id travels in IB's ``orderRef`` and comes back on every open order and
-execution, so reports find their order even after a restart. The broker order id is IB's
-``orderId`` (unique per client id), which is also what cancels and modifies use.
-
-IB reports an execution (``execDetails``) and its commission (``commissionReport``) separately;
-the core wants one :class:`Fill` with the commission, so a fill is published when its commission
-arrives, or without it after ``commission_wait`` seconds (it is then logged).
+Our client order id travels in IB's ``orderRef`` and comes back on open orders and executions,
+so reports find their order even after a restart; when TWS leaves it out, IB's order id and
+permId do (:mod:`terminal.broker.ib.attribution`). The broker order id is IB's ``orderId``
+(unique per client id), which is also what cancels and modifies use.
 
 A rejection arrives as an error (e.g. 201) on the order id; ib_async marks the order cancelled
 first. The router turns the pair into one REJECTED_BY_BROKER report carrying IB's reason.
+
+Every message here goes out in the order lane (:mod:`terminal.broker.ib.lanes`): ahead of any
+queued data request.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
-from ib_async import IB, CommissionReport, Trade
-from ib_async import Fill as IBFill
+from ib_async import IB, Trade
+from ib_async import Order as IBOrder
 
 from terminal.broker.base import BrokerError, BrokerEvents, OrderStatusUpdate
+from terminal.broker.ib.attribution import OrderIdentities
 from terminal.broker.ib.contracts import ContractBook
 from terminal.broker.ib.errors import ErrorKind, classify, describe
-from terminal.broker.ib.mapping import fill_from_ib, ib_order_for, status_update
-from terminal.broker.ib.repeats import unique_fills, unique_trades
-from terminal.domain import Fill, Order, OrderStatus
+from terminal.broker.ib.lanes import Lanes, Queued
+from terminal.broker.ib.mapping import ib_order_for, status_update
+from terminal.broker.ib.repeats import unique_trades
+from terminal.domain import Order, OrderStatus
 
 log = logging.getLogger(__name__)
+S = OrderStatus
 
 
 class OrderRouter:
@@ -38,68 +41,127 @@ class OrderRouter:
         ib: IB,
         book: ContractBook,
         events: BrokerEvents,
+        lanes: Lanes,
+        identities: OrderIdentities,
         *,
         account: Callable[[], str],
-        commission_wait: float,
     ) -> None:
         self.ib = ib
         self.book = book
         self.events = events
+        self.lanes = lanes
+        self.ids = identities
         self._account = account
-        self.commission_wait = commission_wait
-        self._ib_ids: dict[str, int] = {}  # our order id -> IB orderId
         self._rejected: set[int] = set()
         #: (order id, error code) of the errors that ended an order, so a repeat of one is not
         #: reported (and audited) a second time.
         self._ended: set[tuple[int, int]] = set()
-        self._published: set[str] = set()  # exec ids already published
-        self._waiting: dict[str, asyncio.TimerHandle] = {}
         ib.orderStatusEvent += self.on_order_status
-        ib.execDetailsEvent += self.on_exec_details
-        ib.commissionReportEvent += self.on_commission
 
     # -- requests ---------------------------------------------------------------------------------
+    # Each message waits in the order lane while the throttle window is full, so the ib_async
+    # call is made when it leaves: the IB order id is taken up front (it is the broker order id
+    # the core keeps), and a modify or cancel finds its order's Trade when it is sent (after the
+    # placement, which went before it in the lane).
     def place(self, order: Order, *, more_follow: bool = False) -> str:
         """Send ``order``. A bracket's parent and all but its last child are sent with
         ``transmit`` off so IB activates the bracket as a whole when the last child arrives."""
         contract = self.book.contract(order.instrument)
         ib_order = ib_order_for(order, account=self._account())
         if order.parent_id is not None:
-            parent = self._ib_ids.get(order.parent_id)
+            parent = self.ids.ib_ids.get(order.parent_id)
             if parent is None:
                 raise BrokerError(f"{order.id}: its parent {order.parent_id} was not sent to IB")
             ib_order.parentId = parent
         ib_order.transmit = not more_follow
-        trade = self.ib.placeOrder(contract, ib_order)
-        self._ib_ids[order.id] = trade.order.orderId
-        return str(trade.order.orderId)
+        ib_id = ib_order.orderId = self.ib.client.getReqId()
+        self.ids.placing(order.id, ib_id, ib_order.parentId)
+        self.lanes.order(
+            lambda: self.ib.placeOrder(contract, ib_order), f"place {order.id}", key=ib_id
+        )
+        return str(ib_id)
 
     def modify(self, order: Order) -> None:
-        trade = self._trade(order)
-        if trade.isDone():
+        ib_id = self._ib_id(order)
+        trade = self._trade_of(ib_id)
+        if trade is not None and trade.isDone():
             raise BrokerError(f"{order.id} is already {trade.orderStatus.status} at IB")
+        contract = self.book.contract(order.instrument)
         ib_order = ib_order_for(order, account=self._account())
-        ib_order.orderId = trade.order.orderId
-        ib_order.parentId = trade.order.parentId
+        ib_order.orderId = ib_id
+        ib_order.parentId = trade.order.parentId if trade else self.ids.placed[ib_id][1]
         ib_order.transmit = True
-        self.ib.placeOrder(trade.contract, ib_order)
+
+        def send() -> None:
+            sent = self._trade_of(ib_id)
+            if sent is not None and sent.isDone():  # it ended while the modify waited
+                self.events.error_reported.emit(
+                    0, f"{order.id} not modified: it is already {sent.orderStatus.status} at IB"
+                )
+                return
+            self.ib.placeOrder(sent.contract if sent else contract, ib_order)
+
+        self.lanes.order(send, f"modify {order.id}")
 
     def cancel(self, order: Order) -> None:
-        trade = self._trade(order)
-        self.ib.cancelOrder(trade.order)
+        ib_id = self._ib_id(order)
+
+        def send() -> None:
+            trade = self._trade_of(ib_id)
+            self.ib.cancelOrder(trade.order if trade is not None else IBOrder(orderId=ib_id))
+
+        self.lanes.order(send, f"cancel {order.id}")
 
     def cancel_all(self) -> None:
-        """IB's global cancel: every open order of the account, from any client or TWS."""
-        self.ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
+        """IB's global cancel: every open order of the account, from any client or TWS. It
+        goes first; placements still waiting in the order lane are withdrawn (sent after it,
+        they would start working) and reported cancelled."""
+        _, withdrawn = self.lanes.kill(self.ib.reqGlobalCancel)
+        for item in withdrawn:
+            self._withdrawn(item, "kill switch: withdrawn before it reached IB", S.CANCELLED)
 
-    def _trade(self, order: Order) -> Trade:
-        ib_id = self._ib_ids.get(order.id)
-        if ib_id is None and order.broker_order_id and order.broker_order_id.isdigit():
-            ib_id = int(order.broker_order_id)
+    def not_sent(self, items: Sequence[Queued], why: str) -> None:
+        """Order messages dropped with the socket: a placement never reached IB (rejected
+        here, with the reason); a modify or cancel did not either (the order stands as it was
+        at IB, which reconciliation reads back)."""
+        for item in items:
+            if not self._withdrawn(item, f"not sent to IB: {why}", S.REJECTED_BY_BROKER):
+                self.events.error_reported.emit(0, f"{item.what} not sent to IB: {why}")
+
+    def _withdrawn(self, item: Queued, reason: str, status: OrderStatus) -> bool:
+        """Report a placement that never left as ``status``; False for another message."""
+        if not isinstance(item.key, int) or item.key not in self.ids.placed:
+            return False
+        order_id = self.ids.placed[item.key][0]
+        log.warning("IB order %s (%s) %s", item.key, order_id, reason)
+        self._emit(
+            OrderStatusUpdate(
+                order_id, str(item.key), status, reason=reason, time=dt.datetime.now(dt.UTC)
+            )
+        )
+        return True
+
+    def _ib_id(self, order: Order) -> int:
+        """IB's order id for one of our orders (placed by this session or found at IB)."""
+        ib_id = self.ids.ib_ids.get(order.id)
+        if ib_id is not None:
+            return ib_id
+        client_id = self.ib.client.clientId
         for trade in self.ib.trades():
-            if trade.order.orderId == ib_id or (ib_id is None and trade.order.orderRef == order.id):
-                return trade
+            if trade.order.orderRef == order.id or (
+                order.broker_order_id == str(trade.order.orderId)
+                and trade.order.clientId == client_id
+            ):
+                return int(trade.order.orderId)
         raise BrokerError(f"IB does not know order {order.id} (broker id {order.broker_order_id})")
+
+    def _trade_of(self, ib_id: int) -> Trade | None:
+        """The Trade ib_async keeps for our order ``ib_id`` (None until its placement left)."""
+        client_id = self.ib.client.clientId
+        same = [t for t in self.ib.trades() if t.order.orderId == ib_id]
+        ours = [t for t in same if t.order.clientId == client_id]
+        found = ours or same
+        return found[0] if found else None
 
     # -- reports ----------------------------------------------------------------------------------
     def on_order_status(self, trade: Trade) -> None:
@@ -112,10 +174,14 @@ class OrderRouter:
         self._emit(self._update(trade))
 
     def _update(self, trade: Trade, reason: str = "") -> OrderStatusUpdate | None:
-        status = trade.orderStatus
+        status, order = trade.orderStatus, trade.order
+        ids = {"client_id": order.clientId, "order_id": order.orderId, "perm_id": order.permId}
+        broker_id = self.ids.broker_id(**ids)
+        if broker_id is None:
+            return None  # another client's order IB gave no permId: nothing the core can match
         return status_update(
-            trade.order.orderRef or None,
-            trade.order.orderId,
+            self.ids.ours(order_ref=order.orderRef, **ids),
+            broker_id,
             status.status,
             status.filled,
             status.remaining,
@@ -136,7 +202,13 @@ class OrderRouter:
             return True
         kind = classify(code)
         reason = describe(code, text)
-        order_ref = trade.order.orderRef or None
+        order = trade.order
+        order_ref = self.ids.ours(
+            order_ref=order.orderRef,
+            client_id=order.clientId,
+            order_id=order.orderId,
+            perm_id=order.permId,
+        )
         if kind is ErrorKind.CANCEL_REJECTED:
             self._emit(
                 OrderStatusUpdate(
@@ -148,7 +220,7 @@ class OrderRouter:
                 )
             )
         elif not trade.isDone():  # a warning on a live order (price rounded, held...)
-            self.events.error_reported.emit(code, f"order {trade.order.orderRef}: {reason}")
+            self.events.error_reported.emit(code, f"order {order_ref or req_id}: {reason}")
         elif kind is ErrorKind.ORDER_CANCELLED or trade.filled() > 0:
             # Cancelled, or ended by IB after part of it filled: a cancel with IB's reason.
             self._ended.add((req_id, code))
@@ -171,84 +243,12 @@ class OrderRouter:
         if update is not None:
             self.events.order_status_received.emit(update)
 
-    def on_exec_details(self, trade: Trade, fill: IBFill) -> None:
-        exec_id = fill.execution.execId
-        if exec_id in self._published or exec_id in self._waiting:
-            return
-        loop = asyncio.get_running_loop()
-        self._waiting[exec_id] = loop.call_later(
-            self.commission_wait, self._publish_without_commission, fill
-        )
-
-    def on_commission(self, trade: Trade, fill: IBFill, report: CommissionReport) -> None:
-        self._publish(fill)
-
-    def _publish_without_commission(self, fill: IBFill) -> None:
-        log.warning(
-            "no commission report for execution %s after %.0f s; recorded without commission",
-            fill.execution.execId,
-            self.commission_wait,
-        )
-        self._publish(fill)
-
-    def _publish(self, fill: IBFill) -> None:
-        exec_id = fill.execution.execId
-        timer = self._waiting.pop(exec_id, None)
-        if timer is not None:
-            timer.cancel()
-        if exec_id in self._published:
-            return
-        self._published.add(exec_id)
-        self.events.fill_received.emit(self.to_fill(fill))
-
-    def to_fill(self, fill: IBFill) -> Fill:
-        return fill_from_ib(fill, self.book.instrument_for(fill.contract))
-
     # -- state for reconciliation -----------------------------------------------------------------
     async def open_orders(self) -> Sequence[OrderStatusUpdate]:
         """Our working orders at IB, each once (TWS may push an order again inside the answer,
         when its status changes or when its last push was still on the way)."""
-        trades = unique_trades(await self.ib.reqOpenOrdersAsync())
+        trades = unique_trades(
+            await self.lanes.order_request(self.ib.reqOpenOrdersAsync, "open orders")
+        )
         updates = [self._update(t) for t in trades if not t.isDone()]
         return [u for u in updates if u is not None]
-
-    async def executions(self, since: dt.datetime | None) -> Sequence[Fill]:
-        """Today's executions at IB (what reconciliation compares), commissions included.
-
-        ib_async answers a request with fresh objects; the commission reports update the ones
-        it keeps, so those are read, after waiting (up to ``commission_wait``) for reports
-        still on their way. An execution IB sends twice is one fill.
-        """
-        answered = unique_fills(await self.ib.reqExecutionsAsync())
-        exec_ids = [f.execution.execId for f in answered]
-        await self._commissions_for(exec_ids)
-        kept = {f.execution.execId: f for f in self.ib.fills()}
-        result = [self.to_fill(kept.get(f.execution.execId, f)) for f in answered]
-        return [f for f in result if since is None or f.time >= since]
-
-    async def _commissions_for(self, exec_ids: Sequence[str]) -> None:
-        def missing() -> set[str]:
-            kept = {f.execution.execId: f for f in self.ib.fills()}
-            return {e for e in exec_ids if e not in kept or kept[e].commissionReport.execId != e}
-
-        waiting = missing()
-        if not waiting:
-            return
-        done = asyncio.get_running_loop().create_future()
-
-        def arrived(*_: object) -> None:
-            if not done.done() and not missing():
-                done.set_result(None)
-
-        self.ib.updateEvent += arrived  # after every packet: reports of older fills emit nothing
-        try:
-            await asyncio.wait_for(done, self.commission_wait)
-        except TimeoutError:
-            log.warning("no commission report for executions %s", sorted(missing()))
-        finally:
-            self.ib.updateEvent -= arrived
-
-    def close(self) -> None:
-        for timer in self._waiting.values():
-            timer.cancel()
-        self._waiting.clear()

@@ -5,6 +5,10 @@ few depth subscriptions; going over costs an error and no data, so the adapter c
 refuses first, with a message that says what to free. ib_async marks every ticker that changed
 in a packet; :meth:`MarketStreams.on_pending_tickers` turns one such set into at most one batch
 of quotes, trades and option quotes, and one depth book per changed instrument.
+
+Every request and cancel goes through the data lane (:mod:`terminal.broker.ib.lanes`), in the
+order asked: orders overtake them, never the other way round. A stream dropped while its request
+still waits in the lane is taken back there, and nothing reaches IB for it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from ib_async import IB, BarDataList, Contract, Ticker
 
 from terminal.broker.base import BrokerError, BrokerEvents
 from terminal.broker.ib.contracts import ContractBook
+from terminal.broker.ib.lanes import Lanes
 from terminal.broker.ib.mapping import (
     bar_from_ib,
     depth_from_ticker,
@@ -52,6 +57,7 @@ class MarketStreams:
         ib: IB,
         book: ContractBook,
         events: BrokerEvents,
+        lanes: Lanes,
         *,
         lines: int,
         depth_limit: int,
@@ -60,6 +66,7 @@ class MarketStreams:
         self.ib = ib
         self.book = book
         self.events = events
+        self.lanes = lanes
         self.lines = lines
         self.depth_limit = depth_limit
         self._now = now
@@ -85,13 +92,26 @@ class MarketStreams:
             return
         self._need_lines(1, instrument.key)
         contract = self.book.contract(instrument)
-        self.ib.reqMktData(contract)
+        self._request_ticks(contract, instrument.key)
         self.subs.quotes[instrument.key] = contract
 
     def unsubscribe_quotes(self, instrument: Instrument) -> None:
         contract = self.subs.quotes.pop(instrument.key, None)
-        if contract is not None and self.ib.isConnected():
-            self.ib.cancelMktData(contract)
+        if contract is not None:
+            self._cancel_ticks(contract, instrument.key)
+
+    def _request_ticks(self, contract: Contract, key: str) -> None:
+        self.lanes.data(lambda: self.ib.reqMktData(contract), f"quotes {key}", key=("ticks", key))
+
+    def _cancel_ticks(self, contract: Contract, key: str) -> None:
+        if self.lanes.withdraw(("ticks", key)):
+            return  # never sent: nothing to cancel
+
+        def cancel() -> None:
+            if self.ib.isConnected() and self.ib.ticker(contract) is not None:
+                self.ib.cancelMktData(contract)
+
+        self.lanes.data(cancel, f"cancel quotes {key}")
 
     # -- depth ------------------------------------------------------------------------------------
     def subscribe_depth(self, instrument: Instrument, levels: int) -> None:
@@ -105,13 +125,30 @@ class MarketStreams:
                 code=DEPTH_LIMIT,
             )
         contract = self.book.contract(instrument)
-        self.ib.reqMktDepth(contract, numRows=levels)
+        self._request_depth(contract, instrument.key, levels)
         self.subs.depth[instrument.key] = (contract, levels)
 
     def unsubscribe_depth(self, instrument: Instrument) -> None:
         entry = self.subs.depth.pop(instrument.key, None)
-        if entry is not None and self.ib.isConnected():
-            self.ib.cancelMktDepth(entry[0])
+        if entry is not None:
+            self._cancel_depth(entry[0], instrument.key)
+
+    def _request_depth(self, contract: Contract, key: str, levels: int) -> None:
+        self.lanes.data(
+            lambda: self.ib.reqMktDepth(contract, numRows=levels),
+            f"depth {key}",
+            key=("depth", key),
+        )
+
+    def _cancel_depth(self, contract: Contract, key: str) -> None:
+        if self.lanes.withdraw(("depth", key)):
+            return
+
+        def cancel() -> None:
+            if self.ib.isConnected() and self.ib.ticker(contract) is not None:
+                self.ib.cancelMktDepth(contract)
+
+        self.lanes.data(cancel, f"cancel depth {key}")
 
     # -- option chains ----------------------------------------------------------------------------
     def check_chain_lines(self, underlying: Instrument, expiry: dt.date, contracts: int) -> None:
@@ -126,15 +163,15 @@ class MarketStreams:
             if option.key in self.subs.options:
                 continue
             contract = self.book.contract(option)
-            self.ib.reqMktData(contract)
+            self._request_ticks(contract, option.key)
             self.subs.options[option.key] = contract
             keys.append(option.key)
 
     def unsubscribe_chain(self, underlying: Instrument, expiry: dt.date) -> None:
         for key in self.subs.chains.pop((underlying.key, expiry), []):
             contract = self.subs.options.pop(key, None)
-            if contract is not None and self.ib.isConnected():
-                self.ib.cancelMktData(contract)
+            if contract is not None:
+                self._cancel_ticks(contract, key)
 
     # -- live bars --------------------------------------------------------------------------------
     def add_bars(self, key: str, timeframe: Timeframe, bars: BarDataList) -> None:
@@ -157,21 +194,27 @@ class MarketStreams:
 
     def _cancel_bars(self, bars: BarDataList) -> None:
         bars.updateEvent.clear()
-        if self.ib.isConnected():
-            self.ib.cancelHistoricalData(bars)
+
+        def cancel() -> None:
+            if self.ib.isConnected():
+                self.ib.cancelHistoricalData(bars)
+
+        self.lanes.data(cancel, f"cancel bars {bars.reqId}")
 
     # -- after a reconnect or IB's 1101 -----------------------------------------------------------
     def replay(self) -> list[tuple[str, Timeframe, BarDataList]]:
         """Ask IB again for every quote, option and depth stream; return the bar subscriptions,
-        which the caller re-requests (they need a historical request each)."""
-        for contract in [*self.subs.quotes.values(), *self.subs.options.values()]:
-            if self.ib.ticker(contract) is not None:
-                self.ib.cancelMktData(contract)
-            self.ib.reqMktData(contract)
-        for contract, levels in self.subs.depth.values():
-            if self.ib.ticker(contract) is not None:
-                self.ib.cancelMktDepth(contract)
-            self.ib.reqMktDepth(contract, numRows=levels)
+        which the caller re-requests (they need a historical request each). Each old stream is
+        cancelled first (after IB's 1101 the client still holds it) and asked for again, in
+        the data lane like any request."""
+        for key, contract in [*self.subs.quotes.items(), *self.subs.options.items()]:
+            self.lanes.withdraw(("ticks", key))
+            self._cancel_ticks(contract, key)
+            self._request_ticks(contract, key)
+        for key, (contract, levels) in self.subs.depth.items():
+            self.lanes.withdraw(("depth", key))
+            self._cancel_depth(contract, key)
+            self._request_depth(contract, key, levels)
         bars = [(key, tf, b) for (key, tf), b in self.subs.bars.items()]
         for _, _, old in bars:
             old.updateEvent.clear()

@@ -15,6 +15,7 @@ from terminal.broker.base import (
     BrokerCapabilities,
     BrokerError,
     BrokerEvents,
+    BrokerHealth,
     BrokerPosition,
     ConnectionState,
     NotConnected,
@@ -95,14 +96,37 @@ class SimBroker(BrokerEvents):
         self._paper_sink: PaperSink | None = None
         self._paper_dirty = False
         self._paper_saved = self._last_step
+        self._round_trip: float | None = None
+        self._measured_at: dt.datetime | None = None
 
     # -- connection -------------------------------------------------------------------------------
     @property
     def connection_state(self) -> ConnectionState:
         return self._state
 
-    async def connect(self) -> None:
-        """Connect (instant: the exchange is in-process)."""
+    @property
+    def next_attempt(self) -> dt.datetime | None:
+        return None  # connecting never fails: nothing to wait for
+
+    def connect_now(self) -> None:
+        """Nothing to do: connecting to the in-process exchange never waits."""
+
+    def health(self) -> BrokerHealth:
+        """In-process: the round trip is the configured acknowledgement latency; no pacing."""
+        return BrokerHealth(
+            state=self._state,
+            round_trip=self._round_trip,
+            measured_at=self._measured_at,
+        )
+
+    async def measure_round_trip(self) -> float:
+        """The simulated acknowledgement latency (virtual seconds): no wire to time."""
+        self._require_connection()
+        self._round_trip, self._measured_at = self.config.ack_latency, self.clock.now()
+        return self.config.ack_latency
+
+    async def connect(self, *, retry: bool = False) -> None:
+        """Connect (instant: the exchange is in-process; ``retry`` changes nothing)."""
         self._set_state(ConnectionState.CONNECTED, "connected to the simulated exchange")
 
     async def disconnect(self) -> None:

@@ -29,6 +29,11 @@ class Holding:
     quantity: float = 0.0
     avg_cost: float = 0.0
     realized: float = 0.0
+    #: Its value at the start of the trading day (a position carried from the day before,
+    #: at the previous close), and the cash today's fills moved (commissions included): what
+    #: IB's daily P&L is measured from.
+    day_start_value: float = 0.0
+    day_cash_flow: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class Account:
         signed = quantity if buy else -quantity
         self.cash -= signed * price * multiplier + commission
         holding = self.holdings.setdefault(instrument.con_id, Holding(instrument))
+        holding.day_cash_flow -= signed * price * multiplier + commission
         old = holding.quantity
         if old == 0 or (old > 0) == (signed > 0):
             cost = abs(old) * holding.avg_cost + quantity * price * multiplier + commission
@@ -80,11 +86,27 @@ class Account:
             holding.avg_cost = price * multiplier
         return commission, realized
 
-    def set_position(self, instrument: Instrument, quantity: float, avg_cost: float) -> None:
-        """Put a position on the books (as if it was opened before the gateway started)."""
+    def set_position(
+        self, instrument: Instrument, quantity: float, avg_cost: float, day_start_price: float
+    ) -> None:
+        """Put a position on the books, as opened before today (worth ``day_start_price``, the
+        previous close, at the start of the day)."""
         holding = self.holdings.setdefault(instrument.con_id, Holding(instrument))
         holding.quantity = quantity
         holding.avg_cost = avg_cost * instrument.contract_multiplier
+        holding.day_start_value = quantity * day_start_price * instrument.contract_multiplier
+        holding.day_cash_flow = 0.0
+
+    def day_pnl(self, holding: Holding, market: Market) -> float:
+        """IB's daily P&L of one position: its value now, plus what today's fills of it paid or
+        received, minus its value at the start of the day."""
+        value = holding.quantity * market.quote(holding.instrument).last
+        value *= holding.instrument.contract_multiplier
+        return value + holding.day_cash_flow - holding.day_start_value
+
+    def daily_pnl(self, market: Market) -> float:
+        """IB's daily P&L of the account (reqPnL): the sum over its positions."""
+        return sum(self.day_pnl(h, market) for h in self.holdings.values())
 
     def positions(self) -> list[Holding]:
         """Positions that were ever held (a closed one stays, with quantity 0, as in TWS)."""

@@ -147,8 +147,47 @@ def _pnl(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
 
 
 def _send_pnl(core: GatewayCore, conn: Connection, req_id: int, account: Account) -> None:
+    if not core.options.account_pnl:
+        return  # an account TWS gives no P&L for
     unrealized = sum(r.unrealized for r in account.portfolio(core.market))
-    conn.send(msg.pnl(req_id, account.realized + unrealized, unrealized, account.realized))
+    daily = account.daily_pnl(core.market)
+    conn.send(msg.pnl(req_id, daily, unrealized, account.realized))
+
+
+def _pnl_single(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    """reqPnLSingle: ``94, reqId, account, modelCode, conId``; answered at once and after
+    every change, as TWS does (about once a second there)."""
+    reader = FieldReader(fields)
+    req_id = reader.integer()
+    account = _account(core, reader.text())
+    reader.skip(1)  # modelCode
+    con_id = reader.integer()
+    if account is None:
+        return
+    conn.pnl_single[req_id] = (account.name, con_id)
+    _send_pnl_single(core, conn, req_id, account, con_id)
+
+
+def _send_pnl_single(
+    core: GatewayCore, conn: Connection, req_id: int, account: Account, con_id: int
+) -> None:
+    if not core.options.account_pnl:
+        return
+    holding = account.holdings.get(con_id)
+    if holding is None:  # TWS answers a position it does not hold with no values
+        conn.send(msg.pnl_single(req_id, 0, 0.0, 0.0, 0.0, 0.0))
+        return
+    [row] = [r for r in account.portfolio(core.market) if r.instrument.con_id == con_id]
+    daily = account.day_pnl(holding, core.market)
+    conn.send(
+        msg.pnl_single(
+            req_id, holding.quantity, daily, row.unrealized, row.realized, row.market_value
+        )
+    )
+
+
+def _cancel_pnl_single(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
+    conn.pnl_single.pop(FieldReader(fields).integer(), None)
 
 
 def _cancel_pnl(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
@@ -173,6 +212,9 @@ def publish(core: GatewayCore, account: Account, instrument: Instrument | None) 
         for req_id, name in conn.pnl.items():
             if name == account.name:
                 _send_pnl(core, conn, req_id, account)
+        for req_id, (name, con_id) in conn.pnl_single.items():
+            if name == account.name and (instrument is None or instrument.con_id == con_id):
+                _send_pnl_single(core, conn, req_id, account, con_id)
 
 
 HANDLERS: dict[int, Callable[[GatewayCore, Connection, list[str]], None]] = {
@@ -186,4 +228,6 @@ HANDLERS: dict[int, Callable[[GatewayCore, Connection, list[str]], None]] = {
     In.CANCEL_ACCOUNT_SUMMARY: _cancel_account_summary,
     In.REQ_PNL: _pnl,
     In.CANCEL_PNL: _cancel_pnl,
+    In.REQ_PNL_SINGLE: _pnl_single,
+    In.CANCEL_PNL_SINGLE: _cancel_pnl_single,
 }

@@ -31,6 +31,8 @@ class Connection:
         self.account_summary: dict[int, frozenset[str]] = {}
         self.positions = False
         self.pnl: dict[int, str] = {}
+        #: reqPnLSingle subscriptions: reqId -> (account, conId).
+        self.pnl_single: dict[int, tuple[str, int]] = {}
         self._writer = writer
         self._faults = faults
         self._close_when_drained = False

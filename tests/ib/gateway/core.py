@@ -57,6 +57,8 @@ class GatewayOptions:
     next_order_id: int = 1
     cash: float = PAPER_CASH
     stream_interval: float | None = None
+    #: TWS reports the account's P&L (reqPnL, reqPnLSingle); off: it never answers them.
+    account_pnl: bool = True
 
 
 class ReceivedMessage(NamedTuple):

@@ -1,5 +1,7 @@
-"""The Gateway's fault switches: rejects, dropped sockets, error messages, held replies, stalls,
-repeated messages and refused connections (the controls a test uses to make TWS misbehave)."""
+"""The Gateway's fault switches: rejects, dropped sockets, error messages (farm and competing
+session messages among them), held replies, stalls, repeated messages, silenced feeds, order
+refs left out, late commission reports and refused connections (the controls a test uses to
+make TWS misbehave)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from . import messages as msg
+from . import order_flow
 from .faults import DEFAULT_REJECT_TEXT, REPEATS, Reject, Repeat
 
 if TYPE_CHECKING:
@@ -18,6 +21,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 #: How long a control waits for the gateway's loop to run it.
 CALL_TIMEOUT = 10.0
+#: The texts TWS sends with its data-farm and competing-session codes.
+FARM_TEXTS = {
+    2103: "Market data farm connection is broken:usfarm",
+    2104: "Market data farm connection is OK:usfarm",
+    2105: "HMDS data farm connection is broken:ushmds",
+    2106: "HMDS data farm connection is OK:ushmds",
+    2157: "Sec-def data farm connection is broken:secdefnj",
+    2158: "Sec-def data farm connection is OK:secdefnj",
+    10197: "No market data during competing live session",
+}
 
 
 class FaultControls:
@@ -52,6 +65,56 @@ class FaultControls:
     def send_error(self, code: int, text: str, req_id: int = -1) -> None:
         """Send an error/info message to every session (1100, 1101, 1102, 2103, ...)."""
         self._control(lambda: self._core.broadcast(msg.error(req_id, code, text)))
+
+    def farm_message(self, code: int) -> None:
+        """Send a data-farm message as TWS words it: 2103/2105/2157 broken, 2104/2106/2158 OK,
+        10197 competing live session (see :data:`FARM_TEXTS`)."""
+        self.send_error(code, FARM_TEXTS[code])
+
+    def silence_feed(self, symbol: str) -> None:
+        """Stop every stream of ``symbol`` (ticks, depth, bars) while the connection stays up:
+        its prices move, nothing is sent (a request made meanwhile still gets its snapshot)."""
+
+        def run() -> None:
+            self._core.faults.silenced.add(self._core.instrument_for(symbol).con_id)
+
+        self._control(run)
+
+    def resume_feed(self, symbol: str) -> None:
+        """Let ``symbol``'s streams send again (from its next price change)."""
+
+        def run() -> None:
+            self._core.faults.silenced.discard(self._core.instrument_for(symbol).con_id)
+
+        self._control(run)
+
+    def omit_order_refs(self, *, executions: bool = True, orders: bool = False) -> None:
+        """Leave orderRef out of execDetails (``executions``) and of openOrder/completedOrder
+        (``orders``) from now on, as TWS does for orders placed elsewhere; both False: stop."""
+        where = frozenset(w for w, on in (("executions", executions), ("orders", orders)) if on)
+
+        def run() -> None:
+            self._core.faults.omit_refs = where
+
+        self._control(run)
+
+    def hold_commissions(self) -> None:
+        """Keep commission reports back from now on (live and in executions answers), in
+        order, until :meth:`release_commissions`: a report that comes long after its fill."""
+
+        def run() -> None:
+            self._core.faults.hold_commissions = True
+
+        self._control(run)
+
+    def release_commissions(self) -> None:
+        """Send every held commission report now, to its client's current session."""
+        self._control(lambda: order_flow.release_commissions(self._core))
+
+    @property
+    def held_commissions(self) -> int:
+        """Commission reports held now."""
+        return self._call(lambda: len(self._core.faults.held_commissions))
 
     def hold_replies(self) -> None:
         """Hold every message to every session from now on: queued in order, not written,

@@ -1,5 +1,5 @@
-"""Scripted faults a test switches on: rejects, held replies, repeated messages, refused
-connections."""
+"""Scripted faults a test switches on: rejects, held replies, repeated messages, silenced
+feeds, order refs left out, late commission reports, refused connections."""
 
 from __future__ import annotations
 
@@ -50,12 +50,26 @@ class Faults:
     #: a test decides when the answer comes instead of guessing how long a delay lasts).
     holding: bool = False
     repeats: frozenset[str] = frozenset()
+    #: conIds whose streams (ticks, depth, bars) stopped while the connection stays up: the
+    #: failure IB users report most. A new request for one still gets its first answer.
+    silenced: set[int] = field(default_factory=set)
+    #: Where TWS leaves orderRef out: "executions" (execDetails), "orders" (openOrder and
+    #: completedOrder): as with orders placed elsewhere, or a TWS that drops the ref.
+    omit_refs: frozenset[str] = frozenset()
+    #: Commission reports are kept back (in order, per client id) until released: a report
+    #: that comes long after its execution.
+    hold_commissions: bool = False
+    held_commissions: list[tuple[int, list[object]]] = field(default_factory=list)
     refuse: bool = False
     refuse_mode: str = "close"
 
     def take_reject(self) -> Reject | None:
         """The reject queued for the next new order, if any (consumed)."""
         return self.rejects.popleft() if self.rejects else None
+
+    def order_ref(self, where: str, ref: str) -> str:
+        """The orderRef sent in a message of ``where`` ("executions" or "orders")."""
+        return "" if where in self.omit_refs else ref
 
     def times(self, kind: Repeat) -> int:
         """How many times a message of ``kind`` is sent (1, or 2 while it is repeated)."""

@@ -316,8 +316,10 @@ def _cancel_realtime_bars(core: GatewayCore, conn: Connection, fields: list[str]
 
 
 def push_updates(core: GatewayCore, conn: Connection, affected: set[int]) -> None:
-    """Send this connection's subscribers what changed on the ``affected`` conIds."""
+    """Send this connection's subscribers what changed on the ``affected`` conIds (except on
+    silenced ones: their feeds stopped)."""
     now = core.clock()
+    affected = affected - core.faults.silenced
     for sub in list(conn.mkt_data.values()):
         if sub.instrument.con_id in affected:
             _send_ticks(core, conn, sub)

@@ -54,6 +54,8 @@ class In(IntEnum):
     REQ_MARKET_RULE = 91
     REQ_PNL = 92
     CANCEL_PNL = 93
+    REQ_PNL_SINGLE = 94
+    CANCEL_PNL_SINGLE = 95
     REQ_COMPLETED_ORDERS = 99
     REQ_USER_INFO = 104
 
@@ -103,6 +105,7 @@ class Out(IntEnum):
     HISTORICAL_DATA_UPDATE = 90
     MARKET_RULE = 93
     PNL = 94
+    PNL_SINGLE = 95
     COMPLETED_ORDER = 101
     COMPLETED_ORDERS_END = 102
     USER_INFO = 107
@@ -369,6 +372,21 @@ def end_with_req_id(kind: Out, req_id: int) -> Fields:
 def pnl(req_id: int, daily: float, unrealized: float, realized: float) -> Fields:
     """``94, reqId, dailyPnL, unrealizedPnL, realizedPnL``."""
     return [int(Out.PNL), req_id, round(daily, 2), round(unrealized, 2), round(realized, 2)]
+
+
+def pnl_single(
+    req_id: int, position: float, daily: float, unrealized: float, realized: float, value: float
+) -> Fields:
+    """``95, reqId, pos, dailyPnL, unrealizedPnL, realizedPnL, value``."""
+    return [
+        int(Out.PNL_SINGLE),
+        req_id,
+        position,
+        round(daily, 2),
+        round(unrealized, 2),
+        round(realized, 2),
+        round(value, 2),
+    ]
 
 
 def market_rule(rule_id: int) -> Fields:

@@ -68,7 +68,7 @@ def _place_order(core: GatewayCore, conn: Connection, fields: list[str]) -> None
     if reject is not None:
         order = core.book.reject(placed, instrument, account)
         conn.send(msg.error(order.order_id, reject.code, reject.text))
-        conn.send(omsg.open_order(order))
+        conn.send(_open_order(core, order))
         conn.send(omsg.order_status(order))
         return
     try:
@@ -131,7 +131,7 @@ def _send_open(core: GatewayCore, conn: Connection, orders: Iterable[BookOrder])
     # A repeat comes as TWS sends it: the order pushed again inside the answer, before its end.
     for _ in range(core.faults.times("open_orders")):
         for order in working:
-            conn.send(omsg.open_order(order))
+            conn.send(_open_order(core, order))
             conn.send(omsg.order_status(order))
     conn.send([int(Out.OPEN_ORDER_END), 1])
 
@@ -140,7 +140,8 @@ def _completed_orders(core: GatewayCore, conn: Connection, fields: list[str]) ->
     for order in core.book.all():
         if order.is_done:
             for _ in range(core.faults.times("completed_orders")):
-                conn.send(omsg.completed_order(order))
+                ref = core.faults.order_ref("orders", order.order_ref)
+                conn.send(omsg.completed_order(order, order_ref=ref))
     conn.send([int(Out.COMPLETED_ORDERS_END)])
 
 
@@ -159,9 +160,9 @@ def _executions(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
         )
         if all(checks):
             for _ in range(core.faults.times("executions")):
-                conn.send(omsg.exec_details(request.req_id, execution))
+                conn.send(_exec_details(core, request.req_id, execution))
             for _ in range(core.faults.times("commissions")):
-                conn.send(omsg.commission_report(execution))
+                _commission(core, conn, execution)
     conn.send(msg.end_with_req_id(Out.EXECUTION_DATA_END, request.req_id))
 
 
@@ -176,23 +177,50 @@ def process(core: GatewayCore, events: list[OrderEvent]) -> None:
         if isinstance(event, OrderChanged):
             if owner:
                 for _ in range(updates):
-                    owner.send(omsg.open_order(order))
+                    owner.send(_open_order(core, order))
                     owner.send(omsg.order_status(order))
         elif isinstance(event, OrderFilled):
             execution = _book_fill(core, event)
             if owner:
                 for _ in range(fills):
-                    owner.send(omsg.exec_details(-1, execution))
+                    owner.send(_exec_details(core, -1, execution))
                 for _ in range(updates):
-                    owner.send(omsg.open_order(order))
+                    owner.send(_open_order(core, order))
                     owner.send(omsg.order_status(order))
                 for _ in range(commissions):
-                    owner.send(omsg.commission_report(execution))
+                    _commission(core, owner, execution)
             account_flow.publish(core, core.accounts[order.account], order.instrument)
         elif isinstance(event, OrderCancelled) and owner:
             for _ in range(updates):
                 owner.send(omsg.order_status(order))
             owner.send(msg.error(order.order_id, 202, "Order Canceled - reason:"))
+
+
+def _open_order(core: GatewayCore, order: BookOrder) -> msg.Fields:
+    return omsg.open_order(order, order_ref=core.faults.order_ref("orders", order.order_ref))
+
+
+def _exec_details(core: GatewayCore, req_id: int, execution: Execution) -> msg.Fields:
+    ref = core.faults.order_ref("executions", execution.order_ref)
+    return omsg.exec_details(req_id, execution, order_ref=ref)
+
+
+def _commission(core: GatewayCore, conn: Connection, execution: Execution) -> None:
+    report = omsg.commission_report(execution)
+    if core.faults.hold_commissions:
+        core.faults.held_commissions.append((conn.client_id, report))
+    else:
+        conn.send(report)
+
+
+def release_commissions(core: GatewayCore) -> None:
+    """Send the held commission reports, in order, to their clients' sessions now."""
+    held, core.faults.held_commissions = core.faults.held_commissions, []
+    core.faults.hold_commissions = False
+    for client_id, report in held:
+        conn = core.client(client_id)
+        if conn is not None:
+            conn.send(report)
 
 
 def _book_fill(core: GatewayCore, event: OrderFilled) -> Execution:

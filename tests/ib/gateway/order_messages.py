@@ -71,7 +71,9 @@ class WhatIf:
     commission: float
 
 
-def open_order(order: BookOrder, what_if: WhatIf | None = None) -> Fields:
+def open_order(
+    order: BookOrder, what_if: WhatIf | None = None, *, order_ref: str | None = None
+) -> Fields:
     """``5, orderId, <contract 11>, action, ...``: 128 fields for a plain order."""
     trail_stop = order.trail_stop_price
     fields: Fields = [int(Out.OPEN_ORDER), order.order_id, *_contract(order.instrument)]
@@ -86,7 +88,7 @@ def open_order(order: BookOrder, what_if: WhatIf | None = None) -> Fields:
         order.account,
         "O",
         0,
-        order.order_ref,
+        order.order_ref if order_ref is None else order_ref,
         order.client_id,
         order.perm_id,
         order.outside_rth,
@@ -175,7 +177,7 @@ def order_status(order: BookOrder) -> Fields:
     ]
 
 
-def completed_order(order: BookOrder) -> Fields:
+def completed_order(order: BookOrder, *, order_ref: str | None = None) -> Fields:
     """``101, <contract 11>, action, ...``: a filled, cancelled or rejected order."""
     fields: Fields = [int(Out.COMPLETED_ORDER), *_contract(order.instrument)]
     fields += [
@@ -189,7 +191,7 @@ def completed_order(order: BookOrder) -> Fields:
         order.account,
         "O",
         0,
-        order.order_ref,
+        order.order_ref if order_ref is None else order_ref,
         order.perm_id,
         order.outside_rth,
         False,
@@ -256,7 +258,7 @@ def completed_order(order: BookOrder) -> Fields:
     return fields
 
 
-def exec_details(req_id: int, execution: Execution) -> Fields:
+def exec_details(req_id: int, execution: Execution, *, order_ref: str | None = None) -> Fields:
     """``11, reqId(-1 live), orderId, <contract 11>, execId, time, account, exchange, side,
     shares, price, permId, clientId, liquidation, cumQty, avgPrice, orderRef, evRule,
     evMultiplier, modelCode, lastLiquidity``."""
@@ -289,7 +291,7 @@ def exec_details(req_id: int, execution: Execution) -> Fields:
         0,
         execution.cum_qty,
         round(execution.avg_price, 6),
-        execution.order_ref,
+        execution.order_ref if order_ref is None else order_ref,
         "",
         "",
         "",

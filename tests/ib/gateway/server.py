@@ -39,11 +39,14 @@ class Gateway(FaultControls):
     Options (keyword arguments, see :class:`GatewayOptions`): ``accounts``, ``seed``,
     ``delayed``, ``max_market_data_lines`` (100), ``max_depth_requests`` (3), ``partial_fills``,
     ``history_pacing_seconds`` (15), ``realtime_bar_seconds`` (5), ``next_order_id`` (1),
-    ``cash``, ``stream_interval`` (None: no streamer); plus ``host`` and ``port`` (0: any).
+    ``cash``, ``stream_interval`` (None: no streamer), ``account_pnl`` (True: reqPnL and
+    reqPnLSingle answered, daily P&L from the start of the day); plus ``host`` and ``port``.
 
     Controls: ``set_quote``, ``stream``/``stop_stream``, ``fill``, ``reject_next_order``,
-    ``drop_connections``, ``send_error``, ``hold_replies``/``release_replies``, ``stall``,
-    ``repeat_messages``, ``refuse_connections`` (those in :class:`FaultControls`),
+    ``drop_connections``, ``send_error``, ``farm_message``, ``silence_feed``/``resume_feed``,
+    ``omit_order_refs``, ``hold_commissions``/``release_commissions``,
+    ``hold_replies``/``release_replies``, ``stall``, ``repeat_messages``,
+    ``refuse_connections`` (those in :class:`FaultControls`),
     ``add_stock``, ``set_position``, ``publish_account``.
     Introspection (copies): ``received``, ``received_ids``, ``message_rate``, ``placed_orders``,
     ``orders``/``order``, ``executions``, ``positions``/``position``, ``account_values``,
@@ -426,7 +429,8 @@ class Gateway(FaultControls):
         def run() -> None:
             name = account or self._core.primary_account
             instrument = self._core.instrument_for(symbol)
-            self._core.accounts[name].set_position(instrument, quantity, avg_cost)
+            close = self._core.market.quote(instrument).close
+            self._core.accounts[name].set_position(instrument, quantity, avg_cost, close)
             account_flow.publish(self._core, self._core.accounts[name], instrument)
 
         self._control(run)
