@@ -1,7 +1,7 @@
 """Command-line arguments of ``trading-terminal`` and the non-GUI subcommands.
 
-``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify`` and
-``trading-terminal audit export`` work on the database without starting anything else.
+``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify``,
+``audit export`` and ``audit checkpoint`` work on the database without starting anything else.
 Unknown arguments get argparse's clear message and exit status 2.
 """
 
@@ -56,6 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check the hash chain; exit 1 naming the first bad record"
     )
     verify.add_argument("--db", metavar="URL", dest="audit_db")
+    verify.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        type=Path,
+        help="also prove the chain still holds the head signed in this checkpoint file",
+    )
+    verify.add_argument("--key", metavar="FILE", type=Path, help="the desk's checkpoint key file")
+    checkpoint = audit_commands.add_parser(
+        "checkpoint", help="write the chain's head, signed with the desk key, to a file"
+    )
+    checkpoint.add_argument("--db", metavar="URL", dest="audit_db")
+    checkpoint.add_argument("--key", metavar="FILE", type=Path, help="the desk's key file")
+    checkpoint.add_argument(
+        "--output", metavar="FILE", type=Path, help="file to write (default: checkpoint folder)"
+    )
     export = audit_commands.add_parser("export", help="write the audit trail as CSV or JSON lines")
     export.add_argument("--db", metavar="URL", dest="audit_db")
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
@@ -67,10 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run ``audit verify`` / ``audit export``; return the exit status."""
-    from terminal.persistence.audit_cli import run_export, run_verify
+    from terminal.persistence.audit_cli import run_checkpoint, run_export, run_verify
     from terminal.persistence.database import default_database_url
 
     url = args.audit_db or args.db or default_database_url()
     if args.audit_command == "verify":
-        return run_verify(url, out, err)
+        return run_verify(url, out, err, args.checkpoint, args.key)
+    if args.audit_command == "checkpoint":
+        return run_checkpoint(url, args.output, args.key, out, err)
     return run_export(url, args.format, args.output, out, err)

@@ -46,7 +46,9 @@ def _db_path(harness: Harness) -> str:
 def _stage_one(harness: Harness) -> Order:
     instrument = harness.app.watchlist[0]
     intent = OrderIntent(instrument, OrderSide.BUY, Decimal(1), OrderType.MARKET)
-    return harness.app.orders.stage(intent)
+    order = harness.app.orders.stage(intent)
+    harness.commit()  # records are numbered, and shown, once committed
+    return order
 
 
 def _kinds(view: AuditTrailPane) -> list[str]:
