@@ -13,28 +13,37 @@ import logging
 import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from eventkit import Event
+from sqlalchemy.exc import SQLAlchemyError
 
 from terminal.alerts.rule_kinds import rule_from_dict
 from terminal.alerts.rules import AlertRules
 from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
 from terminal.broker.base import Broker, ConnectionState
-from terminal.domain import Clock, DomainError, Instrument, Severity
+from terminal.desk.gate import DeskGate
+from terminal.desk.policy import POLICY_KEY, FourEyesPolicy
+from terminal.desk.sync import TRADING_STATE_KEY, DeskSync
+from terminal.desk.users import User
+from terminal.domain import Clock, DomainError, Instrument, OrderIntent, Severity
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
 from terminal.oms.changes import ChangeSource
 from terminal.oms.kill_switch import KillSwitch
 from terminal.oms.manager import OrderManager
 from terminal.oms.reconcile import ReconcileReport, reconcile
-from terminal.persistence.audit import AuditLog
+from terminal.persistence.audit import AuditLog, ChainHead
 from terminal.persistence.database import Database
+from terminal.persistence.notify import DeskNotifier
 from terminal.persistence.store import Store
 from terminal.persistence.writer import DatabaseWriter
 from terminal.portfolio.portfolio import Portfolio
 from terminal.risk.engine import RiskEngine
+from terminal.risk.estimate import estimate_order
 from terminal.risk.monitor import RiskMonitor
 from terminal.risk.state import TradingState, TradingStateMachine
 from terminal.risk.usage import LimitUsage
@@ -43,7 +52,6 @@ from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
-TRADING_STATE_KEY = "trading_state"
 ALERT_RULES_KEY = "alert_rules"
 DEFAULT_WATCHLIST = "default"
 #: How often the feed watchdog looks for subscriptions gone quiet (wall-clock seconds).
@@ -93,11 +101,21 @@ class TradingApp:
         self.clock = clock
         self.database = database
         self.actor = actor or current_actor(settings)
-        self.workstation = workstation or socket.gethostname()
+        self.workstation = workstation or settings.desk.workstation or socket.gethostname()
+        #: A shared PostgreSQL database: terminals hear each other (docs/desk-mode.md).
+        self.on_desk = database.engine.dialect.name == "postgresql"
+        #: The signed-in desk user (None: no sign-in, the lone trader or a desk without users).
+        self.user: User | None = None
+        #: A desk with users: nothing may be done before someone signs in (set by start-up).
+        self.sign_in_required = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._desk_applying = False
+        self.notifier = DeskNotifier()
         self.writer = DatabaseWriter(database.engine, self._notify_threadsafe)
-        self.store = Store(database, self.writer)
-        self.audit = AuditLog.open(self.store, clock, self.actor, self.workstation)
+        self.store = Store(database, self.writer, self.notifier)
+        self.audit = AuditLog.open(
+            self.store, clock, self.actor, self.workstation, notifier=self.notifier
+        )
         self.broker = broker
         self.market = MarketDataService(
             broker,
@@ -111,16 +129,44 @@ class TradingApp:
         self.risk = RiskEngine(
             settings.risk, clock, self.market, self.portfolio, self.trading_state
         )
+        self.policy = FourEyesPolicy()
+        self.gate = DeskGate(self.workstation)
         self.orders = OrderManager(
-            broker, self.risk, self.trading_state, self.store, self.audit, clock, actor=self.actor
+            broker,
+            self.risk,
+            self.trading_state,
+            self.store,
+            self.audit,
+            clock,
+            actor=self.actor,
+            gate=self.gate,
+            # On one workstation (SQLite) every order is this terminal's, whatever host
+            # name it was staged under.
+            workstation=self.workstation if self.on_desk else None,
         )
-        self.kill_switch = KillSwitch(self.orders, self.trading_state, self.audit, actor=self.actor)
+        self.kill_switch = KillSwitch(
+            self.orders,
+            self.trading_state,
+            self.audit,
+            actor=self.actor,
+            rearm_gate=lambda: self.gate.rearm_refusal(),
+        )
         self.risk_monitor = RiskMonitor(
             self.risk, self.portfolio, self.trading_state, self._on_daily_loss_breach
         )
         self.alerts = AlertService(clock, settings.alerts, persist=self.store.save_alert)
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)
+        self.desk = DeskSync(
+            self.orders,
+            self.alerts,
+            self.trading_state,
+            self.kill_switch,
+            self.audit,
+            self.spawn,
+            self._set_desk_applying,
+        )
+        self._listener: Any = None
         self.watchlist: list[Instrument] = []
         self.tasks = OwnedTasks(self._task_failed)
         self.listeners = ListenerSupervisor(self._listener_failed)
@@ -188,6 +234,7 @@ class TradingApp:
             self.alert_rules,
             self.writer,
             self.audit,
+            self.desk,
         )
         self.broker.supervise(self.listeners.watch_events)
 
@@ -198,10 +245,16 @@ class TradingApp:
         else:
             callback()
 
+    def _set_desk_applying(self, applying: bool) -> None:
+        self._desk_applying = applying
+
     def _on_trading_state_changed(
         self, old: TradingState, new: TradingState, reason: str, by: str
     ) -> None:
-        self.store.save_setting(TRADING_STATE_KEY, {"state": new.value, "reason": reason, "by": by})
+        if not self._desk_applying:  # a halt heard from the desk is stored there already
+            self.store.save_setting(
+                TRADING_STATE_KEY, {"state": new.value, "reason": reason, "by": by}
+            )
         self.system_alerts.on_trading_state_changed(old.value, new.value, reason, by)
 
     def _save_alert_rules(self) -> None:
@@ -291,6 +344,32 @@ class TradingApp:
                 TradingState(saved["state"]), str(saved.get("reason", "")), str(saved.get("by", ""))
             )
 
+        self._restore_policy(stored.get(POLICY_KEY))
+
+    def _restore_policy(self, saved: object) -> None:
+        try:
+            self.policy = FourEyesPolicy.from_dict(saved if isinstance(saved, dict) else None)
+        except DomainError as exc:
+            # Safer to demand four eyes for everything than to drop the rule silently.
+            log.error("%s; every order needs a second approver until it is fixed", exc)
+            self.policy = FourEyesPolicy(notional=Decimal(0))
+            self.alerts.raise_alert(Severity.CRITICAL, "desk", str(exc), "desk-policy")
+
+    # -- desk identity -------------------------------------------------------------------------
+    def notional_of(self, intent: OrderIntent) -> Any:
+        """What an order is worth now (the four-eyes threshold reads this)."""
+        mark = self.portfolio.mark(intent.instrument.key)
+        return estimate_order(intent, self.market, mark=mark).notional
+
+    def sign_in(self, user: User) -> None:
+        """Act as ``user`` from now on: every record names them, the desk's rules apply."""
+        self.user = user
+        self.actor = self.orders.actor = self.audit.actor = user.name
+        self.kill_switch.actor = user.name
+        self.gate = DeskGate(self.workstation, user, self.policy, self.notional_of)
+        self.orders.gate = self.gate
+        self.audit.record("sign_in", self.workstation, {"user": user.name, "role": user.role.value})
+
     def _restore_alert_rules(self, saved: object) -> None:
         if not isinstance(saved, list):
             return
@@ -311,6 +390,8 @@ class TradingApp:
         report.reconcile, report.position_differences = await self._reconcile_all(
             ChangeSource.RESTART
         )
+        if self.on_desk:
+            await self.listen_to_desk()
         self._started = True
         self.audit.record(
             "session_start",
@@ -330,6 +411,26 @@ class TradingApp:
             self.watchlist.append(instrument)
         report.watchlist = [i.key for i in self.watchlist]
         return report
+
+    async def listen_to_desk(self) -> None:
+        """Start hearing the other terminals (PostgreSQL LISTEN on a thread of its own)."""
+        from terminal.desk.listener import DeskListener
+
+        if self._listener is not None:
+            return
+        listener = DeskListener(
+            self.database.engine,
+            self.notifier.origin,
+            self._notify_threadsafe,
+            self.desk.on_batch,
+            self.desk.on_status,
+            audit_after=self.audit.head.seq,
+            watched_settings=(TRADING_STATE_KEY,),
+        )
+        self._listener = listener
+        listener.start()
+        # What another terminal commits from here on is heard (a wait in an executor).
+        await asyncio.get_running_loop().run_in_executor(None, listener.wait_listening, 10.0)
 
     def watch_feeds(self, every: float = FEED_CHECK_SECONDS) -> asyncio.Task[Any]:
         """Look for feeds gone quiet every ``every`` wall-clock seconds until the app stops.
@@ -397,10 +498,45 @@ class TradingApp:
         except Exception:
             log.exception("broker disconnect failed during shutdown")
         if self._loop is not None and not self.writer.failed:
+            if self.user is not None:
+                self.audit.record("sign_out", self.workstation, {"user": self.user.name})
             self.audit.record("session_stop", self.workstation, {})
         if self.writer.failed:  # one last try before the process goes away
             self.writer.retry_failed()
-        await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.writer.close)
+        if self._listener is not None:
+            await loop.run_in_executor(None, self._listener.close)
         for failed in self.writer.failed:
             log.critical("database write lost at shutdown: %s", failed)
+        if self.settings.desk.checkpoint_at_stop and self._loop is not None:
+            await loop.run_in_executor(None, self._write_checkpoint)
         self.database.close()
+
+    def _write_checkpoint(self) -> None:
+        """Anchor the chain outside the database at the end of the session (blocking)."""
+        from terminal.persistence.audit_cli import default_checkpoint_dir, default_key_path
+        from terminal.persistence.checkpoint import (
+            checkpoint_name,
+            create_key,
+            current_checkpoint,
+            load_key,
+            write_checkpoint,
+        )
+        from terminal.persistence.errors import PersistenceError
+
+        desk = self.settings.desk
+        key_path = Path(desk.checkpoint_key) if desk.checkpoint_key else default_key_path()
+        folder = Path(desk.checkpoint_dir) if desk.checkpoint_dir else default_checkpoint_dir()
+        try:
+            if not desk.checkpoint_key and not key_path.exists():
+                create_key(key_path)
+            db = self.database
+            checkpoint = current_checkpoint(db.engine, db.url, self.clock.now())
+            head = ChainHead(checkpoint.seq, checkpoint.hash)
+            target = folder / checkpoint_name(head, checkpoint.at)
+            write_checkpoint(target, checkpoint, load_key(key_path))
+        except (PersistenceError, OSError, SQLAlchemyError) as exc:
+            log.critical("no audit checkpoint written at the end of the session: %s", exc)
+            return
+        log.info("audit checkpoint of record %d written to %s", checkpoint.seq, target)

@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--live", action="store_true", help="allow a live (non-paper) IB account")
     parser.add_argument("--seed", type=int, help="simulator seed (default: settings)")
     parser.add_argument(
+        "--workstation",
+        help="this terminal's name on a desk (default: settings, else the host name)",
+    )
+    parser.add_argument(
+        "--user",
+        help="desk user to sign in as (a shared database with users); password from "
+        "$TT_DESK_PASSWORD or asked",
+    )
+    parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="open the window, trade one share end to end, print one JSON line and exit",
@@ -77,7 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", metavar="FILE", type=Path, help="file to write (default: stdout)"
     )
+    from terminal.desk.admin import add_parser
+
+    add_parser(commands)
     return parser
+
+
+def run_desk(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run a ``desk`` command (users, roles, the four-eyes policy); return the exit status."""
+    from terminal.desk import admin
+    from terminal.persistence.database import default_database_url
+
+    return admin.run_desk(args, args.desk_db or args.db or default_database_url(), out, err)
 
 
 def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -15,11 +15,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Children:
-    """Child processes speaking a line protocol on stdin/stdout."""
+    """Child processes speaking a line protocol on stdin/stdout.
+
+    A child must print exactly one line per command (and nothing before READY): the wait
+    selects on the pipe, and a second line already read into the pipe's buffer would not wake it.
+    """
 
     def __init__(
-        self, commands: Sequence[Sequence[str]], env: dict[str, str] | None = None
+        self,
+        commands: Sequence[Sequence[str]],
+        env: dict[str, str] | None = None,
+        envs: Sequence[dict[str, str]] | None = None,
     ) -> None:
+        extra = envs or [{} for _ in commands]
         self.procs = [
             subprocess.Popen(
                 [sys.executable, *command],
@@ -28,9 +36,9 @@ class Children:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                env=dict(os.environ, **(env or {})),
+                env=dict(os.environ, **(env or {}), **more),
             )
-            for command in commands
+            for command, more in zip(commands, extra, strict=True)
         ]
 
     def expect(self, index: int, line: str, timeout: float = 120) -> None:
@@ -56,12 +64,28 @@ class Children:
         stdin.write(line + "\n")
         stdin.flush()
 
+    def ask(self, index: int, line: str, timeout: float = 60) -> dict[str, Any]:
+        """Send a command line and return the JSON line the child answers with."""
+        self.send(index, line)
+        proc = self.procs[index]
+        assert proc.stdout is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout=timeout):
+                raise AssertionError(f"child {index} did not answer {line!r}: {self.stderr(index)}")
+        got = proc.stdout.readline()
+        if not got:
+            raise AssertionError(f"child {index} ended on {line!r}: {self.stderr(index)}")
+        answer: dict[str, Any] = json.loads(got)
+        return answer
+
     def result(self, index: int, timeout: float = 180) -> dict[str, Any]:
         """Wait for child ``index`` to end with status 0 and return its last JSON line."""
         proc = self.procs[index]
         out, err = proc.communicate(timeout=timeout)
         assert proc.returncode == 0, f"child {index} failed ({proc.returncode}): {err}"
-        data: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        lines = out.strip().splitlines()
+        data: dict[str, Any] = json.loads(lines[-1]) if lines else {}
         return data
 
     def stderr(self, index: int) -> str:
