@@ -428,9 +428,23 @@ class TradingApp:
             watched_settings=(TRADING_STATE_KEY,),
         )
         self._listener = listener
+        heard: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_status(connected: bool, _message: str) -> None:
+            if connected and not heard.done():
+                heard.set_result(None)
+
+        self.desk.status_changed += on_status
         listener.start()
-        # What another terminal commits from here on is heard (a wait in an executor).
-        await asyncio.get_running_loop().run_in_executor(None, listener.wait_listening, 10.0)
+        try:
+            # From here on what another terminal commits is heard, and what it committed
+            # before is read (the listener's first batch comes before its status).
+            async with asyncio.timeout(10):
+                await heard
+        except TimeoutError:
+            log.warning("not listening to the desk yet; the listener keeps trying")
+        finally:
+            self.desk.status_changed -= on_status
 
     def watch_feeds(self, every: float = FEED_CHECK_SECONDS) -> asyncio.Task[Any]:
         """Look for feeds gone quiet every ``every`` wall-clock seconds until the app stops.
@@ -509,7 +523,7 @@ class TradingApp:
             await loop.run_in_executor(None, self._listener.close)
         for failed in self.writer.failed:
             log.critical("database write lost at shutdown: %s", failed)
-        if self.settings.desk.checkpoint_at_stop and self._loop is not None:
+        if self.on_desk and self.settings.desk.checkpoint_at_stop and self._loop is not None:
             await loop.run_in_executor(None, self._write_checkpoint)
         self.database.close()
 

@@ -138,7 +138,7 @@ class DeskSettings:
     #: Where checkpoints are written at the end of each session; empty: the user data folder's
     #: ``checkpoints``.
     checkpoint_dir: str = ""
-    #: Write a checkpoint of the chain's head when the session ends.
+    #: Write a checkpoint of the chain's head when a session on a shared database ends.
     checkpoint_at_stop: bool = True
 
 

@@ -23,6 +23,7 @@ from terminal.domain import DomainError, WallClock
 from terminal.persistence import AuditLog, Database, DatabaseWriter, Store, open_database
 from terminal.persistence.errors import PersistenceError
 from terminal.persistence.schema import SettingRow
+from terminal.persistence.writer import IMMEDIATE
 
 PASSWORD_ENV = "TT_DESK_PASSWORD"
 OK, REFUSED, CANNOT_OPEN = 0, 1, 2
@@ -127,7 +128,7 @@ def _policy(db: Database, args: argparse.Namespace, out: TextIO) -> int:
         if args.order_type is not None:
             data["order_types"] = [t.upper() for t in args.order_type]
         policy = FourEyesPolicy.from_dict(data)  # checked before it is stored
-        with Session(db.engine) as s, s.begin():
+        with Session(db.engine.execution_options(**{IMMEDIATE: True})) as s, s.begin():
             s.merge(SettingRow(key=POLICY_KEY, value=policy.to_dict()))
         _audit(db, "desk_policy_changed", "desk", policy.to_dict())
     out.write(f"four-eyes policy: {policy.describe()}\n")

@@ -85,15 +85,10 @@ class DeskListener:
         self._audit_after = audit_after
         self._settings = frozenset(watched_settings)
         self._stop = threading.Event()
-        self._listening = threading.Event()
         self._thread = threading.Thread(target=self._run, name="desk-listener", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
-
-    def wait_listening(self, timeout: float) -> bool:
-        """Block until ``LISTEN`` is in place (tests; start-up off the GUI thread)."""
-        return self._listening.wait(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -107,7 +102,6 @@ class DeskListener:
             try:
                 with psycopg.connect(conninfo(self._engine), autocommit=True) as conn:
                     conn.execute(f"LISTEN {DESK_CHANNEL}")
-                    self._listening.set()
                     # What was committed before LISTEN (between start-up's reads and now, or
                     # while the connection was down) is read once, so nothing falls in a gap.
                     self._hand(self._read([], resync=True))
@@ -115,7 +109,6 @@ class DeskListener:
                     failures = 0
                     self._listen(conn)
             except (psycopg.Error, SQLAlchemyError, OSError) as exc:
-                self._listening.clear()
                 if self._stop.is_set():
                     return
                 message = f"desk connection lost: {type(exc).__name__}: {exc}".splitlines()[0]

@@ -56,6 +56,7 @@ class DeskSync:
         self._spawn = spawn
         self._applying_state = applying_state
         self.connected = False
+        self._lost = False
         self.desk_recorded = Event("desk_recorded")
         self.status_changed = Event("status_changed")
 
@@ -63,9 +64,12 @@ class DeskSync:
         was, self.connected = self.connected, connected
         if was == connected:
             return
-        if connected:
-            self._alerts.raise_alert(Severity.INFO, "desk", message, "desk-connection")
-        else:
+        if connected and self._lost:
+            self._alerts.raise_alert(
+                Severity.INFO, "desk", f"desk connection back: {message}", "desk-connection"
+            )
+        elif not connected:
+            self._lost = True
             self._alerts.raise_alert(
                 Severity.CRITICAL,
                 "desk",

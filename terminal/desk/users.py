@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from terminal.domain import DomainError
 from terminal.persistence.schema import DeskUserRow
+from terminal.persistence.writer import IMMEDIATE
 
 #: Minimum password length for a desk user.
 MIN_PASSWORD = 8
@@ -68,6 +69,8 @@ class UserStore:
 
     def __init__(self, engine: Engine, clock_now: dt.datetime | None = None) -> None:
         self._engine = engine
+        # Writes take SQLite's write lock first: they read before they write (see the writer).
+        self._writes = engine.execution_options(**{IMMEDIATE: True})
         self._now = clock_now
 
     def _at(self) -> dt.datetime:
@@ -98,7 +101,7 @@ class UserStore:
         if not name:
             raise DomainError("a desk user needs a name")
         _check_password(password)
-        with Session(self._engine) as s, s.begin():
+        with Session(self._writes) as s, s.begin():
             if s.get(DeskUserRow, name) is not None:
                 raise DomainError(f"desk user {name!r} exists already")
             s.add(
@@ -113,20 +116,20 @@ class UserStore:
         return User(name, Role(role))
 
     def set_role(self, name: str, role: Role) -> User:
-        with Session(self._engine) as s, s.begin():
+        with Session(self._writes) as s, s.begin():
             row = self._row(s, name)
             row.role = Role(role).value
             return User(row.name, Role(row.role), row.active)
 
     def set_active(self, name: str, active: bool) -> User:
-        with Session(self._engine) as s, s.begin():
+        with Session(self._writes) as s, s.begin():
             row = self._row(s, name)
             row.active = active
             return User(row.name, Role(row.role), row.active)
 
     def set_password(self, name: str, password: str) -> None:
         _check_password(password)
-        with Session(self._engine) as s, s.begin():
+        with Session(self._writes) as s, s.begin():
             self._row(s, name).password_hash = _HASHER.hash(password)
 
     def authenticate(self, name: str, password: str) -> User:
@@ -137,7 +140,7 @@ class UserStore:
                 guess learns nothing about which names exist).
         """
         refused = SignInRefused("unknown user or wrong password")
-        with Session(self._engine) as s, s.begin():
+        with Session(self._writes) as s, s.begin():
             row = s.get(DeskUserRow, name.strip())
             if row is None:
                 _HASHER.hash(password)  # the same work as a real check: no timing tell
