@@ -133,7 +133,7 @@ def run_window(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     try:
         core = open_app(args)
-        layout = core.store.load_layout(MainWindow.layout_name_for(core.actor))
+        layout = MainWindow.load_layout_for(core.store, core.actor, core.workstation)
     except (SettingsError, PersistenceError) as exc:
         log.error("cannot start: %s", exc)
         print(f"trading-terminal: {exc}", file=sys.stderr)
@@ -157,6 +157,10 @@ async def _run(
     log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
     session.refresh.start()
     code = 0
+    if core.sign_in_required and not await _sign_in(core, window, args):
+        window.close()
+        await core.stop()
+        return 2 if smoke else 0
     try:
         report = await core.start()
     except Exception as exc:  # the window stays up, disconnected, and says why
@@ -195,6 +199,20 @@ async def _run(
         await closed.wait()
     await core.stop()
     return code
+
+
+async def _sign_in(core: TradingApp, window: MainWindow, args: argparse.Namespace) -> bool:
+    """A desk with users: someone signs in before anything connects (False: they quit)."""
+    from widgets.dialogs.sign_in import sign_in
+
+    if not await sign_in(core, window, args.user or ""):
+        return False
+    window.update_mode()
+    # The layout of this user at this workstation, now that the user is known.
+    layout = await asyncio.get_running_loop().run_in_executor(None, window.load_saved_layout)
+    if layout:
+        window.restore_layout(layout)
+    return True
 
 
 #: Qt warnings that the offscreen platform prints for every dock; harmless and not actionable.
