@@ -29,7 +29,7 @@ from terminal.desk.gate import DeskGate
 from terminal.desk.policy import POLICY_KEY, FourEyesPolicy
 from terminal.desk.sync import TRADING_STATE_KEY, DeskSync
 from terminal.desk.users import User
-from terminal.domain import Clock, DomainError, Instrument, OrderIntent, Severity
+from terminal.domain import Clock, DomainError, Fill, Instrument, OrderIntent, Severity
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
 from terminal.oms.changes import ChangeSource
@@ -117,6 +117,9 @@ class TradingApp:
             self.store, clock, self.actor, self.workstation, notifier=self.notifier
         )
         self.broker = broker
+        #: Other terminals' connections reach the same account (IB: one account, several
+        #: client ids); the in-process simulator is an account of its own.
+        self.shares_account = broker.name != "sim"
         self.market = MarketDataService(
             broker,
             clock,
@@ -205,8 +208,8 @@ class TradingApp:
             (broker.error_reported, self._on_broker_error),
             (self.market.quotes_updated, self.portfolio.on_quotes),
             (self.market.quotes_updated, self.alert_rules.on_quotes),
-            (self.orders.fill_recorded, self.portfolio.apply_fill),
-            (self.orders.fill_recorded, system.on_fill),
+            (self.orders.fill_recorded, self._book_fill),
+            (self.orders.fill_recorded, self._alert_fill),
             (self.orders.order_updated, system.on_order_updated),
             (self.orders.error_occurred, system.on_error),
             (self.portfolio.pnl_updated, self._on_pnl),
@@ -244,6 +247,18 @@ class TradingApp:
             loop.call_soon_threadsafe(callback)
         else:
             callback()
+
+    def _book_fill(self, fill: Fill) -> None:
+        """Book an execution in the portfolio, unless another terminal made it on an account
+        that is not this terminal's: each simulator is an exchange and an account of its own,
+        so there the desk shares orders and fills, not positions and cash."""
+        if self.shares_account or not self.desk.is_desk_fill(fill.exec_id):
+            self.portfolio.apply_fill(fill)
+
+    def _alert_fill(self, fill: Fill) -> None:
+        # The terminal that booked it raised the fill alert; it reaches us through the desk.
+        if not self.desk.is_desk_fill(fill.exec_id):
+            self.system_alerts.on_fill(fill)
 
     def _set_desk_applying(self, applying: bool) -> None:
         self._desk_applying = applying

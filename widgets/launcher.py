@@ -205,7 +205,7 @@ async def _sign_in(core: TradingApp, window: MainWindow, args: argparse.Namespac
     """A desk with users: someone signs in before anything connects (False: they quit)."""
     from widgets.dialogs.sign_in import sign_in
 
-    if not await sign_in(core, window, args.user or ""):
+    if not await sign_in(core, window, args.user or "", window.closed):
         return False
     window.update_mode()
     # The layout of this user at this workstation, now that the user is known.

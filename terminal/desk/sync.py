@@ -57,8 +57,14 @@ class DeskSync:
         self._applying_state = applying_state
         self.connected = False
         self._lost = False
+        #: Executions another terminal booked (heard here, not reported by our own broker).
+        self._desk_fills: set[str] = set()
         self.desk_recorded = Event("desk_recorded")
         self.status_changed = Event("status_changed")
+
+    def is_desk_fill(self, exec_id: str) -> bool:
+        """Whether another terminal booked this execution (it reached us through the desk)."""
+        return exec_id in self._desk_fills
 
     def on_status(self, connected: bool, message: str) -> None:
         was, self.connected = self.connected, connected
@@ -66,7 +72,7 @@ class DeskSync:
             return
         if connected and self._lost:
             self._alerts.raise_alert(
-                Severity.INFO, "desk", f"desk connection back: {message}", "desk-connection"
+                Severity.INFO, "desk", f"desk connection back: {message}", "desk-connection-back"
             )
         elif not connected:
             self._lost = True
@@ -75,7 +81,7 @@ class DeskSync:
                 "desk",
                 f"{message}: other terminals' orders, approvals and halts are not heard "
                 "until it is back",
-                "desk-connection",
+                "desk-connection-lost",
             )
         self.status_changed.emit(connected, message)
 
@@ -90,6 +96,7 @@ class DeskSync:
         book = self._orders.book
         for fill in batch.fills:
             if not book.has_fill(fill.exec_id):
+                self._desk_fills.add(fill.exec_id)
                 book.apply(desk_fill(fill))
         approved: list[Order] = []
         for order in batch.orders:

@@ -11,7 +11,8 @@ from stdin:
   terminal's order, heard through the desk): ``{"order": id, "status": ..., "approved_by": ...}``
 - ``kill REASON`` / ``rearm REASON``: ``{"state": ...}`` or ``{"refused": message}``
 - ``wait_state STATE``: waits until the trading state is STATE: ``{"state": ...}``
-- ``position SYMBOL``: ``{"position": quantity}`` once fills are booked
+- ``fill ID``: waits until this terminal has heard an execution of ID: ``{"fill": quantity,
+  "position": this terminal's position in the instrument}``
 - ``quit`` stops the app (session end, checkpoint) and exits.
 """
 
@@ -25,9 +26,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from terminal.app import TradingApp
-from terminal.domain import DomainError, OrderIntent, OrderSide, OrderStatus, OrderType
+from terminal.domain import DomainError, Fill, OrderIntent, OrderSide, OrderStatus, OrderType
 from terminal.risk.state import TradingState
 from terminal.startup import open_app, run_market, sign_in_blocking, wait_for
+
+#: Every execution this terminal heard (its broker's or the desk's), in order.
+SEEN_FILLS: list[Fill] = []
 
 
 def say(data: dict[str, object]) -> None:
@@ -35,6 +39,7 @@ def say(data: dict[str, object]) -> None:
 
 
 async def serve(app: TradingApp) -> None:
+    app.orders.fill_recorded += SEEN_FILLS.append
     await app.start()
     run_market(app.broker)
     loop = asyncio.get_running_loop()
@@ -64,6 +69,12 @@ async def command(app: TradingApp, verb: str, rest: str) -> None:
         order = orders.stage(OrderIntent(instrument, OrderSide.BUY, Decimal(qty), OrderType.MARKET))
         say({"staged": order.id, "four_eyes": order.extra.get("four_eyes", "")})
     elif verb == "approve":
+        key = orders.get(rest).key
+        await wait_for(  # the risk re-check at approval values the order at the market
+            app.market.quotes_updated,
+            lambda: app.market.last_quote(key) is not None,
+            f"a quote for {key}",
+        )
         order = await orders.approve(rest, override_reason="desk test")
         say({"approved": order.id, "status": order.status.value})
     elif verb == "wait":
@@ -92,15 +103,17 @@ async def command(app: TradingApp, verb: str, rest: str) -> None:
             seconds=30,
         )
         say({"state": app.trading_state.state.value, "by": app.trading_state.changed_by})
-    elif verb == "position":
+    elif verb == "fill":
         await wait_for(
-            app.orders.fill_recorded,
-            lambda: app.portfolio.position(rest) is not None,
-            f"a position in {rest}",
+            orders.fill_recorded,
+            lambda: any(f.order_id == rest for f in SEEN_FILLS),
+            f"a fill of {rest}",
             seconds=30,
         )
-        position = app.portfolio.position(rest)
-        say({"position": str(position.quantity) if position else "0"})
+        fills = [f for f in SEEN_FILLS if f.order_id == rest]
+        position = app.portfolio.position(fills[0].key)
+        say({"fill": str(sum(f.quantity for f in fills)),
+             "position": str(position.quantity) if position else "0"})  # fmt: skip
     else:
         say({"error": f"unknown command {verb}"})
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,12 @@ from widgets.panes.approvals import ApprovalQueuePane
 from widgets.table_model import RowModel
 
 from .conftest import Harness
+
+
+class ClosedSignal(QObject):
+    """Stands for the main window's ``closed`` signal."""
+
+    closed = Signal()
 
 
 def cell(model: RowModel[Any], key: str, title: str) -> object:
@@ -115,3 +121,14 @@ def test_the_queue_shows_who_staged_why_four_eyes_and_who_decided(
     assert cell(queue.decisions, small.id, "Decided by") == "alice"
     assert cell(queue.decisions, small.id, "Staged by") == "alice @ desk-1"
     assert big.id in queue.model  # still waiting for a second approver
+
+
+def test_closing_the_window_during_the_sign_in_ends_it(harness: Harness) -> None:
+    parent = QWidget()
+    harness.qtbot.addWidget(parent)
+    closing = ClosedSignal()
+    task = asyncio.ensure_future(sign_in(harness.app, parent, closed=closing.closed))
+    harness.qtbot.waitUntil(lambda: parent.findChild(SignInDialog) is not None)
+    closing.closed.emit()
+    harness.qtbot.waitUntil(task.done)
+    assert task.result() is False and harness.app.user is None

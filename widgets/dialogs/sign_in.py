@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -41,7 +41,7 @@ class SignInDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("sign_in_dialog")
-        self.setWindowTitle("Sign in to the desk")
+        self.setWindowTitle(f"Sign in to the desk — {workstation}")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setMinimumWidth(420)
         intro = QLabel(
@@ -100,13 +100,18 @@ class SignInDialog(QDialog):
         set_tone(self.message, tone)
 
 
-async def sign_in(core: TradingApp, parent: QWidget, user: str = "") -> bool:
-    """Ask for a desk user until one signs in (True) or the trader quits (False)."""
+async def sign_in(
+    core: TradingApp, parent: QWidget, user: str = "", closed: SignalInstance | None = None
+) -> bool:
+    """Ask for a desk user until one signs in (True) or the trader quits (False); ``closed``
+    (the main window's) ends the wait too, so closing the window never leaves it hanging."""
     loop = asyncio.get_running_loop()
     dialog = SignInDialog(core.workstation, core.database.url, user, parent)
     attempts: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
     dialog.submitted.connect(lambda name, password: attempts.put_nowait((name, password)))
     dialog.rejected.connect(lambda: attempts.put_nowait(None))
+    if closed is not None:
+        closed.connect(dialog.reject)
     dialog.open()
     try:
         while (attempt := await attempts.get()) is not None:
