@@ -203,9 +203,25 @@ async def _run(
 
 async def _sign_in(core: TradingApp, window: MainWindow, args: argparse.Namespace) -> bool:
     """A desk with users: someone signs in before anything connects (False: they quit)."""
+    import os
+
+    from terminal.desk.admin import PASSWORD_ENV
+    from terminal.desk.users import SignInRefused
+    from terminal.startup import sign_in_blocking
     from widgets.dialogs.sign_in import sign_in
 
-    if not await sign_in(core, window, args.user or "", window.closed):
+    password = os.environ.get(PASSWORD_ENV)
+    loop = asyncio.get_running_loop()
+    signed_in = False
+    if args.user and password is not None:  # unattended (a kiosk, the smoke test)
+        try:
+            await loop.run_in_executor(None, sign_in_blocking, core, args.user, password)
+            signed_in = True
+        except SignInRefused as exc:
+            log.warning("sign-in of %s refused: %s", args.user, exc)
+            if args.smoke_test:
+                return False
+    if not signed_in and not await sign_in(core, window, args.user or "", window.closed):
         return False
     window.update_mode()
     # The layout of this user at this workstation, now that the user is known.
