@@ -209,7 +209,9 @@ def _upgrade(conn: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = conn
-    command.upgrade(config, "head")
+    # Every head: work merged from two branches may each add a revision after the same parent
+    # (e.g. 0002 and 0003 both after 0001) until a merge revision joins them.
+    command.upgrade(config, "heads")
 
 
 def _probe_write(conn: Connection) -> None:

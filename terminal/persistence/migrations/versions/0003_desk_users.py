@@ -1,7 +1,7 @@
 """Desk users: names, roles and Argon2id password hashes (desk mode, issue 19).
 
-Numbered 0003 so that it cannot collide with the 0002 of the paper-account work (issue 12);
-when both are merged, this revision's ``down_revision`` follows that one.
+Numbered 0003 so that it cannot collide with the 0002 of the paper-account work (issue 12).
+Both follow 0001 until a merge revision joins them; the terminal upgrades every head.
 
 Revision ID: 0003_desk_users
 Revises: 0001
