@@ -518,6 +518,11 @@ class TradingApp:
             return
         self._stopped = True
         self._started = False
+        # The desk is input too: stop hearing it first (a thread, joined off the loop).
+        self.desk.close()
+        loop = asyncio.get_running_loop()
+        if self._listener is not None:
+            await loop.run_in_executor(None, self._listener.close)
         await self.tasks.cancel_all()
         await self.orders.aclose()
         await self.market.aclose()
@@ -532,10 +537,7 @@ class TradingApp:
             self.audit.record("session_stop", self.workstation, {})
         if self.writer.failed:  # one last try before the process goes away
             self.writer.retry_failed()
-        loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.writer.close)
-        if self._listener is not None:
-            await loop.run_in_executor(None, self._listener.close)
         for failed in self.writer.failed:
             log.critical("database write lost at shutdown: %s", failed)
         if self.on_desk and self.settings.desk.checkpoint_at_stop and self._loop is not None:

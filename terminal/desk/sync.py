@@ -57,16 +57,24 @@ class DeskSync:
         self._applying_state = applying_state
         self.connected = False
         self._lost = False
+        self._closed = False
         #: Executions another terminal booked (heard here, not reported by our own broker).
         self._desk_fills: set[str] = set()
         self.desk_recorded = Event("desk_recorded")
         self.status_changed = Event("status_changed")
+
+    def close(self) -> None:
+        """Hear nothing more (shutdown): what the listener already queued is dropped, since the
+        core it would change is stopping and its writer closing."""
+        self._closed = True
 
     def is_desk_fill(self, exec_id: str) -> bool:
         """Whether another terminal booked this execution (it reached us through the desk)."""
         return exec_id in self._desk_fills
 
     def on_status(self, connected: bool, message: str) -> None:
+        if self._closed:
+            return
         was, self.connected = self.connected, connected
         if was == connected:
             return
@@ -87,6 +95,8 @@ class DeskSync:
 
     def on_batch(self, batch: DeskBatch) -> None:
         """Apply one batch; a failure is reported through the book (a critical alert)."""
+        if self._closed:
+            return
         try:
             self._apply(batch)
         except Exception as exc:  # called from the loop: must not vanish

@@ -117,3 +117,14 @@ async def test_a_dropped_listening_connection_is_reported_and_what_was_missed_is
         "the order staged while the connection was down",
     )
     assert two.orders.get(order.id).intent.limit_price == Decimal("151.00")
+
+
+async def test_what_the_listener_hands_over_after_stop_is_dropped_not_written(
+    pg_url: str,
+) -> None:
+    app = await terminal(pg_url, "alice", "desk-1")
+    await app.stop()
+    # A status or a batch that was on its way when the app stopped changes nothing and
+    # writes nothing (the writer is closed): before, it raised inside a loop callback.
+    app.desk.on_status(False, "desk connection lost: server closed the connection")
+    assert not [a for a in app.alerts.active() if a.source == "desk"]
