@@ -6,7 +6,7 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-repeat lint bench bench-quick screenshots clean-venv postgres help
+.PHONY: run test test-repeat lint bench bench-quick screenshots clean-venv postgres help desk-demo
 N ?= 20
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  - run the benchmarks in bench/ and print JSON"
 	@echo "make bench-quick - run every benchmark in its quick mode and check its JSON (CI)"
 	@echo "make screenshots - write PNGs of the window and each pane to docs/screenshots/"
+	@echo "make desk-demo - a throwaway PostgreSQL desk with two terminals (trader + risk manager, four-eyes)"
 	@echo "make gateway - a loopback TWS stand-in on 127.0.0.1:7497 for a demo (make run ARGS=\"--broker ib\")"
 	@echo "make package - build the frozen app (PyInstaller) and the .deb into build/"
 	@echo "make package-verify - install the .deb in a clean Debian 12 root, smoke-test it, purge it (root)"
@@ -60,6 +61,9 @@ bench-quick: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+
+desk-demo: $(STAMP)
+	@PY=$(PY) sh scripts/with-postgres.sh sh scripts/desk-demo.sh
 
 clean-venv:
 	rm -rf $(VENV)

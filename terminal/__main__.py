@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from terminal.cli import build_parser, run_audit, run_sim
+from terminal.cli import build_parser, run_audit, run_desk, run_sim
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_audit(args)
     if args.command == "sim":
         return run_sim(args)
+    if args.command == "desk":
+        return run_desk(args)
     if args.headless:
         from terminal.headless import run_headless
 

@@ -15,9 +15,11 @@ import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from eventkit import Event
+from sqlalchemy.exc import SQLAlchemyError
 
 from terminal.alerts.rule_kinds import rule_from_dict
 from terminal.alerts.rules import AlertRules
@@ -25,7 +27,19 @@ from terminal.alerts.service import AlertService
 from terminal.alerts.wiring import SystemAlerts
 from terminal.broker.base import Broker, BrokerError, ConnectionState, ConnectionStatus
 from terminal.broker.paper import PaperAccount, PaperVenue, paper_summary
-from terminal.domain import Clock, DomainError, Instrument, Severity, format_money
+from terminal.desk.gate import DeskGate
+from terminal.desk.policy import POLICY_KEY, FourEyesPolicy
+from terminal.desk.sync import TRADING_STATE_KEY, DeskSync
+from terminal.desk.users import User
+from terminal.domain import (
+    Clock,
+    DomainError,
+    Fill,
+    Instrument,
+    OrderIntent,
+    Severity,
+    format_money,
+)
 from terminal.health import HealthMonitor
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.service import MarketDataService
@@ -33,13 +47,15 @@ from terminal.oms.changes import ChangeSource
 from terminal.oms.kill_switch import KillSwitch
 from terminal.oms.manager import OrderManager
 from terminal.oms.reconcile import ReconcileReport, reconcile
-from terminal.persistence.audit import AuditLog
+from terminal.persistence.audit import AuditLog, ChainHead
 from terminal.persistence.database import Database
+from terminal.persistence.notify import DeskNotifier
 from terminal.persistence.paper_codec import PaperAccountUnreadable
 from terminal.persistence.store import Store
 from terminal.persistence.writer import DatabaseWriter
 from terminal.portfolio.portfolio import Portfolio
 from terminal.risk.engine import RiskEngine
+from terminal.risk.estimate import estimate_order
 from terminal.risk.monitor import RiskMonitor
 from terminal.risk.state import TradingState, TradingStateMachine
 from terminal.risk.usage import LimitUsage
@@ -48,7 +64,6 @@ from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
 
-TRADING_STATE_KEY = "trading_state"
 ALERT_RULES_KEY = "alert_rules"
 DEFAULT_WATCHLIST = "default"
 #: How often the feed watchdog looks for subscriptions gone quiet (wall-clock seconds).
@@ -100,12 +115,25 @@ class TradingApp:
         self.clock = clock
         self.database = database
         self.actor = actor or current_actor(settings)
-        self.workstation = workstation or socket.gethostname()
+        self.workstation = workstation or settings.desk.workstation or socket.gethostname()
+        #: A shared PostgreSQL database: terminals hear each other (docs/desk-mode.md).
+        self.on_desk = database.engine.dialect.name == "postgresql"
+        #: The signed-in desk user (None: no sign-in, the lone trader or a desk without users).
+        self.user: User | None = None
+        #: A desk with users: nothing may be done before someone signs in (set by start-up).
+        self.sign_in_required = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._desk_applying = False
+        self.notifier = DeskNotifier()
         self.writer = DatabaseWriter(database.engine, self._notify_threadsafe)
-        self.store = Store(database, self.writer)
-        self.audit = AuditLog.open(self.store, clock, self.actor, self.workstation)
+        self.store = Store(database, self.writer, self.notifier)
+        self.audit = AuditLog.open(
+            self.store, clock, self.actor, self.workstation, notifier=self.notifier
+        )
         self.broker = broker
+        #: Other terminals' connections reach the same account (IB: one account, several
+        #: client ids); the in-process simulator is an account of its own.
+        self.shares_account = broker.name != "sim"
         self.market = MarketDataService(
             broker,
             clock,
@@ -122,10 +150,28 @@ class TradingApp:
         self.risk = RiskEngine(
             settings.risk, clock, self.market, self.portfolio, self.trading_state
         )
+        self.policy = FourEyesPolicy()
+        self.gate = DeskGate(self.workstation)
         self.orders = OrderManager(
-            broker, self.risk, self.trading_state, self.store, self.audit, clock, actor=self.actor
+            broker,
+            self.risk,
+            self.trading_state,
+            self.store,
+            self.audit,
+            clock,
+            actor=self.actor,
+            gate=self.gate,
+            # On one workstation (SQLite) every order is this terminal's, whatever host
+            # name it was staged under.
+            workstation=self.workstation if self.on_desk else None,
         )
-        self.kill_switch = KillSwitch(self.orders, self.trading_state, self.audit, actor=self.actor)
+        self.kill_switch = KillSwitch(
+            self.orders,
+            self.trading_state,
+            self.audit,
+            actor=self.actor,
+            rearm_gate=lambda: self.gate.rearm_refusal(),
+        )
         self.risk_monitor = RiskMonitor(
             self.risk, self.portfolio, self.trading_state, self._on_daily_loss_breach
         )
@@ -133,6 +179,16 @@ class TradingApp:
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)
         self.health = HealthMonitor(broker, self.market.feeds, self.writer, clock)
+        self.desk = DeskSync(
+            self.orders,
+            self.alerts,
+            self.trading_state,
+            self.kill_switch,
+            self.audit,
+            self.spawn,
+            self._set_desk_applying,
+        )
+        self._listener: Any = None
         self.watchlist: list[Instrument] = []
         #: Held instruments subscribed so their positions are marked (not in the watchlist).
         self._held_subscriptions: set[str] = set()
@@ -177,8 +233,8 @@ class TradingApp:
             (broker.error_reported, self._on_broker_error),
             (self.market.quotes_updated, self.portfolio.on_quotes),
             (self.market.quotes_updated, self.alert_rules.on_quotes),
-            (self.orders.fill_recorded, self.portfolio.apply_fill),
-            (self.orders.fill_recorded, system.on_fill),
+            (self.orders.fill_recorded, self._book_fill),
+            (self.orders.fill_recorded, self._alert_fill),
             (self.orders.order_updated, system.on_order_updated),
             (self.orders.error_occurred, system.on_error),
             (self.portfolio.pnl_updated, self._on_pnl),
@@ -207,6 +263,7 @@ class TradingApp:
             self.alert_rules,
             self.writer,
             self.audit,
+            self.desk,
         )
         self.broker.supervise(self.listeners.watch_events)
 
@@ -217,10 +274,28 @@ class TradingApp:
         else:
             callback()
 
+    def _book_fill(self, fill: Fill) -> None:
+        """Book an execution in the portfolio, unless another terminal made it on an account
+        that is not this terminal's: each simulator is an exchange and an account of its own,
+        so there the desk shares orders and fills, not positions and cash."""
+        if self.shares_account or not self.desk.is_desk_fill(fill.exec_id):
+            self.portfolio.apply_fill(fill)
+
+    def _alert_fill(self, fill: Fill) -> None:
+        # The terminal that booked it raised the fill alert; it reaches us through the desk.
+        if not self.desk.is_desk_fill(fill.exec_id):
+            self.system_alerts.on_fill(fill)
+
+    def _set_desk_applying(self, applying: bool) -> None:
+        self._desk_applying = applying
+
     def _on_trading_state_changed(
         self, old: TradingState, new: TradingState, reason: str, by: str
     ) -> None:
-        self.store.save_setting(TRADING_STATE_KEY, {"state": new.value, "reason": reason, "by": by})
+        if not self._desk_applying:  # a halt heard from the desk is stored there already
+            self.store.save_setting(
+                TRADING_STATE_KEY, {"state": new.value, "reason": reason, "by": by}
+            )
         self.system_alerts.on_trading_state_changed(old.value, new.value, reason, by)
 
     def _save_day_baseline(self, account_id: str, trading_date: dt.date, equity: Decimal) -> None:
@@ -327,6 +402,7 @@ class TradingApp:
         self._day_baselines = self.store.load_day_baselines(self._baseline_date)
         if isinstance(self.broker, PaperVenue):
             self._restore_paper_account(self.broker)
+        self._restore_policy(stored.get(POLICY_KEY))
 
     def _restore_paper_account(self, venue: PaperVenue) -> None:
         """Continue the simulated exchange's paper account, and keep saving it."""
@@ -348,6 +424,30 @@ class TradingApp:
                 log.warning("paper account %s: %s", account_id, problem)
                 self.alerts.raise_alert(Severity.WARNING, "sim", f"Simulated account: {problem}")
         venue.keep_paper_account(self.store.save_paper_account)
+
+    def _restore_policy(self, saved: object) -> None:
+        try:
+            self.policy = FourEyesPolicy.from_dict(saved if isinstance(saved, dict) else None)
+        except DomainError as exc:
+            # Safer to demand four eyes for everything than to drop the rule silently.
+            log.error("%s; every order needs a second approver until it is fixed", exc)
+            self.policy = FourEyesPolicy(notional=Decimal(0))
+            self.alerts.raise_alert(Severity.CRITICAL, "desk", str(exc), "desk-policy")
+
+    # -- desk identity -------------------------------------------------------------------------
+    def notional_of(self, intent: OrderIntent) -> Any:
+        """What an order is worth now (the four-eyes threshold reads this)."""
+        mark = self.portfolio.mark(intent.instrument.key)
+        return estimate_order(intent, self.market, mark=mark).notional
+
+    def sign_in(self, user: User) -> None:
+        """Act as ``user`` from now on: every record names them, the desk's rules apply."""
+        self.user = user
+        self.actor = self.orders.actor = self.audit.actor = user.name
+        self.kill_switch.actor = user.name
+        self.gate = DeskGate(self.workstation, user, self.policy, self.notional_of)
+        self.orders.gate = self.gate
+        self.audit.record("sign_in", self.workstation, {"user": user.name, "role": user.role.value})
 
     def _restore_alert_rules(self, saved: object) -> None:
         if not isinstance(saved, list):
@@ -383,6 +483,8 @@ class TradingApp:
         report.reconcile, report.position_differences = await self._reconcile_all(
             ChangeSource.RESTART, loading=True
         )
+        if self.on_desk:
+            await self.listen_to_desk()
         self._started = True
         self.system_alerts.on_day_pnl(self.portfolio.day_pnl_established)
         self.audit.record(
@@ -416,6 +518,40 @@ class TradingApp:
         """Try to (re)connect now instead of waiting for the next attempt (the "try now"
         button); nothing happens when no attempt waits."""
         self.broker.connect_now()
+
+    async def listen_to_desk(self) -> None:
+        """Start hearing the other terminals (PostgreSQL LISTEN on a thread of its own)."""
+        from terminal.desk.listener import DeskListener
+
+        if self._listener is not None:
+            return
+        listener = DeskListener(
+            self.database.engine,
+            self.notifier.origin,
+            self._notify_threadsafe,
+            self.desk.on_batch,
+            self.desk.on_status,
+            audit_after=self.audit.head.seq,
+            watched_settings=(TRADING_STATE_KEY,),
+        )
+        self._listener = listener
+        heard: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_status(connected: bool, _message: str) -> None:
+            if connected and not heard.done():
+                heard.set_result(None)
+
+        self.desk.status_changed += on_status
+        listener.start()
+        try:
+            # From here on what another terminal commits is heard, and what it committed
+            # before is read (the listener's first batch comes before its status).
+            async with asyncio.timeout(10):
+                await heard
+        except TimeoutError:
+            log.warning("not listening to the desk yet; the listener keeps trying")
+        finally:
+            self.desk.status_changed -= on_status
 
     def watch_feeds(self, every: float = FEED_CHECK_SECONDS) -> asyncio.Task[Any]:
         """Look for feeds gone quiet every ``every`` wall-clock seconds until the app stops.
@@ -550,6 +686,11 @@ class TradingApp:
             return
         self._stopped = True
         self._started = False
+        # The desk is input too: stop hearing it first (a thread, joined off the loop).
+        self.desk.close()
+        loop = asyncio.get_running_loop()
+        if self._listener is not None:
+            await loop.run_in_executor(None, self._listener.close)
         await self.tasks.cancel_all()
         await self.orders.aclose()
         await self.market.aclose()
@@ -561,10 +702,42 @@ class TradingApp:
         if isinstance(self.broker, PaperVenue):
             self.broker.keep_paper_account(None)  # saved at disconnect; the writer closes next
         if self._loop is not None and not self.writer.failed:
+            if self.user is not None:
+                self.audit.record("sign_out", self.workstation, {"user": self.user.name})
             self.audit.record("session_stop", self.workstation, {})
         if self.writer.failed:  # one last try before the process goes away
             self.writer.retry_failed()
-        await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        await loop.run_in_executor(None, self.writer.close)
         for failed in self.writer.failed:
             log.critical("database write lost at shutdown: %s", failed)
+        if self.on_desk and self.settings.desk.checkpoint_at_stop and self._loop is not None:
+            await loop.run_in_executor(None, self._write_checkpoint)
         self.database.close()
+
+    def _write_checkpoint(self) -> None:
+        """Anchor the chain outside the database at the end of the session (blocking)."""
+        from terminal.persistence.audit_cli import default_checkpoint_dir, default_key_path
+        from terminal.persistence.checkpoint import (
+            checkpoint_name,
+            create_key,
+            current_checkpoint,
+            load_key,
+            write_checkpoint,
+        )
+        from terminal.persistence.errors import PersistenceError
+
+        desk = self.settings.desk
+        key_path = Path(desk.checkpoint_key) if desk.checkpoint_key else default_key_path()
+        folder = Path(desk.checkpoint_dir) if desk.checkpoint_dir else default_checkpoint_dir()
+        try:
+            if not desk.checkpoint_key and not key_path.exists():
+                create_key(key_path)
+            db = self.database
+            checkpoint = current_checkpoint(db.engine, db.url, self.clock.now())
+            head = ChainHead(checkpoint.seq, checkpoint.hash)
+            target = folder / checkpoint_name(head, checkpoint.at)
+            write_checkpoint(target, checkpoint, load_key(key_path))
+        except (PersistenceError, OSError, SQLAlchemyError) as exc:
+            log.critical("no audit checkpoint written at the end of the session: %s", exc)
+            return
+        log.info("audit checkpoint of record %d written to %s", checkpoint.seq, target)

@@ -1,9 +1,9 @@
 """Command-line arguments of ``trading-terminal`` and the non-GUI subcommands.
 
 ``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify``,
-``trading-terminal audit export`` and ``trading-terminal sim reset`` work on the database without
-starting anything else. Unknown arguments and out-of-range values get argparse's clear message
-and exit status 2.
+``audit export``, ``audit checkpoint`` and ``sim reset`` work on the database without
+starting anything else. Unknown arguments and out-of-range values get argparse's clear
+message and exit status 2.
 """
 
 from __future__ import annotations
@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=whole_number("seed", 0), help="simulator seed, 0 or more (default: settings)"
     )
     parser.add_argument(
+        "--workstation",
+        help="this terminal's name on a desk (default: settings, else the host name)",
+    )
+    parser.add_argument(
+        "--user",
+        help="desk user to sign in as (a shared database with users); password from "
+        "$TT_DESK_PASSWORD or asked",
+    )
+    parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="open the window, trade one share end to end, print one JSON line and exit",
@@ -110,6 +119,21 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check the hash chain; exit 1 naming the first bad record"
     )
     verify.add_argument("--db", metavar="URL", dest="audit_db")
+    verify.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        type=Path,
+        help="also prove the chain still holds the head signed in this checkpoint file",
+    )
+    verify.add_argument("--key", metavar="FILE", type=Path, help="the desk's checkpoint key file")
+    checkpoint = audit_commands.add_parser(
+        "checkpoint", help="write the chain's head, signed with the desk key, to a file"
+    )
+    checkpoint.add_argument("--db", metavar="URL", dest="audit_db")
+    checkpoint.add_argument("--key", metavar="FILE", type=Path, help="the desk's key file")
+    checkpoint.add_argument(
+        "--output", metavar="FILE", type=Path, help="file to write (default: checkpoint folder)"
+    )
     export = audit_commands.add_parser("export", help="write the audit trail as CSV or JSON lines")
     export.add_argument("--db", metavar="URL", dest="audit_db")
     export.add_argument(
@@ -128,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
         "no working orders (audited)",
     )
     reset.add_argument("--db", metavar="URL", dest="sim_db")
+    from terminal.desk.admin import add_parser
+
+    add_parser(commands)
     return parser
 
 
@@ -138,14 +165,24 @@ def run_sim(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sy
     return run_sim_reset(args, out, err)
 
 
+def run_desk(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run a ``desk`` command (users, roles, the four-eyes policy); return the exit status."""
+    from terminal.desk import admin
+    from terminal.persistence.database import default_database_url
+
+    return admin.run_desk(args, args.desk_db or args.db or default_database_url(), out, err)
+
+
 def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run ``audit verify`` / ``audit export``; return the exit status."""
-    from terminal.persistence.audit_cli import run_export, run_verify
+    from terminal.persistence.audit_cli import run_checkpoint, run_export, run_verify
     from terminal.persistence.database import default_database_url
 
     url = args.audit_db or args.db or default_database_url()
     if args.audit_command == "verify":
-        return run_verify(url, out, err)
+        return run_verify(url, out, err, args.checkpoint, args.key)
+    if args.audit_command == "checkpoint":
+        return run_checkpoint(url, args.output, args.key, out, err)
     fmt = export_format(args.format, args.output)
     if isinstance(fmt, ValueError):
         err.write(f"audit export: {fmt}\n")

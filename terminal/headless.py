@@ -53,11 +53,39 @@ def run_headless(args: argparse.Namespace) -> int:
     except (SettingsError, PersistenceError) as exc:
         print(f"trading-terminal: {exc}", file=sys.stderr)
         return 2
+    if app.sign_in_required:
+        problem = _sign_in(app, args)
+        if problem:
+            app.writer.close()
+            app.database.close()
+            print(f"trading-terminal: {problem}", file=sys.stderr)
+            return 2
     if args.smoke_test:
         code = run_session(_smoke(app))
         return 1 if code is None else code  # interrupted: the smoke test did not finish
     code = run_session(_watch(app))  # until Ctrl+C or SIGTERM
     return 0 if code is None else code
+
+
+def _sign_in(app: TradingApp, args: argparse.Namespace) -> str:
+    """Sign in the desk user named by ``--user``; return what went wrong ("" when signed in)."""
+    import getpass
+    import os
+
+    from terminal.desk.admin import PASSWORD_ENV
+    from terminal.desk.users import SignInRefused
+    from terminal.startup import sign_in_blocking
+
+    if not args.user:
+        return "this desk needs a sign-in: start with --user NAME"
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = getpass.getpass(f"password for {args.user}: ")
+    try:
+        sign_in_blocking(app, args.user, password)
+    except SignInRefused as exc:
+        return f"sign-in refused: {exc}"
+    return ""
 
 
 async def _watch(app: TradingApp) -> int:

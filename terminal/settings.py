@@ -124,6 +124,26 @@ class SimSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """This terminal on a desk (several terminals on one PostgreSQL database; docs/desk-mode.md).
+
+    The desk-wide parts (users, roles, the four-eyes policy) live in the database, not here.
+    """
+
+    #: This terminal's name on the desk (the audit trail's workstation); empty: the host name.
+    #: Two terminals on one host need two names: the terminal that staged an order sends it.
+    workstation: str = ""
+    #: The desk key that signs audit checkpoints; empty: audit-checkpoint.key in the user config
+    #: folder (created on first use).
+    checkpoint_key: str = ""
+    #: Where checkpoints are written at the end of each session; empty: the user data folder's
+    #: ``checkpoints``.
+    checkpoint_dir: str = ""
+    #: Write a checkpoint of the chain's head when a session on a shared database ends.
+    checkpoint_at_stop: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     risk: RiskLimits = field(default_factory=RiskLimits)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
@@ -131,6 +151,7 @@ class Settings:
     feeds: FeedSettings = field(default_factory=FeedSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     sim: SimSettings = field(default_factory=SimSettings)
+    desk: DeskSettings = field(default_factory=DeskSettings)
     database_url: str = ""
     trader: str = ""
 

@@ -65,7 +65,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         broker = replace(broker, client_id=args.client_id)
     if args.live:
         broker = replace(broker, live=True)
-    return replace(settings, broker=broker, database_url=args.db or settings.database_url)
+    desk = settings.desk
+    if getattr(args, "workstation", None):
+        desk = replace(desk, workstation=args.workstation)
+    return replace(
+        settings, broker=broker, desk=desk, database_url=args.db or settings.database_url
+    )
 
 
 def open_app(args: argparse.Namespace) -> TradingApp:
@@ -83,6 +88,10 @@ def open_app(args: argparse.Namespace) -> TradingApp:
     broker = make_broker(settings, clock, args.seed)
     app = TradingApp.open(settings, settings.database_url, broker, clock)
     app.restore()
+    if app.on_desk:
+        from terminal.desk.users import UserStore
+
+        app.sign_in_required = UserStore(app.database.engine).any_users()
     return app
 
 
@@ -110,6 +119,23 @@ def run_session[T](main: Coroutine[Any, Any, T]) -> T | None:
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         return asyncio.run(supervised())
     return None
+
+
+def sign_in_blocking(app: TradingApp, name: str, password: str) -> None:
+    """Check the desk user's password and sign in (blocking: before the loop, or in an
+    executor). A refusal is audited and raised.
+
+    Raises:
+        SignInRefused: unknown user, wrong password, or disabled.
+    """
+    from terminal.desk.users import SignInRefused, UserStore
+
+    try:
+        user = UserStore(app.database.engine).authenticate(name, password)
+    except SignInRefused as exc:
+        app.audit.record("sign_in_failed", app.workstation, {"user": name, "reason": str(exc)})
+        raise
+    app.sign_in(user)
 
 
 def run_market(broker: Broker) -> None:

@@ -140,7 +140,7 @@ def run_window(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     try:
         core = open_app(args)
-        layout = core.store.load_layout(MainWindow.layout_name_for(core.actor))
+        layout = MainWindow.load_layout_for(core.store, core.actor, core.workstation)
     except (SettingsError, PersistenceError) as exc:
         log.error("cannot start: %s", exc)
         print(f"trading-terminal: {exc}", file=sys.stderr)
@@ -170,6 +170,10 @@ async def _run(
     log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
     session.refresh.start()
     code = 0
+    if core.sign_in_required and not await _sign_in(core, window, args):
+        window.close()
+        await core.stop()
+        return 2 if smoke else 0
     # The window waits for a broker that is not up yet (TWS started later): the core retries
     # with backoff and says when; closing the window meanwhile ends the attempts. The smoke
     # test fails fast instead.
@@ -223,6 +227,36 @@ async def _run(
         await closed.wait()
     await core.stop()
     return code
+
+
+async def _sign_in(core: TradingApp, window: MainWindow, args: argparse.Namespace) -> bool:
+    """A desk with users: someone signs in before anything connects (False: they quit)."""
+    import os
+
+    from terminal.desk.admin import PASSWORD_ENV
+    from terminal.desk.users import SignInRefused
+    from terminal.startup import sign_in_blocking
+    from widgets.dialogs.sign_in import sign_in
+
+    password = os.environ.get(PASSWORD_ENV)
+    loop = asyncio.get_running_loop()
+    signed_in = False
+    if args.user and password is not None:  # unattended (a kiosk, the smoke test)
+        try:
+            await loop.run_in_executor(None, sign_in_blocking, core, args.user, password)
+            signed_in = True
+        except SignInRefused as exc:
+            log.warning("sign-in of %s refused: %s", args.user, exc)
+            if args.smoke_test:
+                return False
+    if not signed_in and not await sign_in(core, window, args.user or "", window.closed):
+        return False
+    window.update_mode()
+    # The layout of this user at this workstation, now that the user is known.
+    layout = await asyncio.get_running_loop().run_in_executor(None, window.load_saved_layout)
+    if layout:
+        window.restore_layout(layout)
+    return True
 
 
 #: Qt warnings that the offscreen platform prints for every dock; harmless and not actionable.

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QT
 
 from terminal.app import StartReport
 from terminal.domain import OrderSide
+from terminal.persistence.store import Store
 from widgets import shortcuts
 from widgets.dialogs.shortcuts import ShortcutsDialog
 from widgets.panes.alerts import AlertsPane
@@ -278,8 +279,10 @@ class MainWindow(QMainWindow):
         """Show the mode in the title; a live account also gets the red banner."""
         mode = self.session.mode
         account = f" — {account_id}" if account_id else ""
+        app = self.session.app
+        user = f" — {app.user.name} ({app.user.role.value}) @ {app.workstation}" if app.user else ""
         # Qt appends the application display name ("— Trading Terminal") in the title bar.
-        self.setWindowTitle(f"{mode.value}{account}")
+        self.setWindowTitle(f"{mode.value}{account}{user}")
         live = mode is Mode.IB_LIVE
         label = self.live_banner.findChild(QLabel, "live_banner_label")
         if label is not None:
@@ -336,13 +339,28 @@ class MainWindow(QMainWindow):
 
     # -- layout ------------------------------------------------------------------------------
     @staticmethod
-    def layout_name_for(actor: str) -> str:
-        """The name the layout of ``actor``'s window is saved under."""
-        return f"window:{actor}"
+    def layout_name_for(actor: str, workstation: str) -> str:
+        """The name the layout of ``actor``'s window on ``workstation`` is saved under (a desk
+        shares one database: each workstation keeps its own screens)."""
+        return f"window:{actor}@{workstation}"
+
+    @staticmethod
+    def load_layout_for(store: Store, actor: str, workstation: str) -> bytes | None:
+        """The saved layout of ``actor`` on ``workstation``; else the one saved per user only
+        (before layouts were per workstation). Blocking read."""
+        return store.load_layout(MainWindow.layout_name_for(actor, workstation)) or (
+            store.load_layout(f"window:{actor}")
+        )
+
+    def load_saved_layout(self) -> bytes | None:
+        """:meth:`load_layout_for` this window's user and workstation (blocking)."""
+        app = self.session.app
+        return self.load_layout_for(app.store, app.actor, app.workstation)
 
     @property
     def layout_name(self) -> str:
-        return self.layout_name_for(self.session.app.actor)
+        app = self.session.app
+        return self.layout_name_for(app.actor, app.workstation)
 
     def layout_blob(self) -> bytes:
         data = {
@@ -362,7 +380,7 @@ class MainWindow(QMainWindow):
         loop runs and passes it in.
         """
         if blob is None:
-            blob = self.session.app.store.load_layout(self.layout_name)
+            blob = self.load_saved_layout()
         if not blob:
             return False
         try:

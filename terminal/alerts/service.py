@@ -275,6 +275,27 @@ class AlertService:
         """Return how many alerts are raised and not yet acknowledged."""
         return sum(1 for a in self._active.values() if a.state is AlertState.RAISED)
 
+    # -- the desk -----------------------------------------------------------------------------
+
+    def apply_desk(self, alert: Alert) -> None:
+        """Show an alert another terminal of the desk raised or changed (it saved it already).
+
+        Its repeats are folded where it was raised: here it is shown as it is stored, never
+        folded with this terminal's own alerts.
+        """
+        known = alert.id in self._active or alert.id in self._cleared
+        if alert.state is AlertState.CLEARED:
+            if alert.id in self._active:
+                del self._active[alert.id]
+            self._remember_cleared(alert)
+        else:
+            self._cleared.pop(alert.id, None)
+            self._active[alert.id] = alert
+        if known:
+            self.alert_updated.emit(alert)
+        else:
+            self.alert_raised.emit(alert)
+
     # -- start-up -----------------------------------------------------------------------------
 
     def restore(self, alerts: Iterable[Alert]) -> None:

@@ -103,6 +103,20 @@ def can_transition(current: OrderStatus, new: OrderStatus) -> bool:
     return new in _TRANSITIONS[current]
 
 
+def can_reach(current: OrderStatus, new: OrderStatus) -> bool:
+    """Whether ``new`` follows ``current`` in one or more steps of the table (or is it).
+
+    Another terminal of a desk may make several steps between two snapshots this one sees.
+    """
+    seen, frontier = {current}, [current]
+    while frontier:
+        for step in _TRANSITIONS[frontier.pop()]:
+            if step not in seen:
+                seen.add(step)
+                frontier.append(step)
+    return new in seen
+
+
 def check_transition(current: OrderStatus, new: OrderStatus) -> None:
     """Raise :class:`IllegalTransition` unless ``current -> new`` is in the table."""
     if new not in _TRANSITIONS[current]:

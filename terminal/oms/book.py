@@ -11,6 +11,13 @@ coordination, reconciliation, the kill switch, a restart), arrives here as an
 5. publishes it.
 
 Collaborators hold the book and hand it changes; none of them keeps or writes order state.
+
+On a desk (docs/desk-mode.md) the book also holds the orders of the other terminals, and each
+order has an owner: the workstation that staged it (``extra["workstation"]``), the only one that
+talks to the broker about it. A change another terminal made arrives as a DESK change carrying
+its stored snapshot: the book checks that the snapshot follows what it holds in the lifecycle,
+stores and publishes it, and neither journals nor audits it (its maker did, once, in the same
+database).
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from decimal import Decimal
 from eventkit import Event
 
 from terminal.domain import Clock, Fill, Order, OrderStatus
-from terminal.oms.changes import OrderChange
+from terminal.domain.lifecycle import can_reach
+from terminal.oms.changes import ChangeSource, OrderChange
 from terminal.oms.errors import OrderBookError, UnknownOrder
 from terminal.oms.ports import AuditSink, OrderJournal
 from terminal.oms.trail import ORDER_STATE, order_state
@@ -37,6 +45,16 @@ def is_local(order: Order) -> bool:
     return order.status in (S.STAGED, S.PENDING_APPROVAL) or (
         order.status is S.APPROVED and order.broker_order_id is None
     )
+
+
+#: ``Order.extra`` key naming the workstation that staged (and owns) an order.
+OWNER = "workstation"
+#: ``Order.extra`` key naming who staged it.
+STAGED_BY = "staged_by"
+
+
+def owner_of(order: Order) -> str | None:
+    return order.extra.get(OWNER) or None
 
 
 def fill_details(fill: Fill) -> dict[str, object]:
@@ -66,7 +84,16 @@ class OrderBook:
             failure the trader must hear about; the composition root raises a critical alert.
     """
 
-    def __init__(self, journal: OrderJournal, audit: AuditSink, clock: Clock) -> None:
+    def __init__(
+        self,
+        journal: OrderJournal,
+        audit: AuditSink,
+        clock: Clock,
+        *,
+        workstation: str | None = None,
+    ) -> None:
+        #: This terminal's workstation: it owns the orders staged here (None: every order).
+        self.workstation = workstation
         self._journal = journal
         self._audit = audit
         self._clock = clock
@@ -85,6 +112,11 @@ class OrderBook:
         return self._audit
 
     # -- queries -----------------------------------------------------------------------------
+    def owns(self, order: Order) -> bool:
+        """Whether this terminal talks to the broker about ``order`` (it staged it)."""
+        owner = owner_of(order)
+        return owner is None or self.workstation is None or owner == self.workstation
+
     def get(self, order_id: str) -> Order:
         """Return the order.
 
@@ -160,6 +192,8 @@ class OrderBook:
         fill = change.fill
         if fill is not None and fill.exec_id in self._exec_ids:
             return None
+        if change.source is ChangeSource.DESK:
+            return self._apply_desk(change)
         before, after = self._next(change)  # raises before anything is written
         if fill is not None:
             self._exec_ids.add(fill.exec_id)
@@ -174,6 +208,28 @@ class OrderBook:
             change.action, self._subject(change, after), self._details(change, before, after)
         )
         if after is not None:
+            self.order_updated.emit(after)
+            self.order_changed.emit(before, after, change)
+            if (before is not None and is_local(before)) or is_local(after):
+                self.approval_queue_changed.emit(self.pending_approvals())
+        if fill is not None:
+            self.fill_recorded.emit(fill)
+        return after
+
+    def _apply_desk(self, change: OrderChange) -> Order | None:
+        """Another terminal's change: store and publish its snapshot, or its execution."""
+        fill, after = change.fill, change.snapshot
+        if fill is not None:
+            self._exec_ids.add(fill.exec_id)
+        before = None
+        if after is not None:
+            before = self._orders.get(after.id)
+            if before is not None and not follows(before, after):
+                after = None  # stale, or what we hold already: nothing to apply
+        if after is not None:
+            self._orders[after.id] = after
+            if after.broker_order_id:
+                self._by_broker_id[after.broker_order_id] = after.id
             self.order_updated.emit(after)
             self.order_changed.emit(before, after, change)
             if (before is not None and is_local(before)) or is_local(after):
@@ -241,6 +297,20 @@ class OrderBook:
         if after is not None:
             details[ORDER_STATE] = order_state(before, after)
         return details
+
+
+def follows(current: Order, snapshot: Order) -> bool:
+    """Whether another terminal's ``snapshot`` of an order is newer than ``current``.
+
+    It must differ, its status must be reachable from ours in the lifecycle (a terminal may see
+    only some of another's steps), and its filled quantity must not go down. Clocks are not
+    compared: two workstations' clocks may disagree.
+    """
+    if snapshot == current and snapshot.extra == current.extra:
+        return False
+    if snapshot.status is not current.status and not can_reach(current.status, snapshot.status):
+        return False
+    return snapshot.filled_quantity >= current.filled_quantity
 
 
 def _add_fill(order: Order, fill: Fill) -> dict[str, object]:

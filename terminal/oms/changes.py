@@ -30,6 +30,9 @@ class ChangeSource(StrEnum):
     KILL_SWITCH = "kill_switch"
     #: The reconciliation that follows a restart (interrupted approvals are cancelled here).
     RESTART = "restart"
+    #: Another terminal of the desk made the change (its snapshot, heard through the database);
+    #: that terminal journaled and audited it, so this one only applies and publishes it.
+    DESK = "desk"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +51,8 @@ class OrderChange:
         details: What else the audit record should say (who, why, the verdict...).
         note: Free text for the journal's event row.
         at: When it happened (a broker's report time); the clock's time when ``None``.
+        snapshot: The order as another terminal stored it (``source`` DESK): it replaces ours
+            when it follows it in the lifecycle.
     """
 
     order_id: str | None
@@ -65,6 +70,7 @@ class OrderChange:
     details: Mapping[str, object] = field(default_factory=dict)
     note: str = ""
     at: dt.datetime | None = None
+    snapshot: Order | None = None
 
 
 def cancellation(
@@ -89,3 +95,13 @@ def cancellation(
         details={"by": by, "reason": reason, "local": final, **details},
         note=reason,
     )
+
+
+def desk_snapshot(order: Order) -> OrderChange:
+    """Another terminal's stored snapshot of ``order`` as a change (see the book)."""
+    return OrderChange(order_id=order.id, action="desk", source=ChangeSource.DESK, snapshot=order)
+
+
+def desk_fill(fill: Fill) -> OrderChange:
+    """An execution another terminal booked (seen once per execution id)."""
+    return OrderChange(order_id=None, action="desk_fill", source=ChangeSource.DESK, fill=fill)

@@ -11,9 +11,9 @@ import logging
 
 from terminal.broker.base import Broker, BrokerError
 from terminal.domain import DomainError, Order, OrderIntent, OrderStatus, Verdict
-from terminal.oms.book import OrderBook, is_local
+from terminal.oms.book import OrderBook, is_local, owner_of
 from terminal.oms.changes import ChangeSource, OrderChange, cancellation
-from terminal.oms.errors import MissingApproval, SubmissionFailed, UnknownOrder
+from terminal.oms.errors import MissingApproval, NotPermitted, SubmissionFailed, UnknownOrder
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,14 @@ class Dispatcher:
             await self._broker.cancel_order(submitted)
         return submitted
 
+    def _refuse_foreign(self, order: Order, what: str) -> None:
+        """Only the terminal that staged an order talks to the broker about it (desk mode)."""
+        if not self._book.owns(order):
+            raise NotPermitted(
+                f"{what} {order.id}: it was staged on workstation {owner_of(order)}, "
+                "which sends it; ask there (the kill switch reaches every terminal)"
+            )
+
     def _still_approved(self, order_id: str) -> bool:
         return self._book.get(order_id).status is S.APPROVED
 
@@ -89,6 +97,7 @@ class Dispatcher:
         order = self._book.get(order_id)
         if order.status.is_terminal:
             raise UnknownOrder(f"order {order_id} is already {order.status.value}")
+        self._refuse_foreign(order, "cannot cancel")
         if is_local(order):
             change = cancellation(order_id, source, status=S.CANCELLED, by=by, reason=reason)
             self._book.apply(change)
@@ -109,6 +118,7 @@ class Dispatcher:
         note: str,
     ) -> Order:
         """Change a pending or working order; a working one is changed at the broker too."""
+        self._refuse_foreign(self._book.get(order_id), "cannot modify")
         self._book.apply(
             OrderChange(
                 order_id=order_id,

@@ -25,6 +25,10 @@ class ApprovalRefused(OrderError):
     """The order cannot be approved (BLOCK verdict, missing override, already approved...)."""
 
 
+class NotPermitted(OrderError):
+    """The signed-in desk user may not do this (role, four-eyes, another workstation's order)."""
+
+
 class SubmissionFailed(OrderError):
     """The broker refused or failed the submission; the order is marked rejected."""
 

@@ -40,6 +40,10 @@ def apply_status(book: OrderBook, update: OrderStatusUpdate, source: ChangeSourc
             )
         log.info("status for an order not placed here: %s", update)
         return False
+    if not book.owns(order):
+        # Another terminal of the desk sent it and reports it; its outcome arrives from there.
+        log.info("status for %s left to the terminal that sent it: %s", order.id, update)
+        return False
     changes = status_changes(order, update, source)
     if not changes:
         reason = stale_reason(order, update)
@@ -63,6 +67,9 @@ def apply_fill(book: OrderBook, fill: Fill, source: ChangeSource) -> bool:
     if book.has_fill(fill.exec_id):
         return False
     order = book.find(fill.order_id, fill.broker_order_id)
+    if order is not None and not book.owns(order):
+        log.info("execution %s of %s left to the terminal that sent it", fill.exec_id, order.id)
+        return False
     if order is None and fill.order_id is not None:
         raise UnknownOrderReport(
             f"execution {fill.exec_id} for order {fill.order_id}, "

@@ -10,6 +10,7 @@ stages closing orders: they still go through the approval queue.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eventkit import Event
@@ -25,7 +26,7 @@ from terminal.domain import (
     TimeInForce,
 )
 from terminal.oms.changes import ChangeSource, cancellation
-from terminal.oms.errors import OrderError
+from terminal.oms.errors import NotPermitted, OrderError
 from terminal.oms.manager import OrderManager
 from terminal.oms.ports import AuditSink
 from terminal.risk.state import TradingState, TradingStateMachine
@@ -84,11 +85,14 @@ class KillSwitch:
         audit: AuditSink,
         *,
         actor: str = "trader",
+        rearm_gate: Callable[[], str | None] | None = None,
     ) -> None:
+        #: Why the signed-in user may not re-arm (desk: only a risk manager may); None: may.
+        self.rearm_gate = rearm_gate or (lambda: None)
         self._orders = orders
         self._state = state
         self._audit = audit
-        self._actor = actor
+        self.actor = actor
         self.tripped = Event("tripped")
 
     @property
@@ -97,12 +101,13 @@ class KillSwitch:
 
     async def trip(self, reason: str, *, by: str | None = None) -> KillReport:
         """Halt trading and cancel every working order at the broker. Safe to call twice."""
-        who = by or self._actor
+        who = by or self.actor
         reason = reason.strip() or "kill switch"
         self._state.halt(reason, who)  # first: from here on nothing new passes
         self._audit.record("kill_switch", "trading", {"reason": reason, "by": who})
         withdrawn = self._orders.withdraw_pending(f"kill switch: {reason}", by=who, source=KILL)
-        working = [o.id for o in self._orders.book.working_orders()]
+        book = self._orders.book
+        working = [o.id for o in book.working_orders() if book.owns(o)]
         error: str | None = None
         try:
             await self._orders.broker.cancel_all()
@@ -120,7 +125,7 @@ class KillSwitch:
         """Mark every working order CANCEL_REQUESTED: the broker-wide cancel covers it."""
         book = self._orders.book
         for order in book.working_orders():
-            if order.status is not OrderStatus.CANCEL_REQUESTED:
+            if order.status is not OrderStatus.CANCEL_REQUESTED and book.owns(order):
                 status = OrderStatus.CANCEL_REQUESTED
                 book.apply(
                     cancellation(
@@ -130,9 +135,13 @@ class KillSwitch:
 
     def rearm(self, reason: str, *, by: str | None = None, reduce_only: bool = False) -> None:
         """Leave HALTED (to ACTIVE, or REDUCE-ONLY). A reason is required and audited."""
-        who = by or self._actor
+        who = by or self.actor
         if not reason or not reason.strip():
             raise OrderError("re-arming needs a reason")
+        refusal = self.rearm_gate()
+        if refusal is not None:
+            self._audit.record("rearm_refused", "trading", {"reason": refusal, "by": who})
+            raise NotPermitted(refusal)
         if reduce_only:
             self._state.reduce_only(reason.strip(), who)
         else:
@@ -143,7 +152,7 @@ class KillSwitch:
 
     def flatten_all(self, positions: list[Position], *, by: str | None = None) -> FlattenReport:
         """Stage a market order closing each non-flat position; approval is still required."""
-        who = by or self._actor
+        who = by or self.actor
         staged: list[str] = []
         errors: list[str] = []
         for position in positions:

@@ -41,10 +41,10 @@ from terminal.oms.book import OrderBook
 from terminal.oms.changes import ChangeSource, OrderChange, cancellation
 from terminal.oms.describe import intent_summary
 from terminal.oms.dispatch import Dispatcher
-from terminal.oms.errors import ApprovalRefused, SubmissionFailed
+from terminal.oms.errors import ApprovalRefused, NotPermitted, SubmissionFailed
 from terminal.oms.groups import GroupCoordinator
 from terminal.oms.intake import BrokerIntake
-from terminal.oms.ports import AuditSink, OrderJournal, RiskCheck
+from terminal.oms.ports import AuditSink, OrderGate, OrderJournal, RiskCheck
 from terminal.oms.staging import Staging
 from terminal.risk.state import TradingStateMachine
 from terminal.tasks import OwnedTasks
@@ -89,6 +89,8 @@ class OrderManager:
         *,
         actor: str = "trader",
         ids: Callable[[], str] = new_order_id,
+        gate: OrderGate | None = None,
+        workstation: str | None = None,
     ) -> None:
         self.broker = broker
         self.risk = risk
@@ -96,8 +98,8 @@ class OrderManager:
         self.audit = audit
         self.clock = clock
         self.actor = actor
-        self.book = OrderBook(journal, audit, clock)
-        self.staging = Staging(self.book, risk, trading_state, clock, ids)
+        self.book = OrderBook(journal, audit, clock, workstation=workstation)
+        self.staging = Staging(self.book, risk, trading_state, clock, ids, gate)
         self.tasks = OwnedTasks(self._task_failed)
         self.dispatch = Dispatcher(self.book, broker)
         self.groups = GroupCoordinator(
@@ -108,6 +110,8 @@ class OrderManager:
             spawn=self.spawn,
         )
         self.intake = BrokerIntake(self.book, broker)
+        #: Heads of groups another terminal approved that this one is sending (sent once).
+        self._desk_sending: set[str] = set()
         self.order_updated = self.book.order_updated
         self.fill_recorded = self.book.fill_recorded
         self.approval_queue_changed = self.book.approval_queue_changed
@@ -135,9 +139,10 @@ class OrderManager:
     def withdraw_pending(
         self, reason: str, *, by: str | None = None, source: ChangeSource = ChangeSource.TRADER
     ) -> list[Order]:
-        """Cancel every order not yet at the broker (staged, awaiting approval or held), each
-        one a change of the book; return them as they were."""
-        withdrawn = self.book.local_orders()
+        """Cancel every order of this terminal not yet at the broker (staged, awaiting approval
+        or held), each one a change of the book; return them as they were. On a desk, every
+        other terminal withdraws its own."""
+        withdrawn = [o for o in self.book.local_orders() if self.book.owns(o)]
         for order in withdrawn:
             self.book.apply(
                 cancellation(
@@ -178,6 +183,15 @@ class OrderManager:
         """Stage a one-cancels-other group, approved together."""
         return self.staging.stage_oco(intents, by=self.actor)
 
+    @property
+    def gate(self) -> OrderGate:
+        """What the signed-in desk user may do (the staging's gate; one place)."""
+        return self.staging.gate
+
+    @gate.setter
+    def gate(self, gate: OrderGate) -> None:
+        self.staging.gate = gate
+
     # -- approval ----------------------------------------------------------------------------
     async def approve(self, order_id: str, *, override_reason: str | None = None) -> Order:
         """Approve a pending order (and its group) and send it to the broker.
@@ -200,6 +214,12 @@ class OrderManager:
                 "order entry is frozen while the broker connection is down; "
                 "the order stays in the queue"
             )
+        refusal = self.gate.decision_refusal(order, approving=True)
+        if refusal is not None:
+            self.audit.record(
+                "approve_refused", order.id, {"reason": refusal, "by": self.actor, "rule": "desk"}
+            )
+            raise NotPermitted(refusal)
         others = [
             o
             for o in self.book.open_orders()
@@ -243,14 +263,41 @@ class OrderManager:
                     note=reason,
                 )
             )
-        await self.groups.submit_approved(self.book.get(order.id))
+        approved = self.book.get(order.id)
+        if self.book.owns(approved):
+            await self.groups.submit_approved(approved)
+        # Else the terminal that staged it sends it when it hears of the approval.
         return self.book.get(order.id)
+
+    def submit_desk_approval(self, order: Order) -> bool:
+        """Send an order of ours that another terminal approved, once its whole group is.
+
+        Called by the desk sync after it applied the approval. Returns whether the group went
+        out now (False: not ours, not a group head, or members still awaiting approval).
+        """
+        head = self._group_head(order.id)
+        if not self.book.owns(head) or head.status is not S.APPROVED:
+            return False
+        if head.broker_order_id is not None or head.id in self._desk_sending:
+            return False
+        members = self.book.group_members(head.group_id) if head.group_id else [head]
+        if any(m.status is S.PENDING_APPROVAL for m in members):
+            return False
+        self._desk_sending.add(head.id)
+        self.spawn(self.groups.submit_approved(head), f"desk-approved-{head.id}")
+        return True
 
     def reject(self, order_id: str, reason: str = "") -> Order:
         """Reject a pending order (and its group) by the trader's decision."""
         order = self._group_head(order_id)
         if order.status is not S.PENDING_APPROVAL:
             raise ApprovalRefused(f"order {order.id} is {order.status.value}, not pending approval")
+        refusal = self.gate.decision_refusal(order, approving=False)
+        if refusal is not None:
+            self.audit.record(
+                "reject_refused", order.id, {"reason": refusal, "by": self.actor, "rule": "desk"}
+            )
+            raise NotPermitted(refusal)
         for member in self._pending_members(order):
             self.book.apply(
                 OrderChange(

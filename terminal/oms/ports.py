@@ -34,6 +34,33 @@ class AuditSink(Protocol):
     def record(self, action: str, subject: str, details: Mapping[str, object]) -> object: ...
 
 
+class OrderGate(Protocol):
+    """What the signed-in user of a desk may do (terminal/desk/gate.py); each refusal is a
+    sentence for the trader, None when allowed."""
+
+    def annotate(self, intent: OrderIntent) -> Mapping[str, str]:
+        """What a staged order carries about where it came from (``Order.extra``)."""
+        ...
+
+    def stage_refusal(self, intent: OrderIntent) -> str | None: ...
+    def decision_refusal(self, order: Order, *, approving: bool) -> str | None:
+        """Why the signed-in user may not approve (``approving``) or reject ``order``."""
+        ...
+
+
+class OpenGate:
+    """One workstation, no desk: everyone may do everything (the lone trader)."""
+
+    def annotate(self, intent: OrderIntent) -> Mapping[str, str]:
+        return {}
+
+    def stage_refusal(self, intent: OrderIntent) -> str | None:
+        return None
+
+    def decision_refusal(self, order: Order, *, approving: bool) -> str | None:
+        return None
+
+
 class NullJournal:
     """A journal that keeps nothing (for benchmarks and tests that do not look)."""
 

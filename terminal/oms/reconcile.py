@@ -89,7 +89,8 @@ async def reconcile(
     missing: list[str] = []
     interrupted: list[str] = []
     matched: set[str] = set()
-    for order in book.open_orders():
+    # Only the orders this terminal sent: another terminal's are at its broker connection.
+    for order in [o for o in book.open_orders() if book.owns(o)]:
         update: OrderStatusUpdate | None = by_id.get(order.id)
         if update is None and order.broker_order_id:
             update = by_broker_id.get(order.broker_order_id)

@@ -19,11 +19,11 @@ from terminal.domain import (
     OrderRole,
     OrderStatus,
 )
-from terminal.oms.book import OrderBook
+from terminal.oms.book import STAGED_BY, OrderBook
 from terminal.oms.changes import ChangeSource, OrderChange
 from terminal.oms.describe import intent_details, intent_summary
-from terminal.oms.errors import TradingHalted
-from terminal.oms.ports import RiskCheck
+from terminal.oms.errors import NotPermitted, TradingHalted
+from terminal.oms.ports import OpenGate, OrderGate, RiskCheck
 from terminal.risk.state import TradingState, TradingStateMachine
 
 S = OrderStatus
@@ -39,7 +39,9 @@ class Staging:
         trading_state: TradingStateMachine,
         clock: Clock,
         ids: Callable[[], str],
+        gate: OrderGate | None = None,
     ) -> None:
+        self.gate: OrderGate = gate or OpenGate()
         self._book = book
         self._audit = book.audit
         self._risk = risk
@@ -136,6 +138,15 @@ class Staging:
     ) -> list[Order]:
         if not allow_when_halted:
             self._refuse_when_halted([intent for intent, _, _ in members])
+        refusal = self.gate.stage_refusal(members[0][0])
+        if refusal is not None:
+            intents = [intent_details(intent) for intent, _, _ in members]
+            self._audit.record(
+                "stage_refused",
+                members[0][0].instrument.key,
+                {"reason": refusal, "by": by, "intents": intents},
+            )
+            raise NotPermitted(refusal)
         now = self._clock.now()
         first_id = self._ids()
         group_id = first_id if len(members) > 1 else None
@@ -157,6 +168,7 @@ class Staging:
                 group_id=group_id,
                 parent_id=parent_id,
                 oca_group=f"OCA-{first_id}" if in_oca else None,
+                extra={STAGED_BY: by, **self.gate.annotate(intent)},
             )
             self._risk.record_staged(intent)
             summary = verdict.summary if verdict else "covered by parent"

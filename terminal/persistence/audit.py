@@ -4,6 +4,14 @@ Each record's hash covers its own fields and the previous record's hash, so alte
 reordering a record breaks the chain. ``audit_head`` holds the last seq and hash, written in the
 same transaction as each record, so that cutting off the tail shows too. There is deliberately no
 API to update or delete a record.
+
+Any number of terminals append to one chain (a desk on PostgreSQL; two terminals on one SQLite
+file): the sequence number and the hash are computed inside the writer's transaction, under a
+lock that serialises every writer of the database (``pg_advisory_xact_lock`` on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite), so records are never numbered twice, lost or forked. A record's
+number is therefore known only once it is committed: :meth:`AuditLog.record` returns the
+:class:`PendingRecord` it queued, and ``recorded`` announces the numbered record after the
+commit. See docs/desk-mode.md.
 """
 
 from __future__ import annotations
@@ -19,16 +27,19 @@ from enum import Enum
 from typing import Any
 
 from eventkit import Event
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from terminal.domain.clock import Clock
+from terminal.persistence.notify import DeskNotifier
 from terminal.persistence.schema import AuditHeadRow, AuditRow
 from terminal.persistence.store import Store
 from terminal.persistence.writer import DatabaseWriter
 
 #: The "previous hash" of the first record.
 GENESIS_HASH = "0" * 64
+#: The PostgreSQL advisory lock every writer of the chain takes for its transaction ("ttaudit").
+CHAIN_LOCK = 0x74746175646974
 
 
 def to_json_value(value: object) -> Any:
@@ -118,13 +129,35 @@ class AuditRecord:
         return result
 
 
+@dataclass(frozen=True, slots=True)
+class PendingRecord:
+    """A record as asked for, queued for the chain: its number and hash come at the commit."""
+
+    at: dt.datetime
+    actor: str
+    workstation: str
+    action: str
+    subject: str
+    details_json: str
+
+    @property
+    def details(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(self.details_json)
+        return result
+
+
 def load_head(engine: Engine) -> ChainHead:
     """Return the chain head as stored: ``audit_head``, or the last record if that is further."""
     with Session(engine) as s:
-        head = s.get(AuditHeadRow, 1)
-        last = s.execute(
-            select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-        ).first()
+        return read_head(s)
+
+
+def read_head(s: Session) -> ChainHead:
+    """The chain head as ``s`` sees it (inside the chain lock when appending)."""
+    head = s.get(AuditHeadRow, 1)
+    last = s.execute(
+        select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
+    ).first()
     candidates = [ChainHead()]
     if head is not None:
         candidates.append(ChainHead(head.seq, head.hash))
@@ -135,7 +168,44 @@ def load_head(engine: Engine) -> ChainHead:
     return max(candidates, key=lambda h: h.seq)
 
 
-def _insert(session: Session, record: AuditRecord) -> None:
+def lock_chain(session: Session) -> None:
+    """Serialise appends across every writer of the database until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock (it also covers the empty chain, where there
+    is no head row to lock). SQLite: the writer began with ``BEGIN IMMEDIATE`` and holds the
+    database's write lock already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+
+
+def append(session: Session, pending: PendingRecord) -> AuditRecord:
+    """Number, hash and insert ``pending`` after the current head; move the head. Runs inside
+    the writer's transaction, under :func:`lock_chain`."""
+    lock_chain(session)
+    head = read_head(session)
+    seq = head.seq + 1
+    digest = chain_hash(
+        seq,
+        pending.at,
+        pending.actor,
+        pending.workstation,
+        pending.action,
+        pending.subject,
+        pending.details_json,
+        head.hash,
+    )
+    record = AuditRecord(
+        seq,
+        pending.at,
+        pending.actor,
+        pending.workstation,
+        pending.action,
+        pending.subject,
+        pending.details_json,
+        head.hash,
+        digest,
+    )
     session.add(
         AuditRow(
             seq=record.seq,
@@ -149,19 +219,20 @@ def _insert(session: Session, record: AuditRecord) -> None:
             hash=record.hash,
         )
     )
-    head = session.get(AuditHeadRow, 1)
-    if head is None:
+    row = session.get(AuditHeadRow, 1)
+    if row is None:
         session.add(AuditHeadRow(id=1, seq=record.seq, hash=record.hash))
-    elif head.seq < record.seq:
-        # A record retried after a failure must not move the head backwards.
-        head.seq, head.hash = record.seq, record.hash
+    else:
+        row.seq, row.hash = record.seq, record.hash
+    return record
 
 
 class AuditLog:
-    """Append records to the hash chain; the writer stores them in order.
+    """Queue records for the hash chain; the writer numbers and stores them in order.
 
     Events:
-        recorded(record: AuditRecord): a record was appended (before it reaches the disk).
+        recorded(record: AuditRecord): a record of this terminal was committed, with its number
+            and hash (on the event loop, after the commit).
     """
 
     def __init__(
@@ -172,6 +243,7 @@ class AuditLog:
         workstation: str,
         *,
         head: ChainHead | None = None,
+        notifier: DeskNotifier | None = None,
     ) -> None:
         self.recorded = Event("recorded")
         self._writer = writer
@@ -179,46 +251,63 @@ class AuditLog:
         self.actor = actor
         self.workstation = workstation
         self._head = head or ChainHead()
+        self._notifier = notifier
 
     @classmethod
-    def open(cls, store: Store, clock: Clock, actor: str, workstation: str) -> AuditLog:
+    def open(
+        cls,
+        store: Store,
+        clock: Clock,
+        actor: str,
+        workstation: str,
+        *,
+        notifier: DeskNotifier | None = None,
+    ) -> AuditLog:
         """Return an audit log that continues the chain stored in ``store``'s database.
 
         Blocks on a read: call it at start-up, before the event loop runs.
         """
-        return cls(store.writer, clock, actor, workstation, head=load_head(store.engine))
+        head = load_head(store.engine)
+        return cls(store.writer, clock, actor, workstation, head=head, notifier=notifier)
 
     @property
     def head(self) -> ChainHead:
+        """The newest head this terminal has seen committed (its own records, or the desk's)."""
         return self._head
+
+    def saw(self, head: ChainHead) -> None:
+        """Note a head committed elsewhere (a desk notification), if it is newer."""
+        if head.seq > self._head.seq:
+            self._head = head
 
     def record(
         self, action: str, subject: str, details: Mapping[str, object] | None = None
-    ) -> AuditRecord:
-        """Append a record of ``action`` on ``subject`` and queue it for writing.
+    ) -> PendingRecord:
+        """Queue a record of ``action`` on ``subject``; it is numbered when it is committed.
 
         Raises:
-            TypeError: ``details`` holds a value with no JSON form.
+            TypeError: ``details`` holds a value with no JSON form (nothing is queued).
         """
         details_json = canonical_json(to_json_value(details or {}))
-        at = self._clock.now().astimezone(dt.UTC)
-        seq = self._head.seq + 1
-        digest = chain_hash(
-            seq, at, self.actor, self.workstation, action, subject, details_json, self._head.hash
-        )
-        record = AuditRecord(
-            seq,
-            at,
+        pending = PendingRecord(
+            self._clock.now().astimezone(dt.UTC),
             self.actor,
             self.workstation,
             action,
             subject,
             details_json,
-            self._head.hash,
-            digest,
         )
-        # The head moves now, not when the write lands, so records keep the order of the calls.
-        self._head = ChainHead(seq, digest)
-        self._writer.submit(lambda s: _insert(s, record), f"audit {action} {subject} (#{seq})")
+        notifier = self._notifier
+
+        def job(session: Session) -> AuditRecord:
+            record = append(session, pending)
+            if notifier is not None:
+                notifier.send(session, "audit", str(record.seq))
+            return record
+
+        self._writer.submit(job, f"audit {action} {subject}", self._committed)
+        return pending
+
+    def _committed(self, record: AuditRecord) -> None:
+        self.saw(ChainHead(record.seq, record.hash))
         self.recorded.emit(record)
-        return record

@@ -1,11 +1,14 @@
-"""The ``audit verify`` and ``audit export`` commands (the argparse part lives in the CLI)."""
+"""The ``audit verify``, ``audit export`` and ``audit checkpoint`` commands (the argparse part
+lives in the CLI)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import TextIO
 
+import platformdirs
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -15,7 +18,16 @@ from terminal.persistence.audit_verify import (
     export_audit,
     verify_chain,
 )
-from terminal.persistence.database import Database, explain, open_database
+from terminal.persistence.checkpoint import (
+    Checkpoint,
+    checkpoint_name,
+    create_key,
+    current_checkpoint,
+    load_key,
+    verify_against,
+    write_checkpoint,
+)
+from terminal.persistence.database import APP_NAME, Database, explain, open_database
 from terminal.persistence.errors import PersistenceError
 
 #: Exit codes.
@@ -45,25 +57,49 @@ def _open(db_url: str, err: TextIO) -> Database | None:
         return None
 
 
-def run_verify(db_url: str, out: TextIO, err: TextIO) -> int:
-    """Verify the audit chain in ``db_url``.
+def default_key_path() -> Path:
+    """The desk key for checkpoints: in the user config folder, outside the database."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "audit-checkpoint.key"
+
+
+def default_checkpoint_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "checkpoints"
+
+
+def run_verify(
+    db_url: str,
+    out: TextIO,
+    err: TextIO,
+    checkpoint: Path | None = None,
+    key_path: Path | None = None,
+) -> int:
+    """Verify the audit chain in ``db_url`` (and against a signed ``checkpoint`` when given).
 
     Returns:
         0 when intact (one summary line on ``out``), 1 naming the first bad record on ``err``,
-        2 when the database cannot be opened or read.
+        2 when the database, the checkpoint or its key cannot be opened or read (or the
+        checkpoint's signature does not match the key).
     """
+    anchor: Checkpoint | None = None
+    if checkpoint is not None:
+        try:
+            anchor = Checkpoint.read(checkpoint, load_key(key_path or default_key_path()))
+        except PersistenceError as exc:
+            err.write(f"audit: {exc}\n")
+            return CANNOT_OPEN
     db = _open(db_url, err)
     if db is None:
         return CANNOT_OPEN
     try:
-        result = verify_chain(db.engine)
+        result = verify_chain(db.engine) if anchor is None else verify_against(db.engine, anchor)
     except SQLAlchemyError as exc:
         err.write(f"audit: {explain(db.url, exc)}\n")
         return CANNOT_OPEN
     finally:
         db.close()
     if result.ok:
-        out.write(f"audit chain intact: {result.count} records in {db.url}\n")
+        anchored = "" if anchor is None else f", record {anchor.seq} matches the checkpoint"
+        out.write(f"audit chain intact: {result.count} records in {db.url}{anchored}\n")
         return OK
     err.write(f"audit chain BROKEN at record {result.first_bad_seq}: {result.problem}\n")
     return BROKEN
@@ -121,4 +157,60 @@ def run_export(db_url: str, fmt: str, output: Path | None, out: TextIO, err: Tex
             f"{result.problem}\n"
         )
         return BROKEN
+    return OK
+
+
+def run_checkpoint(
+    db_url: str,
+    output: Path | None,
+    key_path: Path | None,
+    out: TextIO,
+    err: TextIO,
+    now: dt.datetime | None = None,
+) -> int:
+    """Write the chain's head, signed with the desk key, to ``output`` (or a new file in the
+    checkpoint folder). A missing key at the default place is created; a named one must exist.
+
+    Returns:
+        0 with the file's path on ``out``; 1 when the chain is broken (no checkpoint of a broken
+        chain is written); 2 when the database, the key or the file cannot be used.
+    """
+    key_file = key_path or default_key_path()
+    try:
+        if key_path is None and not key_file.exists():
+            create_key(key_file)
+            err.write(f"audit: created the checkpoint key {key_file}; keep a copy elsewhere\n")
+        key = load_key(key_file)
+    except PersistenceError as exc:
+        err.write(f"audit: {exc}\n")
+        return CANNOT_OPEN
+    db = _open(db_url, err)
+    if db is None:
+        return CANNOT_OPEN
+    try:
+        result = verify_chain(db.engine)
+        if not result.ok:
+            err.write(
+                f"audit: no checkpoint: the chain is broken at record {result.first_bad_seq}: "
+                f"{result.problem}\n"
+            )
+            return BROKEN
+        checkpoint = current_checkpoint(db.engine, db.url, now or dt.datetime.now(dt.UTC))
+    except SQLAlchemyError as exc:
+        err.write(f"audit: {explain(db.url, exc)}\n")
+        return CANNOT_OPEN
+    finally:
+        db.close()
+    from terminal.persistence.audit import ChainHead
+
+    target = output or default_checkpoint_dir() / checkpoint_name(
+        ChainHead(checkpoint.seq, checkpoint.hash), checkpoint.at
+    )
+    try:
+        write_checkpoint(target, checkpoint, key)
+    except OSError as exc:
+        err.write(f"audit: cannot write {target}: {exc}\n")
+        return CANNOT_OPEN
+    out.write(f"{target}\n")
+    err.write(f"audit: checkpoint of record {checkpoint.seq} written to {target}\n")
     return OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections.abc import Iterator
@@ -36,9 +37,22 @@ class VerifyResult:
     problem: str = ""
 
 
-def iter_records(engine: Engine) -> Iterator[AuditRecord]:
-    """Yield the stored records in seq order, streaming."""
-    with Session(engine) as s:
+def snapshot(engine: Engine) -> Session:
+    """A session that sees one committed state of the database for all its reads.
+
+    Terminals keep appending while a chain is verified: the records and the head must be read
+    from the same moment, or a record committed in between would look like a cut-off tail.
+    PostgreSQL: a REPEATABLE READ transaction; SQLite: one read transaction (WAL snapshot).
+    """
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    return Session(engine)
+
+
+def iter_records(engine: Engine, session: Session | None = None) -> Iterator[AuditRecord]:
+    """Yield the stored records in seq order, streaming (in ``session`` when given)."""
+    with contextlib.ExitStack() as stack:
+        s = session if session is not None else stack.enter_context(Session(engine))
         for row in s.scalars(
             select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=500)
         ):
@@ -56,10 +70,19 @@ def iter_records(engine: Engine) -> Iterator[AuditRecord]:
 
 
 def verify_chain(engine: Engine) -> VerifyResult:
-    """Recompute the chain and compare it with ``audit_head``; report the first problem."""
+    """Recompute the chain and compare it with ``audit_head``; report the first problem.
+
+    The records and the head are read in one snapshot, so verifying while terminals append
+    sees a consistent chain.
+    """
+    with snapshot(engine) as s, s.begin():
+        return _verify(engine, s)
+
+
+def _verify(engine: Engine, s: Session) -> VerifyResult:
     count = 0
     prev_seq, prev_hash = 0, GENESIS_HASH
-    for rec in iter_records(engine):
+    for rec in iter_records(engine, s):
         count += 1
         expected = prev_seq + 1
         if rec.seq != expected:
@@ -85,8 +108,7 @@ def verify_chain(engine: Engine) -> VerifyResult:
                 False, count, rec.seq, f"record {rec.seq} was altered (hash mismatch)"
             )
         prev_seq, prev_hash = rec.seq, rec.hash
-    with Session(engine) as s:
-        head = s.get(AuditHeadRow, 1)
+    head = s.get(AuditHeadRow, 1)
     if head is None:
         if count:
             return VerifyResult(False, count, 1, "the chain head is missing")

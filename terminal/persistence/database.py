@@ -20,8 +20,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from terminal.persistence.errors import PersistenceError
+from terminal.persistence.writer import IMMEDIATE
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The PostgreSQL advisory lock held while a terminal migrates the schema ("ttmigr").
+MIGRATE_LOCK = 0x74746D69677200
 APP_NAME = "trading-terminal"
 
 
@@ -80,8 +83,12 @@ def open_database(url: str, *, busy_timeout: float = 5.0, migrate: bool = True) 
         where = shown
         engine = _server_engine(parsed, shown, busy_timeout)
     try:
-        with engine.begin() as conn:
+        # Terminals of a desk may start together on a fresh database: one migrates at a time
+        # (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL), the next finds it done.
+        with engine.execution_options(**{IMMEDIATE: migrate}).begin() as conn:
             if migrate:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
                 _upgrade(conn)
                 _probe_write(conn)
             else:
@@ -176,7 +183,10 @@ def _sqlite_engine(url: URL, busy_timeout: float, *, tune: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # The writer's transactions take the write lock first (see writer.IMMEDIATE): a job
+        # that reads before it writes (the audit head) must not race another process.
+        immediate = conn.get_execution_options().get(IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -199,7 +209,9 @@ def _upgrade(conn: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = conn
-    command.upgrade(config, "head")
+    # Every head: work merged from two branches may each add a revision after the same parent
+    # (e.g. 0002 and 0003 both after 0001) until a merge revision joins them.
+    command.upgrade(config, "heads")
 
 
 def _probe_write(conn: Connection) -> None:

@@ -22,6 +22,7 @@ from terminal.domain import Alert, AlertState, Fill, Instrument, Order
 from terminal.domain.lifecycle import TERMINAL
 from terminal.persistence import codec
 from terminal.persistence.database import Database
+from terminal.persistence.notify import DeskNotifier
 from terminal.persistence.paper_codec import paper_account_from_json, paper_account_to_json
 from terminal.persistence.schema import (
     AlertRow,
@@ -63,9 +64,13 @@ def _upsert(session: Session, model: type[Base], values: dict[str, Any]) -> None
 class Store:
     """Save and load orders, fills, alerts, watchlists, settings, layouts and instruments."""
 
-    def __init__(self, database: Database, writer: DatabaseWriter) -> None:
+    def __init__(
+        self, database: Database, writer: DatabaseWriter, notifier: DeskNotifier | None = None
+    ) -> None:
         self.database = database
         self.writer = writer
+        #: Announces orders, fills, alerts and settings to the desk in their transaction.
+        self.notifier = notifier or DeskNotifier()
 
     @property
     def engine(self) -> Engine:
@@ -75,7 +80,13 @@ class Store:
     def save_order(self, order: Order) -> None:
         """Insert or replace the snapshot of ``order``."""
         values = codec.order_to_row(order)
-        self.writer.submit(lambda s: _upsert(s, OrderRow, values), f"save order {order.id}")
+        notifier = self.notifier
+
+        def job(session: Session) -> None:
+            _upsert(session, OrderRow, values)
+            notifier.send(session, "order", order.id)
+
+        self.writer.submit(job, f"save order {order.id}")
 
     def append_order_event(self, order_id: str, at: dt.datetime, status: str, detail: str) -> None:
         """Append one line to the history of ``order_id``."""
@@ -86,9 +97,12 @@ class Store:
         """Insert ``fill``; a fill whose ``exec_id`` is already stored is ignored."""
         values = codec.fill_to_row(fill)
 
+        notifier = self.notifier
+
         def job(session: Session) -> None:
             if session.get(FillRow, values["exec_id"]) is None:
                 session.add(FillRow(**values))
+                notifier.send(session, "fill", fill.exec_id)
 
         self.writer.submit(job, f"save fill {fill.exec_id}")
 
@@ -109,7 +123,13 @@ class Store:
     def save_alert(self, alert: Alert) -> None:
         """Insert or replace ``alert``."""
         values = codec.alert_to_row(alert)
-        self.writer.submit(lambda s: _upsert(s, AlertRow, values), f"save alert {alert.id}")
+        notifier = self.notifier
+
+        def job(session: Session) -> None:
+            _upsert(session, AlertRow, values)
+            notifier.send(session, "alert", alert.id)
+
+        self.writer.submit(job, f"save alert {alert.id}")
 
     def save_watchlist(self, name: str, keys: Sequence[str]) -> None:
         """Replace the watchlist ``name`` with ``keys``, in that order."""
@@ -140,9 +160,13 @@ class Store:
             TypeError: ``value`` cannot be written as JSON (raised here, not on the writer).
         """
         stored = json.loads(json.dumps(value, allow_nan=False))
-        self.writer.submit(
-            lambda s: _upsert(s, SettingRow, {"key": key, "value": stored}), f"save setting {key}"
-        )
+        notifier = self.notifier
+
+        def job(session: Session) -> None:
+            _upsert(session, SettingRow, {"key": key, "value": stored})
+            notifier.send(session, "setting", key)
+
+        self.writer.submit(job, f"save setting {key}")
 
     def save_layout(self, name: str, data: bytes) -> None:
         """Store the window layout ``name`` (opaque bytes from the GUI)."""

@@ -2,16 +2,24 @@
 stalls the event loop.
 
 Each job runs in its own transaction. A failing job is retried with a growing pause; one that
-still fails is kept (never dropped) until :meth:`DatabaseWriter.retry_failed`.
+still fails is kept (never dropped) until :meth:`DatabaseWriter.retry_failed`. A job may return a
+value (the audit log's record, numbered inside the transaction): ``on_committed`` receives it on
+the event loop once the transaction has committed.
+
+On SQLite every write transaction starts with ``BEGIN IMMEDIATE`` (the database's write lock
+first), so that what a job reads before it writes (the audit chain's head) cannot be changed by
+another process between the read and the write.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eventkit import Event
 from sqlalchemy import Engine
@@ -19,8 +27,12 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-type Job = Callable[[Session], None]
+type Job = Callable[[Session], Any]
 type Notify = Callable[[Callable[[], None]], object]
+type Committed = Callable[[Any], None]
+
+#: The execution option the SQLite engine reads to open a transaction with BEGIN IMMEDIATE.
+IMMEDIATE = "tt_begin_immediate"
 
 #: Pauses before the second, third and fourth attempt of a failing job.
 DEFAULT_BACKOFF: tuple[float, ...] = (0.05, 0.2, 1.0)
@@ -33,6 +45,7 @@ class FailedWrite:
     description: str
     error: str
     job: Job
+    on_committed: Committed | None = None
 
 
 class DatabaseWriter:
@@ -55,10 +68,10 @@ class DatabaseWriter:
         backoff: Sequence[float] = DEFAULT_BACKOFF,
     ) -> None:
         self.write_failed = Event("write_failed")
-        self._engine = engine
+        self._engine = engine.execution_options(**{IMMEDIATE: True})
         self._notify = notify_threadsafe
         self._backoff = tuple(backoff)
-        self._queue: deque[tuple[str, Job]] = deque()
+        self._queue: deque[tuple[str, Job, Committed | None]] = deque()
         self._failed: list[FailedWrite] = []
         self._busy = False
         self._closing = False
@@ -80,8 +93,14 @@ class DatabaseWriter:
         with self._cond:
             return len(self._queue) + self._busy
 
-    def submit(self, job: Job, description: str) -> None:
+    def submit(self, job: Job, description: str, on_committed: Committed | None = None) -> None:
         """Queue ``job`` to run in its own transaction; return at once.
+
+        Args:
+            job: Runs on the writer thread inside the transaction; may return a value.
+            description: Names the write in logs and alerts.
+            on_committed: Called with the job's return value after the commit, on the event
+                loop through ``notify_threadsafe`` (on the writer thread when that is None).
 
         Raises:
             RuntimeError: the writer is closed.
@@ -89,14 +108,14 @@ class DatabaseWriter:
         with self._cond:
             if self._closing:
                 raise RuntimeError(f"database writer is closed; cannot {description}")
-            self._queue.append((description, job))
+            self._queue.append((description, job, on_committed))
             self._cond.notify_all()
 
     def retry_failed(self) -> int:
         """Queue the kept jobs again, in their original order; return how many."""
         with self._cond:
             jobs, self._failed = self._failed, []
-            self._queue.extend((f.description, f.job) for f in jobs)
+            self._queue.extend((f.description, f.job, f.on_committed) for f in jobs)
             self._cond.notify_all()
             return len(jobs)
 
@@ -125,45 +144,56 @@ class DatabaseWriter:
                 self._cond.wait_for(lambda: self._queue or self._closing)
                 if not self._queue:
                     return
-                description, job = self._queue.popleft()
+                description, job, on_committed = self._queue.popleft()
                 self._busy = True
-            error = self._attempt(description, job)
+            error, result = self._attempt(description, job)
+            if error is None and on_committed is not None:
+                # Before the job counts as done, so that flush() returning means delivered.
+                # Bound now: the loop runs it later, when these names hold the next job's.
+                self._deliver(functools.partial(on_committed, result), description)
             with self._cond:
                 if error is not None:
-                    self._failed.append(FailedWrite(description, error, job))
+                    self._failed.append(FailedWrite(description, error, job, on_committed))
                 self._busy = False
                 self._cond.notify_all()
             if error is not None:
                 self._report(description, error)
 
-    def _attempt(self, description: str, job: Job) -> str | None:
-        """Run ``job`` until it succeeds or the attempts run out; return the last error."""
+    def _attempt(self, description: str, job: Job) -> tuple[str | None, Any]:
+        """Run ``job`` until it succeeds or the attempts run out; return (last error, result)."""
         error = ""
         for attempt, pause in enumerate((0.0, *self._backoff)):
             if pause:
                 self._stopping.wait(pause)
             try:
                 with Session(self._engine) as session, session.begin():
-                    job(session)
+                    result = job(session)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}".splitlines()[0]
                 log.warning(
                     "database write %r failed (attempt %d): %s", description, attempt + 1, error
                 )
             else:
-                return None
+                return None, result
         log.error("database write %r failed for good, kept for retry: %s", description, error)
-        return error
+        return error, None
 
     def _report(self, description: str, error: str) -> None:
         def emit() -> None:
             self.write_failed.emit(description, error)
 
+        self._deliver(emit, f"report failed write {description!r}")
+
+    def _deliver(self, callback: Callable[[], None], what: str) -> None:
+        """Run ``callback`` on the event loop (or here, without one)."""
         if self._notify is None:
-            emit()
+            try:
+                callback()
+            except Exception:
+                log.exception("database writer: %s: the callback failed", what)
             return
         try:
-            self._notify(emit)
+            self._notify(callback)
         except RuntimeError:
-            # The loop is already closed (shutdown): the failure is logged and kept anyway.
-            log.error("could not report failed write %r: event loop closed", description)
+            # The loop is already closed (shutdown): what was written is written anyway.
+            log.error("could not deliver %s: event loop closed", what)

@@ -44,7 +44,7 @@ def test_a_raising_portfolio_handler_raises_a_critical_alert_naming_it(
     app = new_app(f"sqlite:///{tmp_path / 't.db'}")
     break_positions(monkeypatch)
     app.orders.fill_recorded.emit(a_fill())
-    handler = "terminal.portfolio.portfolio.Portfolio.apply_fill"
+    handler = "terminal.app.TradingApp._book_fill"
     (alert,) = [a for a in app.alerts.active() if a.severity is Severity.CRITICAL]
     assert alert.source == f"handler {handler}"
     assert "ArithmeticError: position book corrupt" in alert.message
@@ -111,6 +111,6 @@ def test_a_raising_handler_fails_a_test_that_does_not_expect_it(
     result.stdout.fnmatch_lines(
         [
             "*unexpected ERROR log record*",
-            "*handler terminal.portfolio.portfolio.Portfolio.apply_fill failed (on fill_recorded)*",
+            "*handler terminal.app.TradingApp._book_fill failed (on fill_recorded)*",
         ]
     )

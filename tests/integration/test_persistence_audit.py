@@ -12,7 +12,15 @@ import pytest
 from sqlalchemy import text
 
 from terminal.domain import ManualClock, OrderSide
-from terminal.persistence import AuditLog, Database, Store, export_audit, verify_chain
+from terminal.persistence import (
+    AuditLog,
+    AuditRecord,
+    ChainHead,
+    Database,
+    Store,
+    export_audit,
+    verify_chain,
+)
 from terminal.persistence.audit_cli import run_export, run_verify
 
 
@@ -43,11 +51,37 @@ def test_reopening_continues_the_chain(store: Store, database: Database) -> None
     first = record_five(store)
     again = AuditLog.open(store, ManualClock(), "bob", "ws-2")
     assert again.head == first.head
-    rec = again.record("killswitch.armed", "desk", {"reason": "test"})
-    assert rec.seq == 6
-    assert rec.prev_hash == first.head.hash
+    committed: list[AuditRecord] = []
+    again.recorded += committed.append
+    pending = again.record("killswitch.armed", "desk", {"reason": "test"})
     assert store.writer.flush(10)
+    (rec,) = committed  # numbered at the commit, after the head it found there
+    assert (rec.seq, rec.prev_hash, rec.action, rec.at) == (
+        6,
+        first.head.hash,
+        "killswitch.armed",
+        pending.at,
+    )
+    assert again.head == ChainHead(6, rec.hash)
     assert verify_chain(database.engine).count == 6
+
+
+def test_two_logs_of_one_database_append_to_one_chain(store: Store, database: Database) -> None:
+    # Two terminals, each with the head it read at start: the second's records still follow
+    # the first's, because the number is taken inside the write transaction.
+    one = AuditLog.open(store, ManualClock(), "alice", "ws-1")
+    two = AuditLog.open(store, ManualClock(), "bob", "ws-2")
+    seen: list[AuditRecord] = []
+    one.recorded += seen.append
+    two.recorded += seen.append
+    for i in range(3):
+        one.record("a", f"one-{i}", {})
+        two.record("b", f"two-{i}", {})
+    assert store.writer.flush(10)
+    assert [r.seq for r in seen] == [1, 2, 3, 4, 5, 6]
+    assert [r.subject for r in seen] == ["one-0", "two-0", "one-1", "two-1", "one-2", "two-2"]
+    result = verify_chain(database.engine)
+    assert (result.ok, result.count) == (True, 6)
 
 
 def test_an_altered_detail_is_found(store: Store, database: Database) -> None:

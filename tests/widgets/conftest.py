@@ -92,6 +92,13 @@ class Harness:
         QApplication.processEvents()
         self.session.refresh.flush_now()
 
+    def commit(self) -> None:
+        """Wait until every write queued so far is committed and its outcome delivered on the
+        loop (audit records are numbered at the commit; ``recorded`` fires after it)."""
+        done: list[object] = []
+        self.app.writer.submit(lambda _s: None, "test: commit marker", done.append)
+        self.qtbot.waitUntil(lambda: bool(done))  # the writer and the loop are both FIFO
+
     def until(self, predicate: Callable[[], bool], timeout: int = 10_000) -> None:
         """Step the market (and spin the loop) until ``predicate()`` holds."""
 

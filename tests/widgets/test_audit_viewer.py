@@ -46,7 +46,9 @@ def _db_path(harness: Harness) -> str:
 def _stage_one(harness: Harness) -> Order:
     instrument = harness.app.watchlist[0]
     intent = OrderIntent(instrument, OrderSide.BUY, Decimal(1), OrderType.MARKET)
-    return harness.app.orders.stage(intent)
+    order = harness.app.orders.stage(intent)
+    harness.commit()  # records are numbered, and shown, once committed
+    return order
 
 
 def _kinds(view: AuditTrailPane) -> list[str]:
@@ -294,3 +296,18 @@ def test_new_records_do_not_move_the_rows_the_trader_is_reading(
     assert pane.table.indexAt(pane.table.viewport().rect().topLeft()).data(ROW_ROLE).seq == (
         harness.app.audit.head.seq
     )
+
+
+def test_records_other_terminals_committed_appear_with_their_numbers(
+    harness: Harness, pane: AuditTrailPane
+) -> None:
+    head = harness.app.audit.head.seq
+    theirs = [
+        AuditRecord(head + 1 + i, harness.clock.now(), "rita", "desk-2", "approve", f"R{i}", "{}",
+                    "0" * 64, "f" * 64)
+        for i in range(2)
+    ]  # fmt: skip
+    harness.app.desk.desk_recorded.emit(theirs)
+    harness.session.refresh.flush_now()
+    top = pane.table.row_at(0)
+    assert (top.seq, top.record.actor, top.record.workstation) == (head + 2, "rita", "desk-2")

@@ -161,7 +161,8 @@ def test_the_launcher_builds_the_window_in_the_layout_read_before_the_loop(
     first.docks["depth"].setFloating(True)
     first.save_layout()
     assert harness.app.writer.flush(5.0)
-    layout = harness.app.store.load_layout(MainWindow.layout_name_for(harness.app.actor))
+    app = harness.app
+    layout = MainWindow.load_layout_for(app.store, app.actor, app.workstation)
     second = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml", layout)
     harness.qtbot.addWidget(second)
     assert second.docks["depth"].isFloating()

@@ -71,7 +71,9 @@ def test_kill_switch_shortcut_halts_trading(window: MainWindow, harness: Harness
     harness.qtbot.waitUntil(lambda: harness.app.kill_switch.is_tripped)
 
 
-def test_layout_is_saved_per_user_and_restored(window: MainWindow, harness: Harness) -> None:
+def test_layout_is_saved_per_user_and_workstation_and_restored(
+    window: MainWindow, harness: Harness
+) -> None:
     dock = window.docks["depth"]
     dock.setFloating(True)
     window.docks["audit"].hide()
@@ -82,7 +84,21 @@ def test_layout_is_saved_per_user_and_restored(window: MainWindow, harness: Harn
     assert window.restore_layout()  # read back from the database
     assert dock.isFloating()
     assert not window.docks["audit"].isVisible()
-    assert window.layout_name == "window:tester"
+    assert window.layout_name == f"window:tester@{harness.app.workstation}"
+
+
+def test_another_workstation_keeps_its_own_layout_and_falls_back_to_the_users_old_one(
+    window: MainWindow, harness: Harness
+) -> None:
+    store = harness.app.store
+    store.save_layout("window:tester", b"old per-user layout")
+    store.save_layout("window:tester@desk-9", b"desk-9's layout")
+    assert harness.app.writer.flush(5.0)
+    assert MainWindow.load_layout_for(store, "tester", "desk-9") == b"desk-9's layout"
+    assert MainWindow.load_layout_for(store, "tester", "desk-1") == b"old per-user layout"
+    window.save_layout()
+    assert harness.app.writer.flush(5.0)
+    assert MainWindow.load_layout_for(store, "tester", "desk-9") == b"desk-9's layout"
 
 
 def test_an_unreadable_saved_layout_falls_back_to_the_default(window: MainWindow) -> None:

@@ -86,6 +86,7 @@ def test_a_refused_ticket_leaves_an_audit_record(harness: Harness, ticket: Order
     harness.app.audit.recorded += records.append
     type_into(harness, ticket.quantity, "abc")
     assert ticket.stage() is None
+    harness.commit()
     assert [(r.action, r.subject) for r in records] == [("stage_refused", "AAPL")]
     assert "quantity must be a number" in records[0].details["reason"]
 

@@ -23,7 +23,14 @@ from terminal.domain.commission import CommissionModel
 from terminal.risk.estimate import estimate_order
 from widgets import shortcuts
 from widgets.dialogs.override import OverrideDialog
-from widgets.panes.approvals_model import QueueRow, queue_columns
+from widgets.panes.approvals_model import (
+    DecisionRow,
+    QueueRow,
+    decision_columns,
+    four_eyes_text,
+    queue_columns,
+    staged_by_text,
+)
 from widgets.panes.base import Pane
 from widgets.panes.ticket_widgets import VERDICT_TONE, enter_variants, set_text
 from widgets.resources import icon
@@ -57,6 +64,10 @@ class ApprovalQueuePane(Pane):
             queue_columns(lambda: self.session.palette, lambda: self._now),
             key=lambda row: row.key,
             parent=self,
+        )
+        #: Orders that left the queue, newest first: who staged them and who decided.
+        self.decisions: RowModel[DecisionRow] = RowModel(
+            decision_columns(lambda: self.session.palette), key=lambda row: row.key, parent=self
         )
         self._build()
         self._connect()
@@ -99,6 +110,13 @@ class ApprovalQueuePane(Pane):
         self.status.setObjectName("approvals_status")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        recent = QLabel("Recent decisions", self)
+        set_tone(recent, "muted")
+        layout.addWidget(recent)
+        self.decisions_table = FastTableView(self.decisions, parent=self)
+        self.decisions_table.setObjectName("approvals_decisions")
+        self.decisions_table.setMaximumHeight(150)
+        layout.addWidget(self.decisions_table)
         self.setFocusProxy(self.table)
 
     def _button(
@@ -282,6 +300,14 @@ class ApprovalQueuePane(Pane):
         self._dirty = True
 
     def _on_order_updated(self, order: Order) -> None:
+        row = self.decisions.get(order.id)
+        if row is not None:  # approved, then sent and filled: the decision row follows it
+            self.decisions.update(DecisionRow(order, row.decided_by, row.decided_at))
+        elif order.parent_id is None and (
+            order.approved_by or order.status is OrderStatus.REJECTED_BY_TRADER
+        ):
+            # Decided on another terminal before this queue ever showed it (desk mode).
+            self._decided(order)
         if order.id in self.model or (
             order.parent_id is not None and order.parent_id in self.model
         ):
@@ -297,6 +323,7 @@ class ApprovalQueuePane(Pane):
                 for row in self.model.rows():
                     self.model.update(self._row(row.order))
         self.model.flush()
+        self.decisions.flush()
 
     def _row(self, order: Order) -> QueueRow:
         app = self.session.app
@@ -321,9 +348,12 @@ class ApprovalQueuePane(Pane):
         keys = {o.id for o in pending}
         selected = self.table.selected_row()
         selected_key = selected.key if isinstance(selected, QueueRow) else None
+        orders = self.session.app.orders
         for row in self.model.rows():
             if row.key not in keys:
                 self.model.remove(row.key)
+                decided = orders.book.find(row.key) or row.order
+                self._decided(decided)
         added = [o.id for o in pending if o.id not in self.model]
         for order in pending:
             self.model.update(self._row(order))
@@ -337,6 +367,18 @@ class ApprovalQueuePane(Pane):
             self.table.clearSelection()
         self._update_buttons()
         self._update_count()
+
+    def _decided(self, order: Order) -> None:
+        if order.approved_by:
+            by = f"{order.approved_by}" + (
+                f" (override: {order.override_reason})" if order.override_reason else ""
+            )
+        else:
+            by = order.reason or "—"
+        self.decisions.update(DecisionRow(order, by, order.updated_at))
+        for old in self.decisions.rows()[:-20]:  # keep the newest twenty
+            self.decisions.remove(old.key)
+        self.decisions.flush()
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._update_buttons()
@@ -366,7 +408,12 @@ class ApprovalQueuePane(Pane):
         }
         note = hint.get(level, "") if level is not None else ""
         reasons = f": {row.reasons}" if row.reasons and level is not VerdictLevel.PASS else ""
-        set_text(self.details, f"{row.describe()} — {verdict}{note}{reasons}   [{row.key}]")
+        desk = ""
+        if four_eyes_text(row):
+            desk = f" — needs a second approver: {four_eyes_text(row)}"
+        if staged_by_text(row.order):
+            desk += f" — staged by {staged_by_text(row.order)}"
+        set_text(self.details, f"{row.describe()} — {verdict}{note}{reasons}{desk}   [{row.key}]")
         set_tone(self.details, VERDICT_TONE.get(level, "muted") if level is not None else "muted")
 
     def showEvent(self, event: QShowEvent) -> None:

@@ -84,6 +84,18 @@ def price_text(row: QueueRow) -> str:
     return " · ".join(parts)
 
 
+def staged_by_text(order: Order) -> str:
+    """``alice @ desk-1``: who staged the order, on which workstation (desk mode)."""
+    who = order.extra.get("staged_by", "")
+    where = order.extra.get("workstation", "")
+    return f"{who} @ {where}" if who and where else who or where
+
+
+def four_eyes_text(row: QueueRow) -> str:
+    """Why the order needs a second approver ("" when one approver is enough)."""
+    return row.order.extra.get("four_eyes", "")
+
+
 def type_text(row: QueueRow) -> str:
     kind = row.order.intent.order_type.value
     return f"{kind} bracket" if row.exits else kind
@@ -134,4 +146,44 @@ def queue_columns(
         Column("Notional", lambda r: r.notional, lambda r: fmt.money(r.notional), 92),
         Column("Reasons", lambda r: r.reasons, width=80, align=LEFT,
                foreground=verdict_colour, tooltip=lambda r: r.reasons),
+        Column("Staged by", lambda r: staged_by_text(r.order), width=120, align=LEFT),
+        Column("Four-eyes", four_eyes_text, lambda r: "2nd approver" if four_eyes_text(r) else "",
+               96, LEFT, foreground=lambda r: palette().amber if four_eyes_text(r) else None,
+               tooltip=four_eyes_text),
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    """An order that left the queue: who staged it and who approved or rejected it."""
+
+    order: Order
+    decided_by: str
+    decided_at: dt.datetime
+
+    @property
+    def key(self) -> str:
+        return self.order.id
+
+
+def decision_columns(palette: Callable[[], Palette]) -> list[Column[DecisionRow]]:
+    def outcome(row: DecisionRow) -> str:
+        return row.order.status.value.replace("_", " ")
+
+    def colour(row: DecisionRow) -> QColor:
+        p = palette()
+        return p.ok if row.order.approved_by else p.muted
+
+    return [
+        Column("Time", lambda r: r.decided_at.timestamp(),
+               lambda r: fmt.clock_time(r.decided_at), 60),
+        Column("Order", lambda r: r.order.id, width=150, align=LEFT),
+        Column("Side", lambda r: r.order.intent.side.value, width=38, align=CENTER),
+        Column("Qty", lambda r: r.order.intent.quantity,
+               lambda r: fmt.quantity(r.order.intent.quantity), 56),
+        Column("Symbol", lambda r: r.order.key, width=80, align=LEFT),
+        Column("Staged by", lambda r: staged_by_text(r.order), width=130, align=LEFT),
+        Column("Status", outcome, width=110, align=LEFT, foreground=colour),
+        Column("Decided by", lambda r: r.decided_by, width=200, align=LEFT, foreground=colour,
+               tooltip=lambda r: r.decided_by),
     ]  # fmt: skip

@@ -2,8 +2,9 @@
 
 Stored records are read off the GUI thread (an executor, a page of the newest
 :data:`PAGE_SIZE` at a time, "Load older" for more) when the pane is first shown or the session
-starts; records appended afterwards arrive through ``AuditLog.recorded`` and are inserted in one
-batch per refresh. Verifying the hash chain and exporting also run in an executor.
+starts; records appended afterwards arrive through ``AuditLog.recorded`` (and, on a desk, those
+of the other terminals through ``DeskSync.desk_recorded``) and are inserted in one batch per
+refresh. Verifying the hash chain and exporting also run in an executor.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ class AuditTrailPane(Pane):
         self.setFocusProxy(self.filter_edit)
 
         self.subscribe(session.app.audit.recorded, self._on_recorded)
+        # Records other terminals of a desk committed to the same chain (docs/desk-mode.md).
+        self.subscribe(session.app.desk.desk_recorded, self._on_desk_recorded)
         self.register_flush(self._flush)
         self.subscribe(session.started, self._on_started)
         self.subscribe(session.theme_changed, self._on_theme_changed)
@@ -197,6 +200,9 @@ class AuditTrailPane(Pane):
     # -- live records ------------------------------------------------------------------------
     def _on_recorded(self, record: AuditRecord) -> None:
         self._pending.append(record)
+
+    def _on_desk_recorded(self, records: list[AuditRecord]) -> None:
+        self._pending.extend(records)
 
     def _flush(self) -> None:
         if self._pending:
