@@ -1,7 +1,6 @@
 """Desk users: names, roles and Argon2id password hashes (desk mode, issue 19).
 
-Numbered 0003 so that it cannot collide with the 0002 of the paper-account work (issue 12).
-Both follow 0001 until a merge revision joins them; the terminal upgrades every head.
+Follows 0002 (the simulator's paper account): the revisions form one line.
 
 Revision ID: 0003_desk_users
 Revises: 0002
