@@ -199,7 +199,7 @@ def main() -> int:
         try:
             result = loop.run_until_complete(drive(window, args.seconds, args.rate))
         finally:
-            window.close()
+            window.close_now()
             loop.run_until_complete(core.stop())
     loop.close()  # shuts the loop's executor threads down before Qt goes away
     print(json.dumps(result), flush=True)

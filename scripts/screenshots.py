@@ -34,9 +34,13 @@ from terminal.domain import (  # noqa: E402
     OrderType,
     Severity,
 )
+from terminal.domain.values import round_to_tick  # noqa: E402
 from terminal.settings import Settings  # noqa: E402
+from widgets.dialogs.confirm import ConfirmDialog  # noqa: E402
+from widgets.feed_view import AGE_EVERY_NTH_FLUSH  # noqa: E402
 from widgets.launcher import build_window, qt_application  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
+from widgets.panes.options import OptionsChainPane  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -62,7 +66,7 @@ def main() -> int:
         window.resize(1920, 1080)
 
         loop.run_until_complete(produce(core, window, clock, broker, app))
-        window.close()
+        window.close_now()
         loop.run_until_complete(core.stop())
     loop.close()
     print(f"wrote {len(list(OUT.glob('*.png')))} screenshots to {OUT}")
@@ -110,6 +114,28 @@ async def populate(
     bought = core.orders.stage(OrderIntent(aapl, OrderSide.BUY, Decimal(200), OrderType.MARKET))
     await core.orders.approve(bought.id)
     await until(lambda: core.orders.get(bought.id).status is OrderStatus.FILLED)
+    # A bracket on top: its stop-loss and take-profit protect the position (cancel-all says so).
+    mid = Decimal(str(core.market.last_quote(aapl.key).mid))  # type: ignore[union-attr]
+    tick = aapl.tick_size
+    entry = core.orders.stage_bracket(
+        OrderIntent(aapl, OrderSide.BUY, Decimal(100), OrderType.MARKET),
+        OrderIntent(
+            aapl,
+            OrderSide.SELL,
+            Decimal(100),
+            OrderType.LIMIT,
+            limit_price=round_to_tick(mid * Decimal("1.03"), tick),
+        ),
+        OrderIntent(
+            aapl,
+            OrderSide.SELL,
+            Decimal(100),
+            OrderType.STOP,
+            stop_price=round_to_tick(mid * Decimal("0.98"), tick),
+        ),
+    )
+    await core.orders.approve(entry.id)
+    await until(lambda: core.orders.get(entry.id).status is OrderStatus.FILLED)
     quote = core.market.last_quote(msft.key)
     assert quote is not None
     rest = Decimal(str(round(quote.bid * 0.98, 2)))
@@ -143,12 +169,39 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
     for pane_id, dock in window.docks.items():
         dock.raise_()
         await step(1)
+        if pane_id == "options":  # off screen until now, so it subscribes only now
+            chain = window.panes["options"]
+            assert isinstance(chain, OptionsChainPane)
+            for _ in range(100):
+                if chain.subscribed is not None and not chain.loading and len(chain.model):
+                    break
+                await step(1)
+            await step(3)
         window.panes[pane_id].grab().save(str(OUT / f"pane-{pane_id}.png"))
     window.docks["approvals"].raise_()
     window.set_theme("light")
     await step(2)
     window.grab().save(str(OUT / "main-window-light.png"))
     window.set_theme("dark")
+    await step(2)
+
+    # Cancel all asks first and names the protective orders it would remove.
+    question = window.cancel_all()
+    assert isinstance(question, ConfirmDialog)
+    await asyncio.sleep(0.05)
+    question.grab().save(str(OUT / "confirm-cancel-all.png"))
+    question.reject()
+
+    # The market goes quiet for 42 s: the feed watchdog marks every feed stale.
+    core = window.session.app
+    clock = core.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(42.0)
+    core.market.feeds.check(clock.now())
+    for _ in range(AGE_EVERY_NTH_FLUSH):
+        window.session.refresh.flush_now()
+    await asyncio.sleep(0.05)
+    window.grab().save(str(OUT / "stale-feeds.png"))
 
 
 if __name__ == "__main__":

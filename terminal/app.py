@@ -714,6 +714,20 @@ class TradingApp:
             await loop.run_in_executor(None, self._write_checkpoint)
         self.database.close()
 
+    def close_threads(self) -> None:
+        """Stop this terminal's own threads when its loop cannot run ``stop`` (a crash, a test that
+        failed half-way): the desk listener and the database writer would otherwise go on writing
+        to a database that may be gone. No broker call, no ``session_stop``: the next start's
+        recovery sees an interrupted session, which is what it was."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.desk.close()
+        if self._listener is not None:
+            self._listener.close()
+        self.writer.close(timeout=2.0)
+        self.database.close()
+
     def _write_checkpoint(self) -> None:
         """Anchor the chain outside the database at the end of the session (blocking)."""
         from terminal.persistence.audit_cli import default_checkpoint_dir, default_key_path

@@ -99,6 +99,10 @@ class UiSettings:
     default_stock_quantity: Decimal = Decimal(100)
     default_option_quantity: Decimal = Decimal(1)
     watchlist: tuple[str, ...] = ("AAPL", "MSFT", "NVDA", "AMZN", "SPY", "QQQ")
+    #: Ask before cancel-all removes working orders (it names the protective ones).
+    confirm_cancel_all: bool = True
+    #: Ask before quitting while positions are open or orders are working.
+    confirm_quit: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import logging.handlers
 import signal
@@ -24,7 +25,7 @@ import platformdirs
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from terminal.app import TradingApp
+from terminal.app import StartReport, TradingApp
 from terminal.broker.base import BrokerError
 from terminal.domain import Severity
 from terminal.persistence.database import APP_NAME
@@ -123,6 +124,7 @@ def build_window(
     app = qt_application()
     palette = apply_theme(app, settings.ui.theme)
     session = Session(core, RefreshClock(), palette)
+    session.settings_path = settings_path
     from widgets.dialogs.settings import open_settings_dialog
 
     window = MainWindow(
@@ -158,75 +160,94 @@ async def _run(
     """The whole session on the running loop: window, start, trade or smoke test, stop."""
     install_exception_hook(core, asyncio.get_running_loop())
     window = build_window(core, core.settings, settings_path_from_args(args), layout)
-    # Ctrl+C and SIGTERM (a service manager, `kill`) close the window, which stops the core in
-    # order and records session_stop.
+    # Ctrl+C and SIGTERM (a service manager, `kill`) quit without asking: the window closes,
+    # which stops the core in order and records session_stop.
     for ended_by in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(ended_by, lambda *_: QTimer.singleShot(0, window.close))
+        signal.signal(ended_by, lambda *_: QTimer.singleShot(0, window.close_now))
     smoke = bool(args.smoke_test)
-    session = window.session
     closed = asyncio.Event()
     window.closed.connect(closed.set)
+    # File → Connect runs the same start as this first one (after a failed start, e.g. TWS
+    # was not running yet).
+    window.start_session = functools.partial(start_session, window, core, smoke=smoke)
     window.show()
     log.info("window shown %.0f ms after start", (time.perf_counter() - started) * 1000)
-    session.refresh.start()
+    window.session.refresh.start()
     code = 0
     if core.sign_in_required and not await _sign_in(core, window, args):
-        window.close()
+        window.close_now()
         await core.stop()
         return 2 if smoke else 0
     # The window waits for a broker that is not up yet (TWS started later): the core retries
-    # with backoff and says when; closing the window meanwhile ends the attempts. The smoke
-    # test fails fast instead.
-    starting = asyncio.ensure_future(core.start(retry_connect=not smoke))
-    closing = asyncio.ensure_future(closed.wait())
-    await asyncio.wait({starting, closing}, return_when=asyncio.FIRST_COMPLETED)
-    closing.cancel()
-    if not starting.done():  # closed before the broker answered
-        await core.stop()  # stops the attempts
-        with contextlib.suppress(BrokerError, asyncio.CancelledError):
-            await starting
-        return 0
+    # with backoff and says when (File → Connect tries at once); closing the window meanwhile
+    # ends the attempts. The smoke test fails fast instead.
+    outcome: StartReport | Exception | None = None
+    connecting = window.connect_broker()
+    if connecting is not None:
+        closing = asyncio.ensure_future(closed.wait())
+        await asyncio.wait({connecting, closing}, return_when=asyncio.FIRST_COMPLETED)
+        closing.cancel()
+        if not connecting.done():  # closed before the broker answered
+            await core.stop()  # stops the attempts
+            with contextlib.suppress(BrokerError, asyncio.CancelledError):
+                await connecting
+            return 0
+        outcome = connecting.result()
+    if smoke:
+        if isinstance(outcome, StartReport):
+            from widgets.smoke import run_smoke
+
+            code = await run_smoke(window, outcome, started)
+        else:
+            from widgets.smoke import smoke_failed
+
+            code = smoke_failed(core, f"could not connect: {outcome}", started)
+        window.close_now()
+    else:
+        await closed.wait()
+    await core.stop()
+    return code
+
+
+async def start_session(
+    window: MainWindow, core: TradingApp, *, smoke: bool = False
+) -> StartReport | Exception | None:
+    """Connect (retrying while the broker is not up yet, except for the smoke test), reconcile
+    and subscribe; show the mode; ask for the second key of a live account.
+
+    Returns:
+        The start report; the exception when the broker could not be reached (the window
+        stays up, disconnected, and says why: File → Connect tries again); None when the
+        trader declined a live account (the window closes).
+    """
+    session = window.session
     try:
-        report = starting.result()
-    except Exception as exc:  # the window stays up, disconnected, and says why
+        report = await core.start(retry_connect=not smoke)
+    except Exception as exc:
         expected = isinstance(exc, BrokerError)  # refused, unreachable, live not allowed
         log.error("could not connect to %s: %s", core.broker.name, exc, exc_info=not expected)
         core.alerts.raise_alert(
             Severity.CRITICAL, "broker", f"could not connect to {core.broker.name}: {exc}"
         )
         session.message.emit(f"could not connect to {core.broker.name}: {exc}")
-        if smoke:
-            from widgets.smoke import smoke_failed
+        return exc
+    session.mode = Mode.of(core.broker.name, report.paper)
+    window.update_mode(report.account_id)
+    if session.mode is Mode.IB_LIVE and not smoke:
+        from widgets.dialogs.live_confirm import confirm_live
 
-            code = smoke_failed(core, f"could not connect: {exc}", started)
-            window.close()
-    else:
-        session.mode = Mode.of(core.broker.name, report.paper)
-        window.update_mode(report.account_id)
-        if session.mode is Mode.IB_LIVE and not smoke:
-            from widgets.dialogs.live_confirm import confirm_live
-
-            if not await confirm_live(report.account_id, window):
-                core.audit.record("live_declined", core.workstation, {"account": report.account_id})
-                window.close()
-                await core.stop()
-                return 0
-            core.audit.record("live_confirmed", core.workstation, {"account": report.account_id})
-        window.on_started(report)
-        run_market(core.broker)
-        core.watch_feeds()
-        core.watch_health()
-        if not smoke:  # for a terminal it was started from (and scripts waiting on it)
-            print(f"Connected to {core.broker.name} (account {report.account_id}).", flush=True)
-        if smoke:
-            from widgets.smoke import run_smoke
-
-            code = await run_smoke(window, report, started)
-            window.close()
-    if not smoke:
-        await closed.wait()
-    await core.stop()
-    return code
+        if not await confirm_live(report.account_id, window):
+            core.audit.record("live_declined", core.workstation, {"account": report.account_id})
+            window.close_now()
+            return None
+        core.audit.record("live_confirmed", core.workstation, {"account": report.account_id})
+    window.on_started(report)
+    run_market(core.broker)
+    core.watch_feeds()
+    core.watch_health()
+    if not smoke:  # for a terminal it was started from (and scripts waiting on it)
+        print(f"Connected to {core.broker.name} (account {report.account_id}).", flush=True)
+    return report
 
 
 async def _sign_in(core: TradingApp, window: MainWindow, args: argparse.Namespace) -> bool:

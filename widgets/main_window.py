@@ -7,20 +7,25 @@ Session methods the panes use.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
 from terminal.app import StartReport
+from terminal.broker.base import ConnectionState
 from terminal.domain import OrderSide
 from terminal.persistence.store import Store
-from widgets import shortcuts
+from terminal.startup import run_market
+from widgets import confirmations, shortcuts
 from widgets.dialogs.shortcuts import ShortcutsDialog
 from widgets.panes.alerts import AlertsPane
 from widgets.panes.approvals import ApprovalQueuePane
@@ -75,6 +80,10 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self._open_settings = open_settings
+        #: Connects the session the first time (the launcher's start); File → Connect calls it
+        #: while the core has not started, e.g. after TWS was not running at start-up.
+        self.start_session: Callable[[], Coroutine[Any, Any, Any]] | None = None
+        self._connecting: asyncio.Task[Any] | None = None
         self.setObjectName("main_window")
         self.setDockNestingEnabled(True)
         self.setDockOptions(
@@ -94,8 +103,13 @@ class MainWindow(QMainWindow):
         self.named_actions: dict[str, QAction] = {}
         self._build_menus()
         session.subscribe(session.ticket_requested, self._on_ticket_requested, owner=self)
+        session.subscribe(
+            session.app.broker.connection_changed, self._on_connection_changed, owner=self
+        )
         self._closing = False
+        self._quit_confirmed = False
         self.update_mode()
+        self._update_connection_actions()
         self.resize(1600, 980)
 
     # -- panes -------------------------------------------------------------------------------
@@ -111,6 +125,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.panes[pane.pane_id] = pane
         self.docks[pane.pane_id] = dock
+        pane.attach_dock(dock)
 
     def _on_ticket_requested(self, _request: TicketRequest) -> None:
         self.bring_forward("ticket")
@@ -119,18 +134,19 @@ class MainWindow(QMainWindow):
         return self.panes[pane_id]
 
     def _arrange_default(self) -> None:
-        """Watchlist and ticket on the left, chart in the middle, ladder and risk on the right,
-        queue / blotter / alerts / options / audit tabbed along the bottom."""
+        """Watchlist, ticket and risk (the kill switch) down the left; chart and depth ladder
+        side by side; queue / blotter / alerts / options / audit tabbed below both, so the
+        options chain has the width for its Greeks."""
         d = self.docks
         for dock in d.values():
             self.removeDockWidget(dock)
         area = Qt.DockWidgetArea
         self.addDockWidget(area.LeftDockWidgetArea, d["watchlist"])
         self.splitDockWidget(d["watchlist"], d["chart"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(d["chart"], d["approvals"], Qt.Orientation.Vertical)
         self.splitDockWidget(d["chart"], d["depth"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["watchlist"], d["ticket"], Qt.Orientation.Vertical)
-        self.splitDockWidget(d["depth"], d["risk"], Qt.Orientation.Vertical)
-        self.splitDockWidget(d["chart"], d["approvals"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["ticket"], d["risk"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(d["approvals"], d["blotter"])
         self.tabifyDockWidget(d["blotter"], d["alerts"])
         self.tabifyDockWidget(d["alerts"], d["options"])
@@ -138,12 +154,13 @@ class MainWindow(QMainWindow):
         for dock in d.values():
             dock.show()
         d["approvals"].raise_()
+        # The watchlist's columns need about 450 px with the fonts of a Linux desktop.
+        self.resizeDocks([d["watchlist"], d["chart"]], [450, 1130], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["chart"], d["depth"]], [710, 420], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["chart"], d["approvals"]], [580, 330], Qt.Orientation.Vertical)
         self.resizeDocks(
-            [d["watchlist"], d["chart"], d["depth"]], [430, 740, 420], Qt.Orientation.Horizontal
+            [d["watchlist"], d["ticket"], d["risk"]], [290, 360, 290], Qt.Orientation.Vertical
         )
-        self.resizeDocks([d["chart"], d["approvals"]], [560, 330], Qt.Orientation.Vertical)
-        self.resizeDocks([d["watchlist"], d["ticket"]], [470, 420], Qt.Orientation.Vertical)
-        self.resizeDocks([d["depth"], d["risk"]], [520, 370], Qt.Orientation.Vertical)
 
     def bring_forward(self, pane_id: str) -> None:
         """Show the pane's dock (tabbed or floating) and give it the keyboard focus."""
@@ -182,6 +199,12 @@ class MainWindow(QMainWindow):
             self._action("settings", "&Settings…", self.open_settings, shortcuts.SETTINGS.keys)
         )
         file_menu.addSeparator()
+        broker = self.session.app.broker.name.upper()
+        file_menu.addAction(self._action("connect", f"&Connect to {broker}", self.connect_broker))
+        file_menu.addAction(
+            self._action("disconnect", f"&Disconnect from {broker}", self.disconnect_broker)
+        )
+        file_menu.addSeparator()
         file_menu.addAction(self._action("quit", "&Quit", self.close, shortcuts.QUIT.keys))
 
         trade = bar.addMenu("&Trade")
@@ -205,8 +228,8 @@ class MainWindow(QMainWindow):
         trade.addAction(
             self._action(
                 "cancel_all",
-                "&Cancel all working orders",
-                self.session.cancel_all,
+                "&Cancel all working orders…",
+                self.cancel_all,
                 shortcuts.CANCEL_ALL.keys,
                 global_shortcut=True,
             )
@@ -234,6 +257,15 @@ class MainWindow(QMainWindow):
                     f"Ctrl+{number}",
                 )
         view.addSeparator()
+        view.addAction(
+            self._action(
+                "recentre_ladder",
+                "Re-centre the &depth ladder",
+                self.recentre_ladder,
+                shortcuts.RECENTRE_LADDER.keys,
+                global_shortcut=True,
+            )
+        )
         view.addAction(
             self._action(
                 "reset_layout", "&Reset layout", self.reset_layout, shortcuts.RESET_LAYOUT.keys
@@ -292,9 +324,76 @@ class MainWindow(QMainWindow):
 
     def on_started(self, report: StartReport) -> None:
         """The core is up: panes fill from it, the first watchlist instrument becomes active."""
+        self.session.start_report = report
+        self._update_connection_actions()
         self.session.started.emit(report)
         if self.session.active is None and self.session.app.watchlist:
             self.session.set_active(self.session.app.watchlist[0])
+
+    # -- connection ---------------------------------------------------------------------------
+    def connect_broker(self) -> asyncio.Task[Any] | None:
+        """Connect (File → Connect): start the session if it never started, else reconnect.
+
+        Returns the running task (the one already running if a connect is under way), or None
+        when there is nothing to run.
+        """
+        if self._connecting is not None and not self._connecting.done():
+            self.session.app.connect_now()  # waiting for the next attempt: try at once
+            return self._connecting
+        if self.session.start_report is None:
+            if self.start_session is None:
+                self.session.message.emit("connect: this window cannot start the session")
+                return None
+            coro = self.start_session()
+        else:
+            coro = self._reconnect()
+        task = self.session.run(
+            self._connect_then_update(coro), f"connect to {self.session.app.broker.name}"
+        )
+        self._connecting = task
+        self._update_connection_actions()
+        return task
+
+    async def _connect_then_update(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            return await coro
+        finally:
+            self._connecting = None
+            self._update_connection_actions()
+
+    async def _reconnect(self) -> None:
+        broker = self.session.app.broker
+        await broker.connect()  # the core renews the market data and reconciles on its own
+        run_market(broker)
+
+    def disconnect_broker(self) -> asyncio.Task[Any] | None:
+        """Disconnect on purpose (File → Disconnect): no reconnect follows; orders at the
+        broker keep working there, and order entry freezes until File → Connect."""
+        broker = self.session.app.broker
+        if broker.connection_state is ConnectionState.DISCONNECTED:
+            return None
+        self.session.message.emit(f"disconnecting from {broker.name}…")
+        return self.session.run(broker.disconnect(), f"disconnect from {broker.name}")
+
+    def _on_connection_changed(self, _state: ConnectionState, _message: str) -> None:
+        self._update_connection_actions()
+        self.status.refresh()
+
+    def _update_connection_actions(self) -> None:
+        if not shiboken6.isValid(self) or "connect" not in self.named_actions:
+            return
+        state = self.session.app.broker.connection_state
+        busy = self._connecting is not None and not self._connecting.done()
+        disconnected = state is ConnectionState.DISCONNECTED
+        # Waiting for the next attempt (TWS not up yet): the action tries at once.
+        waiting = busy and disconnected and self.session.app.connection_status().next_attempt
+        connect = self.named_actions["connect"]
+        broker = self.session.app.broker.name.upper()
+        connect.setText("&Connect now" if waiting else f"&Connect to {broker}")
+        connect.setEnabled(disconnected and (not busy or bool(waiting)))
+        self.named_actions["disconnect"].setEnabled(
+            not disconnected and self.session.start_report is not None
+        )
 
     # -- actions -----------------------------------------------------------------------------
     def new_ticket(self, side: OrderSide) -> None:
@@ -303,6 +402,16 @@ class MainWindow(QMainWindow):
             self.session.message.emit("choose an instrument in the watchlist first")
             return
         self.session.request_ticket(TicketRequest(instrument, side=side))
+
+    def recentre_ladder(self) -> None:
+        """Put the market in the middle of the depth ladder, wherever the keyboard focus is."""
+        ladder = self.panes["depth"]
+        assert isinstance(ladder, DepthLadderPane)
+        ladder.recentre()
+
+    def cancel_all(self) -> object:
+        """Cancel every working order, after the question (it names the protective ones)."""
+        return confirmations.request_cancel_all(self.session, self)
 
     def acknowledge_all_alerts(self) -> None:
         self.session.app.alerts.acknowledge_all(self.session.app.actor)
@@ -402,7 +511,21 @@ class MainWindow(QMainWindow):
         self.docks["approvals"].raise_()
 
     # -- closing -----------------------------------------------------------------------------
+    def close_now(self) -> None:
+        """Close without asking (Ctrl+C, the smoke test, a declined live account, tests)."""
+        self._quit_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if (
+            not self._closing
+            and not self._quit_confirmed
+            and confirmations.quit_question(self.session) is not None
+        ):
+            # Ctrl+Q or the window's close button with positions open or orders working.
+            event.ignore()
+            confirmations.ask_to_quit(self.session, self, self.close_now)
+            return
         if not self._closing:
             self._closing = True
             try:

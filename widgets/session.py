@@ -18,11 +18,12 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from terminal.app import TradingApp
+from terminal.app import StartReport, TradingApp
 from terminal.broker.base import BrokerError
 from terminal.domain import DomainError, Instrument, OrderSide, OrderType, Severity
 from widgets.ownership import Ownership, Source
@@ -36,13 +37,18 @@ class Mode(StrEnum):
     """What the trader is connected to; IB LIVE is shown in red everywhere."""
 
     SIM = "SIM"
+    #: IB before any account was reported: paper or live is not known yet, so neither is shown.
+    IB_NOT_CONNECTED = "IB (not connected)"
     IB_PAPER = "IB PAPER"
     IB_LIVE = "IB LIVE"
 
     @classmethod
-    def of(cls, broker_name: str, paper: bool) -> Mode:
+    def of(cls, broker_name: str, paper: bool | None) -> Mode:
+        """The mode of ``broker_name``; ``paper`` is None while no account was reported."""
         if broker_name == "sim":
             return cls.SIM
+        if paper is None:
+            return cls.IB_NOT_CONNECTED
         return cls.IB_PAPER if paper else cls.IB_LIVE
 
 
@@ -63,6 +69,8 @@ class Session(QObject):
 
     Signals:
         active_changed(Instrument): the instrument the linked panes show.
+        instrument_selected(Instrument): the trader selected an instrument (even the active one
+            again): the order ticket goes to it.
         ticket_requested(TicketRequest): pre-fill the order ticket and bring it forward.
         price_alert_requested(Instrument, float): ask for a price alert near ``price``.
         message(str): a short message for the status bar (errors of UI actions).
@@ -71,6 +79,7 @@ class Session(QObject):
     """
 
     active_changed = Signal(object)
+    instrument_selected = Signal(object)
     ticket_requested = Signal(object)
     price_alert_requested = Signal(object, float)
     message = Signal(str)
@@ -92,7 +101,14 @@ class Session(QObject):
         self.refresh = refresh
         self.palette = palette
         self.active: Instrument | None = None
-        self.mode = Mode.of(app.broker.name, paper=True)
+        self.mode = Mode.of(app.broker.name, paper=None)
+        #: What the core's start found, once it started (None before, or after a failed start).
+        self.start_report: StartReport | None = None
+        #: The settings file changes made outside the dialog are saved to ("don't ask again").
+        self.settings_path: Path | None = None
+        #: The window is closing: panes leaving the screen need not give back subscriptions
+        #: one by one (the core's stop ends them all).
+        self.closing = False
         self._ownership = Ownership(refresh)
         refresh.report = lambda name, exc: app.report_failure(f"refresh {name}", exc)
 
@@ -123,15 +139,21 @@ class Session(QObject):
 
     def detach(self) -> None:
         """Drop what every widget listens to (the window is closing)."""
+        self.closing = True
         self._ownership.release_all()
 
     # -- linking -----------------------------------------------------------------------------
     def set_active(self, instrument: Instrument) -> None:
-        """Make ``instrument`` the one the linked panes (chart, depth, ticket, options) show."""
-        if self.active is not None and self.active.key == instrument.key:
-            return
+        """Make ``instrument`` the one the linked panes (chart, depth, ticket, options) show.
+
+        Selecting the active instrument again changes no pane but the ticket, which may have
+        moved to another instrument meanwhile (an option from the chain): it comes back.
+        """
+        changed = self.active is None or self.active.key != instrument.key
         self.active = instrument
-        self.active_changed.emit(instrument)
+        if changed:
+            self.active_changed.emit(instrument)
+        self.instrument_selected.emit(instrument)
 
     def request_ticket(self, request: TicketRequest) -> None:
         self.ticket_requested.emit(request)
@@ -170,7 +192,11 @@ class Session(QObject):
                 on_done(result)
             return result
 
-        return self.app.spawn(guarded(), what)
+        task = self.app.spawn(guarded(), what)
+        # Cancelled before it started (the app stopping): close the action's coroutine, which
+        # never ran, instead of leaving it to warn "never awaited" when collected.
+        task.add_done_callback(lambda done: coro.close() if done.cancelled() else None)
+        return task
 
     def fail(self, what: str, exc: BaseException | str) -> None:
         """Show a refused UI action: status bar message plus a warning alert."""

@@ -35,9 +35,13 @@ OVERRIDE = Shortcut(
 CANCEL_ORDER = Shortcut("Delete", "Cancel the selected working order", "blotter")
 REMOVE_SYMBOL = Shortcut("Delete", "Remove the selected instrument", "watchlist")
 LADDER_CLICK = Shortcut(
-    "Click / Shift+Click", "Bid side: buy limit / buy stop; ask side: sell", "depth ladder"
+    "Click / Shift+Click",
+    "Bid side: buy limit; ask side: sell limit / a stop: buy above the market, sell below",
+    "depth ladder",
 )
 RECENTRE = Shortcut("Space", "Re-centre the ladder on the market", "depth ladder")
+# Not Space: anywhere else Space ticks the checkbox or presses the button that has the focus.
+RECENTRE_LADDER = Shortcut("F4", "Re-centre the depth ladder on the market")
 FOLLOW = Shortcut("End", "Follow the last bar again", "chart")
 CHART_TIMEFRAME = Shortcut("1 … 5", "Timeframe 1m / 5m / 15m / 1h / 1D", "chart")
 CHART_PAN_ZOOM = Shortcut("Left / Right, + / −", "Pan (Shift: half a screen) / zoom", "chart")
@@ -60,6 +64,7 @@ ALL: tuple[Shortcut, ...] = (
     CANCEL_ALL,
     BUY_TICKET,
     SELL_TICKET,
+    RECENTRE_LADDER,
     FIND_SYMBOL,
     ACK_ALL,
     SETTINGS,

@@ -65,6 +65,9 @@ class StatusBar(QStatusBar):
     def refresh(self) -> None:
         app = self.session.app
         text, tone = _CONNECTION[app.broker.connection_state]
+        wait = app.connection_status().seconds_to_next_attempt(app.clock.now())
+        if wait is not None:  # waiting to (re)connect: when, and how not to wait
+            text = f"not connected, next try in {wait:.0f} s (File → Connect now)"
         self.broker.setText(f"{app.broker.name.upper()}: {text}")
         set_tone(self.broker, tone)
         mode = self.session.mode

@@ -7,7 +7,9 @@ is emitted then; the window's :class:`~widgets.refresh.RefreshClock` calls :meth
 
 :class:`FastTableView` shows such a model with fixed column widths and row heights (resizing to
 contents on every flush costs 100+ ms on a big table) and sorts numerically through
-:data:`SORT_ROLE` via a proxy.
+:data:`SORT_ROLE` via a proxy. The sorted column's title carries the direction (``Time ▼`` newest
+first, ``▲`` oldest or smallest first), and rows that arrive are put where that order says at
+the next flush, never appended below a descending sort.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
@@ -59,12 +62,18 @@ class Column[R]:
 class RowModel[R](QAbstractTableModel):
     """Rows keyed by a string, updated in place, published on :meth:`flush`.
 
+    Signals:
+        rows_arrived(): the flush published rows inserted since the previous one (a sorted view
+            puts them in order then, once, rather than per insert).
+
     Args:
         columns: The columns, left to right.
         key: The key of a row object (an instrument key, an order id, ...).
         stamp: Optional source timestamp (``time.perf_counter()``) of a row's newest data, so a
             view can measure tick-to-paint latency.
     """
+
+    rows_arrived = Signal()
 
     def __init__(
         self,
@@ -76,6 +85,7 @@ class RowModel[R](QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
+        self._arrived = False
         self._key = key
         self._stamp = stamp
         self._rows: list[R] = []
@@ -169,6 +179,7 @@ class RowModel[R](QAbstractTableModel):
             self._rows.append(row)
             self._index[key] = position
             self.endInsertRows()
+            self._arrived = True
             return
         self._rows[position] = row
         self._dirty.add(position)
@@ -197,7 +208,10 @@ class RowModel[R](QAbstractTableModel):
         return len(self._dirty)
 
     def flush(self) -> None:
-        """Publish every dirty row in one ranged ``dataChanged``."""
+        """Publish every dirty row in one ranged ``dataChanged`` (and say when rows arrived)."""
+        if self._arrived:
+            self._arrived = False
+            self.rows_arrived.emit()
         if not self._dirty:
             return
         first, last = min(self._dirty), max(self._dirty)
@@ -237,6 +251,42 @@ def _sortable(value: object) -> object:
     return str(value)
 
 
+#: The sort direction as the trader reads it: ▲ smallest / oldest / A first, ▼ the reverse.
+SORT_ARROWS = {Qt.SortOrder.AscendingOrder: "▲", Qt.SortOrder.DescendingOrder: "▼"}
+_SORT_WORDS = {
+    Qt.SortOrder.AscendingOrder: "ascending: smallest, oldest, A first",
+    Qt.SortOrder.DescendingOrder: "descending: largest, newest, Z first",
+}
+
+
+class SortProxy(QSortFilterProxyModel):
+    """Sorts by :data:`SORT_ROLE` and writes the direction into the sorted column's title.
+
+    Qt's own sort indicator is not used: QHeaderView draws ascending as ``SortDown`` and each
+    style draws that arrow its own way, so "Time ▲" showed over rows running newest first.
+    """
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        value = super().headerData(section, orientation, role)
+        if orientation != Qt.Orientation.Horizontal or section != self.sortColumn():
+            return value
+        order = self.sortOrder()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{value} {SORT_ARROWS[order]}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            title = super().headerData(section, orientation, Qt.ItemDataRole.DisplayRole)
+            return f"Sorted by {title}, {_SORT_WORDS[order]} (click to reverse)"
+        return value
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        super().sort(column, order)
+        count = self.columnCount()
+        if count:  # the arrow moved to another title
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, count - 1)
+
+
 class FastTableView(QTableView):
     """A table for streaming data: fixed widths and heights, numeric sorting, row selection.
 
@@ -252,13 +302,19 @@ class FastTableView(QTableView):
         self.source_model = model
         self._key_actions: list[tuple[QKeySequence, Callable[[], object]]] = []
         if sortable:
-            proxy = QSortFilterProxyModel(self)
+            proxy = SortProxy(self)
             proxy.setSourceModel(model)
             proxy.setSortRole(SORT_ROLE)
             proxy.setDynamicSortFilter(False)  # re-sorting at 30 Hz makes rows jump under the mouse
             self.setModel(proxy)
             self.setSortingEnabled(True)
-            self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            header = self.horizontalHeader()
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            header.setSortIndicatorShown(False)  # the title says it (see SortProxy)
+            # Rows that arrive, and a model reset, are put in the order the title says; rows
+            # that only change stay where they are until then.
+            model.rows_arrived.connect(self.resort)
+            model.modelReset.connect(self.resort)
         else:
             self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -277,6 +333,12 @@ class FastTableView(QTableView):
         header.setHighlightSections(False)
         for i, column in enumerate(model.columns):
             self.setColumnWidth(i, column.width)
+
+    def resort(self) -> None:
+        """Sort again by the column and direction the header shows (nothing when unsorted)."""
+        proxy = self.model()
+        if isinstance(proxy, QSortFilterProxyModel) and proxy.sortColumn() >= 0:
+            proxy.sort(proxy.sortColumn(), proxy.sortOrder())
 
     def row_at(self, view_row: int) -> Any:
         """The row object shown at ``view_row`` (after sorting)."""

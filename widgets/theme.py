@@ -91,6 +91,11 @@ def palette(name: str) -> Palette:
 def apply_theme(app: QApplication, name: str) -> Palette:
     """Apply the theme's stylesheet to the whole application and return its palette."""
     chosen = palette(name)
-    path = resource_path("themes", f"{chosen.name}.qss")
-    app.setStyleSheet(path.read_text(encoding="utf-8"))
+    app.setStyleSheet(stylesheet(chosen.name))
     return chosen
+
+
+def stylesheet(name: str) -> str:
+    """The theme's QSS, with ``@icons@`` replaced by the icons folder (QSS wants a full path)."""
+    text = resource_path("themes", f"{name}.qss").read_text(encoding="utf-8")
+    return text.replace("@icons@", resource_path("icons").as_posix())

@@ -284,6 +284,10 @@ class AlertService:
         folded with this terminal's own alerts.
         """
         known = alert.id in self._active or alert.id in self._cleared
+        if alert.id in self._cleared and alert.state is not AlertState.CLEARED:
+            # Read back before this terminal's own clear reached the database (a resync right
+            # after start-up, or after a reconnect): a cleared alert never comes back.
+            return
         if alert.state is AlertState.CLEARED:
             if alert.id in self._active:
                 del self._active[alert.id]

@@ -12,6 +12,7 @@ from tests.helpers.fake_broker import FakeBroker
 AAPL = Instrument.stock("AAPL")
 MSFT = Instrument.stock("MSFT")
 SETTINGS = Settings()
+_opened: list[TradingApp] = []
 
 
 def new_app(
@@ -22,7 +23,15 @@ def new_app(
     app.actor = "alice"
     app.orders.actor = "alice"
     app.restore()
+    _opened.append(app)
     return app
+
+
+def close_left_open() -> None:
+    """Stop the threads of every app a test opened and did not stop (it failed half-way), so its
+    writer cannot go on writing into the next test's logs or a dropped database."""
+    while _opened:
+        _opened.pop().close_threads()
 
 
 def quote(

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from terminal.persistence import Database, DatabaseWriter, Store, open_database
+from tests.integration.app_setup import close_left_open
 
 POSTGRES_ENV = "TT_TEST_POSTGRES_URL"
 
@@ -36,6 +37,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Return the URL of a fresh, empty database (a SQLite file, or a new PostgreSQL database)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'terminal.db'}"
+        close_left_open()
         return
     base = make_url(_postgres_url())
     name = f"tt_{uuid.uuid4().hex}"
@@ -44,6 +46,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield base.set(database=name).render_as_string(hide_password=False)
+        close_left_open()  # before the drop: a failed test's app must not write on into the void
         with admin.connect() as conn:
             # FORCE: a test that failed half-way may leave a connection behind.
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -306,3 +306,15 @@ def test_id_collision_with_restored_alert_is_refused(
     service.restore([Alert("A1", Severity.INFO, "x", "y", clock.now(), dedup_key="x:y")])
     with pytest.raises(ValueError, match="A1"):
         service.raise_alert(Severity.INFO, "x", "other")
+
+
+def test_a_stale_desk_read_never_brings_a_cleared_alert_back(service: AlertService) -> None:
+    """A desk resync can read an alert before this terminal's own clear reached the database:
+    the stale RAISED copy must not resurrect it (a cleared alert never comes back)."""
+    alert = service.raise_alert(Severity.WARNING, "connection", "Not connected yet")
+    service.clear(alert.id)
+    service.apply_desk(alert)  # the row as it was saved before the clear
+    assert service.active() == []
+    other = replace(alert, id="desk-1")  # another terminal's alert is still shown
+    service.apply_desk(other)
+    assert [a.id for a in service.active()] == ["desk-1"]

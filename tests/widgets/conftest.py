@@ -156,5 +156,5 @@ def window(harness: Harness) -> Iterator[MainWindow]:
     assert harness.report is not None
     win.on_started(harness.report)
     harness.step()
-    harness.closers.append(win.close)
+    harness.closers.append(win.close_now)
     yield win

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from terminal.domain import Instrument, Order, OrderIntent, OrderSide, OrderStatus, OrderType
 from terminal.domain.values import round_to_tick
 from widgets import formatting as fmt
+from widgets.dialogs.confirm import ConfirmDialog
 from widgets.main_window import MainWindow
 from widgets.panes.blotter import BlotterPane
 from widgets.panes.blotter_columns import price_text
@@ -159,6 +160,41 @@ def test_a_resting_limit_order_is_listed_and_the_cancel_button_cancels_it(
     assert blotter.tabs.tabText(0) == "Orders (0)"
 
 
+def header_title(view: FastTableView, column: int) -> str:
+    return str(view.model().headerData(column, Qt.Orientation.Horizontal))
+
+
+def order_ids_shown(view: FastTableView) -> list[str]:
+    return [view.row_at(r).id for r in range(view.model().rowCount())]
+
+
+def test_the_orders_sort_arrow_tells_the_truth_as_orders_arrive(harness: Harness) -> None:
+    """Issue 12 item 10: the header showed "Time ▲" over rows running newest first, and new
+    orders were appended at the bottom whatever the header said."""
+    blotter = blotter_of(harness)
+    view = blotter.orders.view
+    assert header_title(view, 0) == "Time ▼"  # newest first
+    assert "descending" in view.model().headerData(
+        0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    placed = []
+    for key in ("MSFT", "AAPL", "SPY"):
+        placed.append(rest_limit(harness, key).id)
+        harness.step(2)
+        assert order_ids_shown(view) == placed[::-1]
+    header = view.horizontalHeader()
+    centre = QPoint(
+        header.sectionViewportPosition(0) + header.sectionSize(0) // 2, header.height() // 2
+    )
+    harness.qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert header_title(view, 0) == "Time ▲"
+    assert order_ids_shown(view) == placed
+    placed.append(rest_limit(harness, "MSFT", away="0.03").id)
+    harness.step(2)
+    assert order_ids_shown(view) == placed  # the newest at the bottom, as ▲ says
+    assert header_title(view, 1) == "Id"
+
+
 def test_delete_cancels_the_selected_working_order(harness: Harness) -> None:
     blotter = blotter_of(harness)
     keep, cancel = rest_limit(harness, "MSFT"), rest_limit(harness, "SPY")
@@ -239,6 +275,11 @@ def test_cancel_all_cancels_every_working_order(harness: Harness) -> None:
     assert len(blotter.orders_model) == 3
     assert blotter.tabs.tabText(0) == "Orders (3)"
     harness.qtbot.mouseClick(blotter.orders.cancel_all_button, Qt.MouseButton.LeftButton)
+    dialog = blotter.window().findChild(ConfirmDialog, "confirm_cancel_all")
+    assert (
+        dialog is not None and dialog.isVisible()
+    )  # it asks first (tests/widgets/test_confirmations.py)
+    harness.qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     harness.until(lambda: all(harness.app.orders.get(o.id).status is S.CANCELLED for o in orders))
     assert len(blotter.orders_model) == 0
     assert not blotter.orders.cancel_all_button.isEnabled()

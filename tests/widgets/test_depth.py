@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from terminal.domain import DepthBook, OrderSide, OrderStatus, OrderType
+from terminal.domain import DepthBook, DepthLevel, OrderSide, OrderStatus, OrderType
 from terminal.risk.state import TradingState
 from widgets.panes.depth import DepthLadderPane
 from widgets.panes.depth_columns import LadderColumn, size_text
@@ -146,18 +148,76 @@ def test_space_recentres_after_the_market_moves(
     assert abs(sum(visible) / 2 - HALF_ROWS) <= 2
 
 
-def test_ladder_recentres_by_itself_only_when_the_market_leaves_the_view(
+def shifted(book: DepthBook, ticks: int, tick: float = 0.01) -> DepthBook:
+    """``book`` moved ``ticks`` ticks up (down when negative): the market walked."""
+    move = ticks * tick
+
+    def levels(side: tuple[DepthLevel, ...]) -> tuple[DepthLevel, ...]:
+        return tuple(replace(level, price=round(level.price + move, 2)) for level in side)
+
+    return replace(book, bids=levels(book.bids), asks=levels(book.asks))
+
+
+def publish(harness: Harness, book: DepthBook) -> None:
+    """Hand the ladder ``book`` as the core would, and let the refresh clock publish it."""
+    harness.app.market.depth_updated.emit(book)
+    harness.session.refresh.flush_now()
+
+
+def market_row(ladder: DepthLadderPane) -> int:
+    tick = ladder.model.market_tick
+    assert tick is not None
+    row = ladder.model.row_of_tick(tick)
+    assert row is not None
+    return row
+
+
+def test_the_ladder_auto_centres_by_default_when_the_market_leaves_the_middle(
     ladder: DepthLadderPane, harness: Harness
 ) -> None:
-    ladder.view.verticalScrollBar().setValue(0)  # the trader scrolled far above the market
+    assert not ladder.locked and not ladder.lock_button.isChecked()
     visible = ladder.view.visible_rows()
-    assert visible is not None and visible[1] < HALF_ROWS - 5
-    harness.step()
+    assert visible is not None
+    first, last = visible
+    margin = (last - first + 1) // 4
+    centre = ladder.model.centre
+    book = book_of(harness)
+    # A tick or two of drift holds the prices still under the mouse...
+    publish(harness, shifted(book, 1))
+    assert ladder.model.centre == centre
+    # ...but a market walking toward the edge is brought back to the middle, although it is
+    # still in view.
+    walk = margin + 2
+    assert first <= market_row(ladder) - walk <= last
+    publish(harness, shifted(book, walk))
+    assert ladder.model.centre != centre
+    assert ladder.model.centre == ladder.model.market_tick
     visible = ladder.view.visible_rows()
-    model = ladder.model
-    assert visible is not None and model.best_bid is not None
-    bid_row = model.row_of_tick(model.best_bid)
-    assert bid_row is not None and visible[0] <= bid_row <= visible[1]
+    assert visible is not None
+    assert visible[0] + margin <= market_row(ladder) <= visible[1] - margin
+
+
+def test_a_locked_ladder_holds_its_prices_until_re_centred_by_hand(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot
+) -> None:
+    qtbot.mouseClick(ladder.lock_button, Qt.MouseButton.LeftButton)
+    assert ladder.locked
+    centre = ladder.model.centre
+    book = book_of(harness)
+    publish(harness, shifted(book, 60))  # the market leaves the view altogether
+    assert ladder.model.centre == centre
+    visible = ladder.view.visible_rows()
+    assert visible is not None and ladder.model.best_bid is not None
+    assert ladder.model.row_of_tick(ladder.model.best_bid) < visible[0]
+    qtbot.keyClick(ladder.view, Qt.Key.Key_Space)  # by hand: re-centred, and still locked
+    assert ladder.model.centre == ladder.model.market_tick
+    assert ladder.locked
+    publish(harness, shifted(book, 10))
+    held = ladder.model.centre
+    assert held != ladder.model.market_tick
+    qtbot.mouseClick(ladder.lock_button, Qt.MouseButton.LeftButton)  # unlocked: follows at once
+    assert not ladder.locked
+    assert ladder.model.centre == ladder.model.market_tick
 
 
 def test_clicking_the_bid_side_stages_a_buy_limit_at_that_price(
@@ -202,6 +262,59 @@ def test_shift_click_stages_a_stop_and_the_spin_box_sets_the_quantity(
     assert order.intent.stop_price == model.price_of_row(row)
     assert order.intent.limit_price is None
     assert order.intent.quantity == Decimal(250)
+
+
+def test_shift_click_on_the_ask_side_above_the_market_stages_a_buy_stop(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot
+) -> None:
+    # The asks sit above the market: a stop there protects a short or enters a breakout, and
+    # only a BUY stop rests there (a SELL stop above the bid triggers at once).
+    model = ladder.model
+    assert model.best_ask is not None
+    row = model.row_of_tick(model.best_ask + 2)
+    assert row is not None
+    for column in (C.ASK, C.CUM_ASK, C.MY_SELLS, C.BID):
+        click(qtbot, ladder, row, column, Qt.KeyboardModifier.ShiftModifier)
+    orders = harness.app.orders.pending_approvals()
+    assert len(orders) == 4
+    for order in orders:
+        assert (order.intent.side, order.intent.order_type) == (OrderSide.BUY, OrderType.STOP)
+        assert order.intent.stop_price == model.price_of_row(row)
+    tip = model.data(model.index(row, C.ASK), Qt.ItemDataRole.ToolTipRole)
+    assert f"Shift+Click: stage BUY STOP {model.price_of_row(row):.2f}" in tip
+
+
+def test_shift_click_on_the_bid_side_below_the_market_stages_a_sell_stop(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot
+) -> None:
+    model = ladder.model
+    assert model.best_bid is not None
+    row = model.row_of_tick(model.best_bid - 3)
+    assert row is not None
+    click(qtbot, ladder, row, C.BID, Qt.KeyboardModifier.ShiftModifier)
+    [order] = harness.app.orders.pending_approvals()
+    assert (order.intent.side, order.intent.order_type) == (OrderSide.SELL, OrderType.STOP)
+    assert order.intent.stop_price == model.price_of_row(row)
+    assert "below it: sell stop" in ladder.hint.text()
+    assert "above the market: buy stop" in ladder.hint.text()
+
+
+def test_shift_click_at_the_market_stages_no_stop_and_says_why(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot
+) -> None:
+    records: list[Any] = []
+    harness.app.audit.recorded += records.append
+    model = ladder.model
+    assert model.best_bid is not None and model.best_ask is not None
+    for tick, column in ((model.best_bid, C.BID), (model.best_ask, C.ASK)):
+        row = model.row_of_tick(tick)
+        assert row is not None
+        with qtbot.waitSignal(harness.session.message) as message:
+            click(qtbot, ladder, row, column, Qt.KeyboardModifier.ShiftModifier)
+        assert "would trigger at once" in message.args[0]
+    assert harness.app.orders.pending_approvals() == []
+    harness.commit()
+    assert [r.action for r in records] == ["stage_refused", "stage_refused"]
 
 
 def test_clicking_the_ask_side_stages_a_sell_limit(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget
 
 from terminal.risk.state import TradingState
 from widgets.main_window import PANE_TYPES, MainWindow
-from widgets.session import Mode
+from widgets.panes.chart import ChartPane
+from widgets.panes.depth import DepthLadderPane
+from widgets.panes.options import OptionsChainPane
+from widgets.panes.ticket import OrderTicketPane
+from widgets.session import Mode, TicketRequest
 
 from .conftest import Harness
 
@@ -69,6 +75,111 @@ def test_kill_switch_shortcut_halts_trading(window: MainWindow, harness: Harness
     )
     harness.qtbot.waitUntil(lambda: harness.app.trading_state.state is TradingState.HALTED)
     harness.qtbot.waitUntil(lambda: harness.app.kill_switch.is_tripped)
+
+
+def test_f4_re_centres_the_ladder_from_anywhere_without_ticking_a_checkbox(
+    window: MainWindow, harness: Harness
+) -> None:
+    ladder = window.panes["depth"]
+    assert isinstance(ladder, DepthLadderPane)
+    harness.until(lambda: ladder.model.market_tick is not None)
+    ladder.model.centre_on((ladder.model.market_tick or 0) + 30)  # scrolled away from the market
+    ticket = window.panes["ticket"]
+    assert isinstance(ticket, OrderTicketPane)
+    window.activateWindow()
+    ticket.outside_rth.setFocus()
+    assert ticket.outside_rth.hasFocus() and not ticket.outside_rth.isChecked()
+    harness.qtbot.keyClick(ticket.outside_rth, Qt.Key.Key_F4)
+    assert ladder.model.centre == ladder.model.market_tick
+    assert not ticket.outside_rth.isChecked()
+    assert ticket.outside_rth.hasFocus()  # the trader keeps typing where they were
+
+
+def dock_geometry(window: MainWindow) -> dict[str, tuple[int, int, int, int]]:
+    return {
+        pane_id: (dock.x(), dock.y(), dock.width(), dock.height())
+        for pane_id, dock in window.docks.items()
+        if dock.isVisible()
+    }
+
+
+def settled(window: MainWindow) -> bool:
+    chart, chain = window.panes["chart"], window.panes["options"]
+    assert isinstance(chart, ChartPane) and isinstance(chain, OptionsChainPane)
+    return (
+        not chart.loading
+        and not chain.loading
+        and bool(len(chain.model) or chain.status_label.text())
+    )
+
+
+def test_dock_widths_stay_put_when_the_selected_symbol_changes(
+    window: MainWindow, harness: Harness
+) -> None:
+    window.resize(1600, 980)
+    window.bring_forward("options")  # a chain behind its tab subscribes nothing
+    harness.until(lambda: settled(window))
+    before = dock_geometry(window)
+    brk = harness.run(harness.app.add_to_watchlist("BRK.B"))  # a longer symbol, higher prices
+    for instrument in (brk, *harness.app.watchlist[:3]):
+        harness.session.set_active(instrument)
+        harness.until(
+            lambda instrument=instrument: (
+                settled(window) and window.panes["chart"].instrument == instrument
+            )
+        )
+        assert dock_geometry(window) == before, instrument.key
+    chain = window.panes["options"]
+    assert isinstance(chain, OptionsChainPane)
+    contract = chain.model.row(len(chain.model) // 2).put
+    assert contract is not None
+    harness.session.request_ticket(TicketRequest(contract))
+    harness.step()
+    assert dock_geometry(window) == before, contract.key
+
+
+def test_the_options_chain_shows_its_greeks_and_volume_at_the_default_layout(
+    window: MainWindow, harness: Harness
+) -> None:
+    window.resize(1600, 980)
+    window.reset_layout()
+    window.bring_forward("options")
+    chain = window.panes["options"]
+    assert isinstance(chain, OptionsChainPane)
+    harness.until(lambda: settled(window))
+    assert chain.view.hidden_fields() == [
+        name for name in chain.view.hidden_fields() if name in ("last", "open_interest")
+    ]
+    shown = {
+        str(chain.model.headerData(c, Qt.Orientation.Horizontal))
+        for c in range(chain.model.columnCount())
+        if not chain.view.isColumnHidden(c)
+    }
+    assert {"Bid", "Ask", "IV", "Delta", "Gamma", "Theta", "Vega", "Volume"} <= shown
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_every_dock_shows_a_close_button_that_can_be_seen(
+    window: MainWindow, harness: Harness, theme: str
+) -> None:
+    window.set_theme(theme)
+    harness.step()
+    for pane_id, dock in window.docks.items():
+        if dock.visibleRegion().isEmpty():
+            continue
+        button = dock.findChild(QAbstractButton, "qt_dockwidget_closebutton")
+        assert button is not None and button.isVisible(), pane_id
+        # The title bar paints the button: grab the dock and look where the button sits.
+        image = dock.grab().toImage().copy(button.geometry())
+        background = QColor(image.pixel(0, 0)).lightness()
+        contrast = sum(
+            1
+            for x in range(image.width())
+            for y in range(image.height())
+            if abs(QColor(image.pixel(x, y)).lightness() - background) > 80
+        )
+        assert contrast >= 6, f"{pane_id}: the close button's cross cannot be seen ({theme})"
+    window.set_theme("dark")
 
 
 def test_layout_is_saved_per_user_and_workstation_and_restored(

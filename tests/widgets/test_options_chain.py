@@ -13,8 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from terminal.domain import Instrument, OptionQuote, OptionRight, OrderSide, OrderType
 from widgets import formatting
+from widgets.main_window import MainWindow
 from widgets.panes.options import DEFAULT_STRIKES_EACH_SIDE, OptionsChainPane
-from widgets.panes.options_model import COLUMN_ROLES, STRIKE_COLUMN, nearest_index
+from widgets.panes.options_model import COLUMN_ROLES, STRIKE_COLUMN, nearest_index, strike_key
 from widgets.session import TicketRequest
 
 from .conftest import Harness
@@ -290,3 +291,53 @@ def test_a_narrow_chain_keeps_bid_ask_on_both_sides(
             assert not view.isColumnHidden(column(right, field))
         assert view.isColumnHidden(column(right, "gamma"))
     assert not view.isColumnHidden(STRIKE_COLUMN)
+
+
+def visible_strike_rows(pane: OptionsChainPane) -> tuple[int, int]:
+    view = pane.view
+    first = view.rowAt(0)
+    last = view.rowAt(view.viewport().height() - 1)
+    return first, (len(pane.model) - 1 if last < 0 else last)
+
+
+def test_the_chain_behind_its_tab_opens_centred_on_the_money(
+    window: MainWindow, harness: Harness
+) -> None:
+    """Issue 12 item 12: the chain (a bottom tab, hidden at start) opened at its lowest
+    strikes until ATM was pressed."""
+    pane = window.panes["options"]
+    assert isinstance(pane, OptionsChainPane)
+    assert pane.visibleRegion().isEmpty() and not pane.on_screen  # behind the approval queue
+    window.bring_forward("options")
+    wait_loaded(harness, pane, "AAPL")
+    harness.until(lambda: pane.context.atm is not None)
+    harness.qtbot.waitUntil(lambda: pane.view.isVisible() and pane.view.viewport().height() > 0)
+    atm_row = pane.model.position(strike_key(pane.context.atm or 0))
+    assert atm_row is not None and atm_row > 3
+    harness.qtbot.waitUntil(lambda: visible_strike_rows(pane)[0] > 0)
+    first, last = visible_strike_rows(pane)
+    assert first < atm_row < last
+    assert abs((first + last) / 2 - atm_row) <= 1.5
+
+
+def test_strikes_chosen_before_the_price_was_known_are_centred_once_it_is(
+    chain: OptionsChainPane, harness: Harness
+) -> None:
+    # IWM is not on the watchlist: nothing subscribed its quotes, so the chain starts without
+    # the underlying's price and learns it from the options' own quotes.
+    iwm = harness.run(harness.app.broker.qualify("IWM"))
+    assert harness.app.market.last_quote("IWM") is None
+    harness.session.set_active(iwm)
+    wait_loaded(harness, chain, "IWM")
+    listed = listed_strikes_of(harness, iwm)
+    harness.until(lambda: not math.isnan(chain.context.spot) and not chain.loading)
+    atm = listed[nearest_index(listed, chain.context.spot)]
+    harness.until(
+        lambda: [float(s) for s in chain.model.strikes()][DEFAULT_STRIKES_EACH_SIDE] == atm
+    )
+    assert chain.context.atm == Decimal(repr(atm))
+
+
+def listed_strikes_of(harness: Harness, instrument: Instrument) -> list[float]:
+    params = harness.run(harness.broker.option_chain_params(instrument))
+    return sorted(params.strikes)

@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QTimeEdit, QWidget
 
 from terminal.domain import OrderIntent, OrderSide, OrderType, VerdictLevel
 from terminal.settings import Settings, load_settings, save_settings
 from widgets.dialogs.settings import SettingsDialog, open_settings_dialog
-from widgets.dialogs.settings_tabs import FIELDS, describe_error, field_of_error
+from widgets.dialogs.settings_tabs import FIELDS, TAB_OF, describe_error, field_of_error
 
 from .conftest import Harness
 
@@ -137,6 +137,33 @@ FIELDS_FIX = {
 }
 
 
+def test_the_error_banner_goes_once_the_value_is_corrected(
+    harness: Harness, dialog: SettingsDialog
+) -> None:
+    notional = dialog.editor("risk.max_order_notional")
+    port = dialog.editor("broker.port")
+    assert isinstance(notional, QLineEdit) and isinstance(port, QLineEdit)
+    notional.setText("-5")
+    port.setText("99999")
+    assert not dialog.apply()
+    assert dialog.error_label.isVisible()
+    assert set(dialog.errors) == {"risk.max_order_notional", "broker.port"}
+    # The trader corrects one value by typing: its mark and its line go, the other stays.
+    dialog.tabs.setCurrentIndex(dialog.tab_index("risk"))
+    _type(harness, notional, "500000")
+    assert notional.property("invalid") is False
+    assert set(dialog.errors) == {"broker.port"}
+    assert FIELDS["risk.max_order_notional"].label not in dialog.error_label.text()
+    assert dialog.error_label.isVisible()
+    assert notional.hasFocus()  # rechecking does not pull the focus to the other field
+    dialog.tabs.setCurrentIndex(dialog.tab_index("broker"))
+    _type(harness, port, "7497")
+    assert not dialog.error_label.isVisible()
+    assert dialog.errors == {}
+    assert port.property("invalid") is False
+    assert not any(dialog.tabs.tabText(i).endswith("⚠") for i in range(dialog.tabs.count()))
+
+
 def test_letters_cannot_be_typed_into_a_number_field(
     harness: Harness, dialog: SettingsDialog
 ) -> None:
@@ -155,6 +182,23 @@ def test_session_hours_in_the_wrong_order_mark_the_time_edit(
     assert start.property("invalid") is True
     assert "must be before the end" in dialog.errors["risk.regular_hours_start"]
     assert start.styleSheet()  # red border (the themes only colour line edits and combos)
+
+
+def test_digits_typed_into_a_time_field_after_a_click_set_the_time(
+    harness: Harness, dialog: SettingsDialog
+) -> None:
+    dialog.tabs.setCurrentIndex(dialog.tab_index(TAB_OF["risk.regular_hours_start"].key))
+    start = dialog.editor("risk.regular_hours_start")
+    assert isinstance(start, QTimeEdit)
+    assert start.time().toString("HH:mm") == "09:30"
+    line = start.lineEdit()
+    # A click on the hours, as a trader does (QTimeEdit took digits only in a selected section).
+    hours = QPoint(line.fontMetrics().horizontalAdvance("0") + 4, line.height() // 2)
+    harness.qtbot.mouseClick(line, Qt.MouseButton.LeftButton, pos=hours)
+    harness.qtbot.keyClicks(start, "0815")
+    assert start.time().toString("HH:mm") == "08:15"
+    assert dialog.apply()
+    assert harness.app.settings.risk.regular_hours_start.isoformat(timespec="minutes") == "08:15"
 
 
 def test_switching_to_the_light_theme_applies_its_palette(

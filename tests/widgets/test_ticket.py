@@ -7,18 +7,23 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
 from terminal.domain import (
     Instrument,
+    OptionRight,
     OrderRole,
     OrderSide,
     OrderStatus,
     OrderType,
     TimeInForce,
 )
+from widgets.main_window import MainWindow
+from widgets.panes.options import OptionsChainPane
+from widgets.panes.options_model import COLUMN_ROLES
 from widgets.panes.ticket import OrderTicketPane
+from widgets.panes.watchlist import WatchlistPane
 from widgets.session import TicketRequest
 
 from .conftest import Harness
@@ -271,7 +276,11 @@ def test_an_option_from_the_chain_gets_the_option_default_size(
 ) -> None:
     option = Instrument.option("AAPL", dt.date(2026, 3, 20), 230, "C")
     ticket.load(TicketRequest(option, side=OrderSide.BUY, limit_price=Decimal("5.10")))
-    assert ticket.symbol.text() == option.key
+    assert ticket.kind.text().strip() == "OPTION"
+    assert ticket.symbol.text() == "AAPL 230 CALL 20 Mar 26"
+    assert ticket.symbol.toolTip() == option.key
+    assert ticket.description.text().startswith("Option on AAPL · expires Fri 20 Mar 2026 (")
+    assert ticket.description.text().endswith("100 shares per contract")
     assert ticket.quantity.text() == "1"  # settings.ui.default_option_quantity
     assert ticket.order_type.currentText() == "LMT"
     order = ticket.stage()
@@ -371,3 +380,41 @@ def test_a_stop_loss_beyond_the_entry_price_is_refused_at_its_field(
     assert ticket.error_text().startswith("stop-loss")
     assert not ticket.take_profit.property("invalid")
     assert pending(harness) == []
+
+
+def test_selecting_the_underlying_again_takes_the_ticket_off_the_option(
+    harness: Harness, window: MainWindow
+) -> None:
+    """Issue 12 item 3: after a contract was clicked in the chain, a click on the underlying's
+    row (already selected in the watchlist) must put the ticket back on the stock."""
+    ticket, chain = window.panes["ticket"], window.panes["options"]
+    watchlist = window.panes["watchlist"]
+    assert isinstance(ticket, OrderTicketPane)
+    assert isinstance(chain, OptionsChainPane)
+    assert isinstance(watchlist, WatchlistPane)
+    window.bring_forward("options")
+    harness.until(lambda: len(chain.model) > 0 and not chain.loading)
+    ask = next(
+        i for i, role in enumerate(COLUMN_ROLES) if role.right is OptionRight.CALL and role.is_ask
+    )
+    harness.until(lambda: any(r.call_quote is not None for r in chain.model.rows()))
+    row = next(i for i, r in enumerate(chain.model.rows()) if r.call_quote is not None)
+    index = chain.model.index(row, ask)
+    chain.view.scrollTo(index)
+    rect = chain.view.visualRect(index)
+    harness.qtbot.mouseClick(chain.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert ticket.instrument is not None and ticket.instrument.is_option
+    assert ticket.kind.text().strip() == "OPTION"
+    assert harness.session.active is not None and harness.session.active.key == "AAPL"
+
+    view = watchlist.view
+    aapl = view.model().index(
+        next(r for r in range(view.model().rowCount()) if view.row_at(r).key == "AAPL"), 0
+    )
+    assert view.selectionModel().isRowSelected(aapl.row(), QModelIndex())
+    rect = view.visualRect(aapl)
+    harness.qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert ticket.instrument is not None and ticket.instrument.key == "AAPL"
+    assert ticket.kind.text().strip() == "STOCK"
+    assert ticket.symbol.text() == "AAPL"
+    assert ticket.description.text() == "Apple Inc."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtGui import QColor
 
@@ -60,3 +60,10 @@ class ChartColors:
             label_fill=fill,
             overlays={name: QColor(value) for name, value in overlays.items()},
         )
+
+
+def greyed(colors: ChartColors, muted: QColor) -> ChartColors:
+    """``colors`` with the candles and volume in grey: what a chart whose feed went quiet shows."""
+    faint = QColor(muted)
+    faint.setAlpha(120)
+    return replace(colors, up=QColor(muted), down=QColor(muted), volume_up=faint, volume_down=faint)

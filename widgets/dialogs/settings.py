@@ -181,6 +181,7 @@ class SettingsDialog(QDialog):
         for spec in group.fields:
             editor = FieldEditor(spec, box)
             self._editors[spec.name] = editor
+            editor.on_edited(self._recheck)
             label = QLabel(spec.label, box)
             label.setBuddy(editor.widget)
             label.setToolTip(spec.help)
@@ -245,7 +246,14 @@ class SettingsDialog(QDialog):
                 editor.set_value(_get(defaults, name))
 
     # -- building settings -------------------------------------------------------------------
-    def collect(self) -> Settings | None:
+    def _recheck(self) -> None:
+        """A value changed while problems are shown: show what is still wrong (a corrected
+        value loses its mark, and the banner goes once nothing is left), without moving the
+        focus away from the field being typed in."""
+        if self._errors:
+            self.collect(move_focus=False)
+
+    def collect(self, *, move_focus: bool = True) -> Settings | None:
         """Settings from the editors, or None with every problem marked at its field."""
         current = self.session.app.settings
         errors: dict[str, str] = {}
@@ -265,10 +273,10 @@ class SettingsDialog(QDialog):
         except SettingsError as exc:
             # "" holds a problem that names no field the dialog shows (top line only).
             errors.setdefault(field_of_error(str(exc)) or "", str(exc))
-        self._show_errors(errors)
+        self._show_errors(errors, move_focus=move_focus)
         return None if errors else settings
 
-    def _show_errors(self, errors: dict[str, str]) -> None:
+    def _show_errors(self, errors: dict[str, str], *, move_focus: bool = True) -> None:
         self._errors = errors
         palette = self.session.palette
         for name, editor in self._editors.items():
@@ -289,7 +297,7 @@ class SettingsDialog(QDialog):
         ]
         self.error_label.setText("Not applied — please correct:\n" + "\n".join(lines))
         self.error_label.show()
-        if fields:
+        if fields and move_focus:
             first = fields[0]
             self.tabs.setCurrentIndex(self._tab_index[TAB_OF[first].key])
             self._editors[first].widget.setFocus(Qt.FocusReason.OtherFocusReason)

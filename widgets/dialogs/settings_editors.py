@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QRegularExpression, Qt, QTime
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTime
+from PySide6.QtGui import QFocusEvent, QMouseEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -77,6 +78,23 @@ class FieldEditor:
                 w.setText(str(value))
             w.setCursorPosition(0)
 
+    def on_edited(self, slot: Callable[[], None]) -> None:
+        """Call ``slot`` whenever the trader changes the value (a keystroke, a pick, a tick)."""
+        w = self.widget
+        if isinstance(w, QCheckBox):
+            w.toggled.connect(lambda _checked: slot())
+        elif isinstance(w, QTimeEdit):
+            w.timeChanged.connect(lambda _time: slot())
+        elif isinstance(w, QDoubleSpinBox | QSpinBox):
+            w.valueChanged.connect(lambda _value: slot())
+            w.lineEdit().textEdited.connect(lambda _text: slot())
+        elif isinstance(w, QComboBox):
+            w.currentIndexChanged.connect(lambda _index: slot())
+            if w.isEditable():
+                w.editTextChanged.connect(lambda _text: slot())
+        elif isinstance(w, QLineEdit):
+            w.textChanged.connect(lambda _text: slot())
+
     # -- reading -----------------------------------------------------------------------------
     def value(self) -> object:
         """The value as the settings hold it.
@@ -128,6 +146,48 @@ class FieldEditor:
         set_invalid(w, invalid)
 
 
+class TimeField(QTimeEdit):
+    """A time edit that takes typed digits wherever the trader clicked or tabbed in.
+
+    QTimeEdit only overwrites a *selected* section: with the cursor merely inside "09:30" (a
+    click, or focus given by code) every digit typed was refused and the field looked dead.
+    Focus and clicks select the section under the cursor, so "1000" types 10:00.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lineEdit().installEventFilter(self)  # clicks land on the line edit inside
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._select_section()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        line = self.lineEdit()
+        if (
+            watched is line
+            and event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+        ):
+            handled = super().eventFilter(watched, event)
+            self._select_section(
+                self._section_at(line.cursorPositionAt(event.position().toPoint()))
+            )
+            return handled
+        return super().eventFilter(watched, event)
+
+    def _section_at(self, position: int) -> QTimeEdit.Section:
+        """The section holding text position ``position`` ("09:|30" is the minutes)."""
+        before = self.lineEdit().text()[:position]
+        index = sum(1 for char in before if not char.isdigit())
+        return self.sectionAt(min(index, self.sectionCount() - 1))
+
+    def _select_section(self, section: QTimeEdit.Section | None = None) -> None:
+        section = self.currentSection() if section is None else section
+        if section is not QTimeEdit.Section.NoSection:
+            self.setSelectedSection(section)
+
+
 #: Editor widths by kind (pixels); ``wide`` fields get :data:`WIDE`.
 _WIDTHS = {"text": 240, "choice": 200, "timezone": 200, "time": 100, "bool": 0}
 WIDE = 480
@@ -147,7 +207,7 @@ def _build_widget(spec: FieldSpec, parent: QWidget) -> QWidget:
     if kind == "bool":
         return QCheckBox(parent)
     if kind == "time":
-        edit = QTimeEdit(parent)
+        edit = TimeField(parent)
         edit.setDisplayFormat("HH:mm")
         return edit
     if kind == "int":

@@ -200,6 +200,27 @@ ORDERS = Tab(
             ),
         ),
         Group(
+            "Confirmations",
+            (
+                F(
+                    "ui.confirm_cancel_all",
+                    "Confirm cancel all",
+                    "bool",
+                    "",
+                    "Ask before Cancel all (Ctrl+Shift+X) removes working orders; the question "
+                    "names the protective orders (bracket stop-loss / take-profit, OCO) it "
+                    "removes. The kill switch never asks.",
+                ),
+                F(
+                    "ui.confirm_quit",
+                    "Confirm quit",
+                    "bool",
+                    "",
+                    "Ask before quitting while positions are open or orders are working.",
+                ),
+            ),
+        ),
+        Group(
             "Trader",
             (
                 F(

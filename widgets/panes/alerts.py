@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -164,9 +164,7 @@ class AlertsPane(Pane):
 
     def _resort(self) -> None:
         """Re-apply the sort (new and repeated alerts go to the top when sorted by time)."""
-        proxy = self.view.model()
-        if isinstance(proxy, QSortFilterProxyModel) and proxy.sortColumn() >= 0:
-            proxy.sort(proxy.sortColumn(), proxy.sortOrder())
+        self.view.resort()
 
     # -- actions -----------------------------------------------------------------------------
     def selected_alert(self) -> Alert | None:

@@ -73,13 +73,9 @@ class FillsTab(QWidget):
         self._inserted = True
 
     def flush(self) -> None:
-        self.model.flush()
+        self.model.flush()  # the view sorts the new rows in (FastTableView.resort)
         if self._inserted:
-            # New rows are appended by the proxy (dynamic sorting is off): re-sort once for them.
             self._inserted = False
-            header = self.view.horizontalHeader()
-            if header.sortIndicatorSection() >= 0:
-                self.view.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
             self._show_summary()
 
     def _show_summary(self) -> None:

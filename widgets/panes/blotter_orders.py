@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, 
 from terminal.domain import Order, OrderStatus
 from terminal.oms.errors import UnknownOrder
 from widgets import shortcuts
+from widgets.confirmations import request_cancel_all
 from widgets.dialogs.modify_order import ModifyOrderDialog
 from widgets.panes.blotter_columns import order_columns, start_of_day, status_text
 from widgets.resources import icon
@@ -164,11 +165,9 @@ class OrdersTab(QWidget):
             f"cancel {order.id}",
         )
 
-    def cancel_all(self) -> asyncio.Task[Any]:
-        """Cancel every working order (the trading state stays as it is)."""
-        count = len(self.session.app.orders.working_orders())
-        self.session.message.emit(f"Cancel all: {count} working order(s)")
-        return self.session.cancel_all()
+    def cancel_all(self) -> object:
+        """Cancel every working order, after the question (the trading state stays as it is)."""
+        return request_cancel_all(self.session, self.window())
 
     def open_modify(self) -> ModifyOrderDialog | None:
         """Open the Modify dialog for the selected working order (not modal for the loop)."""

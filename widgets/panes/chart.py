@@ -40,10 +40,13 @@ from terminal.domain import (
     Position,
     Timeframe,
 )
+from terminal.marketdata.service import bar_feed
+from terminal.marketdata.staleness import Feed, FeedKind
 from widgets import shortcuts
 from widgets.chart.labels import levels_for, price_decimals, price_on_tick, readout_html
-from widgets.chart.style import ChartColors
+from widgets.chart.style import ChartColors, greyed
 from widgets.chart.view import ChartView
+from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
 from widgets.resources import icon
 from widgets.session import Session, TicketRequest
@@ -94,10 +97,13 @@ class ChartPane(Pane):
         self._palette = session.palette
 
         market = session.app.market
+        self.feeds = FeedWatch(market.feeds, session.app.clock.now, session.refresh)
+        self._greyed = False
         self.chart = ChartView(self.colors, session.app.settings.risk.market_timezone, self)
         self._build_ui()
 
         self.subscribe(market.bars_updated, self._on_bars)
+        self.subscribe(market.feeds.feeds_changed, self.feeds.on_changed)
         self.subscribe(market.subscriptions_renewed, self._on_renewed)
         self.subscribe(session.app.orders.order_updated, self._on_order)
         self.subscribe(session.app.portfolio.positions_changed, self._on_positions)
@@ -153,8 +159,19 @@ class ChartPane(Pane):
         self.progress.setFixedSize(70, 10)
         self.progress.setTextVisible(False)
         self.progress.hide()
+        #: "Live bars stale 42 s" while the bar (or quote) feed is quiet; the candles go grey.
+        #: A badge over the plot, in no layout: showing it cannot widen the dock (a label in
+        #: the toolbar pushed the chart past its width and every other dock moved).
+        self.feed_label = QLabel("", self.chart)
+        self.feed_label.setObjectName("chart_feed")
+        set_tone(self.feed_label, "stale")
+        self.feed_label.move(8, 8)
+        self.feed_label.hide()
         self.status = QLabel("", self.toolbar)
         self.status.setObjectName("chart_status")
+        # Texts that change with the symbol must not size the dock: widths jumped on every
+        # switch (the whole middle column moved by the length of "loaded 5,000 bars of BRK.B").
+        self.status.setFixedWidth(self.fontMetrics().horizontalAdvance("Loading BRK.B 15m…") + 12)
         bar.addWidget(self.progress)
         bar.addWidget(self.status)
         bar.addSpacing(8)
@@ -199,7 +216,7 @@ class ChartPane(Pane):
         """Re-colour the chart and the toolbar for ``palette`` (the theme changed)."""
         self._palette = palette
         self.colors = ChartColors.from_palette(palette)
-        self.chart.set_colors(self.colors)
+        self.chart.set_colors(greyed(self.colors, palette.muted) if self._greyed else self.colors)
         accent = palette.info
         self.toolbar.setStyleSheet(
             "QToolButton { background: transparent; border: 1px solid transparent;"
@@ -249,13 +266,30 @@ class ChartPane(Pane):
         self.chart.set_follow(True)
 
     # -- loading --------------------------------------------------------------------------------
+    def on_screen_changed(self, on_screen: bool) -> None:
+        """Off screen the chart holds no live bars (each takes an IB market-data line); back on
+        screen it loads again (history within 15 s is answered from IB's memory)."""
+        if self.session.closing:
+            return
+        if on_screen:
+            self._reload()
+            return
+        self._request += 1  # a load under way drops what it gets
+        live, self._live = self._live, None
+        if live is not None:
+            market = self.session.app.market
+            self.session.run(market.unsubscribe_bars(*live), f"chart release {live[0].key}")
+
     def _reload(self) -> None:
         instrument = self.instrument
-        if instrument is None:
-            return
+        if instrument is None or not self.on_screen:
+            return  # loaded when it comes on screen
         self._request += 1
         token = self._request
         timeframe = self.timeframe
+        self.feeds.watch(
+            (bar_feed(instrument.key, timeframe), Feed(FeedKind.QUOTES, instrument.key))
+        )
         self.loading = True
         self._pending.clear()
         self._hover_index = None
@@ -314,6 +348,7 @@ class ChartPane(Pane):
 
     def _set_status(self, text: str, tone: str) -> None:
         self.status.setText(text)
+        self.status.setToolTip(text)  # a long one is cut at the label's fixed width
         set_tone(self.status, tone)
 
     # -- core events (record only) ----------------------------------------------------------------
@@ -340,6 +375,8 @@ class ChartPane(Pane):
     # -- refresh --------------------------------------------------------------------------------
     def flush(self) -> None:
         """Publish what changed since the last refresh (called by the refresh clock)."""
+        if self.feeds.due():
+            self._show_feeds()
         if self._pending:
             bars = list(self._pending.values())
             self._pending.clear()
@@ -348,6 +385,25 @@ class ChartPane(Pane):
         if self._levels_dirty:
             self._levels_dirty = False
             self._update_levels()
+
+    def _show_feeds(self) -> None:
+        """Grey the candles and say for how long the live bars have been quiet (or undo it)."""
+        stale = self.feeds.stale()
+        if bool(stale) != self._greyed:
+            self._greyed = bool(stale)
+            self.chart.set_colors(
+                greyed(self.colors, self._palette.muted) if stale else self.colors
+            )
+        if not stale:
+            self.feed_label.hide()
+            return
+        worst = stale[0]
+        what = "Live bars" if worst.feed.kind is FeedKind.BARS else "Quotes"
+        self.feed_label.setText(f"{what} {age_text(worst.age)}")
+        self.feed_label.setToolTip("\n".join(f"{s.feed}: {s.reason}" for s in stale))
+        self.feed_label.adjustSize()
+        self.feed_label.show()
+        self.feed_label.raise_()
 
     def _update_levels(self) -> None:
         instrument = self.instrument

@@ -6,7 +6,9 @@ trader's working orders are recorded by the event handlers and published by the 
 refresh clock (:meth:`DepthLadderPane.flush`), never per tick.
 
 A click on the buy side (My buys, Bid, Cum. bid) stages a BUY LIMIT at the row's price, on the
-sell side (Cum. ask, Ask, My sells) a SELL LIMIT; with Shift held it stages a STOP instead.
+sell side (Cum. ask, Ask, My sells) a SELL LIMIT. Shift+click stages a STOP, whose side follows
+the price as in TWS BookTrader and every DOM: above the market a BUY STOP, below it a SELL STOP
+(a stop on the other side would trigger at once); at the market no stop is staged.
 Staging puts the order in the approval queue: nothing reaches the broker until a human approves.
 """
 
@@ -17,15 +19,17 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QMouseEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -40,15 +44,24 @@ from terminal.domain import (
     Quote,
     VerdictLevel,
 )
+from terminal.marketdata.staleness import Feed, FeedKind
 from widgets import shortcuts
+from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
 from widgets.panes.depth_columns import OPTIONAL_COLUMNS, WIDTH_SAMPLES, LadderColumn
 from widgets.panes.depth_model import HALF_ROWS, LadderModel
 from widgets.resources import icon
 from widgets.session import Session
+from widgets.style_props import set_tone
 from widgets.theme import Palette
 
 MAX_QUANTITY = 1_000_000
+#: Auto-centre keeps the market out of the outer 1/N of the visible rows at each end.
+AUTO_CENTRE_BAND = 4
+HINT = (
+    "Click bid side: buy limit · ask side: sell limit · "
+    "Shift+Click above the market: buy stop, below it: sell stop"
+)
 
 
 class LadderView(QTableView):
@@ -136,7 +149,8 @@ class DepthLadderPane(Pane):
 
     Public:
         show_instrument(instrument): follow ``instrument`` (the session's active_changed).
-        recentre(): put the market in the middle (Re-centre button, Space).
+        recentre(): put the market in the middle (Re-centre button, Space, F4 anywhere).
+        locked: the Lock button is down: prices hold still (no auto-centre).
         stage_at(price, side, stop=False): stage a limit (or stop) order at ``price``.
         flush(): publish recorded changes (the refresh clock calls it).
     """
@@ -160,6 +174,13 @@ class DepthLadderPane(Pane):
         self.symbol_label.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.market_label = QLabel("")
         self.market_label.setProperty("tone", "muted")
+        self.market_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        #: "Book stale 42 s" while the depth (or quote) feed is quiet; hidden otherwise.
+        self.feed_label = QLabel("")
+        self.feed_label.setObjectName("depth_feed")
+        set_tone(self.feed_label, "stale")
+        self.feed_label.hide()
+        self.feeds = FeedWatch(session.app.market.feeds, session.app.clock.now, session.refresh)
         self.quantity = QSpinBox()
         self.quantity.setObjectName("depth_quantity")
         self.quantity.setRange(1, MAX_QUANTITY)
@@ -172,16 +193,31 @@ class DepthLadderPane(Pane):
         self.recentre_button = QPushButton(icon("depth-recentre"), "Re-centre")
         self.recentre_button.setObjectName("depth_recentre")
         self.recentre_button.setToolTip(
-            f"Re-centre the ladder on the market ({shortcuts.RECENTRE.keys})"
+            f"Re-centre the ladder on the market ({shortcuts.RECENTRE.keys} here, "
+            f"{shortcuts.RECENTRE_LADDER.keys} anywhere)"
         )
         self.recentre_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.recentre_button.clicked.connect(self.recentre)
-        self.hint = QLabel("Click bid: buy limit · ask: sell limit · Shift+Click: stop")
+        self.lock_button = QToolButton()
+        self.lock_button.setObjectName("depth_lock")
+        self.lock_button.setIcon(icon("depth-lock"))
+        self.lock_button.setText("Lock")
+        self.lock_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.lock_button.setCheckable(True)
+        self.lock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays the ladder's
+        self.lock_button.setToolTip(
+            "Lock the prices where they are: no auto-centre until unlocked (re-centre by hand "
+            f"with {shortcuts.RECENTRE.keys} or {shortcuts.RECENTRE_LADDER.keys})"
+        )
+        self.lock_button.toggled.connect(self._on_lock_toggled)
+        self.hint = QLabel(HINT)
+        self.hint.setObjectName("depth_hint")
         self.hint.setProperty("tone", "muted")
         self.hint.setWordWrap(True)
 
         top = QHBoxLayout()
         top.addWidget(self.symbol_label)
+        top.addWidget(self.feed_label)
         top.addWidget(self.market_label, 1)
         controls = QHBoxLayout()
         quantity_label = QLabel("&Qty")
@@ -189,6 +225,7 @@ class DepthLadderPane(Pane):
         controls.addWidget(quantity_label)
         controls.addWidget(self.quantity)
         controls.addStretch(1)
+        controls.addWidget(self.lock_button)
         controls.addWidget(self.recentre_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -205,6 +242,7 @@ class DepthLadderPane(Pane):
 
         market = session.app.market
         self.subscribe(market.depth_updated, self._on_depth)
+        self.subscribe(market.feeds.feeds_changed, self.feeds.on_changed)
         self.subscribe(market.quotes_updated, self._on_quotes)
         self.subscribe(session.app.orders.order_updated, self._on_order)
         self.subscribe(session.active_changed, self.show_instrument)
@@ -233,6 +271,9 @@ class DepthLadderPane(Pane):
         self.symbol_label.setText(instrument.key)
         self.market_label.setText("waiting for the book…")
         self._set_default_quantity(instrument)
+        self.feeds.watch(
+            (Feed(FeedKind.DEPTH, instrument.key), Feed(FeedKind.QUOTES, instrument.key))
+        )
         market = self.session.app.market
         book = market.last_depth(instrument.key)
         if book is not None:
@@ -244,12 +285,17 @@ class DepthLadderPane(Pane):
         self.run(self._resubscribe(), f"depth ladder {instrument.key}")
 
     async def _resubscribe(self) -> None:
-        """Move the subscriptions to the instrument shown now (serialised: quick switches)."""
+        """Move the subscriptions to the instrument shown now (serialised: quick switches).
+
+        Off screen (a hidden or closed dock, a tab behind another) the ladder holds none: IB
+        gives an account three depth streams, so a ladder nobody sees must not keep one.
+        """
         if self._lock is None:
             self._lock = asyncio.Lock()
         market = self.session.app.market
         async with self._lock:
-            current, target = self._subscribed, self._instrument
+            current = self._subscribed
+            target = self._instrument if self.on_screen else None
             if current is not None and (target is None or current.key != target.key):
                 self._subscribed = None
                 await market.unsubscribe_depth(current)
@@ -297,6 +343,8 @@ class DepthLadderPane(Pane):
         instrument = self._instrument
         if instrument is None:
             return
+        if self.feeds.due():
+            self._show_feeds()
         if self._orders_dirty:
             self._orders_dirty = False
             self.model.set_orders(
@@ -312,14 +360,45 @@ class DepthLadderPane(Pane):
             self._follow_market()
         self._update_labels()
 
+    @property
+    def locked(self) -> bool:
+        return self.lock_button.isChecked()
+
+    def _on_lock_toggled(self, locked: bool) -> None:
+        if not locked:
+            self._follow_market()  # unlocked: catch up with the market at once
+
+    def _show_feeds(self) -> None:
+        """Grey the book and say for how long it has been quiet (or clear both)."""
+        stale = self.feeds.stale()
+        self.model.set_stale(bool(stale))
+        if not stale:
+            self.feed_label.hide()
+            return
+        worst = stale[0]
+        what = "Book" if worst.feed.kind is FeedKind.DEPTH else "Quotes"
+        self.feed_label.setText(f"{what} {age_text(worst.age)}")
+        self.feed_label.setToolTip(
+            "\n".join(f"{s.feed}: {s.reason}" for s in stale)
+            + "\nPrices shown may be out of date; the market data is renewed when it comes back."
+        )
+        self.feed_label.show()
+
     def _follow_market(self) -> None:
-        """Re-centre only when the touch left the visible rows (prices never jump otherwise)."""
+        """Auto-centre (unless locked): keep the market in the middle half of the visible rows.
+
+        Small moves leave the prices where they are, so a price does not jump under the mouse
+        with every tick; once the market drifts out of the middle half (or the touch out of
+        view) the ladder re-centres on it.
+        """
+        if self.locked:
+            return
         model = self.model
         market = model.market_tick
         if market is None or model.centre is None:
             return
         touch = [t for t in (model.best_bid, model.best_ask) if t is not None] or [market]
-        rows = [model.row_of_tick(t) for t in touch]
+        rows = [model.row_of_tick(t) for t in (*touch, market)]
         if any(r is None for r in rows):
             self.recentre()
             return
@@ -327,7 +406,11 @@ class DepthLadderPane(Pane):
         if visible is None:
             return
         first, last = visible
-        if any(r is not None and not first <= r <= last for r in rows):
+        margin = (last - first + 1) // AUTO_CENTRE_BAND
+        market_row = rows[-1]
+        assert market_row is not None
+        away = not first + margin <= market_row <= last - margin
+        if away or any(r is not None and not first <= r <= last for r in rows):
             self.recentre()
 
     def recentre(self) -> None:
@@ -365,8 +448,37 @@ class DepthLadderPane(Pane):
         side = LadderColumn(column).side
         if side is None or self.model.centre is None:
             return
-        stop = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
-        self.stage_at(self.model.price_of_row(row), side, stop=stop)
+        price = self.model.price_of_row(row)
+        if not modifiers & Qt.KeyboardModifier.ShiftModifier:
+            self.stage_at(price, side)
+            return
+        # A stop's side is where its price is, whichever column was clicked: a sell stop above
+        # the market (or a buy stop below it) would trigger at once.
+        stop_side = self.model.stop_side(self.model.tick_of_row(row))
+        if stop_side is None:
+            self._refuse_stop_at_market(price)
+            return
+        self.stage_at(price, stop_side, stop=True)
+
+    def _refuse_stop_at_market(self, price: Decimal) -> None:
+        model, instrument = self.model, self._instrument
+        if instrument is None:
+            return
+        bid, ask = (
+            "—" if tick is None else model.format_price(model.price_of_tick(tick))
+            for tick in (model.best_bid, model.best_ask)
+        )
+        reason = (
+            f"a stop at {model.format_price(price)} is at the market (bid {bid}, ask {ask}) and "
+            "would trigger at once: Shift+Click above the ask for a buy stop, below the bid for "
+            "a sell stop"
+        )
+        self.session.app.audit.record(
+            "stage_refused",
+            instrument.key,
+            {"reason": reason, "input": {"order_type": "STP", "stop_price": str(price)}},
+        )
+        self.session.fail(f"ladder STP {instrument.key}", reason)
 
     def stage_at(self, price: Decimal, side: OrderSide, *, stop: bool = False) -> Order | None:
         """Stage a ``side`` LIMIT (or STOP) at ``price`` for the approval queue.
@@ -413,10 +525,19 @@ class DepthLadderPane(Pane):
         return QModelIndex() if row is None else self.model.index(row, column)
 
     # -- Qt -----------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        # Centre once the view has its real height (a hidden dock tab comes back centred).
-        QTimer.singleShot(0, self._recentre_if_alive)
+    def on_screen_changed(self, on_screen: bool) -> None:
+        if self.session.closing:
+            return
+        instrument = self._instrument
+        if instrument is not None:
+            if on_screen:  # the book is subscribed again: start from its first snapshot
+                self.model.reset(instrument)
+                self._orders_dirty = True
+            what = "resubscribe" if on_screen else "release"
+            self.session.run(self._resubscribe(), f"depth ladder {what} {instrument.key}")
+        if on_screen:
+            # Centre once the view has its real height (a hidden dock tab comes back centred).
+            QTimer.singleShot(0, self._recentre_if_alive)
 
     def _recentre_if_alive(self) -> None:
         if self.alive:

@@ -86,12 +86,15 @@ def order_price(order: Order) -> Decimal | None:
     return intent.limit_price
 
 
+#: Where a Shift+Click stop goes: the side follows the price, not the column clicked.
+STOP_TIP = "Shift+Click: a stop, BUY STOP above the market, SELL STOP below it"
+
 HEADER_TIPS = {
     LadderColumn.MY_BUYS: "Your working buy orders at this price (remaining quantity)",
-    LadderColumn.BID: "Bid size at this price. Click: buy limit; Shift+Click: buy stop",
+    LadderColumn.BID: "Bid size at this price. Click: buy limit. " + STOP_TIP,
     LadderColumn.CUM_BID: "Bid size from the best bid down to this price",
     LadderColumn.PRICE: "Price (last trade marked, best bid/ask coloured)",
     LadderColumn.CUM_ASK: "Ask size from the best ask up to this price",
-    LadderColumn.ASK: "Ask size at this price. Click: sell limit; Shift+Click: sell stop",
+    LadderColumn.ASK: "Ask size at this price. Click: sell limit. " + STOP_TIP,
     LadderColumn.MY_SELLS: "Your working sell orders at this price (remaining quantity)",
 }

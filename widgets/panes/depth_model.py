@@ -74,6 +74,8 @@ class LadderModel(QAbstractTableModel):
         self._pending_orders: list[Order] | None = None
         #: perf_counter stamp of the newest book shown (tick-to-paint measurements).
         self.flushed_stamp = 0.0
+        #: The book (or the quotes) stopped updating: sizes and prices are greyed.
+        self.stale = False
         self._bold = QFont()
         self._bold.setBold(True)
         self.set_palette(palette)
@@ -92,6 +94,7 @@ class LadderModel(QAbstractTableModel):
         self._own_text = QBrush(palette.own_order)
         self._last_brush = QBrush(_with_alpha(palette.text, 60))
         self._muted = QBrush(palette.muted)
+        self._stale_brush = QBrush(_with_alpha(palette.muted, 40))
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 6))
 
@@ -178,6 +181,22 @@ class LadderModel(QAbstractTableModel):
                 return tick
         return None
 
+    def stop_side(self, tick: int) -> OrderSide | None:
+        """The side of a stop at ``tick``: BUY above the market, SELL below it, as on every DOM.
+
+        A buy stop triggers when the market trades up to it, a sell stop when it trades down:
+        one on the wrong side of the market triggers at once and acts as a market order. Above
+        means above the best ask and below means under the best bid (the last trade stands in
+        for a missing side). At the touch or inside the spread there is no safe side: None.
+        """
+        upper = next((t for t in (self.best_ask, self.last, self.best_bid) if t is not None), None)
+        lower = next((t for t in (self.best_bid, self.last, self.best_ask) if t is not None), None)
+        if upper is not None and tick > upper:
+            return OrderSide.BUY
+        if lower is not None and tick < lower:
+            return OrderSide.SELL
+        return None
+
     def bid_size(self, tick: int) -> float | None:
         return self._bids.get(tick)
 
@@ -195,6 +214,14 @@ class LadderModel(QAbstractTableModel):
 
     def my_sells(self, tick: int) -> Decimal | None:
         return self._my_sells.get(tick)
+
+    def set_stale(self, stale: bool) -> None:
+        """Grey the book (its feed went quiet) or colour it again; every row repaints."""
+        if stale == self.stale:
+            return
+        self.stale = stale
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 6))
 
     # -- moving the window ------------------------------------------------------------------------
     def centre_on(self, tick: int) -> None:
@@ -353,6 +380,9 @@ class LadderModel(QAbstractTableModel):
                 return formatting.quantity(self._my_sells.get(tick))
 
     def _background(self, tick: int, column: LadderColumn) -> QBrush | None:
+        if self.stale and column not in (LadderColumn.MY_BUYS, LadderColumn.MY_SELLS):
+            book = self._bids if column in (LadderColumn.BID, LadderColumn.CUM_BID) else self._asks
+            return self._stale_brush if tick in book and column is not LadderColumn.PRICE else None
         if column is LadderColumn.BID and tick in self._bids:
             return self._best_bid_brush if tick == self.best_bid else self._bid_brush
         if column is LadderColumn.ASK and tick in self._asks:
@@ -378,6 +408,8 @@ class LadderModel(QAbstractTableModel):
     def _foreground(self, tick: int, column: LadderColumn) -> QBrush | None:
         if column in (LadderColumn.MY_BUYS, LadderColumn.MY_SELLS):
             return self._own_text
+        if self.stale:
+            return self._muted
         if column is LadderColumn.PRICE:
             if tick == self.best_bid:
                 return self._bid_text
@@ -412,6 +444,7 @@ class LadderModel(QAbstractTableModel):
         if size is not None:
             price = f"{price} — {TITLES[column].replace(chr(10), ' ')} {round(size):,}"
         side = column.side
+        stop = self.stop_side(tick)
         notes = []
         if tick == self.last:
             notes.append("last trade")
@@ -422,10 +455,12 @@ class LadderModel(QAbstractTableModel):
         note = f" ({', '.join(notes)})" if notes else ""
         if side is None:
             return f"{price}{note}"
-        return (
-            f"Click: stage {side.value} LIMIT {price}\n"
-            f"Shift+Click: stage {side.value} STOP {price}{note}"
+        stop_text = (
+            f"stage {stop.value} STOP {price}"
+            if stop is not None
+            else "no stop here: at the market it would trigger at once"
         )
+        return f"Click: stage {side.value} LIMIT {price}\nShift+Click: {stop_text}{note}"
 
 
 def _diff[V](old: dict[int, V], new: dict[int, V], changed: set[int]) -> None:

@@ -25,8 +25,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -104,12 +104,29 @@ class OptionsChainPane(Pane):
         self._generation = 0
         self._lock: asyncio.Lock | None = None
         self._loads = 0
+        #: The instrument the chain was last asked to show (loaded again when shown).
+        self._requested: Instrument | None = None
+        #: The rows were (re)built and not yet scrolled to the money (a hidden tab cannot).
+        self._atm_pending = False
+        #: The strikes were chosen before the underlying's price was known (the middle of the
+        #: listing): chosen again once it is.
+        self._blind = False
 
         self.underlying_label = QLabel("No instrument")
         self.underlying_label.setObjectName("options_underlying")
         self.underlying_label.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.spot_label = QLabel("")
         self.spot_label.setProperty("tone", "muted")
+        # Texts that change with the underlying must not size the dock (widths jumped): fixed
+        # widths that hold the longest (the symbol in its 14 px bold, the price).
+        title_font = QFont(self.font())
+        title_font.setPixelSize(14)
+        title_font.setBold(True)
+        for label, font, sample in (
+            (self.underlying_label, title_font, "No instrument"),
+            (self.spot_label, self.font(), "88,888.88"),
+        ):
+            label.setFixedWidth(QFontMetrics(font).horizontalAdvance(sample) + 8)
         self.expiry = QComboBox()
         self.expiry.setObjectName("options_expiry")
         self.expiry.setToolTip("Expiry (days to expiry); monthlies in bold")
@@ -211,6 +228,7 @@ class OptionsChainPane(Pane):
         wanted = instrument.underlying if instrument.is_option else instrument.key
         if current is not None and current.key == wanted:
             return
+        self._requested = instrument
         self._generation += 1
         self._underlying = None if instrument.is_option else instrument
         self._params = None
@@ -307,7 +325,11 @@ class OptionsChainPane(Pane):
         underlying, params, expiry = self._underlying, self._params, self.selected_expiry()
         if underlying is None or params is None or expiry is None:
             return
-        strikes = centred_strikes(params.strikes, self._spot(), self.strikes.value())
+        if not self.on_screen:
+            return  # subscribed when it comes on screen: every option is an IB market-data line
+        spot = self._spot()
+        strikes = centred_strikes(params.strikes, spot, self.strikes.value())
+        self._blind = math.isnan(spot)
         contracts = await self.session.app.market.subscribe_option_chain(
             underlying, expiry, strikes
         )
@@ -380,6 +402,7 @@ class OptionsChainPane(Pane):
             self.status_label.setText("No strikes listed for this expiry")
         else:
             self.status_label.setText("")
+            self._atm_pending = True
             self._scroll_to_atm()
 
     def _clear_rows(self) -> None:
@@ -391,11 +414,47 @@ class OptionsChainPane(Pane):
         self.model.set_rows([])
 
     def _scroll_to_atm(self) -> None:
+        """Put the at-the-money strike in the middle once, after the rows were built.
+
+        A chain loaded behind another dock tab cannot scroll (a hidden view has no height and
+        scrolled to the top): it stays pending until the pane is shown.
+        """
+        if not self._atm_pending:
+            return
         atm = self.context.atm
         position = None if atm is None else self.model.position(strike_key(atm))
-        if position is not None:
-            index = self.model.index(position, STRIKE_COLUMN)
-            self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        if position is None or not self.on_screen or self.view.viewport().height() <= 0:
+            return
+        self.view.doItemsLayout()  # rows just reset: lay them out before scrolling
+        index = self.model.index(position, STRIKE_COLUMN)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self._atm_pending = False
+
+    def on_screen_changed(self, on_screen: bool) -> None:
+        """Off screen (a hidden or closed dock, a tab behind another) the chain holds no
+        subscription: each option takes one of IB's ~100 market-data lines. Back on screen it
+        subscribes the strikes around the money again."""
+        if self.session.closing:
+            return
+        if not on_screen:
+            self._pending.clear()
+            self.session.run(self._release(), "options chain release")
+            return
+        if self._params is not None and self._underlying is not None:
+            self._reload_chain()
+        elif self._requested is not None and not self.loading:
+            requested, self._underlying = self._requested, None
+            self.show_underlying(requested)  # its load was cut short while off screen
+        # After the layout gave the view its height (a dock tab brought forward).
+        QTimer.singleShot(0, self._scroll_if_alive)
+
+    async def _release(self) -> None:
+        async with self._get_lock():
+            await self._drop_subscription()
+
+    def _scroll_if_alive(self) -> None:
+        if self.alive:
+            self._scroll_to_atm()
 
     # -- core events (record only) ----------------------------------------------------------------
     def _on_option_quotes(self, quotes: Mapping[str, OptionQuote]) -> None:
@@ -455,6 +514,12 @@ class OptionsChainPane(Pane):
             self.context.atm = atm
             self.model.mark_all_dirty()
         self.spot_label.setText(formatting.price(spot))
+        if self._blind and self._subscribed is not None:
+            # Now the price is known: the strikes around it, not the middle of the listing.
+            self._blind = False
+            self._reload_chain()
+            return
+        self._scroll_to_atm()
 
     # -- clicks ------------------------------------------------------------------------------------
     def request_ticket_at(self, index: QModelIndex) -> None:

@@ -144,8 +144,10 @@ COLUMN_ROLES: tuple[ChainColumnRole, ...] = (
 )
 STRIKE_COLUMN = len(CALL_ORDER)
 
-#: Fields hidden (on both sides) when the pane is too narrow for every column, first to last.
-OPTIONAL_FIELDS = ("gamma", "vega", "theta", "last", "volume")
+#: Fields hidden (on both sides) when the pane is too narrow for every column, first to last:
+#: the Greeks and the volume stay longest (a chain's last trade is often stale, and the open
+#: interest changes once a day).
+OPTIONAL_FIELDS = ("last", "open_interest", "gamma", "vega", "theta", "volume")
 
 
 def _value(quote: OptionQuote | None, field: Field) -> float:

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
@@ -34,7 +35,7 @@ from terminal.domain.values import round_to_tick
 from terminal.risk.estimate import estimate_order
 from terminal.risk.pricing import usable
 from widgets import formatting as fmt
-from widgets import shortcuts
+from widgets import instrument_text, shortcuts
 from widgets.panes import ticket_form as tf
 from widgets.panes.base import Pane
 from widgets.panes.ticket_fields import TicketFields
@@ -81,19 +82,28 @@ class OrderTicketPane(Pane):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(5)
         header = QHBoxLayout()
+        self.kind = QLabel("", self)
+        self.kind.setObjectName("ticket_kind")
+        self.kind.hide()
         self.symbol = QLabel("—", self)
         self.symbol.setObjectName("ticket_symbol")
         font = QFont(self.symbol.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.symbol.setFont(font)
+        # The header reads the instrument out in full; a long option title must not widen the
+        # dock (the tooltip and the description line carry the rest).
+        self.symbol.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.symbol.setMinimumWidth(self.fontMetrics().horizontalAdvance("AAPL") * 2)
         self.description = QLabel("choose an instrument in the watchlist", self)
         self.description.setObjectName("ticket_description")
         self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.description.setWordWrap(True)  # an option's description is read in full
         set_tone(self.description, "muted")
-        header.addWidget(self.symbol)
-        header.addWidget(self.description, 1)
+        header.addWidget(self.kind)
+        header.addWidget(self.symbol, 1)
         layout.addLayout(header)
+        layout.addWidget(self.description)
         self.quote_line = QLabel("", self)
         self.quote_line.setObjectName("ticket_quote")
         self.quote_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -145,7 +155,7 @@ class OrderTicketPane(Pane):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self._stage_clicked)
         s = self.session
-        self.subscribe(s.active_changed, self._set_instrument)
+        self.subscribe(s.instrument_selected, self._set_instrument)
         self.subscribe(s.ticket_requested, self.load)
         self.subscribe(s.app.market.quotes_updated, self._on_quotes)
         self.subscribe(s.app.orders.order_updated, self._on_order_updated)
@@ -271,9 +281,7 @@ class OrderTicketPane(Pane):
             # Prices belong to one instrument: never carry them over to another.
             for edit in self.fields.price_edits():
                 edit.clear()
-            self.symbol.setText(instrument.key)
-            self.description.setText(instrument.description or instrument.asset_class.value)
-            self.description.setToolTip(instrument.description)
+            self._show_header(instrument)
             self.quantity.setPlaceholderText("contracts" if instrument.is_option else "shares")
             set_text(self.status, "")
             self._clear_errors()
@@ -285,6 +293,22 @@ class OrderTicketPane(Pane):
         if changed:
             self._prefill_limit()
             self._edited()
+
+    def _show_header(self, instrument: Instrument) -> None:
+        """Say unmistakably what the ticket trades: an option is marked OPTION and spelled out
+        (underlying, strike, right, expiry, contract size), never shown as a bare key."""
+        self.kind.setText(f" {instrument_text.kind(instrument)} ")
+        set_tone(self.kind, "option" if instrument.is_option else "mode")
+        self.kind.show()
+        self.symbol.setText(instrument_text.title(instrument))
+        self.symbol.setToolTip(instrument.key)
+        today = self.session.app.clock.now().astimezone(self._zone()).date()
+        text = instrument_text.details(instrument, today)
+        self.description.setText(text)
+        self.description.setToolTip(f"{instrument.key}: {text}")
+
+    def _zone(self) -> ZoneInfo:
+        return ZoneInfo(self.session.app.settings.risk.market_timezone)
 
     def _default_quantity(self, instrument: Instrument) -> str:
         remembered = self._quantities.get(instrument.key)
@@ -401,6 +425,16 @@ class OrderTicketPane(Pane):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._refresh_preview()
+
+    def on_screen_changed(self, on_screen: bool) -> None:
+        # Closed for good: give back the quote subscription of the ticket's instrument (a
+        # hidden ticket keeps it, so its estimate is right the moment it is shown again).
+        if on_screen or self.alive or self.session.closing:
+            return
+        instrument, self._subscribed = self._subscribed, None
+        if instrument is not None:
+            market = self.session.app.market
+            self.session.run(market.unsubscribe(instrument), f"ticket release {instrument.key}")
 
     def _refresh_preview(self) -> None:
         """Recompute the quote line, the estimate and the verdict for what the form holds."""

@@ -130,6 +130,9 @@ class PreviewBox(QFrame):
         self.reasons.setObjectName("ticket_reasons")
         self.reasons.setWordWrap(True)
         for label in (self.estimate, self.exits, self.verdict, self.reasons):
+            # Wrap rather than widen: a long estimate line must not push the dock wider (the
+            # whole left column jumped whenever the estimate's digits grew).
+            label.setWordWrap(True)
             layout.addWidget(label)
         self.show_incomplete()
 

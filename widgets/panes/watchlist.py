@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.domain import Instrument, OrderSide, UnknownInstrument
+from terminal.marketdata.staleness import Feed, FeedKind
 from widgets import shortcuts
+from widgets.feed_view import FeedWatch
 from widgets.panes.base import Pane
 from widgets.panes.watchlist_model import WatchlistModel, WatchRow
 from widgets.resources import icon
@@ -69,6 +71,9 @@ class WatchlistPane(Pane):
         self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.doubleClicked.connect(self._on_double_clicked)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        # A click on the row already selected changes no selection, but is a selection: the
+        # ticket must come back to it from an option chosen in the chain.
+        self.view.clicked.connect(self._on_row_clicked)
 
         self.symbol = QLineEdit(self)
         self.symbol.setObjectName("watchlist_symbol")
@@ -104,6 +109,9 @@ class WatchlistPane(Pane):
         self.setFocusProxy(self.symbol)
 
         self._selecting = False  # True while the selection follows session.active
+        #: Which rows' quote feeds are stale (greyed, with the age in the Volume cell).
+        self.feeds = FeedWatch(app.market.feeds, app.clock.now, session.refresh)
+        self.subscribe(app.market.feeds.feeds_changed, self.feeds.on_changed)
         self.subscribe(app.market.quotes_updated, self.model.on_quotes)
         self.register_flush(self._flush)
         self.subscribe(session.started, self._on_started)
@@ -119,6 +127,8 @@ class WatchlistPane(Pane):
         if set(self.model.keys()) == {i.key for i in app.watchlist}:
             return
         if self.model.sync(app.watchlist, app.market.last_quote):
+            keys = self.model.keys()
+            self.feeds.watch(Feed(FeedKind.QUOTES, key) for key in keys)
             self._select_active()
 
     def _on_started(self, _report: object) -> None:
@@ -127,6 +137,8 @@ class WatchlistPane(Pane):
     def _flush(self) -> None:
         if self.session.refresh.flush_count % SYNC_EVERY_NTH_FLUSH == 0:
             self.sync()
+        if self.feeds.due():
+            self.model.show_feeds(lambda key: self.feeds.status(Feed(FeedKind.QUOTES, key)))
         self.model.flush()
 
     # -- active instrument -------------------------------------------------------------------
@@ -134,6 +146,11 @@ class WatchlistPane(Pane):
         if self._selecting:
             return
         row = self.view.selected_row()
+        if isinstance(row, WatchRow):
+            self.session.set_active(row.instrument)
+
+    def _on_row_clicked(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
         if isinstance(row, WatchRow):
             self.session.set_active(row.instrument)
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from terminal.domain import Instrument, Quote
+from terminal.marketdata.staleness import FeedStatus
 from widgets import formatting as fmt
+from widgets.feed_view import age_text
 from widgets.table_model import LEFT, Column, RowModel
 from widgets.theme import Palette
 
@@ -51,6 +53,8 @@ class WatchRow:
     stamp: float = 0.0
     #: The broker sends delayed data (no real-time subscription): shown as such.
     delayed: bool = False
+    #: The quote feed went quiet (the feed watchdog): the row is greyed, with its age.
+    stale: FeedStatus | None = None
 
     @property
     def key(self) -> str:
@@ -111,14 +115,36 @@ def _direction_color(value: float, palette: Callable[[], Palette]) -> QColor | N
 
 
 def watchlist_columns(palette: Callable[[], Palette]) -> list[Column[WatchRow]]:
-    """The watchlist's columns; colours are read from ``palette()`` when painted (theme switch)."""
+    """The watchlist's columns; colours are read from ``palette()`` when painted (theme switch).
+
+    A row whose quote feed is stale is greyed, its Volume cell says how long it has been quiet
+    ("stale 42 s"), and every cell's tooltip says why.
+    """
 
     def flash(row: WatchRow) -> QColor | None:
-        if row.flash == 0:
+        if row.flash == 0 or row.stale is not None:
             return None
         return palette().flash_up if row.flash > 0 else palette().flash_down
 
-    return [
+    def greyed(column: Column[WatchRow]) -> Column[WatchRow]:
+        colour, tip = column.foreground, column.tooltip
+
+        def foreground(row: WatchRow) -> QColor | None:
+            if row.stale is not None:
+                return palette().muted
+            return colour(row) if colour is not None else None
+
+        def tooltip(row: WatchRow) -> str:
+            if row.stale is not None:
+                return f"{row.key}: quotes {age_text(row.stale.age)} ({row.stale.reason})"
+            return tip(row) if tip is not None else ""
+
+        return replace(column, foreground=foreground, tooltip=tooltip)
+
+    def volume_text(row: WatchRow) -> str:
+        return age_text(row.stale.age) if row.stale is not None else fmt.volume(row.volume)
+
+    columns: tuple[Column[WatchRow], ...] = (
         Column(
             "Symbol",
             lambda r: r.key,
@@ -154,8 +180,9 @@ def watchlist_columns(palette: Callable[[], Palette]) -> list[Column[WatchRow]]:
             width=74,
             foreground=lambda r: _direction_color(shown_change(r.change_percent), palette),
         ),
-        Column("Volume", lambda r: r.volume, lambda r: fmt.volume(r.volume), width=56),
-    ]
+        Column("Volume", lambda r: r.volume, volume_text, width=56),
+    )
+    return [greyed(c) for c in columns]
 
 
 class WatchlistModel(RowModel[WatchRow]):
@@ -239,6 +266,15 @@ class WatchlistModel(RowModel[WatchRow]):
                 row.flash = moved
                 row.flash_until = until
                 self._flashing[key] = row
+            self.mark_dirty(key)
+
+    def show_feeds(self, status: Callable[[str], FeedStatus | None]) -> None:
+        """Grey the rows whose quote feed is stale (``status(key)``), ungrey the others."""
+        for key, row in self._rows_by_key.items():
+            stale = status(key)
+            if stale is None and row.stale is None:
+                continue
+            row.stale = stale
             self.mark_dirty(key)
 
     def expire_flashes(self) -> None:
