@@ -36,6 +36,7 @@ from terminal.domain import (  # noqa: E402
 )
 from terminal.domain.values import round_to_tick  # noqa: E402
 from terminal.settings import Settings  # noqa: E402
+from widgets.confirmations import request_sim_reset  # noqa: E402
 from widgets.dialogs.confirm import ConfirmDialog  # noqa: E402
 from widgets.feed_view import AGE_EVERY_NTH_FLUSH  # noqa: E402
 from widgets.launcher import build_window, qt_application  # noqa: E402
@@ -191,6 +192,13 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
     await asyncio.sleep(0.05)
     question.grab().save(str(OUT / "confirm-cancel-all.png"))
     question.reject()
+
+    # File → Reset simulated account always asks, naming what goes.
+    reset = request_sim_reset(window.session, window)
+    assert isinstance(reset, ConfirmDialog)
+    await asyncio.sleep(0.05)
+    reset.grab().save(str(OUT / "confirm-sim-reset.png"))
+    reset.reject()
 
     # The market goes quiet for 42 s: the feed watchdog marks every feed stale.
     core = window.session.app

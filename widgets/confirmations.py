@@ -18,7 +18,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from terminal.broker.paper import PaperVenue
 from terminal.domain import Order, OrderRole, Position
+from terminal.domain.formatting import format_money
 from widgets.dialogs.confirm import ConfirmDialog
 from widgets.dialogs.settings_store import save_changes
 from widgets.formatting import quantity
@@ -158,6 +160,53 @@ def ask_to_quit(session: Session, parent: QWidget, quit_now: Callable[[], None])
     dialog.accepted.connect(lambda: _confirmed(session, dialog, "confirm_quit", quit_now))
     dialog.open()
     return dialog
+
+
+def request_sim_reset(session: Session, parent: QWidget) -> ConfirmDialog | None:
+    """Ask, always, before the simulated account starts anew (File → Reset simulated account).
+
+    Confirmed, the core resets it (``TradingApp.reset_sim_account``: audited, alerted). Returns
+    the question, or None when the broker keeps no paper account (said in the status bar).
+    """
+    app = session.app
+    venue = app.broker
+    if not isinstance(venue, PaperVenue):
+        session.message.emit(f"Reset: the {venue.name} account is not a simulated account")
+        return None
+    existing = _shown(parent, "confirm_sim_reset")
+    if existing is not None:
+        existing.raise_()
+        return existing
+    positions = open_positions(session)
+    working = app.orders.working_orders()
+    waiting = app.orders.pending_approvals()
+    details = [f"equity now {format_money(app.portfolio.equity())}"]
+    details += [f"position {p.key} {quantity(p.quantity)} goes flat" for p in positions]
+    details += [f"{describe_order(o)} is cancelled" for o in working]
+    if waiting:
+        details.append(f"{_plural(len(waiting), 'order')} awaiting approval withdrawn")
+    dialog = ConfirmDialog(
+        "confirm_sim_reset",
+        "Reset simulated account",
+        f"Start simulated account {venue.paper_account_id} anew?",
+        confirm="Reset account",
+        keep="Keep it",
+        details=details,
+        warning="Cash returns to its starting amount and positions go flat without trading. "
+        "The reset is audited and cannot be undone.",
+        can_turn_off=False,
+        parent=parent,
+    )
+    dialog.accepted.connect(lambda: _reset_sim(session))
+    dialog.open()
+    return dialog
+
+
+def _reset_sim(session: Session) -> asyncio.Task[Any]:
+    def done(before: object) -> None:
+        session.message.emit("Simulated account reset")
+
+    return session.run(session.app.reset_sim_account(), "reset the simulated account", done)
 
 
 def _shown(parent: QWidget, name: str) -> ConfirmDialog | None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QT
 
 from terminal.app import StartReport
 from terminal.broker.base import ConnectionState
+from terminal.broker.paper import PaperVenue
 from terminal.domain import OrderSide
 from terminal.persistence.store import Store
 from terminal.startup import run_market
@@ -204,6 +205,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("disconnect", f"&Disconnect from {broker}", self.disconnect_broker)
         )
+        if isinstance(self.session.app.broker, PaperVenue):
+            file_menu.addAction(
+                self._action(
+                    "reset_sim",
+                    "&Reset simulated account…",
+                    lambda: confirmations.request_sim_reset(self.session, self),
+                )
+            )
         file_menu.addSeparator()
         file_menu.addAction(self._action("quit", "&Quit", self.close, shortcuts.QUIT.keys))
 

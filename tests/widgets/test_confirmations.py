@@ -191,3 +191,38 @@ def test_the_kill_switch_never_asks(window: MainWindow, harness: Harness) -> Non
     harness.qtbot.waitUntil(lambda: harness.app.trading_state.state is TradingState.HALTED)
     assert window.findChildren(ConfirmDialog) == []
     harness.until(lambda: not harness.app.orders.working_orders())
+
+
+def test_file_reset_asks_always_then_starts_the_simulated_account_anew_audited(
+    window: MainWindow, harness: Harness
+) -> None:
+    app = harness.app
+    fill_market(harness, "AAPL", 10)
+    single = rest_limit(harness, "MSFT")
+    assert any(not p.is_flat for p in app.portfolio.positions())
+    records: list[Any] = []
+    app.audit.recorded += records.append
+
+    reset = window.named_actions["reset_sim"]
+    reset.trigger()
+    dialog = open_dialog(window, "confirm_sim_reset")
+    assert dialog is not None
+    assert dialog.windowModality() is Qt.WindowModality.WindowModal
+    assert "Start simulated account" in dialog.question.text()
+    assert "position AAPL 10 goes flat" in dialog.details.text()
+    assert single.id in dialog.details.text()
+    assert not dialog.dont_ask.isVisible()  # a reset always asks
+    harness.qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
+    harness.step(2)
+    assert any(not p.is_flat for p in app.portfolio.positions())  # kept
+    assert single.id in {o.id for o in app.orders.working_orders()}
+
+    reset.trigger()
+    dialog = open_dialog(window, "confirm_sim_reset")
+    assert dialog is not None
+    harness.qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    harness.until(lambda: all(p.is_flat for p in app.portfolio.positions()))
+    harness.until(lambda: not app.orders.working_orders())
+    harness.commit()
+    assert [r.action for r in records].count("sim_account_reset") == 1
+    assert any("reset by" in a.message for a in app.alerts.active())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +72,7 @@ def pending(harness: Harness) -> list[str]:
         ("-5", "quantity must be positive"),
         ("", "enter a quantity"),
         ("1.5", "fractional shares"),
+        ("1e3", "no scientific notation"),
     ],
 )
 def test_a_bad_quantity_is_shown_at_the_field_and_nothing_is_staged(
@@ -84,6 +86,17 @@ def test_a_bad_quantity_is_shown_at_the_field_and_nothing_is_staged(
     assert expected in ticket.boxes["quantity"].error.text()
     assert pending(harness) == []
     assert ticket.preview.verdict_level() == ""  # no verdict for an order that does not exist
+
+
+def test_a_price_in_scientific_notation_is_refused_at_the_limit_field(
+    harness: Harness, ticket: OrderTicketPane
+) -> None:
+    choose_type(ticket, OrderType.LIMIT)
+    type_into(harness, ticket.limit_price, "2.285e2")
+    assert ticket.stage() is None
+    assert ticket.limit_price.property("invalid") is True
+    assert "no scientific notation" in ticket.error_text()
+    assert pending(harness) == []
 
 
 def test_a_refused_ticket_leaves_an_audit_record(harness: Harness, ticket: OrderTicketPane) -> None:
@@ -418,3 +431,21 @@ def test_selecting_the_underlying_again_takes_the_ticket_off_the_option(
     assert ticket.kind.text().strip() == "STOCK"
     assert ticket.symbol.text() == "AAPL"
     assert ticket.description.text() == "Apple Inc."
+
+
+def test_the_estimate_reads_its_price_on_the_instruments_tick(qtbot: Any) -> None:
+    """A computed price such as 228.64000000000001 reads "228.64", an option's on its own tick."""
+    from terminal.risk.estimate import OrderEstimate
+    from widgets.panes.ticket_widgets import PreviewBox
+
+    preview = PreviewBox()
+    qtbot.addWidget(preview)
+    noisy = OrderEstimate(Decimal("2286.4"), Decimal("1.00"), Decimal("228.64000000000001"), "ask")
+    preview.show_estimate(noisy, Instrument.stock("AAPL"))
+    assert preview.estimate.text().endswith("at ask 228.64")
+    assert "000000" not in preview.estimate.text()
+    fine_tick = replace(Instrument.stock("XYZ"), tick_size=Decimal("0.0001"))
+    preview.show_estimate(
+        OrderEstimate(Decimal("1085"), Decimal("1"), Decimal("1.085"), "limit"), fine_tick
+    )
+    assert preview.estimate.text().endswith("at limit 1.0850")

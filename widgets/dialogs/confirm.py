@@ -28,7 +28,8 @@ class ConfirmDialog(QDialog):
     Attributes:
         confirm_button: Does the action (not the default: Enter keeps things as they are).
         keep_button: Closes the dialog and does nothing.
-        dont_ask: "Don't ask again" (the caller turns the setting off when it is ticked).
+        dont_ask: "Don't ask again" (the caller turns the setting off when it is ticked); hidden
+            when ``can_turn_off`` is False (a question that is always asked).
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class ConfirmDialog(QDialog):
         keep: str,
         details: Sequence[str] = (),
         warning: str = "",
+        can_turn_off: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -67,6 +69,7 @@ class ConfirmDialog(QDialog):
         layout.addWidget(self.details)
         self.dont_ask = QCheckBox("Don't ask again (File → Settings → Orders turns it back on)")
         self.dont_ask.setObjectName("confirm_dont_ask")
+        self.dont_ask.setVisible(can_turn_off)
         layout.addWidget(self.dont_ask)
         buttons = QDialogButtonBox(self)
         self.confirm_button = QPushButton(confirm, self)

@@ -455,7 +455,7 @@ class OrderTicketPane(Pane):
             return
         mark = app.portfolio.mark(intent.instrument.key)
         self.preview.show_estimate(
-            estimate_order(intent, app.market, _COMMISSIONS, mark), intent.instrument.currency
+            estimate_order(intent, app.market, _COMMISSIONS, mark), intent.instrument
         )
         if legs is not None:
             parts = [f"entry {self._price_text(legs.entry)}"]

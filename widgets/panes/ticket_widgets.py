@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from terminal.domain import Verdict, VerdictLevel
+from terminal.domain import Instrument, Verdict, VerdictLevel
 from terminal.risk.estimate import OrderEstimate
 from widgets import formatting as fmt
 from widgets.style_props import set_invalid, set_tone
@@ -145,14 +145,14 @@ class PreviewBox(QFrame):
         set_tone(self.reasons, "muted")
         self.reasons.show()
 
-    def show_estimate(self, estimate: OrderEstimate, currency: str) -> None:
+    def show_estimate(self, estimate: OrderEstimate, instrument: Instrument) -> None:
         if estimate.notional is None:
             text = "Notional —   Commission —   (no market price)"
         else:
             text = (
-                f"Notional {fmt.money(estimate.notional)} {currency}   "
+                f"Notional {fmt.money(estimate.notional)} {instrument.currency}   "
                 f"Commission {fmt.money(estimate.commission)}   "
-                f"at {estimate.price_source} {fmt.price(estimate.price, _decimals(estimate.price))}"
+                f"at {estimate.price_source} {instrument.format_price(estimate.price)}"
             )
         set_text(self.estimate, text)
 
@@ -176,13 +176,6 @@ class PreviewBox(QFrame):
         """The verdict shown ("PASS", "WARN", "BLOCK"), or "" while the order is incomplete."""
         text = self.verdict.text().removeprefix("Risk: ")
         return "" if text == "—" else text
-
-
-def _decimals(value: Decimal | None) -> int:
-    if value is None:
-        return 2
-    exponent = value.normalize().as_tuple().exponent
-    return max(2, -exponent) if isinstance(exponent, int) else 2
 
 
 def _places(step: Decimal) -> int:
