@@ -13,7 +13,10 @@ import threading
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from tests.e2e.test_cli import ROOT, run
+from tests.helpers.processes import dump_stacks_and_end, sigint_as_at_a_terminal
 from tests.ib.gateway import running_gateway
 
 #: A line the runner must print, at the latest (production backoff: 2 s, then 4 s...).
@@ -43,14 +46,15 @@ def test_the_console_runner_keeps_trying_until_tws_is_up(tmp_path: Path) -> None
         env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"))
         args = ["--headless", "--broker", "ib", "--port", str(gw.port), "--client-id", "9"]
         db = ["--db", f"sqlite:///{tmp_path / 'ib.db'}"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "terminal", *args, *db],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        with sigint_as_at_a_terminal():  # Ctrl+C reaches it however the suite was started
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "terminal", *args, *db],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
         out: queue.Queue[str | None] = queue.Queue()
         err: list[str] = []
         assert proc.stdout is not None and proc.stderr is not None
@@ -66,7 +70,12 @@ def test_the_console_runner_keeps_trying_until_tws_is_up(tmp_path: Path) -> None
             _until(out, "Connected to ib (account DU1234567, paper)", seen)
         finally:
             proc.send_signal(signal.SIGINT)  # Ctrl+C
-            code = proc.wait(timeout=60)
+            try:
+                code = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                dump_stacks_and_end(proc)
+                errors.join(10)
+                pytest.fail(f"Ctrl+C did not end the console in 60 s:\n{''.join(err)}")
             errors.join(10)
     assert code == 0, seen + err
     assert not any("Traceback" in line for line in err), err

@@ -13,6 +13,7 @@ import pytest
 
 from terminal.persistence.audit_verify import iter_records, verify_chain
 from terminal.persistence.database import open_database
+from tests.helpers.processes import dump_stacks_and_end, sigint_as_at_a_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,14 +56,15 @@ def test_sigterm_ends_the_session_with_a_session_stop_record_like_ctrl_c(
     # stderr to a file: a pipe nobody reads until the end could fill up and stall the child.
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("w", encoding="utf-8") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "terminal", *mode, "--db", db],
-            cwd=ROOT,
-            env=session_env(tmp_path),
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
+        with sigint_as_at_a_terminal():  # Ctrl+C reaches it however the suite was started
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "terminal", *mode, "--db", db],
+                cwd=ROOT,
+                env=session_env(tmp_path),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
         try:
             first = line_starting(proc, "Connected to sim")  # once the session has started
             if not first.startswith("Connected to sim"):
@@ -71,7 +73,12 @@ def test_sigterm_ends_the_session_with_a_session_stop_record_like_ctrl_c(
                 err = stderr_path.read_text(encoding="utf-8")
                 pytest.fail(f"no start line (exit {proc.returncode}): {first}{out}\n{err}")
             proc.send_signal(ended_by)
-            out, _ = proc.communicate(timeout=60)
+            try:
+                out, _ = proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                dump_stacks_and_end(proc)
+                stacks = stderr_path.read_text(encoding="utf-8")
+                pytest.fail(f"{ended_by.name} did not end the session in 60 s:\n{stacks}")
         finally:
             if proc.poll() is None:
                 proc.kill()
