@@ -95,3 +95,30 @@ def test_sigterm_ends_the_session_with_a_session_stop_record_like_ctrl_c(
         database.close()
     assert "session_start" in actions
     assert actions[-1] == "session_stop"
+
+
+def test_sigusr2_prints_every_task_and_thread_of_a_running_session(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'term.db'}"
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w", encoding="utf-8") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "terminal", "--headless", "--db", db],
+            cwd=ROOT,
+            env=session_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            assert line_starting(proc, "Connected to sim").startswith("Connected to sim")
+            proc.send_signal(signal.SIGUSR2)
+            proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+    err = stderr_path.read_text(encoding="utf-8")
+    assert proc.returncode == -signal.SIGABRT
+    assert "--- task feed-watchdog" in err  # what each coroutine awaits...
+    assert "in _watch_health" in err
+    assert "Current thread" in err and "in run_session" in err  # ...and every thread
