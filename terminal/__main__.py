@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from terminal.cli import build_parser, run_audit, run_desk, run_sim
+from terminal.cli import build_parser, run_audit, run_desk, run_report, run_sim
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "audit":
         return run_audit(args)
+    if args.command == "report":
+        return run_report(args)
     if args.command == "sim":
         return run_sim(args)
     if args.command == "desk":
