@@ -111,7 +111,8 @@ def report_data(report: Report) -> dict[str, Any]:
 
 
 def write_json(report: Report, out: TextIO) -> None:
-    json.dump(report_data(report), out, indent=2, allow_nan=False)
+    # One line: json's C encoder runs only without indent, ~5x faster on a long history.
+    out.write(json.dumps(report_data(report), allow_nan=False))
     out.write("\n")
 
 

@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from terminal.analytics.execution import OrderExecution, order_execution
@@ -72,35 +71,55 @@ class Report:
     notes: tuple[str, ...]
 
 
-def _sum_or_none(values: Iterable[Decimal | None]) -> Decimal | None:
-    present = [v for v in values if v is not None]
-    return sum(present, ZERO) if present else None
-
-
-def _mean_or_none(values: Iterable[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return fmean(present) if present else None
+def _mean(total: float, count: int) -> float | None:
+    return total / count if count else None
 
 
 def execution_summary(executions: Sequence[OrderExecution]) -> ExecutionSummary:
-    """Totals of ``executions``; money sums only over the orders that hold the figure."""
-    ordered = sum((e.order.quantity for e in executions), ZERO)
-    filled = sum((e.filled_quantity for e in executions), ZERO)
+    """Totals of ``executions``; money sums and means only over the orders that hold the figure.
+
+    One loop with plain locals: it runs once per group of a long history (measured faster
+    than a comprehension and a ``sum`` per figure).
+    """
+    ordered = filled = commission = ZERO
+    arrival: Decimal | None = None
+    approval: Decimal | None = None
+    delay: Decimal | None = None
+    filled_orders = 0
+    wait = ack = first = 0.0
+    n_wait = n_ack = n_first = 0
+    for e in executions:
+        ordered += e.order.quantity
+        filled += e.filled_quantity
+        commission += e.commission
+        if e.filled_quantity > 0:
+            filled_orders += 1
+        if e.vs_arrival is not None:
+            arrival = e.vs_arrival.money + (arrival or ZERO)
+        if e.vs_approval is not None:
+            approval = e.vs_approval.money + (approval or ZERO)
+        if e.approval_delay_cost is not None:
+            delay = e.approval_delay_cost + (delay or ZERO)
+        if e.approval_latency is not None:
+            wait += e.approval_latency
+            n_wait += 1
+        if e.ack_latency is not None:
+            ack += e.ack_latency
+            n_ack += 1
+        if e.first_fill_latency is not None:
+            first += e.first_fill_latency
+            n_first += 1
     return ExecutionSummary(
         orders=len(executions),
-        filled_orders=sum(1 for e in executions if e.filled_quantity > 0),
+        filled_orders=filled_orders,
         fill_rate=filled / ordered if ordered > 0 else None,
-        commission=sum((e.commission for e in executions), ZERO),
-        slippage_vs_arrival=_sum_or_none(
-            e.vs_arrival.money if e.vs_arrival else None for e in executions
-        ),
-        slippage_vs_approval=_sum_or_none(
-            e.vs_approval.money if e.vs_approval else None for e in executions
-        ),
-        approval_delay_cost=_sum_or_none(e.approval_delay_cost for e in executions),
-        mean_approval_latency=_mean_or_none(e.approval_latency for e in executions),
-        mean_ack_latency=_mean_or_none(e.ack_latency for e in executions),
-        mean_first_fill_latency=_mean_or_none(e.first_fill_latency for e in executions),
+        commission=commission,
+        slippage_vs_arrival=arrival,
+        slippage_vs_approval=approval,
+        approval_delay_cost=delay,
+        mean_approval_latency=_mean(wait, n_wait),
+        mean_ack_latency=_mean(ack, n_ack),
+        mean_first_fill_latency=_mean(first, n_first),
     )
 
 
@@ -117,9 +136,9 @@ def _grouped[T, S](
 
 
 def _trade_performance(
-    trades: Sequence[Trade], tz: ZoneInfo, starting_equity: Decimal | None
+    trades: Sequence[Trade], day_of: Callable[[Trade], dt.date], starting_equity: Decimal | None
 ) -> Performance:
-    daily = daily_pnl(trades, tz)
+    daily = daily_pnl(trades, day_of)
     return performance(
         [t.net_pnl for t in trades],
         [t.gross_pnl for t in trades],
@@ -128,13 +147,23 @@ def _trade_performance(
     )
 
 
-def daily_pnl(trades: Iterable[Trade], tz: ZoneInfo) -> list[tuple[dt.date, Decimal]]:
-    """Net P&L of closed ``trades`` per exit date in ``tz``, in date order."""
+def daily_pnl(
+    trades: Iterable[Trade], day_of: Callable[[Trade], dt.date]
+) -> list[tuple[dt.date, Decimal]]:
+    """Net P&L of closed ``trades`` per exit day (``day_of``), in date order."""
     days: dict[dt.date, Decimal] = defaultdict(Decimal)
     for trade in trades:
         if trade.exit_time is not None:
-            days[trade.exit_time.astimezone(tz).date()] += trade.net_pnl
+            days[day_of(trade)] += trade.net_pnl
     return sorted(days.items())
+
+
+def period_bounds(start: dt.date, end: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants ``[from, to)`` of the calendar dates ``start``..``end`` in ``timezone``."""
+    tz = ZoneInfo(timezone)
+    begin = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
+    return begin, finish
 
 
 def build_report(
@@ -157,24 +186,25 @@ def build_report(
         notes: what the caller already knows the data lacks.
     """
     tz = ZoneInfo(timezone)
-
-    def in_period(at: dt.datetime) -> bool:
-        return start <= at.astimezone(tz).date() <= end
-
+    begin, finish = period_bounds(start, end, timezone)
     all_orders = list(orders)
     by_id = {o.order_id: o for o in all_orders}
-    period_orders = [o for o in all_orders if in_period(o.staged_at)]
+    period_orders = [o for o in all_orders if begin <= o.staged_at < finish]
     executions = [order_execution(o) for o in period_orders]
-    upto = [f for f in fills if f.time.astimezone(tz).date() <= end]
-    trades = round_trips(upto)
-    closed = [t for t in trades if t.exit_time is not None and in_period(t.exit_time)]
+    trades = round_trips(f for f in fills if f.time < finish)
+    closed = [t for t in trades if t.exit_time is not None and t.exit_time >= begin]
     still_open = [t for t in trades if t.exit_time is None]
+    # Each trade's exit day, worked out once (every grouping and its daily series reads it).
+    exit_days = {id(t): t.exit_time.astimezone(tz).date() for t in closed if t.exit_time}
+
+    def exit_day(trade: Trade) -> dt.date:
+        return exit_days[id(trade)]
 
     def opening(trade: Trade) -> OrderRecord | None:
         return by_id.get(trade.order_ids[0]) if trade.order_ids else None
 
     trade_keys: dict[str, Callable[[Trade], str]] = {
-        "day": lambda t: t.exit_time.astimezone(tz).date().isoformat() if t.exit_time else "",
+        "day": lambda t: exit_day(t).isoformat(),
         "instrument": lambda t: t.instrument,
         "side": lambda t: t.side,
         "order_type": lambda t: o.order_type if (o := opening(t)) else "unknown",
@@ -205,13 +235,13 @@ def build_report(
         orders=tuple(executions),
         trades=tuple(closed),
         open_trades=tuple(still_open),
-        performance=_trade_performance(closed, tz, starting_equity),
+        performance=_trade_performance(closed, exit_day, starting_equity),
         trade_groups=_grouped(
-            closed, trade_keys, lambda ts: _trade_performance(ts, tz, starting_equity)
+            closed, trade_keys, lambda ts: _trade_performance(ts, exit_day, starting_equity)
         ),
         execution=execution_summary(executions),
         execution_groups=_grouped(executions, order_keys, execution_summary),
-        daily=tuple(daily_pnl(closed, tz)),
+        daily=tuple(daily_pnl(closed, exit_day)),
         starting_equity=starting_equity,
         notes=tuple(found),
     )

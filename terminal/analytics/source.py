@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from terminal.analytics.records import FillRecord, OrderRecord
+from terminal.analytics.report import period_bounds
 from terminal.persistence.schema import AuditRow, DayBaselineRow, FillRow, OrderRow
 
 #: Audit actions that time an order's steps: staged, approved, acknowledged by the broker.
@@ -40,14 +40,6 @@ class History:
     fills: tuple[FillRecord, ...]
     starting_equity: Decimal | None
     notes: tuple[str, ...]
-
-
-def period_bounds(start: dt.date, end: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC instants ``[from, to)`` of the calendar dates ``start``..``end`` in ``timezone``."""
-    tz = ZoneInfo(timezone)
-    begin = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
-    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
-    return begin, finish
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -92,9 +84,19 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
             .where(FillRow.time < finish)
             .order_by(FillRow.time, FillRow.exec_id)
         ).all()
-        order_rows = s.scalars(
+        order_rows = s.execute(
             # Orders staged before the period too: a trade they opened is grouped by their source.
-            select(OrderRow).where(OrderRow.created_at < finish)
+            select(
+                OrderRow.id,
+                OrderRow.instrument_key,
+                OrderRow.instrument,
+                OrderRow.side,
+                OrderRow.quantity,
+                OrderRow.order_type,
+                OrderRow.source,
+                OrderRow.status,
+                OrderRow.created_at,
+            ).where(OrderRow.created_at < finish)
         ).all()
         steps = s.execute(
             select(AuditRow.subject, AuditRow.action, AuditRow.at, AuditRow.details)

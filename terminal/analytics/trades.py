@@ -84,35 +84,33 @@ class _Open:
     order_ids: dict[str, None] = field(default_factory=dict)
 
     def add(self, fill: FillRecord, quantity: Decimal, commission: Decimal) -> None:
-        self.lots.append([quantity, fill.price])
+        price = fill.price
+        self.lots.append([quantity, price])
         self.entry_qty += quantity
-        self.entry_value += quantity * fill.price
-        self._note(fill, commission)
-
-    def reduce(self, fill: FillRecord, quantity: Decimal, commission: Decimal) -> None:
-        left = quantity
-        gross = ZERO
-        while left > 0:
-            lot = self.lots[0]
-            matched = lot[0] if lot[0] <= left else left
-            gross += matched * (fill.price - lot[1])
-            lot[0] -= matched
-            left -= matched
-            if lot[0] == 0:
-                self.lots.popleft()
-        self.gross += gross * self.direction * self.multiplier
-        self.exit_qty += quantity
-        self.exit_value += quantity * fill.price
-        self._note(fill, commission)
-
-    def _note(self, fill: FillRecord, commission: Decimal) -> None:
+        self.entry_value += quantity * price
         self.commission += commission
         if fill.order_id is not None:
             self.order_ids[fill.order_id] = None
 
-    @property
-    def open_quantity(self) -> Decimal:
-        return self.entry_qty - self.exit_qty
+    def reduce(self, fill: FillRecord, quantity: Decimal, commission: Decimal) -> None:
+        """Match ``quantity`` exiting at the fill's price against the oldest lots."""
+        lots, price = self.lots, fill.price
+        left = quantity
+        gross = ZERO
+        while left > 0:
+            lot = lots[0]
+            matched = lot[0] if lot[0] <= left else left
+            gross += matched * (price - lot[1])
+            lot[0] -= matched
+            left -= matched
+            if lot[0] == 0:
+                lots.popleft()
+        self.gross += gross * self.direction * self.multiplier
+        self.exit_qty += quantity
+        self.exit_value += quantity * price
+        self.commission += commission
+        if fill.order_id is not None:
+            self.order_ids[fill.order_id] = None
 
     def trade(self, instrument: str, exit_time: dt.datetime | None) -> Trade:
         return Trade(
@@ -137,24 +135,26 @@ def round_trips(fills: Iterable[FillRecord]) -> list[Trade]:
     building: dict[str, _Open] = {}
     closed: list[Trade] = []
     for fill in ordered:
-        if fill.quantity <= 0:
+        quantity = fill.quantity
+        if quantity <= 0:
             continue
-        current = building.get(fill.instrument)
-        quantity, commission = fill.quantity, fill.commission
+        key = fill.instrument
+        current = building.get(key)
+        commission = fill.commission
         if current is not None and current.direction != fill.sign:
-            closing = min(quantity, current.open_quantity)
-            share = commission * closing / quantity if closing != quantity else commission
+            held = current.entry_qty - current.exit_qty
+            closing = quantity if quantity <= held else held
+            share = commission if closing == quantity else commission * closing / quantity
             current.reduce(fill, closing, share)
+            if closing == held:
+                closed.append(current.trade(key, fill.time))
+                del building[key]
+                current = None
             quantity -= closing
             commission -= share
-            if current.open_quantity == 0:
-                closed.append(current.trade(fill.instrument, fill.time))
-                del building[fill.instrument]
-                current = None
         if quantity > 0:
             if current is None:
-                current = _Open(fill.sign, fill.time, fill.multiplier)
-                building[fill.instrument] = current
+                current = building[key] = _Open(fill.sign, fill.time, fill.multiplier)
             current.add(fill, quantity, commission)
     still_open = [t.trade(key, None) for key, t in building.items()]
     still_open.sort(key=lambda t: t.entry_time)
