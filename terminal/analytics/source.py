@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from terminal.analytics.records import FillRecord, OrderRecord
@@ -74,7 +74,6 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
                 FillRow.exec_id,
                 FillRow.order_id,
                 FillRow.instrument_key,
-                FillRow.instrument,
                 FillRow.side,
                 FillRow.quantity,
                 FillRow.price,
@@ -104,13 +103,24 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
             .order_by(AuditRow.seq)
         ).all()
         equity = _starting_equity(s, start, end)
-    multipliers: dict[str, Decimal] = {}
+        # One instrument description per instrument (its multiplier), not one per fill.
+        first_fills = (
+            select(func.min(FillRow.exec_id))
+            .where(FillRow.time < finish)
+            .group_by(FillRow.instrument_key)
+        )
+        multipliers = {
+            key: _instrument_numbers(instrument)[1]
+            for key, instrument in s.execute(
+                select(FillRow.instrument_key, FillRow.instrument).where(
+                    FillRow.exec_id.in_(first_fills)
+                )
+            )
+        }
     fills: list[FillRecord] = []
     by_order: dict[str, list[FillRecord]] = {}
     for f in fill_rows:
-        mult = multipliers.get(f.instrument_key)
-        if mult is None:
-            mult = multipliers[f.instrument_key] = _instrument_numbers(f.instrument)[1]
+        mult = multipliers[f.instrument_key]
         fill = FillRecord(
             exec_id=f.exec_id,
             order_id=f.order_id,
@@ -128,7 +138,9 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
     first: dict[tuple[str, str], tuple[dt.datetime, Decimal | None]] = {}
     for subject, action, at, details in steps:
         if (subject, action) not in first:
-            mid = _decimal(json.loads(details).get(MID_FIELD)) if action != ACKNOWLEDGED else None
+            mid = None
+            if action != ACKNOWLEDGED and f'"{MID_FIELD}"' in details:  # skip parsing the rest
+                mid = _decimal(json.loads(details).get(MID_FIELD))
             first[(subject, action)] = (at, mid)
     orders = []
     for row in order_rows:
