@@ -55,6 +55,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/gui_load.py
 	$(PY) bench/ib_throttle.py
 	$(PY) bench/kill_switch.py
+	$(PY) bench/analytics.py
 
 bench-quick: $(STAMP)
 	$(PY) scripts/bench_quick.py

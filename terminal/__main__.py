@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 
-from terminal.cli import build_parser, run_audit, run_desk, run_sim
+from terminal.cli import build_parser, run_audit, run_desk, run_report, run_sim
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "audit":
         return run_audit(args)
+    if args.command == "report":
+        return run_report(args)
     if args.command == "sim":
         return run_sim(args)
     if args.command == "desk":

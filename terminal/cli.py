@@ -1,14 +1,15 @@
 """Command-line arguments of ``trading-terminal`` and the non-GUI subcommands.
 
 ``trading-terminal`` with no subcommand opens the window; ``trading-terminal audit verify``,
-``audit export``, ``audit checkpoint`` and ``sim reset`` work on the database without
-starting anything else. Unknown arguments and out-of-range values get argparse's clear
+``audit export``, ``audit checkpoint``, ``report`` and ``sim reset`` work on the database
+without starting anything else. Unknown arguments and out-of-range values get argparse's clear
 message and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,32 @@ def existing_file(what: str) -> Callable[[str], Path]:
 
     parse.__name__ = what
     return parse
+
+
+def calendar_date(what: str) -> Callable[[str], dt.date]:
+    """Return an argparse type that reads a date as YYYY-MM-DD (refused and named otherwise)."""
+
+    def parse(text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a date as YYYY-MM-DD, got {text!r}"
+            ) from None
+
+    parse.__name__ = what
+    return parse
+
+
+def time_zone(text: str) -> str:
+    """An argparse type for an IANA time zone name (``America/New_York``, ``UTC``)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown time zone {text!r}") from None
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,6 +171,31 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", metavar="FILE", type=Path, help="file to write (default: stdout)"
     )
+    report = commands.add_parser(
+        "report",
+        help="execution and performance report of a period (orders, trades, P&L, costs)",
+    )
+    report.add_argument("--db", metavar="URL", dest="report_db")
+    report.add_argument(
+        "--from", dest="start", metavar="DATE", required=True, type=calendar_date("--from")
+    )
+    report.add_argument(
+        "--to", dest="end", metavar="DATE", required=True, type=calendar_date("--to")
+    )
+    report.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        help="html, csv or json; may be left out when --output ends in .html, .csv or .json",
+    )
+    report.add_argument(
+        "--output", metavar="FILE", type=Path, help="file to write (default: stdout)"
+    )
+    report.add_argument(
+        "--timezone",
+        default="UTC",
+        type=time_zone,
+        help="time zone the dates and the days of the report are in (default: UTC)",
+    )
     sim = commands.add_parser("sim", help="the simulated exchange's paper account")
     sim_commands = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
     reset = sim_commands.add_parser(
@@ -190,11 +242,29 @@ def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
     return run_export(url, fmt, args.output, out, err)
 
 
+def run_report(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run ``report``; return the exit status."""
+    from terminal.analytics.cli import run_report as run
+    from terminal.persistence.database import default_database_url
+
+    fmt = export_format(args.format, args.output, _REPORT_SUFFIXES)
+    if isinstance(fmt, ValueError):
+        err.write(f"report: {fmt}\n")
+        return 2
+    url = args.report_db or args.db or default_database_url()
+    return run(url, args.start, args.end, fmt, args.output, out, err, args.timezone)
+
+
 #: What an output file's suffix says about its format.
 _SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+#: The formats of ``report`` (terminal.analytics.render.FORMATS) and what a suffix says.
+REPORT_FORMATS = ("html", "csv", "json")
+_REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 
-def export_format(given: str | None, output: Path | None) -> str | ValueError:
+def export_format(
+    given: str | None, output: Path | None, suffixes: dict[str, str] | None = None
+) -> str | ValueError:
     """Decide the export format: ``--format``, else the output file's suffix; never a guess.
 
     An export is evidence handed to someone else, so its format is never silently assumed:
@@ -203,11 +273,13 @@ def export_format(given: str | None, output: Path | None) -> str | ValueError:
     Returns:
         ``"csv"`` or ``"jsonl"``, or a ValueError saying what to give.
     """
-    implied = _SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
+    known = _SUFFIX_FORMATS if suffixes is None else suffixes
+    implied = known.get(output.suffix.lower()) if output is not None else None
     if given is None:
         if implied is None:
             why = "for stdout" if output is None else f"(the name {output.name} does not say which)"
-            return ValueError(f"choose --format csv or --format jsonl {why}")
+            names = " or ".join(f"--format {f}" for f in dict.fromkeys(known.values()))
+            return ValueError(f"choose {names} {why}")
         return implied
     if implied is not None and implied != given:
         assert output is not None

@@ -36,7 +36,7 @@ OK, BROKEN, CANNOT_OPEN = 0, 1, 2
 _FORMAT_NAMES: dict[ExportFormat, str] = {"csv": "CSV", "jsonl": "JSON lines"}
 
 
-def _is_database_file(db_url: str, output: Path) -> bool:
+def is_database_file(db_url: str, output: Path) -> bool:
     """Return whether ``output`` names the SQLite file of ``db_url`` (an export must not
     replace the very database it reads)."""
     try:
@@ -123,7 +123,7 @@ def run_export(db_url: str, fmt: str, output: Path | None, out: TextIO, err: Tex
         folder = output.expanduser().absolute().parent
         err.write(f"audit: cannot write {output}: the folder {folder} does not exist\n")
         return CANNOT_OPEN
-    if output is not None and _is_database_file(db_url, output):
+    if output is not None and is_database_file(db_url, output):
         err.write(f"audit: refusing to write the export over the database itself ({output})\n")
         return CANNOT_OPEN
     db = _open(db_url, err)

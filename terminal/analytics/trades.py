@@ -1,0 +1,161 @@
+"""Round trips built from fills, FIFO per instrument.
+
+A trade runs from flat to flat in one instrument: the fills that open or add to the position
+are its entries, those that reduce or close it are its exits. Each exit is matched against the
+oldest open units first (FIFO), so a trade that scales in and out reports the P&L a FIFO tax lot
+ledger would. A fill that flips the position closes the trade and opens the next one with the
+rest; its commission is split between the two in proportion to the quantity. P&L is multiplier
+aware (an option's price x 100).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from terminal.analytics.records import FillRecord
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One round trip (or the part of one still open at the end of the fills).
+
+    Attributes:
+        direction: +1 long, -1 short.
+        quantity: units opened (the sum of the entry quantities).
+        entry_price / exit_price: quantity-weighted averages of the entries / exits.
+        gross_pnl: FIFO-matched P&L of the exits, before commission.
+        commission: every commission of the trade's fills (its share of a flipping fill).
+        net_pnl: ``gross_pnl - commission``.
+        exit_time: the fill that made it flat; ``None`` while it is open.
+        order_ids: the orders whose fills made the trade, in order of their first fill.
+    """
+
+    instrument: str
+    direction: int
+    quantity: Decimal
+    entry_time: dt.datetime
+    exit_time: dt.datetime | None
+    entry_price: Decimal
+    exit_price: Decimal | None
+    gross_pnl: Decimal
+    commission: Decimal
+    multiplier: Decimal
+    order_ids: tuple[str, ...]
+
+    @property
+    def net_pnl(self) -> Decimal:
+        return self.gross_pnl - self.commission
+
+    @property
+    def is_open(self) -> bool:
+        return self.exit_time is None
+
+    @property
+    def side(self) -> str:
+        return "LONG" if self.direction > 0 else "SHORT"
+
+    @property
+    def holding_seconds(self) -> float | None:
+        if self.exit_time is None:
+            return None
+        return (self.exit_time - self.entry_time).total_seconds()
+
+
+@dataclass(slots=True)
+class _Open:
+    """A trade being built: its FIFO lots ``[quantity, price]`` and running sums."""
+
+    direction: int
+    entry_time: dt.datetime
+    multiplier: Decimal
+    lots: deque[list[Decimal]] = field(default_factory=deque)
+    entry_qty: Decimal = ZERO
+    entry_value: Decimal = ZERO
+    exit_qty: Decimal = ZERO
+    exit_value: Decimal = ZERO
+    gross: Decimal = ZERO
+    commission: Decimal = ZERO
+    order_ids: dict[str, None] = field(default_factory=dict)
+
+    def add(self, fill: FillRecord, quantity: Decimal, commission: Decimal) -> None:
+        price = fill.price
+        self.lots.append([quantity, price])
+        self.entry_qty += quantity
+        self.entry_value += quantity * price
+        self.commission += commission
+        if fill.order_id is not None:
+            self.order_ids[fill.order_id] = None
+
+    def reduce(self, fill: FillRecord, quantity: Decimal, commission: Decimal) -> None:
+        """Match ``quantity`` exiting at the fill's price against the oldest lots."""
+        lots, price = self.lots, fill.price
+        left = quantity
+        gross = ZERO
+        while left > 0:
+            lot = lots[0]
+            matched = lot[0] if lot[0] <= left else left
+            gross += matched * (price - lot[1])
+            lot[0] -= matched
+            left -= matched
+            if lot[0] == 0:
+                lots.popleft()
+        self.gross += gross * self.direction * self.multiplier
+        self.exit_qty += quantity
+        self.exit_value += quantity * price
+        self.commission += commission
+        if fill.order_id is not None:
+            self.order_ids[fill.order_id] = None
+
+    def trade(self, instrument: str, exit_time: dt.datetime | None) -> Trade:
+        return Trade(
+            instrument=instrument,
+            direction=self.direction,
+            quantity=self.entry_qty,
+            entry_time=self.entry_time,
+            exit_time=exit_time,
+            entry_price=self.entry_value / self.entry_qty,
+            exit_price=self.exit_value / self.exit_qty if self.exit_qty else None,
+            gross_pnl=self.gross,
+            commission=self.commission,
+            multiplier=self.multiplier,
+            order_ids=tuple(self.order_ids),
+        )
+
+
+def round_trips(fills: Iterable[FillRecord]) -> list[Trade]:
+    """Return the round trips of ``fills`` (any order; sorted by time here), closed ones by
+    exit time, then the trades still open at the end by entry time."""
+    ordered = sorted(fills, key=lambda f: (f.time, f.exec_id))
+    building: dict[str, _Open] = {}
+    closed: list[Trade] = []
+    for fill in ordered:
+        quantity = fill.quantity
+        if quantity <= 0:
+            continue
+        key = fill.instrument
+        current = building.get(key)
+        commission = fill.commission
+        if current is not None and current.direction != fill.sign:
+            held = current.entry_qty - current.exit_qty
+            closing = quantity if quantity <= held else held
+            share = commission if closing == quantity else commission * closing / quantity
+            current.reduce(fill, closing, share)
+            if closing == held:
+                closed.append(current.trade(key, fill.time))
+                del building[key]
+                current = None
+            quantity -= closing
+            commission -= share
+        if quantity > 0:
+            if current is None:
+                current = building[key] = _Open(fill.sign, fill.time, fill.multiplier)
+            current.add(fill, quantity, commission)
+    still_open = [t.trade(key, None) for key, t in building.items()]
+    still_open.sort(key=lambda t: t.entry_time)
+    return closed + still_open

@@ -1,0 +1,163 @@
+"""The analytics read a real core's database: orders, fills and the audit steps of a trade."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert
+
+from terminal.analytics.report import build_report
+from terminal.analytics.source import load_history
+from terminal.app import TradingApp
+from terminal.domain import ManualClock, OrderStatus
+from terminal.persistence import open_database
+from terminal.persistence.schema import AuditRow, FillRow, OrderRow
+from tests.helpers.fake_broker import FakeBroker
+from tests.helpers.waiting import until
+from tests.integration.app_setup import AAPL, MSFT, buy, new_app, quote, sell
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _approve(app: TradingApp, order_id: str) -> None:
+    await app.orders.approve(order_id)
+    await until(
+        app.orders.order_updated,
+        lambda: app.orders.get(order_id).status is OrderStatus.ACCEPTED,
+        f"{order_id} accepted",
+    )
+
+
+async def test_a_round_trip_through_the_core_reads_back_with_its_latencies(db_url: str) -> None:
+    clock = ManualClock()
+    t0 = clock.now()
+    broker = FakeBroker([AAPL, MSFT])
+    broker.now = clock.now  # fills carry the session's time
+    app = new_app(db_url, broker, clock)
+    await app.start()
+    broker.push_quotes(quote())
+    entry = app.orders.stage(buy(100))
+    clock.advance(7)  # the trader takes 7 s to approve
+    await _approve(app, entry.id)
+    clock.advance(1)
+    broker.fill(entry.id, 60, "150.00", commission="0.60")
+    clock.advance(1)
+    broker.fill(entry.id, 40, "150.00", commission="0.40")
+    clock.advance(60)
+    exit_ = app.orders.stage(sell(100, "151.00"))
+    clock.advance(2)
+    await _approve(app, exit_.id)
+    clock.advance(1)
+    broker.fill(exit_.id, 100, "151.00", commission="1.00")
+    await app.stop()
+
+    db = open_database(db_url, migrate=False)
+    try:
+        history = load_history(db.engine, t0.date(), t0.date())
+    finally:
+        db.close()
+    report = build_report(history.orders, history.fills, t0.date(), t0.date())
+    first, second = report.orders
+    assert first.order.order_id == entry.id and second.order.order_id == exit_.id
+    assert first.order.staged_at == t0 and first.approval_latency == 7.0
+    assert first.ack_latency == 0.0 and first.first_fill_latency == 1.0
+    assert first.fill_duration == 1.0 and first.fill_rate == 1
+    assert first.commission == Decimal("1.00") and first.avg_fill_price == Decimal(150)
+    assert second.approval_latency == 2.0 and second.order.side == "SELL"
+    assert first.vs_arrival is None  # the OMS records no mid at staging (yet)
+    (trade,) = report.trades
+    assert (trade.side, trade.quantity, trade.gross_pnl, trade.net_pnl) == (
+        "LONG",
+        Decimal(100),
+        Decimal("100.00"),
+        Decimal("98.00"),
+    )
+    assert trade.entry_time == t0 + dt.timedelta(seconds=8) and trade.holding_seconds == 64
+    assert report.execution_groups["source"].keys() == {first.order.source or "unknown"}
+
+
+async def test_a_mid_in_the_stage_and_approve_records_becomes_arrival_and_approval(
+    db_url: str,
+) -> None:
+    # The OMS writes no mid yet: this pins the field the reader takes once it does.
+    t0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+    inst = {"key": "AAPL C", "tick_size": "0.05", "multiplier": "100"}
+    db = open_database(db_url)
+    steps = [
+        ("stage", t0, {"mid": "2.00"}),
+        ("approve", t0 + dt.timedelta(seconds=30), {"mid": "2.10", "by": "alice"}),
+        ("order_accepted", t0 + dt.timedelta(seconds=31), {}),
+    ]
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(OrderRow),
+            [
+                {
+                    "id": "O1",
+                    "instrument_key": "AAPL C",
+                    "instrument": inst,
+                    "side": "BUY",
+                    "quantity": "2",
+                    "order_type": "LMT",
+                    "tif": "DAY",
+                    "outside_rth": False,
+                    "source": "chain",
+                    "status": "partially_filled",
+                    "role": "single",
+                    "filled_quantity": "1",
+                    "reason": "",
+                    "extra": {},
+                    "created_at": t0,
+                    "updated_at": t0,
+                }
+            ],
+        )
+        conn.execute(
+            insert(FillRow),
+            [
+                {
+                    "exec_id": "X1",
+                    "order_id": "O1",
+                    "instrument_key": "AAPL C",
+                    "instrument": inst,
+                    "side": "BUY",
+                    "quantity": "1",
+                    "price": "2.15",
+                    "commission": "0.65",
+                    "time": t0 + dt.timedelta(seconds=33),
+                }
+            ],
+        )
+        conn.execute(
+            insert(AuditRow),
+            [
+                {
+                    "seq": seq,
+                    "at": at,
+                    "actor": "alice",
+                    "workstation": "ws",
+                    "action": action,
+                    "subject": "O1",
+                    "details": json.dumps(details),
+                    "prev_hash": "0" * 64,
+                    "hash": "0" * 64,
+                }
+                for seq, (action, at, details) in enumerate(steps, start=1)
+            ],
+        )
+    try:
+        history = load_history(db.engine, t0.date(), t0.date())
+    finally:
+        db.close()
+    (order,) = history.orders
+    assert order.arrival_price == Decimal("2.00") and order.approval_price == Decimal("2.10")
+    assert order.tick_size == Decimal("0.05") and order.multiplier == 100
+    report = build_report(history.orders, history.fills, t0.date(), t0.date())
+    (e,) = report.orders
+    assert e.fill_rate == Decimal("0.5") and e.approval_latency == 30.0 and e.ack_latency == 1.0
+    assert e.vs_arrival is not None and e.vs_arrival.ticks == 3 and e.vs_arrival.money == 15
+    assert e.approval_delay_cost == Decimal("10.00")  # 0.10 x 1 filled x 100
+    assert e.shortfall == Decimal("15.65") and report.notes == ()

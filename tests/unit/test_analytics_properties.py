@@ -1,0 +1,113 @@
+"""Properties of the analytics over generated fills (hypothesis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from terminal.analytics.execution import order_execution
+from terminal.analytics.records import FillRecord, OrderRecord
+from terminal.analytics.stats import max_drawdown
+from terminal.analytics.trades import round_trips
+from terminal.domain import Fill, Instrument, OrderSide
+from terminal.domain.positions import Position
+
+T0 = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
+INSTRUMENTS = {
+    "AAPL": Instrument.stock("AAPL"),
+    "OPT": Instrument.option("AAPL", dt.date(2026, 12, 18), 150, "C"),
+}
+
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(INSTRUMENTS)),
+        st.sampled_from([1, -1]),
+        st.integers(1, 50),
+        st.integers(100, 20_000),  # price in cents
+        st.integers(0, 300),  # commission in cents
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _flat_at_the_end(raw: list[tuple[str, int, int, int, int]]) -> list[FillRecord]:
+    """The generated fills, plus one closing fill per instrument left open."""
+    held: dict[str, int] = {}
+    fills = []
+    for i, (key, sign, qty, cents, comm) in enumerate(raw):
+        held[key] = held.get(key, 0) + sign * qty
+        fills.append(_record(i, key, sign, qty, cents, comm))
+    for j, (key, left) in enumerate(held.items()):
+        if left:
+            fills.append(_record(len(raw) + j, key, -1 if left > 0 else 1, abs(left), 5_000, 7))
+    return fills
+
+
+def _record(i: int, key: str, sign: int, qty: int, cents: int, comm: int) -> FillRecord:
+    return FillRecord(
+        exec_id=f"E{i:04d}",
+        order_id=f"O{i}",
+        instrument=key,
+        sign=sign,
+        quantity=Decimal(qty),
+        price=Decimal(cents) / 100,
+        commission=Decimal(comm) / 100,
+        time=T0 + dt.timedelta(seconds=i),
+        multiplier=INSTRUMENTS[key].multiplier,
+    )
+
+
+def _portfolio_realized(fills: list[FillRecord]) -> Decimal:
+    """Realized P&L as the portfolio books it (terminal.domain.positions.Position)."""
+    positions: dict[str, Position] = {}
+    for f in fills:
+        inst = INSTRUMENTS[f.instrument]
+        domain = Fill(
+            f.exec_id,
+            f.order_id,
+            inst,
+            OrderSide.BUY if f.sign > 0 else OrderSide.SELL,
+            f.quantity,
+            f.price,
+            f.commission,
+            f.time,
+        )
+        positions[f.instrument] = positions.get(f.instrument, Position(inst)).apply(domain)
+    return sum((p.realized_pnl for p in positions.values()), Decimal(0))
+
+
+@given(steps)
+def test_trades_add_up_to_the_portfolios_realized_pnl(
+    raw: list[tuple[str, int, int, int, int]],
+) -> None:
+    fills = _flat_at_the_end(raw)
+    trades = round_trips(fills)
+    assert all(not t.is_open for t in trades)
+    total = sum((t.net_pnl for t in trades), Decimal(0))
+    assert abs(total - _portfolio_realized(fills)) < Decimal("1e-9")
+
+
+@given(st.lists(st.integers(-10_000, 10_000).map(Decimal), max_size=60))
+def test_drawdown_is_never_positive(pnls: list[Decimal]) -> None:
+    dd = max_drawdown(pnls, Decimal(1_000_000))
+    assert dd.money <= 0 and (dd.percent is None or dd.percent <= 0)
+
+
+@given(st.integers(1, 1_000), st.lists(st.integers(1, 100), max_size=20))
+def test_fill_rate_stays_between_zero_and_one(ordered: int, parts: list[int]) -> None:
+    fills, left = [], ordered
+    for i, part in enumerate(parts):  # a broker never fills more than was ordered
+        take = min(part, left)
+        if take:
+            fills.append(_record(i, "AAPL", 1, take, 10_000, 0))
+        left -= take
+    record = OrderRecord(
+        "O", "AAPL", 1, Decimal(ordered), "LMT", "ticket", "filled", T0, fills=tuple(fills)
+    )
+    rate = order_execution(record).fill_rate
+    assert 0 <= rate <= 1
+    assert rate == Decimal(ordered - left) / ordered

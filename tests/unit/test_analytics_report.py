@@ -1,0 +1,110 @@
+"""The report of a period: what falls in it, the groups, the notes, and the three formats."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+from terminal.analytics.records import FillRecord, OrderRecord
+from terminal.analytics.render import write_report
+from terminal.analytics.report import Report, build_report
+from tests.unit.analytics_fixtures import T0, fill
+
+DAY = dt.timedelta(days=1)
+
+
+def _order(
+    order_id: str, sign: int, qty: int, at: dt.datetime, *fills: FillRecord, **kw: object
+) -> OrderRecord:
+    return OrderRecord(
+        order_id,
+        "AAPL",
+        sign,
+        Decimal(qty),
+        str(kw.get("order_type", "LMT")),
+        str(kw.get("source", "ticket")),
+        "filled",
+        at,
+        fills=fills,
+        arrival_price=kw.get("arrival"),  # type: ignore[arg-type]
+    )
+
+
+def _two_day_book() -> tuple[list[OrderRecord], list[FillRecord]]:
+    """Day 1: a long wins 100 (ticket). Day 2: a short loses 40 (ladder). Day 0: one opened
+    the day before the period and closed on day 1 for 30."""
+    early_buy = fill(
+        "BUY", 10, "100", seconds=-DAY.total_seconds(), order_id="E1", instrument="MSFT"
+    )
+    early_sell = fill("SELL", 10, "103", seconds=60, order_id="E2", instrument="MSFT")
+    b1 = fill("BUY", 100, "10", seconds=10, order_id="A", commission="1")
+    s1 = fill("SELL", 100, "11.02", seconds=20, order_id="B", commission="1")
+    s2 = fill("SELL", 20, "50", seconds=DAY.total_seconds() + 10, order_id="C")
+    b2 = fill("BUY", 20, "52", seconds=DAY.total_seconds() + 20, order_id="D")
+    orders = [
+        _order("E1", 1, 10, T0 - DAY, early_buy),
+        _order("A", 1, 100, T0, b1, arrival=Decimal("9.99")),
+        _order("B", -1, 100, T0, s1),
+        _order("C", -1, 20, T0 + DAY, s2, source="ladder", order_type="MKT"),
+        _order("D", 1, 20, T0 + DAY, b2, source="ladder"),
+    ]
+    return orders, [early_buy, early_sell, b1, s1, s2, b2]
+
+
+def _report() -> Report:
+    orders, fills = _two_day_book()
+    return build_report(orders, fills, T0.date(), (T0 + DAY).date(), starting_equity=Decimal(1000))
+
+
+def test_period_keeps_trades_closed_in_it_even_when_opened_before() -> None:
+    report = _report()
+    assert [(t.instrument, t.net_pnl) for t in report.trades] == [
+        ("AAPL", Decimal("100")),
+        ("MSFT", Decimal(30)),
+        ("AAPL", Decimal(-40)),
+    ]
+    assert [o.order.order_id for o in report.orders] == ["A", "B", "C", "D"]  # E1 staged before
+    assert report.performance.net_pnl == 90
+    assert report.daily == ((T0.date(), Decimal(130)), ((T0 + DAY).date(), Decimal(-40)))
+
+
+def test_groups_split_trades_by_side_and_by_the_opening_orders_source() -> None:
+    groups = _report().trade_groups
+    assert groups["side"]["LONG"].net_pnl == 130 and groups["side"]["SHORT"].net_pnl == -40
+    # MSFT was opened by E1 (a ticket order staged before the period): its source still counts.
+    assert groups["source"]["ladder"].trades == 1 and groups["source"]["ticket"].trades == 2
+    assert groups["order_type"]["MKT"].net_pnl == -40
+    assert set(groups["day"]) == {"2026-03-02", "2026-03-03"}
+
+
+def test_missing_arrival_prices_are_counted_in_a_note() -> None:
+    report = _report()
+    assert report.execution.slippage_vs_arrival == Decimal("1")  # only order A has one
+    assert any(n.startswith("3 of 4 filled orders have no arrival price") for n in report.notes)
+
+
+def test_json_holds_exact_decimals_and_csv_is_one_tidy_table() -> None:
+    report = _report()
+    text = io.StringIO()
+    write_report(report, "json", text)
+    data = json.loads(text.getvalue())
+    assert data["performance"]["net_pnl"] == "90.00"
+    assert data["trades"][0]["gross_pnl"] == "102.00"
+    out = io.StringIO()
+    write_report(report, "csv", out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {r["section"] for r in rows} >= {"performance", "trade_groups", "orders", "trades"}
+    wins = [r for r in rows if r["section"] == "performance" and r["metric"] == "win_rate"]
+    assert [w["value"] for w in wins] == [str(Decimal(2) / 3)]
+
+
+def test_html_is_one_page_with_the_tables_and_the_notes() -> None:
+    out = io.StringIO()
+    write_report(_report(), "html", out)
+    page = out.getvalue()
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in page
+    assert "<h2>Trades by source</h2>" in page and "<svg" in page
+    assert "have no arrival price" in page
