@@ -11,8 +11,9 @@ coordination, reconciliation, the kill switch, a restart), arrives here as an
 5. publishes it.
 
 A broker's late correction of an execution's commission (IB: a commission report that came
-after the adapter stopped waiting for it) is not an order change; :meth:`OrderBook.correct_commission`
-is its one write path: the booked fill is replaced, journaled, audited once and published.
+after the adapter stopped waiting for it) is not an order change;
+:meth:`OrderBook.correct_commission` is its one write path: the recorded fill is replaced,
+journaled, audited once and published.
 
 Collaborators hold the book and hand it changes; none of them keeps or writes order state.
 
