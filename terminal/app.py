@@ -235,6 +235,8 @@ class TradingApp:
             (self.market.quotes_updated, self.alert_rules.on_quotes),
             (self.orders.fill_recorded, self._book_fill),
             (self.orders.fill_recorded, self._alert_fill),
+            (self.orders.fill_corrected, self._correct_fill),
+            (self.orders.commission_unmatched, system.on_commission_unmatched),
             (self.orders.order_updated, system.on_order_updated),
             (self.orders.error_occurred, system.on_error),
             (self.portfolio.pnl_updated, self._on_pnl),
@@ -280,6 +282,12 @@ class TradingApp:
         so there the desk shares orders and fills, not positions and cash."""
         if self.shares_account or not self.desk.is_desk_fill(fill.exec_id):
             self.portfolio.apply_fill(fill)
+
+    def _correct_fill(self, before: Fill, after: Fill) -> None:
+        """Move cash and realized P&L by a commission the broker corrected, where the fill was
+        booked (see :meth:`_book_fill`)."""
+        if self.shares_account or not self.desk.is_desk_fill(before.exec_id):
+            self.portfolio.correct_fill(before, after.commission)
 
     def _alert_fill(self, fill: Fill) -> None:
         # The terminal that booked it raised the fill alert; it reaches us through the desk.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
+from decimal import Decimal
 
 from terminal.alerts.service import AlertService
 from terminal.broker.base import ConnectionState
@@ -203,6 +204,17 @@ class SystemAlerts:
             f"{fill.instrument.format_price(fill.price)} "
             f"(commission {format_money(fill.commission)})",
             f"fill:{fill.exec_id}",
+        )
+
+    def on_commission_unmatched(self, exec_id: str, commission: Decimal) -> None:
+        """A broker's commission correction found no fill to correct: the trader should know
+        the commission shown and booked may be wrong."""
+        self._service.raise_alert(
+            Severity.WARNING,
+            "fills",
+            f"Commission {format_money(commission)} for execution {exec_id} not applied: "
+            "no such fill recorded this session",
+            f"commission:{exec_id}",
         )
 
     # -- risk -----------------------------------------------------------------------------------

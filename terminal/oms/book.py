@@ -10,6 +10,11 @@ coordination, reconciliation, the kill switch, a restart), arrives here as an
 4. writes exactly one audit record (with the order-state block of :mod:`terminal.oms.trail`),
 5. publishes it.
 
+A broker's late correction of an execution's commission (IB: a commission report that came
+after the adapter stopped waiting for it) is not an order change;
+:meth:`OrderBook.correct_commission` is its one write path: the recorded fill is replaced,
+journaled, audited once and published.
+
 Collaborators hold the book and hand it changes; none of them keeps or writes order state.
 
 On a desk (docs/desk-mode.md) the book also holds the orders of the other terminals, and each
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from eventkit import Event
@@ -77,6 +83,10 @@ class OrderBook:
             with its cause; bracket/OCO coordination reacts to it.
         fill_recorded(fill: Fill): an execution seen for the first time (ours or placed
             elsewhere).
+        fill_corrected(before: Fill, after: Fill): the broker corrected the commission of an
+            execution recorded this session; ``after`` is the fill as it now stands.
+        commission_unmatched(exec_id: str, commission: Decimal): a commission correction for an
+            execution this session did not record (logged and audited; the trader is warned).
         approval_queue_changed(pending: list[Order]): an order not yet at a broker (staged,
             awaiting approval, or held) changed, so the approval queue may have.
         error_occurred(where: str, message: str): a step of the order path failed where nobody
@@ -100,9 +110,13 @@ class OrderBook:
         self._orders: dict[str, Order] = {}
         self._by_broker_id: dict[str, str] = {}
         self._exec_ids: set[str] = set()
+        #: The fills recorded this session, by exec id (what a commission correction replaces).
+        self._fills: dict[str, Fill] = {}
         self.order_updated = Event("order_updated")
         self.order_changed = Event("order_changed")
         self.fill_recorded = Event("fill_recorded")
+        self.fill_corrected = Event("fill_corrected")
+        self.commission_unmatched = Event("commission_unmatched")
         self.approval_queue_changed = Event("approval_queue_changed")
         self.error_occurred = Event("error_occurred")
 
@@ -167,6 +181,10 @@ class OrderBook:
     def known_exec_ids(self) -> frozenset[str]:
         return frozenset(self._exec_ids)
 
+    def fill(self, exec_id: str) -> Fill | None:
+        """The fill recorded this session under ``exec_id``, as it now stands."""
+        return self._fills.get(exec_id)
+
     # -- start-up ----------------------------------------------------------------------------
     def restore(self, orders: Iterable[Order], exec_ids: Iterable[str]) -> None:
         """Load what the journal kept (before reconciliation); nothing changes, nothing is
@@ -197,6 +215,7 @@ class OrderBook:
         before, after = self._next(change)  # raises before anything is written
         if fill is not None:
             self._exec_ids.add(fill.exec_id)
+            self._fills[fill.exec_id] = fill
             self._journal.save_fill(fill)
         if after is not None:
             self._orders[after.id] = after
@@ -221,6 +240,7 @@ class OrderBook:
         fill, after = change.fill, change.snapshot
         if fill is not None:
             self._exec_ids.add(fill.exec_id)
+            self._fills[fill.exec_id] = fill
         before = None
         if after is not None:
             before = self._orders.get(after.id)
@@ -237,6 +257,55 @@ class OrderBook:
         if fill is not None:
             self.fill_recorded.emit(fill)
         return after
+
+    def correct_commission(
+        self, exec_id: str, commission: Decimal, source: ChangeSource
+    ) -> Fill | None:
+        """The broker says execution ``exec_id`` cost ``commission`` (its whole commission):
+        replace the recorded fill's, journal it, audit ``commission_corrected`` once, publish
+        ``fill_corrected``. Return the corrected fill; ``None`` when nothing changed (the same
+        commission again) or no such execution was recorded this session, which is logged,
+        audited and published as ``commission_unmatched`` (never dropped silently).
+        """
+        booked = self._fills.get(exec_id)
+        if booked is None:
+            log.warning(
+                "commission correction for execution %s (%s) not applied: no such execution "
+                "recorded this session",
+                exec_id,
+                commission,
+            )
+            self._audit.record(
+                "commission_correction_ignored",
+                f"execution:{exec_id}",
+                {
+                    "exec_id": exec_id,
+                    "commission": commission,
+                    "reason": "no such execution recorded this session",
+                    "source": source.value,
+                },
+            )
+            self.commission_unmatched.emit(exec_id, commission)
+            return None
+        if booked.commission == commission:
+            return None
+        corrected = replace(booked, commission=commission)
+        self._fills[exec_id] = corrected
+        self._journal.save_fill_commission(exec_id, commission)
+        order = self.find(booked.order_id, booked.broker_order_id)
+        self._audit.record(
+            "commission_corrected",
+            order.id if order is not None else f"external:{booked.broker_order_id}",
+            {
+                "exec_id": exec_id,
+                "order_id": order.id if order is not None else None,
+                "old": booked.commission,
+                "new": commission,
+                "source": source.value,
+            },
+        )
+        self.fill_corrected.emit(booked, corrected)
+        return corrected
 
     def report_failure(self, where: str, exc: BaseException) -> None:
         """Log, audit and publish a failure nobody awaits (see ``error_occurred``)."""

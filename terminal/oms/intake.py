@@ -1,6 +1,8 @@
 """Broker reports in: each status update and execution is translated and handed to the book.
 
-The intake listens to the broker's ``order_status_received`` and ``fill_received``, finds the
+The intake listens to the broker's ``order_status_received``, ``fill_received`` and
+``commission_corrected`` (a late commission, handed to :meth:`OrderBook.correct_commission`),
+finds the
 order in the book, asks :mod:`terminal.oms.reports` what the report changes, and applies that.
 A report the book cannot take (it names one of our orders the book does not hold, or the
 translation produced a step the lifecycle forbids) is a bug: it is reported through the book's
@@ -10,6 +12,7 @@ translation produced a step the lifecycle forbids) is a bug: it is reported thro
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from terminal.broker.base import Broker, OrderStatusUpdate
 from terminal.domain import Fill
@@ -92,10 +95,12 @@ class BrokerIntake:
         """Listen to the broker's reports (done on construction)."""
         self._broker.order_status_received += self.on_status
         self._broker.fill_received += self.on_fill
+        self._broker.commission_corrected += self.on_commission_corrected
 
     def close(self) -> None:
         self._broker.order_status_received -= self.on_status
         self._broker.fill_received -= self.on_fill
+        self._broker.commission_corrected -= self.on_commission_corrected
 
     def on_status(self, update: OrderStatusUpdate) -> None:
         try:
@@ -108,3 +113,9 @@ class BrokerIntake:
             apply_fill(self._book, fill, ChangeSource.BROKER)
         except Exception as exc:
             self._book.report_failure(f"execution {fill.exec_id}", exc)
+
+    def on_commission_corrected(self, exec_id: str, commission: Decimal) -> None:
+        try:
+            self._book.correct_commission(exec_id, commission, ChangeSource.BROKER)
+        except Exception as exc:
+            self._book.report_failure(f"commission correction of execution {exec_id}", exc)

@@ -74,6 +74,9 @@ class OrderManager:
     Events (the book's, re-exported so views subscribe where they always did):
         order_updated(order: Order): a new snapshot of one order (any change).
         fill_recorded(fill: Fill): a fill seen for the first time (ours or placed elsewhere).
+        fill_corrected(before: Fill, after: Fill): the broker corrected a fill's commission.
+        commission_unmatched(exec_id: str, commission: Decimal): a correction for an execution
+            this session did not record (warned).
         approval_queue_changed(pending: list[Order]): the approval queue may have changed.
         error_occurred(where: str, message: str): a step nobody awaits failed (critical).
     """
@@ -114,6 +117,8 @@ class OrderManager:
         self._desk_sending: set[str] = set()
         self.order_updated = self.book.order_updated
         self.fill_recorded = self.book.fill_recorded
+        self.fill_corrected = self.book.fill_corrected
+        self.commission_unmatched = self.book.commission_unmatched
         self.approval_queue_changed = self.book.approval_queue_changed
         self.error_occurred = self.book.error_occurred
 

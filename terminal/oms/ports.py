@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Protocol
 
 from terminal.domain import Fill, Order, OrderIntent, Verdict
@@ -28,6 +29,7 @@ class OrderJournal(Protocol):
         self, order_id: str, at: dt.datetime, status: str, detail: str
     ) -> None: ...
     def save_fill(self, fill: Fill) -> None: ...
+    def save_fill_commission(self, exec_id: str, commission: Decimal) -> None: ...
 
 
 class AuditSink(Protocol):
@@ -71,4 +73,7 @@ class NullJournal:
         return None
 
     def save_fill(self, fill: Fill) -> None:
+        return None
+
+    def save_fill_commission(self, exec_id: str, commission: Decimal) -> None:
         return None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from terminal.domain import Fill, Order, OrderIntent, RiskReason, Verdict, VerdictLevel
 
@@ -23,6 +24,10 @@ class MemoryJournal:
 
     def save_fill(self, fill: Fill) -> None:
         self.fills.setdefault(fill.exec_id, fill)
+
+    def save_fill_commission(self, exec_id: str, commission: Decimal) -> None:
+        if exec_id in self.fills:
+            self.fills[exec_id] = replace(self.fills[exec_id], commission=commission)
 
 
 @dataclass

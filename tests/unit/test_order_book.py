@@ -11,8 +11,10 @@ import pytest
 from terminal.broker.base import OrderStatusUpdate
 from terminal.domain import (
     DomainError,
+    Fill,
     IllegalTransition,
     InvariantError,
+    OrderSide,
     OrderStatus,
     VerdictLevel,
 )
@@ -200,3 +202,32 @@ async def test_a_block_at_approval_is_recorded_once_with_the_new_verdict() -> No
     assert action == "approve_refused" and details["verdict"].endswith("market moved")
     verdict = desk.orders.get(order.id).verdict
     assert verdict is not None and verdict.level is VerdictLevel.BLOCK
+
+
+async def test_a_commission_correction_of_a_fill_placed_elsewhere_is_journaled_and_audited_once() -> (
+    None
+):
+    desk = await make_desk()
+    external = Fill(
+        exec_id="X1",
+        order_id=None,
+        instrument=buy().instrument,
+        side=OrderSide.BUY,
+        quantity=Decimal(5),
+        price=Decimal("150"),
+        commission=Decimal(0),
+        time=desk.clock.now(),
+        broker_order_id="perm:77",
+    )
+    desk.broker.fill_received.emit(external)  # placed in TWS: no order of ours
+    corrected: list[tuple[Fill, Fill]] = []
+    desk.orders.fill_corrected += lambda before, after: corrected.append((before, after))
+
+    desk.broker.commission_corrected.emit("X1", Decimal("1.05"))
+    desk.broker.commission_corrected.emit("X1", Decimal("1.05"))
+
+    assert desk.journal.fills["X1"].commission == Decimal("1.05")
+    assert [(b.commission, a.commission) for b, a in corrected] == [(0, Decimal("1.05"))]
+    [(subject, details)] = [(s, d) for a, s, d in desk.audit.records if a == "commission_corrected"]
+    assert subject == "external:perm:77"
+    assert (details["order_id"], details["old"], details["new"]) == (None, 0, Decimal("1.05"))

@@ -349,6 +349,24 @@ def test_todays_earlier_fills_are_read_from_the_database_at_start(harness: Harne
     assert "fills today" in blotter.fills.summary.text()
 
 
+def test_a_commission_the_broker_corrects_later_repaints_the_fill_and_the_total(
+    harness: Harness,
+) -> None:
+    blotter = blotter_of(harness)
+    order = fill_market(harness, "AAPL", 100)
+    harness.step()
+    fill = next(f for f in blotter.fills_model.rows() if f.order_id == order.id)
+    corrected = fill.commission + Decimal("2.50")
+    summary = blotter.fills.summary
+    assert f"commission {fmt.money(fill.commission)}" in summary.text()
+
+    harness.app.broker.commission_corrected.emit(fill.exec_id, corrected)
+    harness.step()
+
+    assert cell(blotter.fills.view, fill.exec_id, "Commission") == fmt.money(corrected)
+    assert f"commission {fmt.money(corrected)}" in summary.text()
+
+
 def test_account_tab_shows_portfolio_and_broker_values(harness: Harness) -> None:
     blotter = blotter_of(harness)
     harness.qtbot.waitUntil(lambda: blotter.broker_account is not None)

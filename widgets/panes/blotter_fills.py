@@ -1,6 +1,8 @@
 """The blotter's Fills tab: today's executions with their commission, newest first.
 
-Fills of this session arrive through the order manager's ``fill_recorded`` event. When the core
+Fills of this session arrive through the order manager's ``fill_recorded`` event, and a
+commission the broker corrects later through ``fill_corrected`` (the row and the summary
+repaint). When the core
 has started, today's earlier fills are read from the database in an executor (the query blocks)
 and merged by execution id, so a fill that arrives meanwhile is shown once.
 """
@@ -44,6 +46,7 @@ class FillsTab(QWidget):
         #: True once today's stored fills were read.
         self.loaded = False
         session.subscribe(session.app.orders.fill_recorded, self._on_fill, owner=self)
+        session.subscribe(session.app.orders.fill_corrected, self._on_fill_corrected, owner=self)
         session.subscribe(session.started, self._on_started, owner=self)
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         self._show_summary()
@@ -54,6 +57,10 @@ class FillsTab(QWidget):
     def _on_fill(self, fill: Fill) -> None:
         self._inserted = self._inserted or fill.exec_id not in self.model
         self.model.update(fill)
+
+    def _on_fill_corrected(self, _before: Fill, after: Fill) -> None:
+        self.model.update(after)
+        self._inserted = True  # the summary's commission total changed
 
     def load_today(self) -> asyncio.Task[Any]:
         """Read today's stored fills (in an executor) and merge them in."""
