@@ -140,7 +140,8 @@ def test_a_failed_database_write_turns_its_row_red_until_retried(
 
     harness.app.writer.submit(write, "test: a write the full disk refuses")
     qtbot.waitUntil(lambda: bool(harness.app.writer.failed), timeout=10_000)
-    flush_until_both_refresh(harness)
+    with qtbot.waitSignal(pane.model.dataChanged, timeout=1000):  # the table repaints the row
+        flush_until_both_refresh(harness)
 
     assert cell(pane, "database", "Value") == "0 pending, 1 failed"
     assert cell(pane, "database", "State") == "RED — 1 writes failed (kept until retried)"
