@@ -143,6 +143,11 @@ def health_report(
     )
 
 
+def _count(n: int, thing: str) -> str:
+    """``3 writes``, ``1 write``: the count with its noun (``thing`` is the singular)."""
+    return f"{n:,} {thing}" if n == 1 else f"{n:,} {thing}s"
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
@@ -213,12 +218,15 @@ def _queues(broker: BrokerHealth, limits: HealthLimits) -> HealthItem:
         f"orders: warn {limits.queued_orders_warn:,}, red {limits.queued_orders_red:,};"
         f" data: warn {limits.queued_data_warn:,}"
     )
+    orders_waiting = f"{_count(orders, 'order message')} waiting"
     if orders >= limits.queued_orders_red:
-        return HealthItem("queued", value, Level.RED, f"{orders:,} order messages waiting", limit)
+        return HealthItem("queued", value, Level.RED, orders_waiting, limit)
     if orders >= limits.queued_orders_warn:
-        return HealthItem("queued", value, Level.WARN, f"{orders:,} order messages waiting", limit)
+        return HealthItem("queued", value, Level.WARN, orders_waiting, limit)
     if data >= limits.queued_data_warn:
-        return HealthItem("queued", value, Level.WARN, f"{data:,} data requests waiting", limit)
+        return HealthItem(
+            "queued", value, Level.WARN, f"{_count(data, 'data request')} waiting", limit
+        )
     return HealthItem("queued", value, limit=limit)
 
 
@@ -246,16 +254,17 @@ def _loop_lag(lag: float | None, limits: HealthLimits) -> HealthItem:
 def _writer(pending: int, failed: int, limits: HealthLimits) -> HealthItem:
     value = f"{pending:,} pending, {failed:,} failed"
     limit = (
-        f"warn {limits.writer_pending_warn:,} pending, red {limits.writer_pending_red:,};"
-        " none failed"
+        f"pending: warn {limits.writer_pending_warn:,}, red {limits.writer_pending_red:,};"
+        " failed: 0"
     )
     if failed:
-        reason = f"{failed:,} writes failed (kept until retried)"
+        reason = f"{_count(failed, 'write')} failed (kept until retried)"
         return HealthItem("database", value, Level.RED, reason, limit)
+    behind = f"{_count(pending, 'write')} behind"
     if pending >= limits.writer_pending_red:
-        return HealthItem("database", value, Level.RED, f"{pending:,} writes behind", limit)
+        return HealthItem("database", value, Level.RED, behind, limit)
     if pending >= limits.writer_pending_warn:
-        return HealthItem("database", value, Level.WARN, f"{pending:,} writes behind", limit)
+        return HealthItem("database", value, Level.WARN, behind, limit)
     return HealthItem("database", value, limit=limit)
 
 

@@ -50,6 +50,8 @@ class LoopLagProbe(QObject):
         self._timer.timeout.connect(self.tick)
 
     def start(self) -> None:
+        """Start probing afresh (what was measured before a stop is forgotten)."""
+        self._samples.clear()
         self._last = self._now()
         self._timer.start()
 

@@ -112,7 +112,7 @@ def test_loop_lag_and_the_database_writer() -> None:
     assert level_of("database", writer_pending=20_000)[0] is Level.RED
     assert level_of("database", writer_failed=1) == (
         Level.RED,
-        "1 writes failed (kept until retried)",
+        "1 write failed (kept until retried)",
     )
     assert level_of("database", writer_pending=1_203)[1] == "1,203 writes behind"
 

@@ -88,7 +88,7 @@ def test_the_view_shows_every_figure_with_its_limit_and_the_status_bar_says_ok(
         assert (cell(pane, key, "Value"), cell(pane, key, "Limit")) == ("n/a", "n/a")
     assert cell(pane, "feeds", "Value") == "all updating"
     assert cell(pane, "database", "Value") == "0 pending, 0 failed"
-    assert cell(pane, "database", "Limit") == "warn 1,000 pending, red 10,000; none failed"
+    assert cell(pane, "database", "Limit") == "pending: warn 1,000, red 10,000; failed: 0"
     assert all(cell(pane, key, "State") == "OK" for key, _ in FIGURES)
     assert all(row_colours(pane, key) == (None, None) for key, _ in FIGURES)
     assert pane.summary.text() == "Health OK" and pane.summary.property("tone") == "ok"
@@ -144,7 +144,7 @@ def test_a_failed_database_write_turns_its_row_red_until_retried(
         flush_until_both_refresh(harness)
 
     assert cell(pane, "database", "Value") == "0 pending, 1 failed"
-    assert cell(pane, "database", "State") == "RED — 1 writes failed (kept until retried)"
+    assert cell(pane, "database", "State") == "RED — 1 write failed (kept until retried)"
     assert row_colours(pane, "database") == (
         DARK.critical,
         QColor(DARK.critical.red(), DARK.critical.green(), DARK.critical.blue(), 60),
@@ -152,7 +152,7 @@ def test_a_failed_database_write_turns_its_row_red_until_retried(
     assert pane.summary.property("tone") == "critical"
     status = window.status.health
     assert status.text() == (
-        "Health: 1 problem — Database writer: 1 writes failed (kept until retried)"
+        "Health: 1 problem — Database writer: 1 write failed (kept until retried)"
     )
     assert status.property("tone") == "critical"
     assert pane.retry_button.isEnabled()

@@ -63,7 +63,7 @@ def health_columns(palette: Callable[[], Palette]) -> list[Column[HealthRow]]:
     return [
         column("Figure", lambda r: r.figure, 170),
         column("Value", lambda r: r.value, 170),
-        column("Limit", lambda r: r.limit, 260),
+        column("Limit", lambda r: r.limit, 300),
         column("State", lambda r: r.state, 300),
     ]
 
