@@ -41,6 +41,7 @@ from widgets.dialogs.confirm import ConfirmDialog  # noqa: E402
 from widgets.feed_view import AGE_EVERY_NTH_FLUSH  # noqa: E402
 from widgets.launcher import build_window, qt_application  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
+from widgets.panes.health import HealthPane  # noqa: E402
 from widgets.panes.options import OptionsChainPane  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -165,11 +166,63 @@ async def populate(
     core.alerts.raise_alert(Severity.INFO, "demo", "screenshot session started")
 
 
+async def settle_health(window: MainWindow) -> None:
+    """Measure the loop's lag afresh while idle (the grabs before stalled it, and the probe
+    said so), measure the round trip, and show the result in the status bar."""
+    probe = window.session.refresh.loop_lag
+    probe.stop()
+    probe.start()
+    await asyncio.sleep(0.5)
+    await window.session.app.health.probe()
+    window.status.refresh()
+    await asyncio.sleep(0.05)  # the status bar lays its labels out again
+
+
+async def shoot_health(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
+    """The health view healthy, then with a database write the disk refused (red)."""
+    core = window.session.app
+    pane = window.panes["health"]
+    assert isinstance(pane, HealthPane)
+    await step(1)  # the view's first paint, now that its tab is in front
+    await settle_health(window)
+    pane.refresh()
+    pane.grab().save(str(OUT / "pane-health.png"))
+    disk = {"full": True}
+
+    def write(_session: object) -> None:
+        if disk["full"]:
+            raise OSError("database or disk is full")
+
+    core.writer.submit(write, "screenshot: a write the full disk refuses")
+    for _ in range(400):
+        if core.writer.failed:
+            break
+        await asyncio.sleep(0.01)
+    await step(1)
+    await settle_health(window)
+    pane.refresh()  # the status bar and the view show the same report
+    pane.grab().save(str(OUT / "pane-health-problem.png"))
+    window.grab().save(str(OUT / "main-window-health-problem.png"))
+    disk["full"] = False
+    pane.retry_failed_writes()
+    for _ in range(400):
+        if not core.writer.failed and not core.writer.pending:
+            break
+        await asyncio.sleep(0.01)
+
+
 async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
+    # The launcher measures the round trip every 5 s of wall time; here virtual time runs
+    # faster, so measure it before each picture that shows it. The GUI loop's lag is measured
+    # while the refresh clock runs; the script flushes by hand, so it runs the probe alone.
+    await settle_health(window)
     window.grab().save(str(OUT / "main-window-dark.png"))
     for pane_id, dock in window.docks.items():
         dock.raise_()
         await step(1)
+        if pane_id == "health":
+            await shoot_health(window, step)
+            continue
         if pane_id == "options":  # off screen until now, so it subscribes only now
             chain = window.panes["options"]
             assert isinstance(chain, OptionsChainPane)
@@ -182,6 +235,7 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
     window.docks["approvals"].raise_()
     window.set_theme("light")
     await step(2)
+    await settle_health(window)  # the theme switch itself stalls the loop for a moment
     window.grab().save(str(OUT / "main-window-light.png"))
     window.set_theme("dark")
     await step(2)

@@ -5,11 +5,12 @@ limit, what waits to go out, stale feeds, the GUI loop's lag and the database wr
 figures; :class:`HealthMonitor` gathers the figures from the running services and measures the
 broker round trip periodically (``TradingApp.watch_health``). Each line of the report is a
 :class:`HealthItem` with its level (OK, WARN, RED) and, when not OK, why; the report's level is
-its worst line, and :meth:`HealthReport.summary` is the status bar's one-liner.
+its worst line, and :meth:`HealthReport.summary` is the status bar's one-liner. A figure the
+broker does not have (the simulator has no wire: no message rate, pacing or queue) reads "n/a".
 
 For the health pane and the status bar (widgets): call ``app.health.report(loop_lag=...)`` on
 the refresh clock (cheap: no I/O), passing the GUI loop's lag as the window measures it; show
-``report.items`` (``name``, ``value``, ``level``, ``reason``) and colour by ``level``.
+``report.items`` (``name``, ``value``, ``limit``, ``level``, ``reason``) and colour by ``level``.
 """
 
 from __future__ import annotations
@@ -60,12 +61,19 @@ class HealthLimits:
 
 @dataclass(frozen=True, slots=True)
 class HealthItem:
-    """One line of the report: what, its figure as text, its level, and why when not OK."""
+    """One line of the report: what, its figure as text, the bounds it is judged against (as
+    text: "warn 500 ms, red 2,000 ms"; "n/a" where the broker has no such figure), its level,
+    and why when not OK."""
 
     name: str
     value: str
     level: Level = Level.OK
     reason: str = ""
+    limit: str = ""
+
+
+#: What a line shows where the broker has no such figure (the simulator has no wire).
+NOT_APPLICABLE = "n/a"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +98,23 @@ class HealthReport:
         """The lines that are RED."""
         return [i for i in self.items if i.level is Level.RED]
 
+    @property
+    def problems(self) -> list[HealthItem]:
+        """The lines that are not OK, RED first (then in report order)."""
+        wrong = [i for i in self.items if i.level is not Level.OK]
+        return sorted(wrong, key=lambda i: -i.level.rank)
+
     def item(self, name: str) -> HealthItem:
         return next(i for i in self.items if i.name == name)
 
     def summary(self) -> str:
-        """One line for the status bar: "OK", or the worst lines and why."""
-        worst = [i for i in self.items if i.level is self.level]
-        if self.level is Level.OK:
+        """One line for the status bar: "Health OK", or how many lines are wrong and why,
+        RED first ("Health: 2 problems — database: 3 writes failed; feeds: AAPL quotes ...")."""
+        problems = self.problems
+        if not problems:
             return "Health OK"
-        label = "RED" if self.level is Level.RED else "WARN"
-        return f"Health {label}: " + "; ".join(f"{i.name}: {i.reason}" for i in worst)
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        return f"Health: {count} — " + "; ".join(f"{i.name}: {i.reason}" for i in problems)
 
 
 def health_report(
@@ -128,93 +143,129 @@ def health_report(
     )
 
 
+def _count(n: int, thing: str) -> str:
+    """``3 writes``, ``1 write``: the count with its noun (``thing`` is the singular)."""
+    return f"{n:,} {thing}" if n == 1 else f"{n:,} {thing}s"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
 def _connection(now: dt.datetime, broker: BrokerHealth) -> HealthItem:
     state = broker.state
+    limit = "connected"
     if state is ConnectionState.DISCONNECTED:
         wait = ""
         if broker.next_attempt is not None:
             wait = (
                 f"; next attempt in {max(0.0, (broker.next_attempt - now).total_seconds()):.0f} s"
             )
-        return HealthItem("connection", "disconnected", Level.RED, f"order entry frozen{wait}")
+        return HealthItem(
+            "connection", "disconnected", Level.RED, f"order entry frozen{wait}", limit
+        )
     if state is ConnectionState.CONNECTING:
-        return HealthItem("connection", "connecting", Level.WARN, "not connected yet")
-    return HealthItem("connection", "connected")
+        return HealthItem("connection", "connecting", Level.WARN, "not connected yet", limit)
+    return HealthItem("connection", "connected", limit=limit)
 
 
 def _round_trip(now: dt.datetime, broker: BrokerHealth, limits: HealthLimits) -> HealthItem:
     name = "round trip"
+    limit = f"warn {_ms(limits.round_trip_warn)}, red {_ms(limits.round_trip_red)}"
     if broker.round_trip_error:
-        return HealthItem(name, "no answer", Level.RED, broker.round_trip_error)
+        return HealthItem(name, "no answer", Level.RED, broker.round_trip_error, limit)
     if broker.round_trip is None or broker.measured_at is None:
         level = Level.OK if broker.state is ConnectionState.DISCONNECTED else Level.WARN
-        return HealthItem(name, "not measured", level, "" if level is Level.OK else "not yet")
-    ms = broker.round_trip * 1000
+        reason = "" if level is Level.OK else "not yet"
+        return HealthItem(name, "not measured", level, reason, limit)
+    value = _ms(broker.round_trip)
     age = (now - broker.measured_at).total_seconds()
     if age > limits.round_trip_max_age and broker.state is not ConnectionState.DISCONNECTED:
-        return HealthItem(name, f"{ms:.0f} ms", Level.WARN, f"measured {age:.0f} s ago")
+        return HealthItem(name, value, Level.WARN, f"measured {age:.0f} s ago", limit)
     if broker.round_trip >= limits.round_trip_red:
-        return HealthItem(name, f"{ms:.0f} ms", Level.RED, f"{ms:.0f} ms: the broker is slow")
+        return HealthItem(name, value, Level.RED, f"{value}: the broker is slow", limit)
     if broker.round_trip >= limits.round_trip_warn:
-        return HealthItem(name, f"{ms:.0f} ms", Level.WARN, f"{ms:.0f} ms: slower than usual")
-    return HealthItem(name, f"{ms:.0f} ms")
+        return HealthItem(name, value, Level.WARN, f"{value}: slower than usual", limit)
+    return HealthItem(name, value, limit=limit)
 
 
 def _rate(broker: BrokerHealth, limits: HealthLimits) -> HealthItem:
     rate, limit = broker.messages_per_second, broker.message_limit
+    if rate is None:
+        return HealthItem("message rate", NOT_APPLICABLE, limit=NOT_APPLICABLE)
+    value = f"{rate:,}/s"
     if limit is None:
-        return HealthItem("message rate", f"{rate}/s")
-    value = f"{rate}/s of {limit}/s"
+        return HealthItem("message rate", value, limit="none")
+    limit_text = f"{limit:,}/s"
     if broker.throttle_limit is not None:
-        value += f" (paced at {broker.throttle_limit}/s)"
+        limit_text += f" (paced at {broker.throttle_limit:,}/s)"
     share = rate / limit
     if share >= limits.rate_red:
-        return HealthItem("message rate", value, Level.RED, f"{rate}/s: at the broker's limit")
+        reason = f"{value}: at the broker's limit"
+        return HealthItem("message rate", value, Level.RED, reason, limit_text)
     if share >= limits.rate_warn:
-        return HealthItem("message rate", value, Level.WARN, f"{rate}/s: near the broker's limit")
-    return HealthItem("message rate", value)
+        reason = f"{value}: near the broker's limit"
+        return HealthItem("message rate", value, Level.WARN, reason, limit_text)
+    return HealthItem("message rate", value, limit=limit_text)
 
 
 def _queues(broker: BrokerHealth, limits: HealthLimits) -> HealthItem:
     orders, data = broker.queued_orders, broker.queued_data
-    value = f"{orders} order, {data} data"
+    if orders is None or data is None:
+        return HealthItem("queued", NOT_APPLICABLE, limit=NOT_APPLICABLE)
+    value = f"{orders:,} order, {data:,} data"
+    limit = (
+        f"orders: warn {limits.queued_orders_warn:,}, red {limits.queued_orders_red:,};"
+        f" data: warn {limits.queued_data_warn:,}"
+    )
+    orders_waiting = f"{_count(orders, 'order message')} waiting"
     if orders >= limits.queued_orders_red:
-        return HealthItem("queued", value, Level.RED, f"{orders} order messages waiting")
+        return HealthItem("queued", value, Level.RED, orders_waiting, limit)
     if orders >= limits.queued_orders_warn:
-        return HealthItem("queued", value, Level.WARN, f"{orders} order messages waiting")
+        return HealthItem("queued", value, Level.WARN, orders_waiting, limit)
     if data >= limits.queued_data_warn:
-        return HealthItem("queued", value, Level.WARN, f"{data} data requests waiting")
-    return HealthItem("queued", value)
+        return HealthItem(
+            "queued", value, Level.WARN, f"{_count(data, 'data request')} waiting", limit
+        )
+    return HealthItem("queued", value, limit=limit)
 
 
 def _feeds(stale: Sequence[FeedStatus]) -> HealthItem:
+    limit = "none stale (each by its own pace)"
     if not stale:
-        return HealthItem("feeds", "all updating")
+        return HealthItem("feeds", "all updating", limit=limit)
     named = ", ".join(f"{s.feed} ({s.reason})" for s in stale[:3])
     more = f" and {len(stale) - 3} more" if len(stale) > 3 else ""
-    return HealthItem("feeds", f"{len(stale)} stale", Level.WARN, named + more)
+    return HealthItem("feeds", f"{len(stale)} stale", Level.WARN, named + more, limit)
 
 
 def _loop_lag(lag: float | None, limits: HealthLimits) -> HealthItem:
+    limit = f"warn {_ms(limits.loop_lag_warn)}, red {_ms(limits.loop_lag_red)}"
     if lag is None:
-        return HealthItem("loop lag", "not measured")
-    ms = lag * 1000
+        return HealthItem("loop lag", "not measured", limit=limit)
+    value = _ms(lag)
     if lag >= limits.loop_lag_red:
-        return HealthItem("loop lag", f"{ms:.0f} ms", Level.RED, f"{ms:.0f} ms: the window stalls")
+        return HealthItem("loop lag", value, Level.RED, f"{value}: the window stalls", limit)
     if lag >= limits.loop_lag_warn:
-        return HealthItem("loop lag", f"{ms:.0f} ms", Level.WARN, f"{ms:.0f} ms: over 3 frames")
-    return HealthItem("loop lag", f"{ms:.0f} ms")
+        return HealthItem("loop lag", value, Level.WARN, f"{value}: over 3 frames", limit)
+    return HealthItem("loop lag", value, limit=limit)
 
 
 def _writer(pending: int, failed: int, limits: HealthLimits) -> HealthItem:
-    value = f"{pending} pending, {failed} failed"
+    value = f"{pending:,} pending, {failed:,} failed"
+    limit = (
+        f"pending: warn {limits.writer_pending_warn:,}, red {limits.writer_pending_red:,};"
+        " failed: 0"
+    )
     if failed:
-        return HealthItem("database", value, Level.RED, f"{failed} writes failed (kept, retried)")
+        reason = f"{_count(failed, 'write')} failed (kept until retried)"
+        return HealthItem("database", value, Level.RED, reason, limit)
+    behind = f"{_count(pending, 'write')} behind"
     if pending >= limits.writer_pending_red:
-        return HealthItem("database", value, Level.RED, f"{pending} writes behind")
+        return HealthItem("database", value, Level.RED, behind, limit)
     if pending >= limits.writer_pending_warn:
-        return HealthItem("database", value, Level.WARN, f"{pending} writes behind")
-    return HealthItem("database", value)
+        return HealthItem("database", value, Level.WARN, behind, limit)
+    return HealthItem("database", value, limit=limit)
 
 
 class HealthMonitor:

@@ -35,6 +35,7 @@ from widgets.panes.base import Pane
 from widgets.panes.blotter import BlotterPane
 from widgets.panes.chart import ChartPane
 from widgets.panes.depth import DepthLadderPane
+from widgets.panes.health import HealthPane
 from widgets.panes.options import OptionsChainPane
 from widgets.panes.risk import RiskPanel
 from widgets.panes.ticket import OrderTicketPane
@@ -57,6 +58,7 @@ PANE_TYPES: tuple[type[Pane], ...] = (
     AlertsPane,
     OptionsChainPane,
     AuditTrailPane,
+    HealthPane,
 )
 
 LAYOUT_VERSION = 1
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.live_banner = self._build_live_banner()
         self.status = StatusBar(session, self)
         self.setStatusBar(self.status)
+        self.status.health.clicked.connect(self.open_health)
         self.named_actions: dict[str, QAction] = {}
         self._build_menus()
         session.subscribe(session.ticket_requested, self._on_ticket_requested, owner=self)
@@ -136,7 +139,7 @@ class MainWindow(QMainWindow):
 
     def _arrange_default(self) -> None:
         """Watchlist, ticket and risk (the kill switch) down the left; chart and depth ladder
-        side by side; queue / blotter / alerts / options / audit tabbed below both, so the
+        side by side; queue / blotter / alerts / options / audit / health tabbed below both, so the
         options chain has the width for its Greeks."""
         d = self.docks
         for dock in d.values():
@@ -152,6 +155,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(d["blotter"], d["alerts"])
         self.tabifyDockWidget(d["alerts"], d["options"])
         self.tabifyDockWidget(d["options"], d["audit"])
+        self.tabifyDockWidget(d["audit"], d["health"])
         for dock in d.values():
             dock.show()
         d["approvals"].raise_()
@@ -162,6 +166,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [d["watchlist"], d["ticket"], d["risk"]], [290, 360, 290], Qt.Orientation.Vertical
         )
+
+    def open_health(self) -> None:
+        """Bring the health view forward (the status bar's health summary, Ctrl+Shift+H)."""
+        self.bring_forward("health")
 
     def bring_forward(self, pane_id: str) -> None:
         """Show the pane's dock (tabbed or floating) and give it the keyboard focus."""
@@ -266,6 +274,9 @@ class MainWindow(QMainWindow):
                     f"Ctrl+{number}",
                 )
         view.addSeparator()
+        view.addAction(
+            self._action("health", "Open &health view", self.open_health, shortcuts.HEALTH.keys)
+        )
         view.addAction(
             self._action(
                 "recentre_ladder",

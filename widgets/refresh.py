@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
+from widgets.loop_lag import LoopLagProbe
+
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE_HZ = 30
@@ -46,6 +48,8 @@ class RefreshClock(QObject):
         self.flush_count = 0
         self._failing: set[Callable[[], None]] = set()
         self.report: Callable[[str, BaseException], None] = _log_failure
+        #: The GUI loop's lag, measured while the clock runs (the health view shows it).
+        self.loop_lag = LoopLagProbe(parent=self)
 
     def register(self, flush: Callable[[], None]) -> None:
         """Call ``flush`` on every refresh until :meth:`unregister` (panes register through
@@ -59,9 +63,11 @@ class RefreshClock(QObject):
 
     def start(self) -> None:
         self._timer.start()
+        self.loop_lag.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        self.loop_lag.stop()
 
     @property
     def interval_ms(self) -> int:

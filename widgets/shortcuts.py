@@ -22,6 +22,7 @@ ACK_ALL = Shortcut("Ctrl+Shift+A", "Acknowledge all alerts")
 SETTINGS = Shortcut("Ctrl+,", "Settings")
 RESET_LAYOUT = Shortcut("Ctrl+Shift+R", "Reset the window layout")
 TOGGLE_THEME = Shortcut("Ctrl+Shift+T", "Switch dark / light theme")
+HEALTH = Shortcut("Ctrl+Shift+H", "Open the health view")
 HELP = Shortcut("F1", "Keyboard shortcuts")
 QUIT = Shortcut("Ctrl+Q", "Quit")
 FOCUS_PANE = Shortcut("Ctrl+1 … Ctrl+9", "Bring a pane forward (in the order of the View menu)")
@@ -70,6 +71,7 @@ ALL: tuple[Shortcut, ...] = (
     SETTINGS,
     RESET_LAYOUT,
     TOGGLE_THEME,
+    HEALTH,
     HELP,
     QUIT,
     FOCUS_PANE,

@@ -1,13 +1,17 @@
 """The status bar: broker and connection, mode (IB LIVE in red), trading state, clock, equity and
-day P&L, unacknowledged alerts. Refreshed a few times a second from the refresh clock."""
+day P&L, unacknowledged alerts, and the health summary ("Health OK", or the problems; a click
+opens the health view). Refreshed a few times a second from the refresh clock."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from terminal.broker.base import ConnectionState
 from terminal.risk.state import TradingState
 from widgets import formatting as fmt
+from widgets.health_rows import level_tone, short_summary, summary
 from widgets.session import Mode, Session
 from widgets.style_props import set_tone
 
@@ -33,7 +37,30 @@ _CONNECTION = {
 }
 
 
+class ClickableLabel(QLabel):
+    """A label that says when it is clicked (the health summary opens the health view).
+
+    Signals:
+        clicked(): the left button was pressed on it (a double click presses it too).
+    """
+
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+
 class StatusBar(QStatusBar):
+    """The window's status line.
+
+    Attributes:
+        health: The health summary; its ``clicked`` signal opens the health view.
+    """
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("status_bar")
@@ -44,6 +71,10 @@ class StatusBar(QStatusBar):
         self.equity = self._label("status_equity")
         self.day_pnl = self._label("status_day_pnl")
         self.alerts = self._label("status_alerts")
+        self.health = ClickableLabel(self)
+        self.health.setObjectName("status_health")
+        self.health.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.addPermanentWidget(self.health)
         self.clock = self._label("status_clock")
         session.register_flush(self._maybe_refresh, owner=self)
         session.subscribe(session.message, self._show_message, owner=self)
@@ -83,4 +114,8 @@ class StatusBar(QStatusBar):
         count = app.alerts.unacknowledged_count()
         self.alerts.setText(f"Alerts {count}")
         set_tone(self.alerts, "critical" if count else "")
+        report = app.health.report(loop_lag=self.session.refresh.loop_lag.lag)
+        self.health.setText(short_summary(report))
+        self.health.setToolTip(f"{summary(report)}\n\nClick to open the health view")
+        set_tone(self.health, level_tone(report.level))
         self.clock.setText(fmt.clock_time(app.clock.now()))

@@ -66,11 +66,12 @@ class BrokerHealth:
             the last attempt got no answer: see ``round_trip_error``).
         measured_at: When ``round_trip`` was measured.
         round_trip_error: Why the last measurement failed ("" when it did not).
-        messages_per_second: Messages sent to the broker in the last second.
+        messages_per_second: Messages sent to the broker in the last second (None: the broker
+            has no wire to count, e.g. the in-process simulator).
         message_limit: The broker's own limit per second (IB disconnects over 50), if any.
         throttle_limit: What the adapter allows itself per second (IB: 40), if it paces.
-        queued_orders: Order messages waiting to go out.
-        queued_data: Data requests waiting to go out.
+        queued_orders: Order messages waiting to go out (None: the broker queues nothing).
+        queued_data: Data requests waiting to go out (None: the broker queues nothing).
         next_attempt: When the next connection attempt is due while (re)connecting.
     """
 
@@ -78,11 +79,11 @@ class BrokerHealth:
     round_trip: float | None = None
     measured_at: dt.datetime | None = None
     round_trip_error: str = ""
-    messages_per_second: int = 0
+    messages_per_second: int | None = 0
     message_limit: int | None = None
     throttle_limit: int | None = None
-    queued_orders: int = 0
-    queued_data: int = 0
+    queued_orders: int | None = 0
+    queued_data: int | None = 0
     next_attempt: dt.datetime | None = None
 
 

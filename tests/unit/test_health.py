@@ -37,14 +37,18 @@ def test_a_healthy_session_is_ok_in_every_line() -> None:
     assert [i.level for i in report.items] == [Level.OK] * 7
     assert report.level is Level.OK and report.red == [] and report.summary() == "Health OK"
     assert report.item("round trip").value == "4 ms"
-    assert report.item("message rate").value == "12/s of 50/s (paced at 40/s)"
+    assert report.item("message rate").value == "12/s"
+    assert report.item("message rate").limit == "50/s (paced at 40/s)"
+    assert report.item("round trip").limit == "warn 500 ms, red 2,000 ms"
 
 
 def test_disconnected_is_red_and_says_when_the_next_attempt_is() -> None:
     broker = replace(GOOD, state=C.DISCONNECTED, next_attempt=NOW + dt.timedelta(seconds=8))
     report = health_report(NOW, broker)
     assert report.level is Level.RED
-    assert report.summary() == ("Health RED: connection: order entry frozen; next attempt in 8 s")
+    assert report.summary() == (
+        "Health: 1 problem — connection: order entry frozen; next attempt in 8 s"
+    )
     assert level_of("connection", replace(GOOD, state=C.CONNECTING))[0] is Level.WARN
 
 
@@ -52,7 +56,7 @@ def test_disconnected_is_red_and_says_when_the_next_attempt_is() -> None:
     ("change", "level", "reason"),
     [
         ({"round_trip": 0.8}, Level.WARN, "800 ms: slower than usual"),
-        ({"round_trip": 2.5}, Level.RED, "2500 ms: the broker is slow"),
+        ({"round_trip": 2.5}, Level.RED, "2,500 ms: the broker is slow"),
         ({"round_trip": None, "round_trip_error": "TWS did not answer"}, Level.RED, "TWS did not"),
         ({"measured_at": NOW - dt.timedelta(minutes=5)}, Level.WARN, "measured 300 s ago"),
         ({"round_trip": None, "measured_at": None}, Level.WARN, "not yet"),
@@ -106,7 +110,20 @@ def test_loop_lag_and_the_database_writer() -> None:
     assert level_of("loop lag", loop_lag=0.3)[0] is Level.RED
     assert level_of("database", writer_pending=2_000)[0] is Level.WARN
     assert level_of("database", writer_pending=20_000)[0] is Level.RED
-    assert level_of("database", writer_failed=1) == (Level.RED, "1 writes failed (kept, retried)")
+    assert level_of("database", writer_failed=1) == (
+        Level.RED,
+        "1 write failed (kept until retried)",
+    )
+    assert level_of("database", writer_pending=1_203)[1] == "1,203 writes behind"
+
+
+def test_the_summary_counts_the_problems_red_first() -> None:
+    report = health_report(NOW, GOOD, writer_failed=2, loop_lag=0.1)
+    assert report.summary() == (
+        "Health: 2 problems — database: 2 writes failed (kept until retried);"
+        " loop lag: 100 ms: over 3 frames"
+    )
+    assert [i.name for i in report.problems] == ["database", "loop lag"]
 
 
 class _Writer:
@@ -141,3 +158,7 @@ async def test_the_simulator_reports_its_acknowledgement_latency_as_the_round_tr
     health = broker.health()
     assert (health.state, health.round_trip, health.measured_at) == (C.CONNECTED, 0.05, NOW)
     assert health.message_limit is None
+    report = health_report(NOW, health)
+    for name in ("message rate", "queued"):  # no wire, no pacing, no queue
+        item = report.item(name)
+        assert (item.value, item.limit, item.level) == ("n/a", "n/a", Level.OK)

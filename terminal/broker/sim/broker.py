@@ -112,11 +112,15 @@ class SimBroker(BrokerEvents):
         """Nothing to do: connecting to the in-process exchange never waits."""
 
     def health(self) -> BrokerHealth:
-        """In-process: the round trip is the configured acknowledgement latency; no pacing."""
+        """In-process: the round trip is the configured acknowledgement latency; no wire, so no
+        message rate, pacing limit or queue to report (the health view shows "n/a")."""
         return BrokerHealth(
             state=self._state,
             round_trip=self._round_trip,
             measured_at=self._measured_at,
+            messages_per_second=None,
+            queued_orders=None,
+            queued_data=None,
         )
 
     async def measure_round_trip(self) -> float:
