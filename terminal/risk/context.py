@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from terminal.domain.lifecycle import OrderStatus
 from terminal.domain.market import Quote
-from terminal.domain.orders import Order
+from terminal.domain.orders import Order, OrderSide
 from terminal.domain.positions import Position
+from terminal.domain.values import ZERO
 from terminal.domain.verdicts import VerdictLevel
 from terminal.risk.history import StagingHistory
 from terminal.risk.state import TradingState
@@ -88,6 +89,56 @@ def counted_orders(orders: Iterable[Order]) -> list[Order]:
     ]
 
 
+def working_quantity(
+    orders: Iterable[Order], key: str, side: OrderSide, *, apart_from: str | None = None
+) -> Decimal:
+    """Return how much the counted open orders on ``side`` of ``key`` can still add at most.
+
+    Each order adds its remaining quantity, except:
+
+    - orders of one OCA group cancel each other, so at most one of them fills: the group adds
+      its largest member once (bracket take-profit and stop, one-cancels-other siblings);
+    - a bracket child works only on what its parent bought or sold, so while the parent is
+      still open it adds no more than the parent's filled quantity;
+    - members of the OCA group ``apart_from`` (the group of the order being checked) are left
+      out: the caller weighs them against that order, see :func:`oca_largest`.
+
+    Orders that do not count toward working limits (see :func:`counted_orders`) add nothing.
+    """
+    counted = [o for o in counted_orders(orders) if o.key == key]
+    parents = {o.id: o for o in counted}
+    singles = ZERO
+    groups: dict[str, Decimal] = {}
+    for order in counted:
+        if order.intent.side is not side:
+            continue
+        quantity = order.remaining
+        parent = parents.get(order.parent_id) if order.parent_id is not None else None
+        if parent is not None:
+            quantity = min(quantity, parent.filled_quantity)
+        if order.oca_group is None:
+            singles += quantity
+        elif order.oca_group != apart_from:
+            groups[order.oca_group] = max(groups.get(order.oca_group, ZERO), quantity)
+    return singles + sum(groups.values(), ZERO)
+
+
+def oca_largest(
+    orders: Iterable[Order], key: str, side: OrderSide, oca_group: str | None
+) -> Decimal:
+    """Return the largest remaining quantity on ``side`` of ``key`` in ``oca_group`` (0 if none)."""
+    if oca_group is None:
+        return ZERO
+    return max(
+        (
+            o.remaining
+            for o in counted_orders(orders)
+            if o.oca_group == oca_group and o.key == key and o.intent.side is side
+        ),
+        default=ZERO,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CheckContext:
     """Everything the rules need for one check, gathered once so no rule looks it up twice.
@@ -107,6 +158,8 @@ class CheckContext:
         price_source: Where ``price`` came from ("limit", "ask", "last", ...).
         recheck: The intent was staged already and is checked again (at approval or after a
             modification): the staging-rate and duplicate rules judged it when it was staged.
+        oca_group: The OCA group the order belongs to, if any: its siblings in
+            ``open_orders`` cancel it when they fill, so they never add to it.
     """
 
     limits: RiskLimits
@@ -122,3 +175,4 @@ class CheckContext:
     price: Decimal | None
     price_source: str
     recheck: bool = False
+    oca_group: str | None = None
