@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from terminal.domain.instruments import Instrument
 from terminal.domain.lifecycle import OrderStatus
 from terminal.domain.market import Quote
 from terminal.domain.orders import Order, OrderSide
@@ -90,9 +91,13 @@ def counted_orders(orders: Iterable[Order]) -> list[Order]:
 
 
 def working_quantity(
-    orders: Iterable[Order], key: str, side: OrderSide, *, apart_from: str | None = None
+    orders: Sequence[Order],
+    instrument: Instrument,
+    side: OrderSide,
+    *,
+    apart_from: str | None = None,
 ) -> Decimal:
-    """Return how much the counted open orders on ``side`` of ``key`` can still add at most.
+    """Return how much the counted open orders on ``side`` of ``instrument`` can still add.
 
     Each order adds its remaining quantity, except:
 
@@ -105,22 +110,41 @@ def working_quantity(
 
     Orders that do not count toward working limits (see :func:`counted_orders`) add nothing.
     """
-    counted = [o for o in counted_orders(orders) if o.key == key]
-    parents = {o.id: o for o in counted}
-    singles = ZERO
+    # One pass, cheapest test first: the pre-trade check runs this on every staged order. It
+    # is counted_orders inlined: a BLOCK order awaiting approval is skipped, and the children
+    # waiting with it are capped at its fill, which is none.
+    key = instrument.key
+    singles: list[Decimal] = []
     groups: dict[str, Decimal] = {}
-    for order in counted:
-        if order.intent.side is not side:
+    parent_fills: dict[str, Decimal] | None = None  # built at the first bracket child
+    for order in orders:
+        intent = order.intent
+        status = order.status
+        if intent.side is not side or not status.is_open:
             continue
-        quantity = order.remaining
-        parent = parents.get(order.parent_id) if order.parent_id is not None else None
-        if parent is not None:
-            quantity = min(quantity, parent.filled_quantity)
-        if order.oca_group is None:
-            singles += quantity
-        elif order.oca_group != apart_from:
-            groups[order.oca_group] = max(groups.get(order.oca_group, ZERO), quantity)
-    return singles + sum(groups.values(), ZERO)
+        if intent.instrument is not instrument and intent.instrument.key != key:
+            continue
+        verdict = order.verdict
+        if (
+            status in _AWAITING_APPROVAL
+            and verdict is not None
+            and verdict.level is VerdictLevel.BLOCK
+        ):
+            continue
+        filled = order.filled_quantity
+        quantity = intent.quantity - filled if filled else intent.quantity
+        if order.parent_id is not None:
+            if parent_fills is None:
+                parent_fills = {o.id: o.filled_quantity for o in orders if o.status.is_open}
+            parent_filled = parent_fills.get(order.parent_id)
+            if parent_filled is not None:
+                quantity = min(quantity, parent_filled)
+        oca = order.oca_group
+        if oca is None:
+            singles.append(quantity)
+        elif oca != apart_from:
+            groups[oca] = max(groups.get(oca, ZERO), quantity)
+    return sum(singles, ZERO) + sum(groups.values(), ZERO)
 
 
 def oca_largest(

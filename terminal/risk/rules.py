@@ -73,7 +73,7 @@ def max_position(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     that takes the projected position towards zero always passes.
     """
     key, side = intent.instrument.key, intent.side
-    working = working_quantity(ctx.open_orders, key, side, apart_from=ctx.oca_group)
+    working = working_quantity(ctx.open_orders, intent.instrument, side, apart_from=ctx.oca_group)
     # A sibling in the order's own OCA group is cancelled when this order fills, or this one
     # when it does: together they add the larger of the two.
     sibling = oca_largest(ctx.open_orders, key, side, ctx.oca_group)
