@@ -90,6 +90,10 @@ def max_position(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
                 f"{side.value.lower()} orders working {fmt_qty(working)}, "
                 f"this order {fmt_qty(intent.quantity)}"
             )
+            if sibling:
+                text += (
+                    f" (one-cancels-other with {fmt_qty(sibling)} of them: it adds {fmt_qty(adds)})"
+                )
         else:
             text = (
                 f"position in {key} would be {fmt_qty(after)}, beyond the limit of {fmt_qty(limit)}"

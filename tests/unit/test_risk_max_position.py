@@ -116,7 +116,11 @@ def test_an_order_joining_an_oca_group_is_weighed_against_its_siblings(desk: Des
 
     assert levels(desk, limit_buy(90), siblings, oca_group="G1") == []  # one of 80 or 90
     assert levels(desk, limit_buy(90), siblings) == [Level.BLOCK]  # alone, 80 + 90
-    assert levels(desk, limit_buy(101), siblings, oca_group="G1") == [Level.BLOCK]
+    [reason] = position_reasons(desk, limit_buy(101), siblings, oca_group="G1")
+    assert reason.message == (
+        "position in AAPL could reach 101, beyond the limit of 100: position 0, buy orders "
+        "working 80, this order 101 (one-cancels-other with 80 of them: it adds 21)"
+    )
 
 
 def test_bracket_children_add_only_what_their_open_parent_has_filled(desk: Desk) -> None:
