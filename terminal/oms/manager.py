@@ -369,7 +369,7 @@ class OrderManager:
             changes["stop_price"] = stop_price
         intent = replace(order.intent, **changes)  # type: ignore[arg-type]  # re-validates
         others = [o for o in self.book.open_orders() if o.id != order.id]
-        verdict = self.risk.check(intent, others, recheck=True)
+        verdict = self.risk.check(intent, others, recheck=True, oca_group=order.oca_group)
         details: Mapping[str, object] = {
             "by": self.actor,
             "changes": {k: str(v) for k, v in changes.items()},

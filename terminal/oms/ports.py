@@ -16,7 +16,12 @@ from terminal.domain import Fill, Order, OrderIntent, Verdict
 
 class RiskCheck(Protocol):
     def check(
-        self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False
+        self,
+        intent: OrderIntent,
+        open_orders: Sequence[Order],
+        *,
+        recheck: bool = False,
+        oca_group: str | None = None,
     ) -> Verdict: ...
     def record_staged(self, intent: OrderIntent) -> None: ...
 

@@ -156,7 +156,12 @@ class Staging:
             order_id = first_id if index == 0 else self._ids()
             # Children of a bracket reduce the parent's position: the parent's verdict covers them.
             parent_id = first_id if role in (OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS) else None
-            verdict = self._risk.check(intent, open_orders) if parent_id is None else None
+            oca_group = f"OCA-{first_id}" if in_oca else None
+            verdict = (
+                self._risk.check(intent, open_orders, oca_group=oca_group)
+                if parent_id is None
+                else None
+            )
             order = Order(
                 id=order_id,
                 intent=intent,
@@ -167,7 +172,7 @@ class Staging:
                 role=role,
                 group_id=group_id,
                 parent_id=parent_id,
-                oca_group=f"OCA-{first_id}" if in_oca else None,
+                oca_group=oca_group,
                 extra={STAGED_BY: by, **self.gate.annotate(intent)},
             )
             self._risk.record_staged(intent)

@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from terminal.domain.instruments import Instrument
 from terminal.domain.lifecycle import OrderStatus
 from terminal.domain.market import Quote
-from terminal.domain.orders import Order
+from terminal.domain.orders import Order, OrderSide
 from terminal.domain.positions import Position
+from terminal.domain.values import ZERO
 from terminal.domain.verdicts import VerdictLevel
 from terminal.risk.history import StagingHistory
 from terminal.risk.state import TradingState
@@ -88,6 +90,79 @@ def counted_orders(orders: Iterable[Order]) -> list[Order]:
     ]
 
 
+def working_quantity(
+    orders: Sequence[Order],
+    instrument: Instrument,
+    side: OrderSide,
+    *,
+    apart_from: str | None = None,
+) -> Decimal:
+    """Return how much the counted open orders on ``side`` of ``instrument`` can still add.
+
+    Each order adds its remaining quantity, except:
+
+    - orders of one OCA group cancel each other, so at most one of them fills: the group adds
+      its largest member once (bracket take-profit and stop, one-cancels-other siblings);
+    - a bracket child works only on what its parent bought or sold, so while the parent is
+      still open it adds no more than the parent's filled quantity;
+    - members of the OCA group ``apart_from`` (the group of the order being checked) are left
+      out: the caller weighs them against that order, see :func:`oca_largest`.
+
+    Orders that do not count toward working limits (see :func:`counted_orders`) add nothing.
+    """
+    # One pass, cheapest test first: the pre-trade check runs this on every staged order. It
+    # is counted_orders inlined: a BLOCK order awaiting approval is skipped, and the children
+    # waiting with it are capped at its fill, which is none.
+    key = instrument.key
+    singles: list[Decimal] = []
+    groups: dict[str, Decimal] = {}
+    parent_fills: dict[str, Decimal] | None = None  # built at the first bracket child
+    for order in orders:
+        intent = order.intent
+        status = order.status
+        if intent.side is not side or not status.is_open:
+            continue
+        if intent.instrument is not instrument and intent.instrument.key != key:
+            continue
+        verdict = order.verdict
+        if (
+            status in _AWAITING_APPROVAL
+            and verdict is not None
+            and verdict.level is VerdictLevel.BLOCK
+        ):
+            continue
+        filled = order.filled_quantity
+        quantity = intent.quantity - filled if filled else intent.quantity
+        if order.parent_id is not None:
+            if parent_fills is None:
+                parent_fills = {o.id: o.filled_quantity for o in orders if o.status.is_open}
+            parent_filled = parent_fills.get(order.parent_id)
+            if parent_filled is not None:
+                quantity = min(quantity, parent_filled)
+        oca = order.oca_group
+        if oca is None:
+            singles.append(quantity)
+        elif oca != apart_from:
+            groups[oca] = max(groups.get(oca, ZERO), quantity)
+    return sum(singles, ZERO) + sum(groups.values(), ZERO)
+
+
+def oca_largest(
+    orders: Iterable[Order], key: str, side: OrderSide, oca_group: str | None
+) -> Decimal:
+    """Return the largest remaining quantity on ``side`` of ``key`` in ``oca_group`` (0 if none)."""
+    if oca_group is None:
+        return ZERO
+    return max(
+        (
+            o.remaining
+            for o in counted_orders(orders)
+            if o.oca_group == oca_group and o.key == key and o.intent.side is side
+        ),
+        default=ZERO,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CheckContext:
     """Everything the rules need for one check, gathered once so no rule looks it up twice.
@@ -107,6 +182,8 @@ class CheckContext:
         price_source: Where ``price`` came from ("limit", "ask", "last", ...).
         recheck: The intent was staged already and is checked again (at approval or after a
             modification): the staging-rate and duplicate rules judged it when it was staged.
+        oca_group: The OCA group the order belongs to, if any: its siblings in
+            ``open_orders`` cancel it when they fill, so they never add to it.
     """
 
     limits: RiskLimits
@@ -122,3 +199,4 @@ class CheckContext:
     price: Decimal | None
     price_source: str
     recheck: bool = False
+    oca_group: str | None = None

@@ -58,7 +58,12 @@ class RiskEngine:
         self._history.set_duplicate_window(limits.duplicate_window_seconds)
 
     def check(
-        self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False
+        self,
+        intent: OrderIntent,
+        open_orders: Sequence[Order],
+        *,
+        recheck: bool = False,
+        oca_group: str | None = None,
     ) -> Verdict:
         """Return the verdict on ``intent`` with every reason found.
 
@@ -67,6 +72,8 @@ class RiskEngine:
             open_orders: Orders not yet terminal, not including the one being checked.
             recheck: The intent was staged before (approval, modification): skip the rules
                 about staging itself (rate, duplicate), which counted it then.
+            oca_group: The OCA group ``intent`` is (or will be) in: its siblings among
+                ``open_orders`` cancel it, so the position limit weighs them as one.
         """
         now = self._clock.now()
         key = intent.instrument.key
@@ -94,6 +101,7 @@ class RiskEngine:
             price=price,
             price_source=source,
             recheck=recheck,
+            oca_group=oca_group,
         )
         reasons = []
         for rule in RULES:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import RiskReason, VerdictLevel
-from terminal.risk.context import CheckContext, counted_orders
+from terminal.risk.context import CheckContext, counted_orders, oca_largest, working_quantity
 from terminal.risk.pricing import fmt_money, fmt_price, fmt_qty, to_decimal, usable
 from terminal.risk.state import TradingState
 
@@ -64,14 +64,40 @@ def max_order_notional(intent: OrderIntent, ctx: CheckContext) -> list[RiskReaso
 
 
 def max_position(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
-    """Block an order that would take the position beyond the per-instrument limit."""
-    after = _resulting(intent, ctx)
+    """Block an order that could take the position beyond the per-instrument limit.
+
+    The order counts together with the orders already working (or awaiting approval) on the
+    same side of the instrument, as if they all filled: several orders that each pass alone
+    cannot exceed the limit together. Orders on the other side are not counted against it
+    (they might never fill), and an OCA group counts once (see ``working_quantity``). An order
+    that takes the projected position towards zero always passes.
+    """
+    key, side = intent.instrument.key, intent.side
+    working = working_quantity(ctx.open_orders, intent.instrument, side, apart_from=ctx.oca_group)
+    # A sibling in the order's own OCA group is cancelled when this order fills, or this one
+    # when it does: together they add the larger of the two.
+    sibling = oca_largest(ctx.open_orders, key, side, ctx.oca_group)
+    working += sibling
+    adds = max(intent.quantity - sibling, ZERO)
+    before = ctx.position + working * side.sign
+    after = before + adds * side.sign
     limit = ctx.limits.max_position_quantity
-    if abs(after) > limit and _increases(intent, ctx):
-        text = (
-            f"position in {intent.instrument.key} would be {fmt_qty(after)}, "
-            f"beyond the limit of {fmt_qty(limit)}"
-        )
+    if abs(after) > limit and abs(after) > abs(before):
+        if working:
+            text = (
+                f"position in {key} could reach {fmt_qty(after)}, beyond the limit of "
+                f"{fmt_qty(limit)}: position {fmt_qty(ctx.position)}, "
+                f"{side.value.lower()} orders working {fmt_qty(working)}, "
+                f"this order {fmt_qty(intent.quantity)}"
+            )
+            if sibling:
+                text += (
+                    f" (one-cancels-other with {fmt_qty(sibling)} of them: it adds {fmt_qty(adds)})"
+                )
+        else:
+            text = (
+                f"position in {key} would be {fmt_qty(after)}, beyond the limit of {fmt_qty(limit)}"
+            )
         return [RiskReason("max_position", BLOCK, text)]
     return []
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from terminal.domain.orders import Order
+from terminal.domain.instruments import Instrument
+from terminal.domain.orders import Order, OrderSide
 from terminal.domain.values import ZERO
-from terminal.risk.context import PortfolioView, counted_orders
+from terminal.risk.context import PortfolioView, counted_orders, working_quantity
 from terminal.risk.pricing import fmt_qty
 from terminal.settings import RiskLimits
 
@@ -69,6 +70,18 @@ def make_usage(name: str, label: str, used: Decimal, limit: Decimal, alert: Deci
     return LimitUsage(name, label, used, limit, fraction, level)
 
 
+def projected_position(
+    portfolio: PortfolioView, orders: Sequence[Order], instrument: Instrument
+) -> tuple[Decimal, Decimal]:
+    """Return the size of the position in ``instrument`` now and the largest size the counted
+    working orders could take it to (all buys filling, or all sells)."""
+    position = portfolio.position(instrument.key)
+    quantity = position.quantity if position is not None else ZERO
+    buys = working_quantity(orders, instrument, OrderSide.BUY)
+    sells = working_quantity(orders, instrument, OrderSide.SELL)
+    return abs(quantity), max(abs(quantity + buys), abs(quantity - sells))
+
+
 def limit_usages(
     limits: RiskLimits,
     portfolio: PortfolioView,
@@ -79,24 +92,35 @@ def limit_usages(
     alert = limits.utilisation_alert_fraction
     # A provisional baseline measures nothing yet: no loss is counted against the limit.
     day_loss = max(-portfolio.day_pnl(), ZERO) if portfolio.day_pnl_established else ZERO
-    open_count = len(counted_orders(open_orders))
+    counted = counted_orders(open_orders)
+    open_count = len(counted)
     equity = portfolio.equity()
 
-    biggest_key, biggest_qty = "", ZERO
+    biggest_key, biggest_qty, with_orders = "", ZERO, False
     top_key, top_share = "", ZERO
     for position in portfolio.positions():
         size = abs(position.quantity)
         if size == 0:
             continue
-        if size > biggest_qty:
-            biggest_key, biggest_qty = position.key, size
         mark = portfolio.mark(position.key)
         if mark is not None and equity > 0:
             share = abs(position.market_value(mark)) / equity * _HUNDRED
             if share > top_share:
                 top_key, top_share = position.key, share
+    # The position limit counts working orders on the same side (the max_position rule): show
+    # the largest position they could make, so the panel warns before the next order is blocked.
+    instruments = {o.key: o.instrument for o in counted}
+    instruments.update((p.key, p.instrument) for p in portfolio.positions())
+    for key in sorted(instruments):
+        size, projected = projected_position(portfolio, counted, instruments[key])
+        if projected > biggest_qty:
+            biggest_key, biggest_qty, with_orders = key, projected, projected > size
 
-    position_label = f"Largest position ({biggest_key})" if biggest_key else "Largest position"
+    position_label = "Largest position"
+    if with_orders:
+        position_label += " with working orders"
+    if biggest_key:
+        position_label += f" ({biggest_key})"
     share_label = f"Largest concentration % ({top_key})" if top_key else "Largest concentration %"
     return [
         make_usage(

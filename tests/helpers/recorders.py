@@ -58,7 +58,12 @@ class ScriptedRisk:
     staged: list[OrderIntent] = field(default_factory=list)
 
     def check(
-        self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False
+        self,
+        intent: OrderIntent,
+        open_orders: Sequence[Order],
+        *,
+        recheck: bool = False,
+        oca_group: str | None = None,
     ) -> Verdict:
         self.checked.append(intent)
         return self.verdict

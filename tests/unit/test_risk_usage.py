@@ -16,6 +16,7 @@ from tests.helpers.risk_fakes import (
     Desk,
     FakeQuotes,
     limit_buy,
+    limit_sell,
     market,
     working,
 )
@@ -97,6 +98,26 @@ def test_largest_position_is_named_in_the_label(desk: Desk) -> None:
 
     assert usage.label == "Largest position (MSFT)"
     assert (usage.used, usage.level) == (45_000, WARN)
+
+
+def test_largest_position_counts_working_orders_on_the_same_side(desk: Desk) -> None:
+    desk.portfolio.hold(AAPL, 30_000, "150")
+    desk.portfolio.hold(MSFT, 35_000, "400")
+    orders = [working(limit_buy(8_000)), working(limit_buy(4_000)), working(limit_sell(20_000))]
+
+    usage = usage_of(desk, "position", orders)
+
+    # AAPL could reach 42,000 if the buys fill (the sell takes it towards zero): over MSFT.
+    assert usage.label == "Largest position with working orders (AAPL)"
+    assert (usage.used, usage.level) == (42_000, WARN)
+    assert usage_of(desk, "position").label == "Largest position (MSFT)"
+
+
+def test_working_orders_alone_make_a_largest_position(desk: Desk) -> None:
+    usage = usage_of(desk, "position", [working(limit_sell(50_000, inst=MSFT))])
+
+    assert usage.label == "Largest position with working orders (MSFT)"
+    assert (usage.used, usage.level) == (50_000, BREACH)
 
 
 def test_largest_concentration_is_in_percent_of_equity(desk: Desk) -> None:
