@@ -70,6 +70,8 @@ DEFAULT_WATCHLIST = "default"
 FEED_CHECK_SECONDS = 1.0
 #: How often the broker round trip is measured for the health view (wall-clock seconds).
 HEALTH_PROBE_SECONDS = 5.0
+#: Fills a broker may report again after a restart (TWS keeps up to a week of executions).
+RECENT_FILLS = dt.timedelta(days=7)
 
 
 def current_actor(settings: Settings) -> str:
@@ -397,7 +399,13 @@ class TradingApp:
     # -- lifecycle ---------------------------------------------------------------------------
     def restore(self) -> None:
         """Load what the last session left (blocking reads; call before the loop runs)."""
-        self.orders.restore(self.store.load_orders(open_only=True), self.store.known_exec_ids())
+        self.orders.restore(
+            self.store.load_orders(open_only=True),
+            self.store.known_exec_ids(),
+            # What a broker may report again after the restart (TWS: the executions of the last
+            # days), so a commission that came too late for the last session corrects its fill.
+            self.store.load_fills(since=self.clock.now() - RECENT_FILLS),
+        )
         self.alerts.restore(self.store.load_alerts(active_only=True))
         stored = self.store.load_settings()
         self._restore_alert_rules(stored.get(ALERT_RULES_KEY))

@@ -186,9 +186,17 @@ class OrderBook:
         return self._fills.get(exec_id)
 
     # -- start-up ----------------------------------------------------------------------------
-    def restore(self, orders: Iterable[Order], exec_ids: Iterable[str]) -> None:
+    def restore(
+        self, orders: Iterable[Order], exec_ids: Iterable[str], fills: Iterable[Fill] = ()
+    ) -> None:
         """Load what the journal kept (before reconciliation); nothing changes, nothing is
-        audited: these snapshots were journaled and audited when they were applied."""
+        audited: these snapshots were journaled and audited when they were applied.
+
+        ``fills`` are the recent ones (those a broker may still report again, with a commission
+        it had not sent before the restart): a repeat then corrects them (see :meth:`apply`).
+        """
+        for fill in fills:
+            self._fills[fill.exec_id] = fill
         for order in orders:
             self._orders[order.id] = order
             if order.broker_order_id:
@@ -209,6 +217,7 @@ class OrderBook:
         """
         fill = change.fill
         if fill is not None and fill.exec_id in self._exec_ids:
+            self.repeated_fill(fill, change.source)
             return None
         if change.source is ChangeSource.DESK:
             return self._apply_desk(change)
@@ -306,6 +315,16 @@ class OrderBook:
         )
         self.fill_corrected.emit(booked, corrected)
         return corrected
+
+    def repeated_fill(self, fill: Fill, source: ChangeSource) -> None:
+        """An execution reported again (after a reconnect or a restart) is not booked twice,
+        but its commission is taken when the first report had none (IB's report came after
+        the fallback, or after the terminal restarted). A repeat without a commission never
+        wipes the one recorded; one for a fill not held (older than what was restored) is
+        left alone."""
+        booked = self._fills.get(fill.exec_id)
+        if booked is not None and fill.commission > 0 and fill.commission != booked.commission:
+            self.correct_commission(fill.exec_id, fill.commission, source)
 
     def report_failure(self, where: str, exc: BaseException) -> None:
         """Log, audit and publish a failure nobody awaits (see ``error_occurred``)."""

@@ -68,6 +68,7 @@ def apply_fill(book: OrderBook, fill: Fill, source: ChangeSource) -> bool:
         UnknownOrderReport: the fill names a client order id of ours the book does not hold.
     """
     if book.has_fill(fill.exec_id):
+        book.repeated_fill(fill, source)  # its commission may be new
         return False
     order = book.find(fill.order_id, fill.broker_order_id)
     if order is not None and not book.owns(order):

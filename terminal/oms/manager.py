@@ -31,6 +31,7 @@ from terminal.broker.base import Broker, ConnectionState
 from terminal.domain import (
     Clock,
     DomainError,
+    Fill,
     Instrument,
     Order,
     OrderIntent,
@@ -162,9 +163,12 @@ class OrderManager:
         return withdrawn
 
     # -- start-up ----------------------------------------------------------------------------
-    def restore(self, orders: Iterable[Order], exec_ids: Iterable[str]) -> None:
-        """Load orders and seen execution ids from the database (before reconciliation)."""
-        self.book.restore(orders, exec_ids)
+    def restore(
+        self, orders: Iterable[Order], exec_ids: Iterable[str], fills: Iterable[Fill] = ()
+    ) -> None:
+        """Load orders, seen execution ids and recent fills from the database (before
+        reconciliation; see :meth:`OrderBook.restore`)."""
+        self.book.restore(orders, exec_ids, fills)
 
     # -- staging (see terminal.oms.staging) -----------------------------------------------------
     def stage(self, intent: OrderIntent, *, allow_when_halted: bool = False) -> Order:

@@ -72,8 +72,7 @@ async def reconcile(
 
     recovered = 0
     for fill in sorted(executions, key=lambda f: f.time):
-        if book.has_fill(fill.exec_id):
-            continue
+        # An execution seen before is not booked again (its commission may correct the fill).
         if _guarded(book, f"reconcile execution {fill.exec_id}", apply_fill, fill, source):
             recovered += 1
     already = len(executions) - recovered

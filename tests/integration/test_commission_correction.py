@@ -3,6 +3,7 @@ book, the database (read again after a restart), the audit log, cash and realize
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -96,3 +97,35 @@ async def test_a_commission_for_an_execution_not_recorded_is_audited_and_warned(
     assert "E-unknown" in warning.message and "not applied" in warning.message
     await app.stop()
     assert [s for s, _ in _records(app, "commission_correction_ignored")] == ["execution:E-unknown"]
+
+
+async def test_a_commission_reported_again_after_a_restart_corrects_the_fill_of_the_last_session(
+    tmp_path: Path,
+) -> None:
+    # The fill was booked at 0 (IB's report after the fallback) and the terminal restarted
+    # before the report came: after the restart TWS reports the execution again, commission
+    # and all. It is not booked twice, and its commission corrects the stored fill.
+    db_url = f"sqlite:///{tmp_path / 'terminal.db'}"
+    first = new_app(db_url)
+    fill = await _filled_without_commission(first)
+    await first.stop()
+
+    app = new_app(db_url)
+    await app.start()
+    corrected: list[Fill] = []
+    app.orders.fill_corrected += lambda _before, after: corrected.append(after)
+    booked_fills: list[Fill] = []
+    app.orders.fill_recorded += booked_fills.append
+
+    app.broker.fill_received.emit(replace(fill, commission=Decimal("1.35")))
+    app.broker.fill_received.emit(fill)  # a repeat without its commission wipes nothing
+
+    assert booked_fills == []  # not booked again
+    assert [f.commission for f in corrected] == [Decimal("1.35")]
+    booked = app.orders.book.fill(fill.exec_id)
+    assert booked is not None and booked.commission == Decimal("1.35")
+    await app.stop()
+    assert [(f.exec_id, f.commission) for f in app.store.load_fills()] == [
+        (fill.exec_id, Decimal("1.35"))
+    ]
+    assert [d["new"] for _, d in _records(app, "commission_corrected")] == ["1.35"]
