@@ -3,6 +3,7 @@
 from terminal.domain.account import AccountSnapshot
 from terminal.domain.alerts import Alert, AlertState, Severity
 from terminal.domain.clock import Clock, ManualClock, WallClock
+from terminal.domain.combos import Combo, ComboLeg, InvalidCombo, NetQuote
 from terminal.domain.errors import (
     DomainError,
     IllegalTransition,
@@ -46,6 +47,8 @@ __all__ = [
     "AssetClass",
     "Bar",
     "Clock",
+    "Combo",
+    "ComboLeg",
     "DepthBook",
     "DepthLevel",
     "DomainError",
@@ -53,11 +56,13 @@ __all__ = [
     "Greeks",
     "IllegalTransition",
     "Instrument",
+    "InvalidCombo",
     "InvalidOrder",
     "InvalidPrice",
     "InvalidQuantity",
     "InvariantError",
     "ManualClock",
+    "NetQuote",
     "OptionChainParams",
     "OptionQuote",
     "OptionRight",

@@ -17,12 +17,10 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from terminal.broker.sim.pricing import black_scholes, implied_vol, smile_vol
+from terminal.options.pricing import black_scholes, implied_vol, smile_vol, years_to_expiry
 from terminal.domain import Greeks, Instrument, OptionQuote, OptionRight
 
 RATE = 0.04
-_YEAR_SECONDS = 365.0 * 24 * 3600
-_EXPIRY_TIME = dt.time(21, 0)  # 16:00 New York in winter, as UTC: close enough for a simulator
 
 
 def strike_increment(price: float) -> float:
@@ -65,12 +63,6 @@ def list_expiries(today: dt.date, weeklies: int = 5, monthlies: int = 4) -> tupl
             found += 1
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return tuple(sorted(dates))
-
-
-def years_to_expiry(expiry: dt.date, now: dt.datetime) -> float:
-    """Return the time from ``now`` to the expiry's close, in years (never negative)."""
-    close = dt.datetime.combine(expiry, _EXPIRY_TIME, tzinfo=dt.UTC)
-    return max((close - now).total_seconds(), 0.0) / _YEAR_SECONDS
 
 
 def _seed_of(key: str) -> int:

@@ -1,11 +1,14 @@
 """Black–Scholes prices, Greeks, implied volatility and a volatility smile, vectorised.
 
+Shared by the simulator (which quotes its chains with it) and the combo analysis
+(:mod:`terminal.options.analysis`), so that a payoff chart and the simulator's quotes agree.
 Every function takes numpy arrays (or scalars that broadcast) so that a whole option chain is
 priced in one call. Theta is per calendar day, vega and rho per one percentage point.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +19,9 @@ type ArrayLike = FloatArray | float
 
 _SQRT2 = np.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+_YEAR_SECONDS = 365.0 * 24 * 3600
+#: 16:00 New York in winter, as UTC: close enough for a simulator and for a payoff chart.
+_EXPIRY_TIME = dt.time(21, 0)
 
 
 def _erf(x: FloatArray) -> FloatArray:
@@ -143,3 +149,9 @@ def smile_vol(
     m = np.clip(m, -4.0, 4.0)
     vol = np.asarray(atm_vol, np.float64) * (1.0 - skew * m + curvature * m * m)
     return np.clip(vol, 0.05, 3.0)
+
+
+def years_to_expiry(expiry: dt.date, now: dt.datetime) -> float:
+    """Return the time from ``now`` to the expiry's close, in years (never negative)."""
+    close = dt.datetime.combine(expiry, _EXPIRY_TIME, tzinfo=dt.UTC)
+    return max((close - now).total_seconds(), 0.0) / _YEAR_SECONDS
