@@ -199,7 +199,7 @@ def _break_evens(points: FloatArray, values: FloatArray, slope: float, eps: floa
     unique: list[float] = []
     for x in found:
         if not unique or abs(x - unique[-1]) > 1e-6:
-            unique.append(round(x, 6))
+            unique.append(x)
     return tuple(unique)
 
 
