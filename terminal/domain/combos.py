@@ -180,7 +180,9 @@ class Combo:
         opts = [leg.instrument for leg in self.option_legs]
         expiries = "/".join(dict.fromkeys(f"{i.expiry:%Y%m%d}" for i in opts))
         strikes = sorted({i.strike for i in opts if i.strike is not None})
-        rights = "/".join(sorted({i.right.value for i in opts if i.right is not None}, key="PC".index))
+        rights = "/".join(
+            sorted({i.right.value for i in opts if i.right is not None}, key="PC".index)
+        )
         text = f"{self.underlying} {expiries} {'/'.join(f'{k.normalize():f}' for k in strikes)}"
         text = f"{text} {rights} {self.strategy}"
         stock = self.stock_leg

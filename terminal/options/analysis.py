@@ -74,10 +74,7 @@ def first_expiry(combo: Combo) -> dt.date:
 
 
 def _vol(vols: Vols, leg: ComboLeg) -> float:
-    if isinstance(vols, Mapping):
-        vol = vols.get(leg.instrument.key, math.nan)
-    else:
-        vol = float(vols)
+    vol = vols.get(leg.instrument.key, math.nan) if isinstance(vols, Mapping) else float(vols)
     if not math.isfinite(vol) or vol <= 0:
         raise InvalidCombo(f"{leg.instrument.key}: no usable volatility to value the leg")
     return vol
@@ -175,7 +172,9 @@ def risk(
     if exact:
         points = np.array([0.0, *strikes])
     else:
-        points = np.unique(np.concatenate([np.linspace(0.0, 3 * strikes[-1], GRID_POINTS), strikes]))
+        points = np.unique(
+            np.concatenate([np.linspace(0.0, 3 * strikes[-1], GRID_POINTS), strikes])
+        )
     values = expiry_payoff(combo, net_price, points, quantity=quantity, vols=vols, rate=rate)
     eps = 1e-9 * max(1.0, float(np.max(np.abs(values))))
     up = None if slope > _FLAT else float(np.max(values))
@@ -183,7 +182,9 @@ def risk(
     return ComboRisk(up, down, _break_evens(points, values, slope, eps), exact)
 
 
-def _break_evens(points: FloatArray, values: FloatArray, slope: float, eps: float) -> tuple[float, ...]:
+def _break_evens(
+    points: FloatArray, values: FloatArray, slope: float, eps: float
+) -> tuple[float, ...]:
     found: list[float] = []
     for i in range(len(points) - 1):
         a, b = float(values[i]), float(values[i + 1])

@@ -25,7 +25,9 @@ FEB = dt.date(2026, 2, 20)
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
 
-def opt(strike: int, right: str = "C", expiry: dt.date = JAN, und: str = "AAPL", **kw: object) -> Instrument:
+def opt(
+    strike: int, right: str = "C", expiry: dt.date = JAN, und: str = "AAPL", **kw: object
+) -> Instrument:
     return Instrument.option(und, expiry, strike, right, **kw)  # type: ignore[arg-type]
 
 
@@ -66,7 +68,10 @@ def test_reversed_combo_flips_every_side_and_so_the_key() -> None:
         ((leg(opt(230)), leg(opt(240, currency="EUR"), SELL)), "one currency"),
         ((leg(Instrument.stock("AAPL")), leg(Instrument.stock("AAPL"), SELL)), "twice"),
         ((leg(Instrument.stock("AAPL")), leg(Instrument.stock("MSFT"))), "one option leg"),
-        ((leg(Instrument.stock("MSFT"), ratio=100), leg(opt(240), SELL)), "underlying AAPL, not MSFT"),
+        (
+            (leg(Instrument.stock("MSFT"), ratio=100), leg(opt(240), SELL)),
+            "underlying AAPL, not MSFT",
+        ),
         ((leg(opt(230), ratio=2), leg(opt(240), SELL, 4)), "share the factor 2; use 1:2"),
     ],
 )
@@ -92,7 +97,11 @@ def test_a_leg_ratio_must_be_whole() -> None:
 
 def test_butterfly_ratios_weigh_in_the_net_price() -> None:
     fly = Combo((leg(opt(220)), leg(opt(230), SELL, 2), leg(opt(240))), "butterfly")
-    prices = {opt(220).key: Decimal("12.00"), opt(230).key: Decimal("6.00"), opt(240).key: Decimal("2.50")}
+    prices = {
+        opt(220).key: Decimal("12.00"),
+        opt(230).key: Decimal("6.00"),
+        opt(240).key: Decimal("2.50"),
+    }
     assert fly.net_price(prices) == Decimal("2.50")  # 12 - 2×6 + 2.5
     assert fly.description == "AAPL 20260116 220/230/240 C butterfly"
 
@@ -155,7 +164,7 @@ def test_bad_net_prices_are_refused(price: str, message: str) -> None:
 
 def test_a_combo_tick_can_be_coarser_and_mids_round_onto_it() -> None:
     nickel = Combo(VERTICAL.legs, "vertical", Decimal("0.05"))
-    with pytest.raises(InvalidPrice, match="0.05"):
+    with pytest.raises(InvalidPrice, match=r"0\.05"):
         nickel.check_price("4.02")
     assert nickel.round_price(4.026) == Decimal("4.05")
     assert VERTICAL.round_price(-1.234) == Decimal("-1.23")

@@ -158,9 +158,7 @@ def test_net_greeks_from_the_feed_weigh_ratios_and_a_stock_leg() -> None:
     assert an.net_greeks_from_quotes(fly, quotes).gamma == pytest.approx(0.0)
     del quotes[fly.legs[0].instrument.key]
     assert math.isnan(an.net_greeks_from_quotes(fly, quotes).delta)
-    covered = Combo(
-        (ComboLeg(Instrument.stock("XYZ"), 100, BUY), ComboLeg(opt(105, "C"), 1, SELL))
-    )
+    covered = Combo((ComboLeg(Instrument.stock("XYZ"), 100, BUY), ComboLeg(opt(105, "C"), 1, SELL)))
     call = {opt(105, "C").key: OptionQuote(opt(105, "C").key, greeks=Greeks(0.4, 0, 0, 0, 0))}
     assert an.net_greeks_from_quotes(covered, call).delta == pytest.approx(60.0)
     assert an.net_greeks(covered, 100.0, now=YEAR_BEFORE, vols=0.2).delta < 100

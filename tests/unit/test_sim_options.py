@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from terminal.broker.sim.options import list_expiries, list_strikes, strike_increment
-from terminal.options.pricing import black_scholes, implied_vol, smile_vol
 from terminal.domain import OptionQuote, OrderStatus, OrderType
+from terminal.options.pricing import black_scholes, implied_vol, smile_vol
 from tests.helpers.sim_support import make_broker, make_order, run
 
 

@@ -17,8 +17,8 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from terminal.options.pricing import black_scholes, implied_vol, smile_vol, years_to_expiry
 from terminal.domain import Greeks, Instrument, OptionQuote, OptionRight
+from terminal.options.pricing import black_scholes, implied_vol, smile_vol, years_to_expiry
 
 RATE = 0.04
 
