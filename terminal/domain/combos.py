@@ -166,10 +166,6 @@ class Combo:
         return self.option_legs[0].instrument.currency
 
     @property
-    def is_option(self) -> bool:
-        return False
-
-    @property
     def key(self) -> str:
         """Stable identity: ``"AAPL COMBO +1 AAPL 20260116 C 230 -1 AAPL 20260116 C 240"``."""
         return f"{self.underlying} COMBO " + " ".join(leg.label() for leg in self.legs)

@@ -7,6 +7,8 @@ import math
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from terminal.domain import (
     Combo,
@@ -183,3 +185,21 @@ def test_notional_is_price_times_quantity_times_multiplier_whatever_the_sign() -
 def test_calendar_description_names_both_expiries() -> None:
     cal = Combo((leg(opt(230), SELL), leg(opt(230, expiry=FEB))), "calendar")
     assert cal.description == "AAPL 20260116/20260220 230 C calendar"
+
+
+touch = hs.tuples(hs.floats(0, 50), hs.floats(0.01, 5)).map(lambda t: (t[0], t[0] + t[1]))
+
+
+@given(hs.lists(touch, min_size=3, max_size=3), hs.lists(hs.booleans(), min_size=3, max_size=3))
+def test_net_bid_never_exceeds_net_ask(
+    touches: list[tuple[float, float]], sides: list[bool]
+) -> None:
+    insts = [opt(230), opt(240), opt(250, "P")]
+    combo = Combo(tuple(leg(i, BUY if b else SELL) for i, b in zip(insts, sides, strict=True)))
+    quotes = {
+        i.key: OptionQuote(i.key, bid=b, ask=a) for i, (b, a) in zip(insts, touches, strict=True)
+    }
+    net = combo.net_quote(quotes)
+    assert net.bid <= net.ask + 1e-9
+    assert net.bid <= net.mid <= net.ask
+    assert combo.reversed().net_quote(quotes).ask == pytest.approx(-net.bid)
