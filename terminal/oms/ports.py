@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from terminal.domain import Fill, Order, OrderIntent, Verdict
+from terminal.domain import Fill, Order, OrderIntent, Quote, Verdict
 
 
 class RiskCheck(Protocol):
@@ -18,6 +18,12 @@ class RiskCheck(Protocol):
         self, intent: OrderIntent, open_orders: Sequence[Order], *, recheck: bool = False
     ) -> Verdict: ...
     def record_staged(self, intent: OrderIntent) -> None: ...
+
+
+class QuoteLookup(Protocol):
+    """The last-quote cache (the market data service, which the risk engine reads too)."""
+
+    def last_quote(self, key: str) -> Quote | None: ...
 
 
 class OrderJournal(Protocol):
