@@ -78,7 +78,8 @@ def test_shown_it_computes_the_session_and_shows_net_pnl_and_what_waiting_cost(
 
     assert pane.period is Period.WEEK and pane.error is None
     assert pane.figures["net_pnl"].text() == f"{net:,.2f}"
-    assert pane.figures["delay_cost"].text() == f"{delay:,.2f}"
+    worded = "" if delay == 0 else " (lost)" if delay > 0 else " (gained)"
+    assert pane.figures["delay_cost"].text() == f"{delay:,.2f}{worded}"
     assert pane.figures["trades"].text() == ("1 (1 / 0)" if net > 0 else "1 (0 / 1)")
     assert pane.figures["win_rate"].text() == ("100.0%" if net > 0 else "0.0%")
     assert pane.trades_model.rowCount() == 1 and pane.orders_model.rowCount() == 2

@@ -82,6 +82,18 @@ def _money(value: Decimal | None) -> str:
     return NA if value is None else f"{value:,.2f}"
 
 
+def _percent(value: Decimal) -> str:
+    """Two significant digits below 1% (a drawdown of a large account is small, not 0.00%)."""
+    return f"{value:.2f}%" if abs(value) >= 1 else f"{float(value):.2g}%"
+
+
+def _delay(value: Decimal | None) -> str:
+    """The delay cost with what its sign means: positive lost money, negative gained it."""
+    if value is None or value == 0:
+        return _money(value)
+    return f"{value:,.2f} ({'lost' if value > 0 else 'gained'})"
+
+
 def _seconds(value: float | None) -> str:
     return NA if value is None else f"{value:,.1f} s"
 
@@ -132,11 +144,13 @@ class AnalyticsPane(Pane):
         self.tables.addTab(self.orders_view, "Orders")
         self.chart = EquityChart(session.palette, self)
 
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        # Side by side: the pane's default dock (tabbed below the chart) is wide and low.
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.chart)
         splitter.addWidget(self.tables)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([500, 900])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -377,7 +391,7 @@ class AnalyticsPane(Pane):
     def _show_figures(self, report: Report) -> None:
         perf, execution = report.performance, report.execution
         dd = perf.max_drawdown
-        percent = f" ({dd.percent:.2f}%)" if dd.percent is not None else ""
+        percent = f" ({_percent(dd.percent)})" if dd.percent is not None else ""
         with_cost = sum(1 for e in report.orders if e.approval_delay_cost is not None)
         filled = sum(1 for e in report.orders if e.filled_quantity > 0)
         values: dict[str, tuple[str, Decimal | None]] = {
@@ -391,7 +405,7 @@ class AnalyticsPane(Pane):
             "max_drawdown": (_money(dd.money) + percent, dd.money),
             "sharpe": (NA if perf.sharpe is None else f"{perf.sharpe:.2f}", None),
             "delay_cost": (
-                _money(execution.approval_delay_cost),
+                _delay(execution.approval_delay_cost),
                 -execution.approval_delay_cost if execution.approval_delay_cost else None,
             ),
             "approval_time": (_seconds(execution.mean_approval_latency), None),

@@ -1,8 +1,9 @@
 """The analytics pane's chart: cumulative net P&L of the closed trades over their exit times, and
 its drawdown below (both in money, the x axis in the report's time zone).
 
-The curve starts at 0 at the start of the period, as the report's drawdown does (its peak starts
-at 0), so the lowest point of the drawdown plot is the report's max drawdown.
+The curve starts at 0 when the first closed trade opened, as the report's drawdown does (its peak
+starts at 0), and steps at each exit, so the lowest step of the drawdown plot is the report's max
+drawdown.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from widgets.theme import Palette
 
 
 def equity_points(report: Report) -> tuple[list[float], list[Decimal], list[Decimal]]:
-    """Exit times (epoch seconds), cumulative net P&L and drawdown, from 0 at the period start."""
+    """Times (epoch seconds), cumulative net P&L and drawdown: 0 when the first closed trade
+    opened (the period's start when there is none), then one point per trade at its exit."""
     begin, _ = period_bounds(report.start, report.end, report.timezone)
-    times = [begin.timestamp()]
+    first = min((t.entry_time for t in report.trades), default=begin)
+    times = [first.timestamp()]
     equity = [Decimal(0)]
     drawdown = [Decimal(0)]
     peak = total = Decimal(0)
@@ -38,6 +41,13 @@ def equity_points(report: Report) -> tuple[list[float], list[Decimal], list[Deci
         equity.append(total)
         drawdown.append(total - peak)
     return times, equity, drawdown
+
+
+def _steps(times: list[float], values: list[Decimal]) -> tuple[np.ndarray, np.ndarray]:
+    """A step line: the P&L changes at an exit and holds until the next (no slope between)."""
+    x = np.repeat(np.array(times, dtype=np.float64), 2)[1:]
+    y = np.repeat(np.array([float(v) for v in values], dtype=np.float64), 2)[:-1]
+    return x, y
 
 
 class _ZoneAxis(pg.DateAxisItem):  # type: ignore[misc]
@@ -75,11 +85,14 @@ class EquityChart(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             plot.getAxis("left").setWidth(70)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.getViewBox().setMouseEnabled(x=True, y=False)
-        self.equity_curve = pg.PlotDataItem(stepMode=None, symbol="o", symbolSize=5)
+        self.equity_curve = pg.PlotDataItem()
+        #: One dot per trade, at its exit.
+        self.exits = pg.ScatterPlotItem(size=6)
         self.zero_line = pg.InfiniteLine(pos=0, angle=0, movable=False)
         self.drawdown_fill = pg.PlotDataItem(fillLevel=0)
         self.equity_plot.addItem(self.zero_line)
         self.equity_plot.addItem(self.equity_curve)
+        self.equity_plot.addItem(self.exits)
         self.drawdown_plot.addItem(self.drawdown_fill)
         #: The arrays drawn last (tests read them).
         self.points: tuple[list[float], list[Decimal], list[Decimal]] = ([], [], [])
@@ -95,8 +108,8 @@ class EquityChart(pg.GraphicsLayoutWidget):  # type: ignore[misc]
                 axis.setTextPen(pg.mkPen(palette.muted))
         self.zero_line.setPen(pg.mkPen(palette.muted, style=Qt.PenStyle.DashLine))
         self.equity_curve.setPen(pg.mkPen(palette.info, width=2))
-        self.equity_curve.setSymbolBrush(pg.mkBrush(palette.info))
-        self.equity_curve.setSymbolPen(pg.mkPen(palette.info))
+        self.exits.setBrush(pg.mkBrush(palette.info))
+        self.exits.setPen(pg.mkPen(palette.info))
         fill = QColor(palette.down)
         fill.setAlpha(90)
         self.drawdown_fill.setPen(pg.mkPen(palette.down, width=1))
@@ -107,15 +120,14 @@ class EquityChart(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.axis.zone = ZoneInfo(report.timezone)
         self.points = equity_points(report)
         times, equity, drawdown = self.points
-        x = np.array(times, dtype=np.float64)
-        self.equity_curve.setData(x, np.array([float(v) for v in equity], dtype=np.float64))
-        self.drawdown_fill.setData(x, np.array([float(v) for v in drawdown], dtype=np.float64))
-        begin, finish = period_bounds(report.start, report.end, report.timezone)
-        right = max(times[-1], begin.timestamp() + 60.0)
+        self.equity_curve.setData(*_steps(times, equity))
+        self.exits.setData(times[1:], [float(v) for v in equity[1:]])
+        self.drawdown_fill.setData(*_steps(times, drawdown))
         if len(times) > 1:
-            span = max(right - times[0], 60.0)
-            self.equity_plot.setXRange(times[0], right + span * 0.03, padding=0)
+            span = max(times[-1] - times[0], 60.0)
+            self.equity_plot.setXRange(times[0] - span * 0.02, times[-1] + span * 0.04, padding=0)
         else:
+            begin, finish = period_bounds(report.start, report.end, report.timezone)
             self.equity_plot.setXRange(begin.timestamp(), finish.timestamp(), padding=0)
         for plot in (self.equity_plot, self.drawdown_plot):
             plot.enableAutoRange(axis="y")

@@ -76,7 +76,7 @@ def trade_columns(palette: PaletteSource, timezone: str) -> list[Column[TradeRow
     zone = ZoneInfo(timezone)
     return [
         Column(
-            "Exit", lambda r: r.trade.exit_time, lambda r: _when(zone, r.trade.exit_time), 150, LEFT
+            "Exit", lambda r: r.trade.exit_time, lambda r: _when(zone, r.trade.exit_time), 140, LEFT
         ),
         Column("Instrument", lambda r: r.trade.instrument, width=110, align=LEFT),
         Column("Side", lambda r: r.trade.side, width=60, align=CENTER),
@@ -119,21 +119,14 @@ def order_columns(palette: PaletteSource, timezone: str) -> list[Column[OrderExe
             "Staged",
             lambda e: e.order.staged_at,
             lambda e: _when(zone, e.order.staged_at),
-            150,
+            140,
             LEFT,
         ),
         Column("Instrument", lambda e: e.order.instrument, width=110, align=LEFT),
         Column("Side", lambda e: e.order.side, width=50, align=CENTER),
         Column("Type", lambda e: e.order.order_type, width=50, align=CENTER),
-        Column("Source", lambda e: e.order.source, width=70, align=LEFT),
         Column(
             "Filled", lambda e: e.filled_quantity, lambda e: fmt.quantity(e.filled_quantity), 60
-        ),
-        Column(
-            "Fill rate",
-            lambda e: e.fill_rate,
-            lambda e: f"{e.fill_rate * 100:.0f}%",
-            65,
         ),
         Column("Avg fill", lambda e: e.avg_fill_price, lambda e: _price(e.avg_fill_price), 85),
         Column(
@@ -142,27 +135,6 @@ def order_columns(palette: PaletteSource, timezone: str) -> list[Column[OrderExe
             lambda e: _price(e.order.arrival_price),
             85,
             tooltip=lambda e: "" if e.order.arrival_price is not None else no_mid,
-        ),
-        Column(
-            "Slip ticks",
-            ticks_of,
-            lambda e: _number(ticks_of(e), 1),
-            70,
-            foreground=lambda e: _cost_colour(palette, ticks_of(e)),
-        ),
-        Column(
-            "Slip vs arrival",
-            lambda e: money_of(e, "arrival"),
-            lambda e: _number(money_of(e, "arrival")),
-            100,
-            foreground=lambda e: _cost_colour(palette, money_of(e, "arrival")),
-        ),
-        Column(
-            "Slip vs approval",
-            lambda e: money_of(e, "approval"),
-            lambda e: _number(money_of(e, "approval")),
-            105,
-            foreground=lambda e: _cost_colour(palette, money_of(e, "approval")),
         ),
         Column(
             "Approval",
@@ -182,6 +154,34 @@ def order_columns(palette: PaletteSource, timezone: str) -> list[Column[OrderExe
                 else no_mid
             ),
         ),
+        Column(
+            "Slip vs arrival",
+            lambda e: money_of(e, "arrival"),
+            lambda e: _number(money_of(e, "arrival")),
+            100,
+            foreground=lambda e: _cost_colour(palette, money_of(e, "arrival")),
+        ),
+        Column(
+            "Slip ticks",
+            ticks_of,
+            lambda e: _number(ticks_of(e), 1),
+            70,
+            foreground=lambda e: _cost_colour(palette, ticks_of(e)),
+        ),
+        Column(
+            "Slip vs approval",
+            lambda e: money_of(e, "approval"),
+            lambda e: _number(money_of(e, "approval")),
+            105,
+            foreground=lambda e: _cost_colour(palette, money_of(e, "approval")),
+        ),
+        Column(
+            "Fill rate",
+            lambda e: e.fill_rate,
+            lambda e: f"{e.fill_rate * 100:.0f}%",
+            65,
+        ),
         Column("Ack", lambda e: e.ack_latency, lambda e: _duration(e.ack_latency), 60),
         Column("Comm.", lambda e: e.commission, lambda e: _number(e.commission), 65),
+        Column("Source", lambda e: e.order.source, width=70, align=LEFT),
     ]
