@@ -163,6 +163,7 @@ class AnalyticsPane(Pane):
         self.register_flush(self._flush)
         self.subscribe(session.theme_changed, self._on_theme_changed)
         self.set_period(Period.WEEK, refresh=False)
+        self._show_status("Not computed yet: it computes when shown, or press Refresh.", "muted")
 
     # -- building ----------------------------------------------------------------------------
     def _build_controls(self) -> QHBoxLayout:
