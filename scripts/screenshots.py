@@ -41,6 +41,7 @@ from widgets.dialogs.confirm import ConfirmDialog  # noqa: E402
 from widgets.feed_view import AGE_EVERY_NTH_FLUSH  # noqa: E402
 from widgets.launcher import build_window, qt_application  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
+from widgets.panes.analytics import AnalyticsPane  # noqa: E402
 from widgets.panes.health import HealthPane  # noqa: E402
 from widgets.panes.options import OptionsChainPane  # noqa: E402
 
@@ -113,6 +114,7 @@ async def populate(
 ) -> None:
     aapl, msft = core.watchlist[0], core.watchlist[1]
     await until(lambda: core.market.last_quote(aapl.key) is not None)
+    await round_trips(core, step, until)
     bought = core.orders.stage(OrderIntent(aapl, OrderSide.BUY, Decimal(200), OrderType.MARKET))
     await core.orders.approve(bought.id)
     await until(lambda: core.orders.get(bought.id).status is OrderStatus.FILLED)
@@ -211,6 +213,51 @@ async def shoot_health(window: MainWindow, step: Callable[[int], Awaitable[None]
         await asyncio.sleep(0.01)
 
 
+async def round_trips(
+    core: TradingApp,
+    step: Callable[[int], Awaitable[None]],
+    until: Callable[[Callable[[], bool]], Awaitable[None]],
+) -> None:
+    """Closed trades for the analytics pane, each order approved a few seconds after staging."""
+    by_key = {i.key: i for i in core.watchlist}
+    plan = [("NVDA", 50, 40), ("AMZN", 80, 25), ("GOOGL", 60, 55), ("NVDA", 40, 30)]
+    plan += [("META", 30, 45), ("AMZN", 50, 20), ("GOOGL", 40, 35)]
+    for number, (key, quantity, hold) in enumerate(plan):
+        instrument = by_key[key]
+        await until(lambda key=key: core.market.last_quote(key) is not None)
+        side, back = (
+            (OrderSide.BUY, OrderSide.SELL) if number % 3 else (OrderSide.SELL, OrderSide.BUY)
+        )
+        for which, wait in ((side, 2 + number % 4), (back, 1 + number % 3)):
+            order = core.orders.stage(
+                OrderIntent(instrument, which, Decimal(quantity), OrderType.MARKET)
+            )
+            await step(wait)  # the trader reads the ticket before approving
+            await core.orders.approve(order.id)
+            await until(lambda o=order.id: core.orders.get(o).status is OrderStatus.FILLED)
+            await step(hold)
+
+
+async def shoot_analytics(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
+    """The analytics pane floated at a size a trader would give it, once it has computed."""
+    dock, pane = window.docks["analytics"], window.panes["analytics"]
+    assert isinstance(pane, AnalyticsPane)
+    dock.raise_()  # on screen in its tab: it computes this week
+    for _ in range(200):
+        await step(1)
+        if pane.result is not None and not pane.computing:
+            break
+    dock.setFloating(True)
+    dock.resize(1500, 820)
+    await step(3)
+    pane.grab().save(str(OUT / "pane-analytics.png"))
+    pane.tables.setCurrentIndex(1)  # the orders: slippage, approval latency, delay cost
+    await step(2)
+    pane.grab().save(str(OUT / "pane-analytics-orders.png"))
+    pane.tables.setCurrentIndex(0)
+    dock.setFloating(False)
+
+
 async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
     # The launcher measures the round trip every 5 s of wall time; here virtual time runs
     # faster, so measure it before each picture that shows it. The GUI loop's lag is measured
@@ -218,6 +265,9 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
     await settle_health(window)
     window.grab().save(str(OUT / "main-window-dark.png"))
     for pane_id, dock in window.docks.items():
+        if pane_id == "analytics":
+            await shoot_analytics(window, step)
+            continue
         dock.raise_()
         await step(1)
         if pane_id == "health":

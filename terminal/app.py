@@ -166,6 +166,7 @@ class TradingApp:
             # On one workstation (SQLite) every order is this terminal's, whatever host
             # name it was staged under.
             workstation=self.workstation if self.on_desk else None,
+            quotes=self.market,
         )
         self.kill_switch = KillSwitch(
             self.orders,

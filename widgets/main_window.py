@@ -29,6 +29,7 @@ from terminal.startup import run_market
 from widgets import confirmations, shortcuts
 from widgets.dialogs.shortcuts import ShortcutsDialog
 from widgets.panes.alerts import AlertsPane
+from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.approvals import ApprovalQueuePane
 from widgets.panes.audit import AuditTrailPane
 from widgets.panes.base import Pane
@@ -59,6 +60,7 @@ PANE_TYPES: tuple[type[Pane], ...] = (
     OptionsChainPane,
     AuditTrailPane,
     HealthPane,
+    AnalyticsPane,
 )
 
 LAYOUT_VERSION = 1
@@ -139,8 +141,8 @@ class MainWindow(QMainWindow):
 
     def _arrange_default(self) -> None:
         """Watchlist, ticket and risk (the kill switch) down the left; chart and depth ladder
-        side by side; queue / blotter / alerts / options / audit / health tabbed below both, so the
-        options chain has the width for its Greeks."""
+        side by side; queue / blotter / alerts / options / audit / health / analytics tabbed below
+        both, so the options chain has the width for its Greeks."""
         d = self.docks
         for dock in d.values():
             self.removeDockWidget(dock)
@@ -156,6 +158,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(d["alerts"], d["options"])
         self.tabifyDockWidget(d["options"], d["audit"])
         self.tabifyDockWidget(d["audit"], d["health"])
+        self.tabifyDockWidget(d["health"], d["analytics"])
         for dock in d.values():
             dock.show()
         d["approvals"].raise_()
@@ -273,6 +276,12 @@ class MainWindow(QMainWindow):
                     functools.partial(self.bring_forward, pane_id),
                     f"Ctrl+{number}",
                 )
+        self._action(
+            "focus_analytics",
+            "Focus Analytics",
+            functools.partial(self.bring_forward, "analytics"),
+            shortcuts.ANALYTICS.keys,
+        )
         view.addSeparator()
         view.addAction(
             self._action("health", "Open &health view", self.open_health, shortcuts.HEALTH.keys)

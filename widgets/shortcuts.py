@@ -26,6 +26,7 @@ HEALTH = Shortcut("Ctrl+Shift+H", "Open the health view")
 HELP = Shortcut("F1", "Keyboard shortcuts")
 QUIT = Shortcut("Ctrl+Q", "Quit")
 FOCUS_PANE = Shortcut("Ctrl+1 … Ctrl+9", "Bring a pane forward (in the order of the View menu)")
+ANALYTICS = Shortcut("Ctrl+Shift+P", "Analytics: P&L, slippage and what waiting to approve cost")
 
 STAGE = Shortcut("Enter", "Stage the order for approval", "order ticket")
 APPROVE = Shortcut("Ctrl+Enter", "Approve the selected order", "approval queue")
@@ -75,6 +76,7 @@ ALL: tuple[Shortcut, ...] = (
     HELP,
     QUIT,
     FOCUS_PANE,
+    ANALYTICS,
     STAGE,
     APPROVE,
     REJECT,

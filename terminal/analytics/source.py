@@ -4,10 +4,11 @@ Blocking reads: call them from a command or a worker thread, never on the event 
 
 What the trail holds (``terminal/oms``): ``stage`` (the order entered the book; its time is the
 staging time), ``approve`` (the trader's approval), ``order_accepted`` (the broker's
-acknowledgement) and ``fill`` records; fills themselves are read from ``fills``. The OMS does
-not record the market at staging or approval yet, so arrival and approval prices are read from a
-``mid`` field of the ``stage`` / ``approve`` records' details when there is one and are ``None``
-otherwise; the report says how many orders lack them.
+acknowledgement) and ``fill`` records; fills themselves are read from ``fills``. Arrival and
+approval prices are the ``mid`` field the OMS writes into the ``stage`` / ``approve`` records'
+details when it held a live two-sided quote (:func:`terminal.oms.describe.market_details`);
+without one (no quote then, or an order staged before the OMS recorded it) they are ``None``
+and the report says how many orders lack them.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from terminal.analytics.records import FillRecord, OrderRecord
 from terminal.analytics.report import period_bounds
+from terminal.oms.describe import MID
 from terminal.persistence.schema import AuditRow, DayBaselineRow, FillRow, OrderRow
 
 #: Audit actions that time an order's steps: staged, approved, acknowledged by the broker.
 STAGED, APPROVED, ACKNOWLEDGED = "stage", "approve", "order_accepted"
 #: The field of a stage / approve record's details that holds the mid at that moment.
-MID_FIELD = "mid"
+MID_FIELD = MID
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,13 @@
-"""Plain-text and audit descriptions of order intents."""
+"""Plain-text and audit descriptions of order intents, and the market an audit record saw."""
 
 from __future__ import annotations
 
-from terminal.domain import OrderIntent
+from terminal.domain import OrderIntent, Quote
+from terminal.risk.pricing import to_decimal, usable
+
+#: The field of a ``stage`` / ``approve`` record's details holding the instrument's mid then
+#: (the analytics read it as the arrival and the approval price: docs/analytics.md).
+MID = "mid"
 
 
 def intent_summary(intent: OrderIntent) -> str:
@@ -27,3 +32,14 @@ def intent_details(intent: OrderIntent) -> dict[str, object]:
         "tif": intent.tif.value,
         "source": intent.source,
     }
+
+
+def market_details(quote: Quote | None) -> dict[str, str]:
+    """The mid of ``quote`` as a plain decimal string for an audit record, or nothing.
+
+    Nothing when there is no quote, no two-sided market or only delayed data: a missing
+    arrival price is reported as unknown, an invented or stale one would be trusted.
+    """
+    if quote is None or quote.delayed or not usable(quote.mid):
+        return {}
+    return {MID: f"{to_decimal(quote.mid):f}"}

@@ -40,12 +40,12 @@ from terminal.domain import (
 )
 from terminal.oms.book import OrderBook
 from terminal.oms.changes import ChangeSource, OrderChange, cancellation
-from terminal.oms.describe import intent_summary
+from terminal.oms.describe import intent_summary, market_details
 from terminal.oms.dispatch import Dispatcher
 from terminal.oms.errors import ApprovalRefused, NotPermitted, SubmissionFailed
 from terminal.oms.groups import GroupCoordinator
 from terminal.oms.intake import BrokerIntake
-from terminal.oms.ports import AuditSink, OrderGate, OrderJournal, RiskCheck
+from terminal.oms.ports import AuditSink, OrderGate, OrderJournal, QuoteLookup, RiskCheck
 from terminal.oms.staging import Staging
 from terminal.risk.state import TradingStateMachine
 from terminal.tasks import OwnedTasks
@@ -95,15 +95,18 @@ class OrderManager:
         ids: Callable[[], str] = new_order_id,
         gate: OrderGate | None = None,
         workstation: str | None = None,
+        quotes: QuoteLookup | None = None,
     ) -> None:
         self.broker = broker
+        #: The last quotes: the ``stage`` and ``approve`` records note the mid (analytics).
+        self.quotes = quotes
         self.risk = risk
         self.trading_state = trading_state
         self.audit = audit
         self.clock = clock
         self.actor = actor
         self.book = OrderBook(journal, audit, clock, workstation=workstation)
-        self.staging = Staging(self.book, risk, trading_state, clock, ids, gate)
+        self.staging = Staging(self.book, risk, trading_state, clock, ids, gate, quotes)
         self.tasks = OwnedTasks(self._task_failed)
         self.dispatch = Dispatcher(self.book, broker)
         self.groups = GroupCoordinator(
@@ -268,6 +271,7 @@ class OrderManager:
                         "override_reason": reason or None,
                         "decision": order.id,
                         "members": [m.id for m in members],
+                        **self._market(member),
                     },
                     note=reason,
                 )
@@ -320,6 +324,12 @@ class OrderManager:
                 )
             )
         return self.book.get(order.id)
+
+    def _market(self, order: Order) -> dict[str, str]:
+        """The market an approval saw (an OCO group may span instruments: each its own)."""
+        if self.quotes is None:
+            return {}
+        return market_details(self.quotes.last_quote(order.intent.instrument.key))
 
     def _group_head(self, order_id: str) -> Order:
         """The order a decision is about: a bracket child is decided with its parent."""

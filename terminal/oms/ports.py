@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
-from terminal.domain import Fill, Order, OrderIntent, Verdict
+from terminal.domain import Fill, Order, OrderIntent, Quote, Verdict
 
 
 class RiskCheck(Protocol):
@@ -24,6 +24,12 @@ class RiskCheck(Protocol):
         oca_group: str | None = None,
     ) -> Verdict: ...
     def record_staged(self, intent: OrderIntent) -> None: ...
+
+
+class QuoteLookup(Protocol):
+    """The last-quote cache (the market data service, which the risk engine reads too)."""
+
+    def last_quote(self, key: str) -> Quote | None: ...
 
 
 class OrderJournal(Protocol):

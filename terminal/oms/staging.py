@@ -21,9 +21,9 @@ from terminal.domain import (
 )
 from terminal.oms.book import STAGED_BY, OrderBook
 from terminal.oms.changes import ChangeSource, OrderChange
-from terminal.oms.describe import intent_details, intent_summary
+from terminal.oms.describe import intent_details, intent_summary, market_details
 from terminal.oms.errors import NotPermitted, TradingHalted
-from terminal.oms.ports import OpenGate, OrderGate, RiskCheck
+from terminal.oms.ports import OpenGate, OrderGate, QuoteLookup, RiskCheck
 from terminal.risk.state import TradingState, TradingStateMachine
 
 S = OrderStatus
@@ -40,8 +40,11 @@ class Staging:
         clock: Clock,
         ids: Callable[[], str],
         gate: OrderGate | None = None,
+        quotes: QuoteLookup | None = None,
     ) -> None:
         self.gate: OrderGate = gate or OpenGate()
+        #: The market the ``stage`` record notes (its mid: the order's arrival price).
+        self._quotes = quotes
         self._book = book
         self._audit = book.audit
         self._risk = risk
@@ -118,6 +121,11 @@ class Staging:
             raise DomainError("an OCO group needs at least two orders")
         return self._stage_group([(i, OrderRole.OCO_MEMBER, True) for i in intents], by)
 
+    def _market(self, intent: OrderIntent) -> dict[str, str]:
+        if self._quotes is None:
+            return {}
+        return market_details(self._quotes.last_quote(intent.instrument.key))
+
     def _refuse_when_halted(self, intents: Sequence[OrderIntent]) -> None:
         """The one halt check of staging: refuse, audit it, say how to get out of it."""
         if self._trading_state.state is not TradingState.HALTED:
@@ -188,6 +196,7 @@ class Staging:
                         "role": role.value,
                         "group_id": group_id,
                         "by": by,
+                        **self._market(intent),
                     },
                     note=intent_summary(intent),
                     at=now,

@@ -12,9 +12,19 @@ from sqlalchemy import insert
 from terminal.analytics.report import build_report
 from terminal.analytics.source import load_history
 from terminal.app import TradingApp
-from terminal.domain import ManualClock, OrderStatus
+from terminal.broker.sim import SimBroker, SimConfig
+from terminal.domain import (
+    ManualClock,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    VerdictLevel,
+)
 from terminal.persistence import open_database
+from terminal.persistence.audit_verify import iter_records
 from terminal.persistence.schema import AuditRow, FillRow, OrderRow
+from terminal.settings import Settings
 from tests.helpers.fake_broker import FakeBroker
 from tests.helpers.waiting import until
 from tests.integration.app_setup import AAPL, MSFT, buy, new_app, quote, sell
@@ -67,7 +77,11 @@ async def test_a_round_trip_through_the_core_reads_back_with_its_latencies(db_ur
     assert first.fill_duration == 1.0 and first.fill_rate == 1
     assert first.commission == Decimal("1.00") and first.avg_fill_price == Decimal(150)
     assert second.approval_latency == 2.0 and second.order.side == "SELL"
-    assert first.vs_arrival is None  # the OMS records no mid at staging (yet)
+    # The OMS noted the mid (149.99 / 150.01) at staging and approval: filled at it, no cost.
+    assert first.order.arrival_price == first.order.approval_price == Decimal("150.00")
+    assert first.vs_arrival is not None and first.vs_arrival.money == 0
+    assert first.approval_delay_cost == 0
+    assert not [n for n in report.notes if "arrival price" in n]
     (trade,) = report.trades
     assert (trade.side, trade.quantity, trade.gross_pnl, trade.net_pnl) == (
         "LONG",
@@ -82,7 +96,7 @@ async def test_a_round_trip_through_the_core_reads_back_with_its_latencies(db_ur
 async def test_a_mid_in_the_stage_and_approve_records_becomes_arrival_and_approval(
     db_url: str,
 ) -> None:
-    # The OMS writes no mid yet: this pins the field the reader takes once it does.
+    # The field the reader takes, written by hand (an option, ticks of 0.05, x 100).
     t0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
     inst = {"key": "AAPL C", "tick_size": "0.05", "multiplier": "100"}
     db = open_database(db_url)
@@ -161,3 +175,52 @@ async def test_a_mid_in_the_stage_and_approve_records_becomes_arrival_and_approv
     assert e.vs_arrival is not None and e.vs_arrival.ticks == 3 and e.vs_arrival.money == 15
     assert e.approval_delay_cost == Decimal("10.00")  # 0.10 x 1 filled x 100
     assert e.shortfall == Decimal("15.65") and report.notes == ()
+
+
+async def test_a_simulator_session_records_the_mid_and_reports_what_waiting_cost(
+    db_url: str,
+) -> None:
+    clock = ManualClock(dt.datetime(2026, 1, 5, 15, 0, tzinfo=dt.UTC))
+    broker = SimBroker(clock, SimConfig(quote_fraction=1.0, trade_probability=0.8), seed=7)
+    app = TradingApp.open(Settings(), db_url, broker, clock)
+    app.restore()
+    await app.start()
+    for _ in range(10):
+        clock.advance(0.1)
+        broker.step(0.1)
+    aapl = await broker.qualify("AAPL")
+    staged_quote = app.market.last_quote("AAPL")
+    assert staged_quote is not None
+    order = app.orders.stage(OrderIntent(aapl, OrderSide.BUY, Decimal(100), OrderType.MARKET))
+    for _ in range(50):  # the trader takes 5 s; the market moves meanwhile
+        clock.advance(0.1)
+        broker.step(0.1)
+    approved_quote = app.market.last_quote("AAPL")
+    assert approved_quote is not None and approved_quote.mid != staged_quote.mid
+    warned = order.verdict is not None and order.verdict.level is VerdictLevel.WARN
+    await app.orders.approve(order.id, override_reason="test" if warned else None)
+    for _ in range(5):
+        clock.advance(0.1)
+        broker.step(0.1)
+    assert app.orders.get(order.id).status is OrderStatus.FILLED
+    await app.stop()
+
+    db = open_database(db_url, migrate=False)
+    try:
+        records = {r.action: r for r in iter_records(db.engine) if r.subject == order.id}
+        history = load_history(db.engine, clock.now().date(), clock.now().date())
+    finally:
+        db.close()
+    arrival = Decimal(json.loads(records["stage"].details_json)["mid"])
+    approval = Decimal(json.loads(records["approve"].details_json)["mid"])
+    # The mids the core held at each moment, as plain decimal strings.
+    assert float(arrival) == pytest.approx(staged_quote.mid)
+    assert float(approval) == pytest.approx(approved_quote.mid)
+    report = build_report(history.orders, history.fills, clock.now().date(), clock.now().date())
+    (e,) = report.orders
+    assert e.vs_arrival is not None and e.vs_approval is not None and e.avg_fill_price
+    assert e.vs_arrival.per_unit == e.avg_fill_price - arrival
+    assert e.approval_delay_cost == (approval - arrival) * 100
+    assert e.shortfall == e.vs_arrival.money + e.commission
+    assert report.execution.approval_delay_cost == e.approval_delay_cost
+    assert not [n for n in report.notes if "arrival price" in n]

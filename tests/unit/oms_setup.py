@@ -17,6 +17,7 @@ from terminal.domain import (
 )
 from terminal.oms.kill_switch import KillSwitch
 from terminal.oms.manager import OrderManager, counter_ids
+from terminal.oms.ports import QuoteLookup
 from terminal.risk.state import TradingStateMachine
 from tests.helpers.fake_broker import FakeBroker
 from tests.helpers.recorders import MemoryJournal, RecordingAudit, ScriptedRisk
@@ -37,7 +38,11 @@ class Desk:
     kill: KillSwitch
 
 
-async def make_desk(capabilities: BrokerCapabilities | None = None, **broker_kw: object) -> Desk:
+async def make_desk(
+    capabilities: BrokerCapabilities | None = None,
+    quotes: QuoteLookup | None = None,
+    **broker_kw: object,
+) -> Desk:
     clock = ManualClock()
     broker = FakeBroker([AAPL], capabilities=capabilities, **broker_kw)  # type: ignore[arg-type]
     await broker.connect()
@@ -46,7 +51,15 @@ async def make_desk(capabilities: BrokerCapabilities | None = None, **broker_kw:
     journal = MemoryJournal()
     audit = RecordingAudit()
     orders = OrderManager(
-        broker, risk, state, journal, audit, clock, actor="alice", ids=counter_ids()
+        broker,
+        risk,
+        state,
+        journal,
+        audit,
+        clock,
+        actor="alice",
+        ids=counter_ids(),
+        quotes=quotes,
     )
     kill = KillSwitch(orders, state, audit, actor="alice")
     return Desk(broker, orders, risk, state, journal, audit, clock, kill)

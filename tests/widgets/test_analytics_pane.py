@@ -1,0 +1,177 @@
+"""The analytics pane on the real core and the simulated exchange: it computes a session's
+report off the GUI thread, shows its figures, chart and tables, exports it, and shows a failure."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog
+from sqlalchemy.exc import OperationalError
+
+from terminal.domain import Fill, Order, OrderSide, Severity
+from terminal.persistence.audit_verify import iter_records
+from widgets.main_window import MainWindow
+from widgets.panes import analytics as analytics_pane
+from widgets.panes.analytics import AnalyticsPane
+from widgets.panes.analytics_io import Period
+
+from .conftest import Harness
+from .test_blotter import fill_market
+
+
+@pytest.fixture
+def pane(harness: Harness) -> Iterator[AnalyticsPane]:
+    view = AnalyticsPane(harness.session)
+    harness.qtbot.addWidget(view)
+    view.resize(1300, 700)
+    yield view
+
+
+def _round_trip(harness: Harness) -> tuple[Order, Order]:
+    bought = fill_market(harness, "AAPL", 100, OrderSide.BUY)
+    harness.step(20)  # the market moves while the position is held
+    sold = fill_market(harness, "AAPL", 100, OrderSide.SELL)
+    return bought, sold
+
+
+def _fills(harness: Harness, *orders: Order) -> list[Fill]:
+    ids = {o.id for o in orders}
+    harness.commit()
+    return [f for f in harness.app.store.load_fills() if f.order_id in ids]
+
+
+def _computed(harness: Harness, view: AnalyticsPane) -> None:
+    harness.qtbot.waitUntil(lambda: not view.computing and view.result is not None)
+    harness.session.refresh.flush_now()
+
+
+def test_shown_it_computes_the_session_and_shows_net_pnl_and_what_waiting_cost(
+    harness: Harness, pane: AnalyticsPane
+) -> None:
+    bought, sold = _round_trip(harness)
+    fills = _fills(harness, bought, sold)
+    # Hand-worked from the fills, not from the analytics: sell value - buy value - commission.
+    sign = {bought.id: -1, sold.id: 1}
+    net = sum((sign[f.order_id or ""] * f.quantity * f.price for f in fills), Decimal(0))
+    net -= sum((f.commission for f in fills), Decimal(0))
+    # What waiting cost, from the mids the audit trail holds for each order.
+    mids: dict[tuple[str, str], Decimal] = {}
+    for r in iter_records(harness.app.store.engine):
+        if r.action in ("stage", "approve") and r.subject in sign:
+            mids[(r.subject, r.action)] = Decimal(json.loads(r.details_json)["mid"])
+    delay = sum(
+        (
+            (mids[(o.id, "approve")] - mids[(o.id, "stage")]) * -sign[o.id] * 100
+            for o in (bought, sold)
+        ),
+        Decimal(0),
+    )
+
+    pane.show()  # on screen: it computes this week (two clicks: View → Analytics)
+    assert pane.computing and pane.status_label.text().startswith("Computing")
+    _computed(harness, pane)
+
+    assert pane.period is Period.WEEK and pane.error is None
+    assert pane.figures["net_pnl"].text() == f"{net:,.2f}"
+    worded = "" if delay == 0 else " (lost)" if delay > 0 else " (gained)"
+    assert pane.figures["delay_cost"].text() == f"{delay:,.2f}{worded}"
+    assert pane.figures["trades"].text() == ("1 (1 / 0)" if net > 0 else "1 (0 / 1)")
+    assert pane.figures["win_rate"].text() == ("100.0%" if net > 0 else "0.0%")
+    assert pane.trades_model.rowCount() == 1 and pane.orders_model.rowCount() == 2
+    assert {e.order.order_id for e in pane.orders_model.rows()} == {bought.id, sold.id}
+    # Every order has its arrival price: the OMS recorded the mid, no note says otherwise.
+    assert all(e.vs_arrival is not None for e in pane.orders_model.rows())
+    assert "arrival price" not in pane.status_label.text()
+    # The equity curve: flat start, then the trade's net P&L at its exit.
+    _, equity, drawdown = pane.chart.points
+    assert equity == [0, net] and drawdown == [0, min(Decimal(0), net)]
+    assert [pane.instrument_combo.itemText(i) for i in range(pane.instrument_combo.count())] == [
+        "All instruments",
+        "AAPL",
+    ]
+
+
+def test_the_instrument_filter_and_an_empty_period(harness: Harness, pane: AnalyticsPane) -> None:
+    _round_trip(harness)
+    pane.show()
+    _computed(harness, pane)
+    assert pane.trades_model.rowCount() == 1
+
+    pane.set_instrument("MSFT")
+    _computed(harness, pane)
+    assert pane.instrument == "MSFT" and pane.trades_model.rowCount() == 0
+    assert pane.figures["net_pnl"].text() == "0.00" and pane.figures["sharpe"].text() == "n/a"
+
+    pane.set_instrument(None)
+    _computed(harness, pane)
+    today = pane.today()
+    pane.set_custom_period(today.replace(year=today.year - 1), today.replace(year=today.year - 1))
+    _computed(harness, pane)
+    assert pane.trades_model.rowCount() == 0 and pane.orders_model.rowCount() == 0
+    assert pane.figures["delay_cost"].text() == "n/a"  # no order: unknown, not zero
+
+
+def test_export_writes_the_report_shown_through_a_non_modal_dialog(
+    harness: Harness, pane: AnalyticsPane, tmp_path: Path
+) -> None:
+    _round_trip(harness)
+    pane.show()
+    _computed(harness, pane)
+    assert pane.result is not None
+    net = pane.result.report.performance.net_pnl
+
+    task = pane.export_to(tmp_path / "week.json", "json")
+    assert task is not None
+    harness.qtbot.waitUntil(task.done)
+    data = json.loads((tmp_path / "week.json").read_text())
+    assert Decimal(data["performance"]["net_pnl"]) == net
+    assert "Exported" in pane.status_label.text()
+
+    dialog = pane.choose_export_file()
+    assert isinstance(dialog, QFileDialog) and dialog.isVisible()
+    assert harness.app.clock is not None  # the loop runs on: the dialog opened without exec()
+    dialog.fileSelected.emit(str(tmp_path / "week.html"))
+    harness.qtbot.waitUntil(lambda: pane.last_export == tmp_path / "week.html")
+    html = (tmp_path / "week.html").read_text()
+    assert html.lstrip().lower().startswith("<!doctype html") and f"{net:,.2f}" in html
+
+
+def test_a_failing_load_shows_the_error_in_the_pane(
+    harness: Harness,
+    pane: AnalyticsPane,
+    monkeypatch: pytest.MonkeyPatch,
+    logged_errors: list[logging.LogRecord],
+) -> None:
+    def broken(*_args: object, **_kw: object) -> None:
+        raise OperationalError("SELECT fills", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(analytics_pane, "compute", broken)
+    pane.show()
+    harness.qtbot.waitUntil(lambda: not pane.computing and pane.error is not None)
+    assert "database is locked" in pane.status_label.text()
+    assert pane.status_label.property("tone") == "critical"
+    assert pane.refresh_button.isEnabled() and not pane.busy.isVisible()
+    assert not pane.export_button.isEnabled()  # nothing to export
+    assert any(
+        "database is locked" in a.message and a.severity is Severity.WARNING
+        for a in harness.app.alerts.active()
+    )
+    # Logged with its traceback, for whoever reads the log after the trader.
+    assert [r.exc_info is not None for r in logged_errors] == [True]
+
+
+def test_the_view_menu_and_its_shortcut_bring_the_pane_forward_and_compute(
+    harness: Harness, window: MainWindow
+) -> None:
+    view = window.pane("analytics")
+    assert isinstance(view, AnalyticsPane) and view.result is None  # tabbed behind: not yet
+    toggles = [a.objectName() for a in window.menuBar().actions()[2].menu().actions()]
+    assert "action_toggle_analytics" in toggles
+    window.named_actions["focus_analytics"].trigger()
+    _computed(harness, view)
+    assert view.on_screen and view.figures["net_pnl"].text() == "0.00"
