@@ -49,7 +49,8 @@ class TimeAndSalesPane(Pane):
     """
 
     pane_id = "tape"
-    title = "Time & sales"
+    #: No "&": a dock tab and the View menu would read it as a mnemonic ("Time _sales").
+    title = "Time and sales"
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
