@@ -44,6 +44,7 @@ from widgets.main_window import MainWindow  # noqa: E402
 from widgets.panes.analytics import AnalyticsPane  # noqa: E402
 from widgets.panes.health import HealthPane  # noqa: E402
 from widgets.panes.options import OptionsChainPane  # noqa: E402
+from widgets.panes.tape import TimeAndSalesPane  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -281,8 +282,16 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
                     break
                 await step(1)
             await step(3)
+        if pane_id == "tape":  # behind the ladder until now: its tape starts only now
+            tape = window.panes["tape"]
+            assert isinstance(tape, TimeAndSalesPane)
+            for _ in range(300):
+                if tape.model.rowCount() >= 60:
+                    break
+                await step(1)
         window.panes[pane_id].grab().save(str(OUT / f"pane-{pane_id}.png"))
     window.docks["approvals"].raise_()
+    window.docks["depth"].raise_()
     window.set_theme("light")
     await step(2)
     await settle_health(window)  # the theme switch itself stalls the loop for a moment

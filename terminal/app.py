@@ -141,6 +141,7 @@ class TradingApp:
             clock,
             timezone=settings.risk.market_timezone,
             staleness=settings.feeds,
+            tape=settings.tape,
             on_task_failed=lambda name, exc: self.report_failure(f"task {name}", exc),
         )
         self.portfolio = Portfolio(

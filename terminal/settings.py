@@ -94,6 +94,21 @@ class FeedSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TapeSettings:
+    """The time & sales tape (see marketdata/tape.py).
+
+    A print is large when its size is at least ``large_multiple`` times the median size of the
+    prints the tape holds (once it holds ``MIN_SAMPLE`` of them), or at least ``large_size``
+    shares/contracts; either rule is off at 0.
+    """
+
+    #: Prints kept per instrument, newest first; older ones fall off the end.
+    length: int = 2000
+    large_multiple: float = 10.0
+    large_size: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     theme: str = "dark"
     default_stock_quantity: Decimal = Decimal(100)
@@ -153,6 +168,7 @@ class Settings:
     broker: BrokerSettings = field(default_factory=BrokerSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    tape: TapeSettings = field(default_factory=TapeSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     sim: SimSettings = field(default_factory=SimSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
@@ -265,6 +281,8 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: feeds.smoothing must be in (0, 1]")
     if feeds.stale_min_seconds > feeds.stale_max_seconds:
         raise SettingsError(f"{source}: feeds.stale_min_seconds exceeds feeds.stale_max_seconds")
+    if settings.tape.length < 1:
+        raise SettingsError(f"{source}: tape.length must be at least 1")
     if settings.broker.kind not in ("sim", "ib"):
         raise SettingsError(f"{source}: broker.kind must be 'sim' or 'ib'")
     if settings.ui.theme not in ("dark", "light"):

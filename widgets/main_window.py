@@ -39,6 +39,7 @@ from widgets.panes.depth import DepthLadderPane
 from widgets.panes.health import HealthPane
 from widgets.panes.options import OptionsChainPane
 from widgets.panes.risk import RiskPanel
+from widgets.panes.tape import TimeAndSalesPane
 from widgets.panes.ticket import OrderTicketPane
 from widgets.panes.watchlist import WatchlistPane
 from widgets.session import Mode, Session, TicketRequest
@@ -61,6 +62,7 @@ PANE_TYPES: tuple[type[Pane], ...] = (
     AuditTrailPane,
     HealthPane,
     AnalyticsPane,
+    TimeAndSalesPane,
 )
 
 LAYOUT_VERSION = 1
@@ -141,8 +143,9 @@ class MainWindow(QMainWindow):
 
     def _arrange_default(self) -> None:
         """Watchlist, ticket and risk (the kill switch) down the left; chart and depth ladder
-        side by side; queue / blotter / alerts / options / audit / health / analytics tabbed below
-        both, so the options chain has the width for its Greeks."""
+        side by side, time & sales in a tab behind the ladder; queue / blotter / alerts / options /
+        audit / health / analytics tabbed below both, so the options chain has the width for its
+        Greeks."""
         d = self.docks
         for dock in d.values():
             self.removeDockWidget(dock)
@@ -159,9 +162,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(d["options"], d["audit"])
         self.tabifyDockWidget(d["audit"], d["health"])
         self.tabifyDockWidget(d["health"], d["analytics"])
+        self.tabifyDockWidget(d["depth"], d["tape"])
         for dock in d.values():
             dock.show()
         d["approvals"].raise_()
+        d["depth"].raise_()
         # The watchlist's columns need about 450 px with the fonts of a Linux desktop.
         self.resizeDocks([d["watchlist"], d["chart"]], [450, 1130], Qt.Orientation.Horizontal)
         self.resizeDocks([d["chart"], d["depth"]], [710, 420], Qt.Orientation.Horizontal)

@@ -22,7 +22,8 @@ from terminal.domain import (
 from terminal.marketdata.bars import BarAggregator, merge_history
 from terminal.marketdata.staleness import Feed, FeedKind, FeedWatchdog
 from terminal.marketdata.subscriptions import RefCounts
-from terminal.settings import FeedSettings
+from terminal.marketdata.tape import Tape, TapeSource, tape_source
+from terminal.settings import FeedSettings, TapeSettings
 from terminal.tasks import OwnedTasks
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,10 @@ class MarketDataService:
     subscribers there are, and the unsubscribe only when the last one leaves. Quotes arrive and
     leave in batches: one ``quotes_updated`` per broker batch, never one per tick. Live bars are
     built from trade prints, for the keys and timeframes someone asked for with
-    :meth:`subscribe_bars`. After the broker reports that market data was lost (IB code 1101)
-    or reconnects after a disconnect, every running subscription is renewed. Every running quote,
+    :meth:`subscribe_bars`; the time & sales tape of the keys asked for with
+    :meth:`subscribe_tape`, each print classified against the latest quote. After the broker
+    reports that market data was lost (IB code 1101) or reconnects after a disconnect, every
+    running subscription is renewed. Every running quote,
     depth and live-bar subscription is a feed that :attr:`feeds` watches for silence.
 
     Events:
@@ -55,6 +58,8 @@ class MarketDataService:
         bars_updated(key: str, timeframe: Timeframe, bar: Bar, is_new: bool): a subscribed live
             bar changed; ``is_new`` when it started with this change.
         depth_updated(book: DepthBook): a new book for a depth-subscribed key.
+        prints_updated(prints: Sequence[Print]): one per broker batch, the new prints of the
+            tape-subscribed keys, oldest first.
         option_quotes_updated(quotes: Mapping[str, OptionQuote]): one per broker batch.
         subscriptions_renewed(failed: Sequence[str]): renewal after a data loss finished;
             ``failed`` names the subscriptions the broker refused again.
@@ -64,6 +69,7 @@ class MarketDataService:
         clock: The time source for quote ages.
         timezone: The exchange timezone whose midnight starts a daily bar.
         staleness: When a quiet feed counts as stale.
+        tape: Tape length and large-print rule.
         on_task_failed: Hears a background task (the renewal) that failed; logs by default.
     """
 
@@ -74,6 +80,7 @@ class MarketDataService:
         *,
         timezone: str = "America/New_York",
         staleness: FeedSettings | None = None,
+        tape: TapeSettings | None = None,
         on_task_failed: Callable[[str, BaseException], None] | None = None,
     ) -> None:
         self._broker = broker
@@ -82,12 +89,16 @@ class MarketDataService:
         self.quotes_updated = Event("quotes_updated")
         self.bars_updated = Event("bars_updated")
         self.depth_updated = Event("depth_updated")
+        self.prints_updated = Event("prints_updated")
         self.option_quotes_updated = Event("option_quotes_updated")
         self.subscriptions_renewed = Event("subscriptions_renewed")
         self._instruments: dict[str, Instrument] = {}
         self._quote_subs = RefCounts[str](self._start_quotes, self._stop_quotes)
         self._depth_subs = RefCounts[str](self._start_depth, self._stop_depth)
         self._bar_subs = RefCounts[tuple[str, Timeframe]](self._start_bars, self._stop_bars)
+        self._tape_subs = RefCounts[str](self._start_tape, self._stop_tape)
+        self._tape_settings = tape or TapeSettings()
+        self._tapes: dict[str, Tape] = {}
         self._chain_subs = RefCounts[ChainKey](self._start_chain, self._stop_chain)
         self._chain_strikes: dict[ChainKey, tuple[Instrument, tuple[float, ...]]] = {}
         self._chain_members: dict[ChainKey, Sequence[Instrument]] = {}
@@ -150,6 +161,25 @@ class MarketDataService:
         history = await self._broker.history_bars(instrument, timeframe, count)
         merged = merge_history(history, self._aggregator.bars(instrument.key, timeframe))
         return merged[-count:] if count > 0 else []
+
+    # -- time & sales -----------------------------------------------------------------------------
+    async def subscribe_tape(self, instrument: Instrument) -> None:
+        """Keep the tape of ``instrument`` (subscribes to its quotes too); add one reference."""
+        self._instruments.setdefault(instrument.key, instrument)
+        await self._tape_subs.acquire(instrument.key)
+
+    async def unsubscribe_tape(self, instrument: Instrument) -> None:
+        """Drop one reference to the tape of ``instrument``; the last one forgets its prints."""
+        await self._tape_subs.release(instrument.key)
+
+    def tape(self, key: str) -> Tape | None:
+        """Return the tape of ``key`` while someone subscribes to it."""
+        return self._tapes.get(key)
+
+    @property
+    def tape_source(self) -> TapeSource:
+        """Where the prints on the tape come from (simulator prints or IB last-price ticks)."""
+        return tape_source(self._broker.name)
 
     # -- depth ----------------------------------------------------------------------------------
     async def subscribe_depth(self, instrument: Instrument) -> None:
@@ -236,6 +266,14 @@ class MarketDataService:
                 self._aggregator.forget(key)
         await self.unsubscribe(self._instruments[key])
 
+    async def _start_tape(self, key: str) -> None:
+        await self.subscribe(self._instruments[key])  # prints come with the quote stream
+        self._tapes[key] = Tape(key, self._tape_settings)
+
+    async def _stop_tape(self, key: str) -> None:
+        self._tapes.pop(key, None)
+        await self.unsubscribe(self._instruments[key])
+
     async def _start_chain(self, key: ChainKey) -> None:
         underlying, strikes = self._chain_strikes[key]
         members = await self._broker.subscribe_option_chain(underlying, key[1], strikes)
@@ -260,6 +298,8 @@ class MarketDataService:
         self.quotes_updated.emit(batch)
 
     def _on_trades(self, trades: Sequence[Trade]) -> None:
+        if self._tapes:
+            self._on_prints(trades)
         wanted = self._bar_timeframes
         if not wanted:
             return
@@ -271,6 +311,16 @@ class MarketDataService:
             if update.timeframe in wanted.get(update.key, ()):
                 self.feeds.updated(FeedKind.BARS, [bar_key(update.key, update.timeframe)], now)
                 self.bars_updated.emit(update.key, update.timeframe, update.bar, update.is_new)
+
+    def _on_prints(self, trades: Sequence[Trade]) -> None:
+        tapes, quotes = self._tapes, self._quotes
+        printed = [
+            tape.add(trade, quotes.get(trade.key))
+            for trade in trades
+            if (tape := tapes.get(trade.key)) is not None
+        ]
+        if printed:
+            self.prints_updated.emit(printed)
 
     def _on_depth(self, book: DepthBook) -> None:
         if book.key not in self._depth_subs:

@@ -38,9 +38,10 @@ def test_a_ladder_off_screen_releases_its_depth_stream_and_takes_it_back(
     harness.until(lambda: ladder.model.best_bid is not None)
     assert depth_streams(harness) == {"AAPL"}
 
-    # Behind another tab: hidden, although Qt calls the dock "visible".
-    window.tabifyDockWidget(window.docks["chart"], dock)
-    window.docks["chart"].raise_()
+    # Behind another tab (time & sales shares its tab group by default): hidden, although Qt
+    # calls the dock "visible".
+    assert window.docks["tape"] in window.tabifiedDockWidgets(dock)
+    window.docks["tape"].raise_()
     harness.until(lambda: depth_streams(harness) == set())
     assert dock.isVisible() and not ladder.on_screen
     assert Feed(FeedKind.DEPTH, "AAPL") not in harness.app.market.feeds.watched()
@@ -57,7 +58,7 @@ def test_a_ladder_off_screen_releases_its_depth_stream_and_takes_it_back(
 
     dock.close()  # the dock's close button
     harness.until(lambda: depth_streams(harness) == set())
-    dock.toggleViewAction().trigger()  # View → Depth ladder: back as a tab by the chart's
+    dock.toggleViewAction().trigger()  # View → Depth ladder: back as a tab by the tape's
     dock.raise_()
     harness.until(lambda: depth_streams(harness) == {"MSFT"})
 
