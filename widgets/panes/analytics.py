@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from terminal.analytics.execution import OrderExecution
 from terminal.analytics.report import Report
+from widgets.dialogs.save_file import open_save_dialog
 from widgets.panes.analytics_chart import EquityChart
 from widgets.panes.analytics_columns import (
     TradeRow,
@@ -448,27 +449,20 @@ class AnalyticsPane(Pane):
             self.export_dialog.raise_()
             return self.export_dialog
         report = self.result.report
-        dialog = QFileDialog(self, "Export analytics report")
-        dialog.setObjectName("analytics_export_dialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setNameFilters(list(_EXPORT_FILTERS))
-        dialog.setDefaultSuffix("html")
-        dialog.setDirectory(str(Path.home()))
-        dialog.selectFile(f"report-{report.start}-{report.end}.html")
-        dialog.filterSelected.connect(
-            lambda name: dialog.setDefaultSuffix(_EXPORT_FILTERS.get(name, "html"))
+        self.export_dialog = open_save_dialog(
+            self,
+            title="Export analytics report",
+            object_name="analytics_export_dialog",
+            filters=_EXPORT_FILTERS,
+            file_name=f"report-{report.start}-{report.end}.html",
+            on_chosen=self._export_chosen,
+            on_closed=self._export_dialog_closed,
         )
-        dialog.fileSelected.connect(lambda path: self._export_chosen(path, dialog))
-        dialog.finished.connect(lambda _r: self._export_dialog_closed(dialog))
-        self.export_dialog = dialog
-        dialog.open()
-        return dialog
+        return self.export_dialog
 
     def _export_dialog_closed(self, dialog: QFileDialog) -> None:
         if self.export_dialog is dialog:
             self.export_dialog = None
-        dialog.deleteLater()
 
     def _export_chosen(self, path: str, dialog: QFileDialog) -> None:
         chosen = Path(path)

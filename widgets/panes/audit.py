@@ -42,6 +42,7 @@ from terminal.app import StartReport
 from terminal.domain import Severity
 from terminal.persistence.audit import AuditRecord
 from terminal.persistence.audit_verify import ExportFormat, VerifyResult
+from widgets.dialogs.save_file import open_save_dialog
 from widgets.panes.audit_details import AuditDetailsDialog
 from widgets.panes.audit_filters import AuditFilterBar
 from widgets.panes.audit_io import (
@@ -320,27 +321,20 @@ class AuditTrailPane(Pane):
             self.export_dialog.raise_()
             return self.export_dialog
         stamp = dt.datetime.now(dt.UTC).astimezone().strftime("%Y%m%d-%H%M%S")
-        dialog = QFileDialog(self, "Export audit trail")
-        dialog.setObjectName("audit_export_dialog")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setNameFilters(list(_EXPORT_FILTERS))
-        dialog.setDefaultSuffix("csv")
-        dialog.setDirectory(str(Path.home()))
-        dialog.selectFile(f"audit-{stamp}.csv")
-        dialog.filterSelected.connect(
-            lambda name: dialog.setDefaultSuffix(_EXPORT_FILTERS.get(name, "csv"))
+        self.export_dialog = open_save_dialog(
+            self,
+            title="Export audit trail",
+            object_name="audit_export_dialog",
+            filters=_EXPORT_FILTERS,
+            file_name=f"audit-{stamp}.csv",
+            on_chosen=self._export_chosen,
+            on_closed=self._export_dialog_closed,
         )
-        dialog.fileSelected.connect(lambda path: self._export_chosen(path, dialog))
-        dialog.finished.connect(lambda _r: self._export_dialog_closed(dialog))
-        self.export_dialog = dialog
-        dialog.open()
-        return dialog
+        return self.export_dialog
 
     def _export_dialog_closed(self, dialog: QFileDialog) -> None:
         if self.export_dialog is dialog:
             self.export_dialog = None
-        dialog.deleteLater()
 
     def _export_chosen(self, path: str, dialog: QFileDialog) -> None:
         chosen = Path(path)
