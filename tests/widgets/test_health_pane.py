@@ -138,8 +138,16 @@ def test_a_failed_database_write_turns_its_row_red_until_retried(
         if disk["full"]:
             raise OSError("database or disk is full")
 
-    harness.app.writer.submit(write, "test: a write the full disk refuses")
-    qtbot.waitUntil(lambda: bool(harness.app.writer.failed), timeout=10_000)
+    writer = harness.app.writer
+    writer.submit(write, "test: a write the full disk refuses")
+
+    def failed_and_alerted() -> bool:
+        # The failure raises a critical alert, and saving that alert is a write of its own:
+        # wait until it is written too, or the view may show it pending.
+        alerted = any(a.source == "database" for a in harness.app.alerts.active())
+        return bool(writer.failed) and alerted and writer.pending == 0
+
+    qtbot.waitUntil(failed_and_alerted, timeout=10_000)
     with qtbot.waitSignal(pane.model.dataChanged, timeout=1000):  # the table repaints the row
         flush_until_both_refresh(harness)
 
