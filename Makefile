@@ -5,6 +5,8 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); 0 runs the suite in this one process, in the seed's exact order.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-repeat lint bench bench-quick screenshots clean-venv postgres help desk-demo
 N ?= 20
@@ -37,10 +39,10 @@ run: $(STAMP)
 	$(PY) -m terminal $(ARGS)
 
 test: $(STAMP)
-	@sh scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+	@sh scripts/with-postgres.sh $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-repeat: $(STAMP)
-	@sh scripts/with-postgres.sh sh scripts/test-repeat.sh $(N) $(PY) $(PYTEST_ARGS)
+	@sh scripts/with-postgres.sh sh scripts/test-repeat.sh $(N) $(PY) -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check terminal widgets tests bench scripts

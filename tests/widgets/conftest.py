@@ -109,8 +109,11 @@ class Harness:
         self.qtbot.waitUntil(check, timeout=timeout)
 
     def start(self) -> StartReport:
+        """Start the core and wait until its startup writes (``session_start``, …) are delivered,
+        so a test that listens to ``audit.recorded`` afterwards hears only its own records."""
         self.report = self.run(self.app.start())
         self.step()
+        self.commit()
         return self.report
 
 

@@ -141,6 +141,7 @@ def test_dont_ask_again_turns_the_question_off_audited_and_saved(
     harness.until(lambda: all(harness.app.orders.get(o.id).status is S.CANCELLED for o in orders))
     assert harness.app.settings.ui.confirm_cancel_all is False
     assert harness.app.settings.ui.confirm_quit is True
+    harness.commit()  # the audit record is delivered after its commit
     assert "settings_changed" in [r.action for r in records]
     harness.qtbot.waitUntil(path.exists)
     assert load_settings(path).ui.confirm_cancel_all is False
