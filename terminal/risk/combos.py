@@ -18,7 +18,6 @@ from terminal.domain.combos import BidAsk, Combo, NetQuote
 from terminal.domain.instruments import OptionRight
 from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 from terminal.domain.values import ZERO
-from terminal.options.analysis import risk
 from terminal.risk.context import QuoteLookup
 from terminal.risk.pricing import to_decimal
 
@@ -91,12 +90,10 @@ def combo_figures(intent: OrderIntent, combo: Combo, quotes: QuoteLookup) -> Com
     notional = combo.notional(price, intent.quantity) if price is not None else None
     max_loss = None
     single_expiry = len({leg.instrument.expiry for leg in combo.option_legs}) == 1
-    if price is not None and single_expiry:
+    if price is not None and single_expiry and not loss_unbounded(combo, signed):
         # Exact for one expiry. Calendars and diagonals need the later legs' volatility to be
         # valued at the first expiry, which the check has not: they are weighed by notional.
-        outcome = risk(combo, price, quantity=float(signed))
-        if outcome.max_loss is not None:
-            max_loss = to_decimal(max(outcome.max_loss, 0.0)).quantize(Decimal("0.01"))
+        max_loss = expiry_max_loss(combo, price, signed)
     defined = not loss_unbounded(combo, signed)
     return ComboFigures(net, _gross(combo, legs), notional, max_loss, defined)
 
@@ -118,3 +115,29 @@ def loss_unbounded(combo: Combo, signed_quantity: Decimal) -> bool:
         Decimal(0),
     )
     return slope * signed_quantity < 0
+
+
+def expiry_max_loss(combo: Combo, net_price: Decimal, signed_quantity: Decimal) -> Decimal:
+    """The most ``signed_quantity`` combos bought at ``net_price`` lose at a single expiry.
+
+    The payoff is linear between strikes, so its lowest point is at zero or at a strike (the
+    loss being bounded above the strikes: see :func:`loss_unbounded`). The same answer as
+    :func:`terminal.options.analysis.risk`, in exact money and without numpy, because the
+    pre-trade check runs on every staged order.
+    """
+    strikes = {leg.instrument.strike for leg in combo.option_legs if leg.instrument.strike}
+    cost = net_price * combo.multiplier * signed_quantity
+    lowest: Decimal | None = None
+    for spot in (ZERO, *strikes):
+        value = -cost
+        for leg in combo.legs:
+            inst = leg.instrument
+            if not inst.is_option:
+                worth = spot
+            elif inst.right is OptionRight.CALL:
+                worth = max(spot - (inst.strike or ZERO), ZERO)
+            else:
+                worth = max((inst.strike or ZERO) - spot, ZERO)
+            value += leg.signed_ratio * inst.multiplier * signed_quantity * worth
+        lowest = value if lowest is None else min(lowest, value)
+    return max(-(lowest or ZERO), ZERO)

@@ -183,3 +183,16 @@ def test_combo_order_snapshots_compare_by_their_leg_fills() -> None:
     assert a != Order("O1", intent, OrderStatus.STAGED, T0, T0, legs_filled=p.legs)
     with pytest.raises(DomainError):
         OrderIntent.for_combo(VERTICAL, BUY, 0, limit_price="3.40")
+
+
+@pytest.mark.asyncio
+async def test_a_combo_is_refused_in_a_bracket_or_an_oco_group_and_the_refusal_audited() -> None:
+    desk = await make_desk(COMBOS)
+    entry = OrderIntent.for_combo(VERTICAL, BUY, 1, limit_price="3.40")
+    exit_ = OrderIntent.for_combo(VERTICAL, SELL, 1, limit_price="5.00")
+    with pytest.raises(DomainError, match="on its own"):
+        desk.orders.stage_bracket(entry, exit_, None)
+    with pytest.raises(DomainError, match="on its own"):
+        desk.orders.stage_oco([entry, exit_])
+    assert desk.orders.orders() == []
+    assert desk.audit.actions().count("stage_refused") == 2

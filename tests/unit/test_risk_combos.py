@@ -7,18 +7,23 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as hs
 
 from terminal.domain import (
     Combo,
     ComboLeg,
     Instrument,
+    InvalidCombo,
     OrderIntent,
     OrderSide,
     OrderType,
     Quote,
     VerdictLevel,
 )
-from terminal.risk.combos import loss_unbounded
+from terminal.options.analysis import risk
+from terminal.risk.combos import expiry_max_loss, loss_unbounded
+from terminal.risk.estimate import estimate_order
 from tests.helpers.risk_fakes import Desk
 
 BLOCK, WARN = VerdictLevel.BLOCK, VerdictLevel.WARN
@@ -130,3 +135,51 @@ def test_a_combo_without_leg_quotes_warns_that_its_price_was_not_checked(desk: D
     desk.quotes.quotes.pop(C150.key)
     [reason] = desk.reasons(combo(VERTICAL, BUY, 1, "5.00"), "price_band")
     assert reason.level is WARN and "a leg has no two-sided quote" in reason.message
+
+
+def test_the_estimate_of_a_credit_spread_is_its_max_loss_and_every_legs_commission(
+    desk: Desk,
+) -> None:
+    # Selling 10 verticals for 1.00: 1,000 received, 9,000 at risk; 2 legs × 10 × 0.65.
+    estimate = estimate_order(combo(VERTICAL, SELL, 10, "1.00"), desk.quotes)
+    assert estimate.notional == Decimal("9000.00")
+    assert estimate.commission == Decimal("13.00")
+    assert estimate.price == Decimal("1.00") and estimate.price_source == "limit"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    picks=hs.lists(
+        hs.tuples(
+            hs.sampled_from([90, 95, 100, 105, 110]),
+            hs.sampled_from(["C", "P"]),
+            hs.sampled_from([BUY, SELL]),
+            hs.integers(1, 3),
+        ),
+        min_size=2,
+        max_size=4,
+        unique_by=lambda p: (p[0], p[1]),
+    ),
+    stock=hs.sampled_from([None, BUY, SELL]),
+    cents=hs.integers(-800, 1500),
+    quantity=hs.integers(-5, 5).filter(bool),
+)
+def test_the_checks_max_loss_is_the_payoff_maths_max_loss(
+    picks: list[tuple[int, str, OrderSide, int]],
+    stock: OrderSide | None,
+    cents: int,
+    quantity: int,
+) -> None:
+    legs = [ComboLeg(Instrument.option("XYZ", MAR, k, r), n, side) for k, r, side, n in picks]
+    if stock is not None:
+        legs.append(ComboLeg(Instrument.stock("XYZ"), 100, stock))
+    try:
+        combo = Combo(tuple(legs))
+    except InvalidCombo:
+        assume(False)  # ratios with a common factor: not a combo
+    price, signed = Decimal(cents) / 100, Decimal(quantity)
+    expected = risk(combo, price, quantity=float(signed)).max_loss
+    assert (expected is None) == loss_unbounded(combo, signed)
+    if expected is not None:  # the maths says a sure gain as a negative loss; the check, none
+        found = float(expiry_max_loss(combo, price, signed))
+        assert found == pytest.approx(max(expected, 0.0), abs=1e-6)
