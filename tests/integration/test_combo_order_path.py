@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from terminal.analytics.source import load_history
 from terminal.app import TradingApp
 from terminal.broker.sim import SimBroker, SimConfig
 from terminal.domain import (
@@ -93,6 +94,10 @@ async def test_a_vertical_is_staged_approved_filled_and_held_as_its_legs(db_url:
     assert {r.details["instrument"] for r in fills} == {leg.instrument.key for leg in combo.legs}
     assert replay((r.action, r.subject, r.details) for r in records)[order.id].status is S.FILLED
     assert verify_chain(app.database.engine).ok
+    # The analytics know it for a combo: its legs' fills are no one price to measure.
+    history = load_history(app.database.engine, MORNING.date(), MORNING.date())
+    [record] = history.orders
+    assert record.combo and len(record.fills) == len(fills)
 
     # The database gives the combo back with its legs, and the fills per leg.
     reopened = Session(db_url)
