@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from terminal.broker.base import OrderStatusUpdate
+from terminal.broker.sim import SimBroker, SimConfig
 from terminal.broker.sim.matching import MatchingEngine
 from terminal.domain import (
     Combo,
@@ -21,10 +25,13 @@ from terminal.domain import (
     OrderSide,
     OrderStatus,
     OrderType,
+    TimeInForce,
 )
 from terminal.domain.combo_fills import leg_side
 from terminal.domain.commission import CommissionModel
-from tests.helpers.sim_support import BookVenue
+from terminal.options.strategies import vertical
+from terminal.persistence.paper_codec import paper_account_from_json, paper_account_to_json
+from tests.helpers.sim_support import BookVenue, run
 
 S = OrderStatus
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
@@ -256,3 +263,37 @@ def test_legs_always_fill_in_whole_units_never_worse_than_the_limit(
             Decimal(0),
         )
         assert legs_net == so.cost  # the reported average is the legs' own net price
+
+
+@pytest.mark.asyncio
+async def test_a_resting_combo_survives_the_paper_account_and_still_trades_as_one() -> None:
+    clock = ManualClock(dt.datetime(2026, 1, 5, 15, 0, tzinfo=dt.UTC))
+    broker = SimBroker(clock, SimConfig(quote_fraction=1.0), seed=3)
+    await broker.connect()
+    underlying = await broker.qualify("AAPL")
+    chain = await broker.option_chain_params(underlying)
+    spot = float(broker.exchange.mark(underlying))
+    atm = min(chain.strikes, key=lambda k: abs(k - spot))
+    combo = vertical(chain, chain.expiries[2], atm, "C")
+    intent = OrderIntent.for_combo(combo, BUY, 2, limit_price="0.01", tif=TimeInForce.GTC)
+    order = Order("GTC-COMBO", intent, S.APPROVED, clock.now(), clock.now())
+    await broker.place_order(order)
+    run(broker, clock, 1.0)  # far below the net ask: it rests
+    saved = paper_account_from_json(
+        json.loads(json.dumps(paper_account_to_json(broker.paper_account())))
+    )
+
+    again = SimBroker(clock, broker.config, seed=3)
+    assert again.restore_paper_account(saved) == []
+    fills: list[Fill] = []
+    again.fill_received += fills.append
+    await again.connect()
+    resting = again.exchange.engine.by_client["GTC-COMBO"]
+    assert resting.order.intent.combo == combo and resting.is_working
+    await again.modify_order(replace(order, intent=replace(intent, limit_price=Decimal("50.00"))))
+    run(again, clock, 1.0)  # modified to marketable: both legs, two units each, under its id
+    assert sorted((f.key, f.quantity) for f in fills) == sorted(
+        (leg.instrument.key, Decimal(2)) for leg in combo.legs
+    )
+    assert {f.order_id for f in fills} == {"GTC-COMBO"}
+    assert again.exchange.account.quantity(combo.legs[0].instrument.key) == 2 * combo.legs[0].sign
