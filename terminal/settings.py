@@ -48,6 +48,8 @@ class RiskLimits:
     daily_loss_limit: Decimal = Decimal(25_000)
     #: Risk utilisation at or above this fraction raises an alert.
     utilisation_alert_fraction: Decimal = Decimal("0.8")
+    #: A combo whose loss is unbounded (more calls sold than bought): "warn" or "block".
+    undefined_risk_combos: str = "warn"
     regular_hours_start: dt.time = dt.time(9, 30)
     regular_hours_end: dt.time = dt.time(16, 0)
     market_timezone: str = "America/New_York"
@@ -263,6 +265,11 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(
             f"{source}: risk.max_order_quantity must be at most {MAX_QUANTITY:,} "
             "(a larger order is refused as a typo before any limit applies)"
+        )
+    if risk.undefined_risk_combos not in ("warn", "block"):
+        raise SettingsError(
+            f'{source}: risk.undefined_risk_combos must be "warn" or "block", '
+            f"not {risk.undefined_risk_combos!r}"
         )
     if risk.price_band_warn_percent > risk.price_band_block_percent:
         raise SettingsError(f"{source}: risk.price_band_warn_percent exceeds the block band")

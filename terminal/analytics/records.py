@@ -53,6 +53,9 @@ class OrderRecord(NamedTuple):
     arrival_price: Decimal | None = None
     approval_price: Decimal | None = None
     fills: tuple[FillRecord, ...] = ()
+    #: A combo order: its fills are its legs', so per-order execution quality is not measured
+    #: (its legs' trades and P&L are); docs/combos.md.
+    combo: bool = False
 
     @property
     def side(self) -> str:

@@ -190,7 +190,9 @@ def build_report(
     all_orders = list(orders)
     by_id = {o.order_id: o for o in all_orders}
     period_orders = [o for o in all_orders if begin <= o.staged_at < finish]
-    executions = [order_execution(o) for o in period_orders]
+    # A combo's fills are its legs' (other contracts, other sides): not one price to measure.
+    executions = [order_execution(o) for o in period_orders if not o.combo]
+    combos = len(period_orders) - len(executions)
     trades = round_trips(f for f in fills if f.time < finish)
     closed = [t for t in trades if t.exit_time is not None and t.exit_time >= begin]
     still_open = [t for t in trades if t.exit_time is None]
@@ -225,6 +227,11 @@ def build_report(
             f"{missing_arrival} of {len(filled)} filled orders have no arrival price (mid at "
             "staging) in the audit trail: slippage against arrival, the approval-delay cost "
             "and the shortfall are left out for them"
+        )
+    if combos:
+        found.append(
+            f"{combos} combo order(s) left out of execution quality (not measured per combo "
+            "yet); their legs' trades and P&L are counted"
         )
     if starting_equity is None and closed:
         found.append("no starting equity recorded for the period: drawdown in % is left out")

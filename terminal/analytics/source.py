@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from terminal.analytics.records import FillRecord, OrderRecord
 from terminal.analytics.report import period_bounds
+from terminal.domain import AssetClass
 from terminal.oms.describe import MID
 from terminal.persistence.schema import AuditRow, DayBaselineRow, FillRow, OrderRow
 
@@ -167,6 +168,7 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
                 arrival_price=staged[1] if staged else None,
                 approval_price=approved[1] if approved else None,
                 fills=tuple(by_order.get(row.id, ())),
+                combo=row.instrument.get("asset_class") == AssetClass.COMBO.value,
             )
         )
     orders.sort(key=lambda o: o.staged_at)

@@ -110,6 +110,8 @@ class BrokerCapabilities:
     options: bool = True
     #: The account snapshot carries the broker's own day P&L (``AccountSnapshot.day_pnl``).
     day_pnl: bool = False
+    #: Takes combo orders (several legs as one order: IB's BAG; docs/combos.md).
+    combos: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from terminal.domain.account import AccountSnapshot
 from terminal.domain.alerts import Alert, AlertState, Severity
 from terminal.domain.clock import Clock, ManualClock, WallClock
+from terminal.domain.combo_fills import ComboProgress, LegFilled
 from terminal.domain.combos import Combo, ComboLeg, InvalidCombo, NetQuote
 from terminal.domain.errors import (
     DomainError,
@@ -49,6 +50,7 @@ __all__ = [
     "Clock",
     "Combo",
     "ComboLeg",
+    "ComboProgress",
     "DepthBook",
     "DepthLevel",
     "DomainError",
@@ -61,6 +63,7 @@ __all__ = [
     "InvalidPrice",
     "InvalidQuantity",
     "InvariantError",
+    "LegFilled",
     "ManualClock",
     "NetQuote",
     "OptionChainParams",

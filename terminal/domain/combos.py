@@ -186,6 +186,27 @@ class Combo:
             text = f"{stock.signed_ratio:+d} {stock.instrument.key} & {text}"
         return text
 
+    @property
+    def instrument(self) -> Instrument:
+        """The combo as one instrument of the order path (asset class BAG, keyed by :attr:`key`).
+
+        Orders, risk and the audit trail name the combo by this instrument; the legs travel
+        with the order (``OrderIntent.combo``).
+        """
+        return Instrument(
+            symbol=self.key,
+            asset_class=AssetClass.COMBO,
+            currency=self.currency,
+            tick_size=self.tick_size,
+            multiplier=self.multiplier,
+            description=self.description,
+            underlying=self.underlying,
+        )
+
+    def leg(self, key: str) -> ComboLeg | None:
+        """The leg trading the instrument ``key``, if the combo has one."""
+        return next((leg for leg in self.legs if leg.instrument.key == key), None)
+
     def reversed(self) -> Combo:
         """The same legs with every side flipped (buying it = selling this combo)."""
         return Combo(tuple(leg.reversed() for leg in self.legs), self.strategy, self.tick_size)

@@ -1,4 +1,9 @@
-"""Tradable instruments: stocks and ETFs, indices, and equity options."""
+"""Tradable instruments: stocks and ETFs, indices, equity options, and combos (BAG).
+
+A combo's instrument (:attr:`terminal.domain.combos.Combo.instrument`) stands for the whole
+combo in the order path: its symbol is the combo's key and its multiplier and tick the combo's;
+its legs live in the :class:`~terminal.domain.combos.Combo` the order carries.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ class AssetClass(StrEnum):
     ETF = "ETF"
     INDEX = "IND"
     OPTION = "OPT"
+    #: A combo of legs traded as one (Interactive Brokers' BAG); see terminal.domain.combos.
+    COMBO = "BAG"
 
 
 class OptionRight(StrEnum):
@@ -77,6 +84,10 @@ class Instrument:
     @property
     def is_option(self) -> bool:
         return self.asset_class is AssetClass.OPTION
+
+    @property
+    def is_combo(self) -> bool:
+        return self.asset_class is AssetClass.COMBO
 
     def check_price(self, value: object) -> Decimal:
         """Validate ``value`` as a price for this instrument (positive, on tick, not absurd)."""

@@ -10,12 +10,17 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from terminal.domain.errors import InvalidOrder
 from terminal.domain.instruments import Instrument
 from terminal.domain.lifecycle import OrderStatus, check_transition
 from terminal.domain.values import ZERO, to_decimal, to_quantity
 from terminal.domain.verdicts import Verdict
+
+if TYPE_CHECKING:  # combos import OrderSide from here
+    from terminal.domain.combo_fills import LegFilled
+    from terminal.domain.combos import Combo
 
 
 class OrderSide(StrEnum):
@@ -59,6 +64,11 @@ class TimeInForce(StrEnum):
     FOK = "FOK"
 
 
+#: What a combo order may be: a net limit or a market order, for the day or until cancelled.
+COMBO_ORDER_TYPES = frozenset({OrderType.LIMIT, OrderType.MARKET})
+COMBO_TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC})
+
+
 class OrderRole(StrEnum):
     """Where an order sits in a group."""
 
@@ -75,6 +85,10 @@ class OrderIntent:
 
     Prices are checked against the instrument's tick; trailing orders take exactly one of
     ``trail_amount`` / ``trail_percent``; TRAIL LIMIT also takes ``limit_offset``.
+
+    A combo order (build it with :meth:`for_combo`) carries its legs in ``combo`` and the
+    combo's instrument (asset class BAG) in ``instrument``; it is LMT at a net price in the
+    combo's convention (a credit is negative) or MKT, DAY or GTC, for whole combo units.
     """
 
     instrument: Instrument
@@ -89,6 +103,14 @@ class OrderIntent:
     tif: TimeInForce = TimeInForce.DAY
     outside_rth: bool = False
     source: str = "ticket"
+    combo: Combo | None = None
+
+    @classmethod
+    def for_combo(
+        cls, combo: Combo, side: OrderSide, quantity: Decimal | int | str, **fields: Any
+    ) -> OrderIntent:
+        """An order for ``quantity`` units of ``combo`` (LMT at a net price, or MKT)."""
+        return cls(combo.instrument, side, Decimal(quantity), combo=combo, **fields)
 
     def __post_init__(self) -> None:
         inst = self.instrument
@@ -96,6 +118,9 @@ class OrderIntent:
         object.__setattr__(self, "order_type", OrderType(self.order_type))
         object.__setattr__(self, "tif", TimeInForce(self.tif))
         object.__setattr__(self, "quantity", to_quantity(self.quantity))
+        if self.combo is not None or inst.is_combo:
+            self._check_combo()
+            return
         t = self.order_type
         if t.needs_limit:
             if self.limit_price is None:
@@ -118,6 +143,29 @@ class OrderIntent:
             object.__setattr__(self, "stop_price", inst.check_price(self.stop_price))
         if self.tif in (TimeInForce.IOC, TimeInForce.FOK) and t.is_trailing:
             raise InvalidOrder(f"{self.tif.value} is not valid for trailing orders")
+
+    def _check_combo(self) -> None:
+        combo, t = self.combo, self.order_type
+        if combo is None:
+            raise InvalidOrder(f"{self.instrument.key}: a combo order needs its legs")
+        if self.instrument.key != combo.key or not self.instrument.is_combo:
+            raise InvalidOrder(
+                f"a combo order's instrument must be the combo's own ({combo.key}), "
+                f"not {self.instrument.key}"
+            )
+        if t not in COMBO_ORDER_TYPES:
+            raise InvalidOrder(f"a combo order is LMT (net price) or MKT, not {t.value}")
+        if self.tif not in COMBO_TIFS:
+            raise InvalidOrder(f"a combo order is DAY or GTC, not {self.tif.value}")
+        extras = (self.stop_price, self.trail_amount, self.trail_percent, self.limit_offset)
+        if any(value is not None for value in extras):
+            raise InvalidOrder("a combo order takes no stop or trailing prices")
+        if t is OrderType.LIMIT:
+            if self.limit_price is None:
+                raise InvalidOrder("a combo LMT order needs a net limit price")
+            object.__setattr__(self, "limit_price", combo.check_price(self.limit_price))
+        elif self.limit_price is not None:
+            raise InvalidOrder("a combo MKT order takes no limit price")
 
     def _check_trailing(self) -> None:
         amount, percent = self.trail_amount, self.trail_percent
@@ -177,6 +225,8 @@ class Order:
     reason: str = ""
     approved_by: str | None = None
     override_reason: str | None = None
+    #: A combo order's fills per leg (``filled_quantity`` counts complete combo units).
+    legs_filled: tuple[LegFilled, ...] = ()
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property

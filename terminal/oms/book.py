@@ -35,6 +35,7 @@ from decimal import Decimal
 from eventkit import Event
 
 from terminal.domain import Clock, Fill, Order, OrderStatus
+from terminal.domain.combo_fills import add_leg_fill
 from terminal.domain.lifecycle import can_reach
 from terminal.oms.changes import ChangeSource, OrderChange
 from terminal.oms.errors import OrderBookError, UnknownOrder
@@ -402,6 +403,15 @@ def follows(current: Order, snapshot: Order) -> bool:
 
 
 def _add_fill(order: Order, fill: Fill) -> dict[str, object]:
+    combo = order.intent.combo
+    if combo is not None:
+        # A leg's execution: the order counts complete combo units at the legs' net price.
+        progress = add_leg_fill(combo, order.intent.side, order.legs_filled, fill)
+        return {
+            "filled_quantity": progress.units,
+            "avg_fill_price": progress.avg_price,
+            "legs_filled": progress.legs,
+        }
     filled = order.filled_quantity + fill.quantity
     previous_value = (order.avg_fill_price or Decimal(0)) * order.filled_quantity
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from terminal.domain import OrderIntent, Quote
+from terminal.domain import Combo, OrderIntent, Quote
 from terminal.risk.pricing import to_decimal, usable
 
 #: The field of a ``stage`` / ``approve`` record's details holding the instrument's mid then
@@ -13,13 +13,26 @@ MID = "mid"
 def intent_summary(intent: OrderIntent) -> str:
     price = intent.reference_price
     at = f" @ {price}" if price is not None else ""
-    return (
-        f"{intent.side.value} {intent.quantity} {intent.instrument.key} "
-        f"{intent.order_type.value}{at} {intent.tif.value}"
-    )
+    name = intent.combo.description if intent.combo is not None else intent.instrument.key
+    kind = f"{intent.order_type.value}{at} {intent.tif.value}"
+    return f"{intent.side.value} {intent.quantity} {name} {kind}"
+
+
+def combo_details(combo: Combo) -> dict[str, object]:
+    """A combo as an audit record shows it: its name and every leg (side, ratio, contract)."""
+    return {
+        "description": combo.description,
+        "strategy": combo.strategy,
+        "legs": [
+            {"instrument": leg.instrument.key, "side": leg.side.value, "ratio": leg.ratio}
+            for leg in combo.legs
+        ],
+    }
 
 
 def intent_details(intent: OrderIntent) -> dict[str, object]:
+    """The intent as the ``stage`` record (and refusals) show it; a combo lists its legs."""
+    combo = {"combo": combo_details(intent.combo)} if intent.combo is not None else {}
     return {
         "instrument": intent.instrument.key,
         "side": intent.side.value,
@@ -31,6 +44,7 @@ def intent_details(intent: OrderIntent) -> dict[str, object]:
         "trail_percent": intent.trail_percent,
         "tif": intent.tif.value,
         "source": intent.source,
+        **combo,
     }
 
 

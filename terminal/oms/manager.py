@@ -220,6 +220,10 @@ class OrderManager:
         if order.status is not S.PENDING_APPROVAL:
             self.audit.record("approve_refused", order.id, {"reason": f"status {order.status}"})
             raise ApprovalRefused(f"order {order.id} is {order.status.value}, not pending approval")
+        if order.intent.combo is not None and not self.broker.capabilities.combos:
+            why = f"the {self.broker.name} broker does not take combo orders yet"
+            self.audit.record("approve_refused", order.id, {"reason": why, "by": self.actor})
+            raise ApprovalRefused(f"{why}; the order stays in the queue (reject it to remove it)")
         if self.broker.connection_state not in LIVE_CONNECTION:
             self.audit.record("approve_refused", order.id, {"reason": "broker connection down"})
             raise ApprovalRefused(

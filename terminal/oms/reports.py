@@ -6,7 +6,9 @@ allows:
 
 - a report that overtook ``place_order``'s return first marks the order SUBMITTED;
 - fills drive quantities and prices (a status report alone never changes them), so a late
-  "partially filled" for a filled order changes nothing;
+  "partially filled" for a filled order changes nothing; a combo order's executions arrive per
+  leg and it is filled when every leg has filled all its units
+  (:mod:`terminal.domain.combo_fills`);
 - a refused cancel puts the order back to working;
 - a report that lags behind what the book already knows (a "submitted" echo for an accepted
   order, anything but a late fill for a closed one) is stale and changes nothing.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from terminal.broker.base import OrderStatusUpdate
 from terminal.domain import Fill, Order, OrderStatus
+from terminal.domain.combo_fills import filled_after
 from terminal.domain.lifecycle import can_transition
 from terminal.oms.changes import ChangeSource, OrderChange
 
@@ -116,7 +119,7 @@ def fill_changes(
     if current is S.APPROVED:  # the fill overtook place_order's return
         changes.append(_submitted(order, source, fill.broker_order_id))
         current = S.SUBMITTED
-    complete = order.filled_quantity + fill.quantity >= order.intent.quantity
+    complete = filled_after(order, fill) >= order.intent.quantity
     if complete and current is not S.FILLED and can_transition(current, S.FILLED):
         target = S.FILLED
     elif not complete and current in (S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED):

@@ -146,6 +146,17 @@ class Staging:
     ) -> list[Order]:
         if not allow_when_halted:
             self._refuse_when_halted([intent for intent, _, _ in members])
+        if len(members) > 1 and any(intent.combo is not None for intent, _, _ in members):
+            # A combo's fills come per leg, so a bracket child or an OCO sibling would not know
+            # its parent's units; combos trade on their own for now (docs/combos.md).
+            intents = [intent_details(intent) for intent, _, _ in members]
+            reason = "a combo order is staged on its own: not in a bracket or an OCO group"
+            self._audit.record(
+                "stage_refused",
+                members[0][0].instrument.key,
+                {"reason": reason, "by": by, "intents": intents},
+            )
+            raise DomainError(reason)
         refusal = self.gate.stage_refusal(members[0][0])
         if refusal is not None:
             intents = [intent_details(intent) for intent, _, _ in members]

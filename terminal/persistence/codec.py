@@ -16,8 +16,11 @@ from terminal.domain import (
     Alert,
     AlertState,
     AssetClass,
+    Combo,
+    ComboLeg,
     Fill,
     Instrument,
+    LegFilled,
     OptionRight,
     Order,
     OrderIntent,
@@ -88,6 +91,51 @@ def instrument_to_json(inst: Instrument) -> Row:
     return row
 
 
+def combo_to_json(combo: Combo | None) -> Row | None:
+    """A combo's legs as a JSON object (each leg's full instrument, its ratio and side)."""
+    if combo is None:
+        return None
+    return {
+        "strategy": combo.strategy,
+        "tick_size": str(combo.tick_size),
+        "legs": [
+            {
+                "instrument": instrument_to_json(leg.instrument),
+                "ratio": leg.ratio,
+                "side": leg.side.value,
+            }
+            for leg in combo.legs
+        ],
+    }
+
+
+def combo_from_json(data: Mapping[str, Any] | None) -> Combo | None:
+    """Rebuild a combo; its rules are checked again, as on entry."""
+    if data is None:
+        return None
+    legs = tuple(
+        ComboLeg(instrument_from_row(leg["instrument"]), int(leg["ratio"]), OrderSide(leg["side"]))
+        for leg in data["legs"]
+    )
+    return Combo(legs, data["strategy"], Decimal(data["tick_size"]))
+
+
+def legs_filled_to_json(legs: tuple[LegFilled, ...]) -> list[Row] | None:
+    if not legs:
+        return None
+    return [
+        {"key": leg.key, "quantity": str(leg.quantity), "avg_price": str(leg.avg_price)}
+        for leg in legs
+    ]
+
+
+def legs_filled_from_json(data: list[Mapping[str, Any]] | None) -> tuple[LegFilled, ...]:
+    return tuple(
+        LegFilled(leg["key"], Decimal(leg["quantity"]), Decimal(leg["avg_price"]))
+        for leg in data or ()
+    )
+
+
 def verdict_to_json(verdict: Verdict | None) -> Row | None:
     if verdict is None:
         return None
@@ -116,6 +164,8 @@ def order_to_row(order: Order) -> Row:
         "id": order.id,
         "instrument_key": order.key,
         "instrument": instrument_to_json(intent.instrument),
+        "combo": combo_to_json(intent.combo),
+        "legs_filled": legs_filled_to_json(order.legs_filled),
         "side": intent.side.value,
         "quantity": str(intent.quantity),
         "order_type": intent.order_type.value,
@@ -160,6 +210,7 @@ def order_from_row(row: Mapping[Any, Any]) -> Order:
         tif=TimeInForce(row["tif"]),
         outside_rth=bool(row["outside_rth"]),
         source=row["source"],
+        combo=combo_from_json(row.get("combo")),
     )
     return Order(
         id=row["id"],
@@ -178,6 +229,7 @@ def order_from_row(row: Mapping[Any, Any]) -> Order:
         reason=row["reason"],
         approved_by=row["approved_by"],
         override_reason=row["override_reason"],
+        legs_filled=legs_filled_from_json(row.get("legs_filled")),
         extra=dict(row["extra"] or {}),
     )
 

@@ -31,6 +31,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 DECIMAL_LENGTH = 64
 #: Length of a hex SHA-256 digest.
 HASH_LENGTH = 64
+#: Room for a combo's key ("SPY COMBO +1 SPY 20260116 P 380 -1 ..." names every leg).
+COMBO_KEY_LENGTH = 400
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -102,8 +104,13 @@ class OrderRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    instrument_key: Mapped[str] = mapped_column(String(100))
+    #: Wide enough for a combo's key, which names every leg (migration 0004).
+    instrument_key: Mapped[str] = mapped_column(String(COMBO_KEY_LENGTH))
     instrument: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: A combo order's legs (codec.combo_to_json); NULL for every other order.
+    combo: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: A combo order's fills per leg (key, quantity, average price); NULL for other orders.
+    legs_filled: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     side: Mapped[str] = mapped_column(String(4))
     quantity: Mapped[str] = _decimal()
     order_type: Mapped[str] = mapped_column(String(16))

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from terminal.domain.instruments import Instrument
@@ -19,6 +19,9 @@ from terminal.domain.verdicts import VerdictLevel
 from terminal.risk.history import StagingHistory
 from terminal.risk.state import TradingState
 from terminal.settings import RiskLimits
+
+if TYPE_CHECKING:  # terminal.risk.combos reads QuoteLookup from here
+    from terminal.risk.combos import ComboFigures
 
 
 class QuoteLookup(Protocol):
@@ -184,6 +187,9 @@ class CheckContext:
             modification): the staging-rate and duplicate rules judged it when it was staged.
         oca_group: The OCA group the order belongs to, if any: its siblings in
             ``open_orders`` cancel it when they fill, so they never add to it.
+        combo: A combo order's net market and risk (None for every other order); its
+            ``quote`` is None (the legs are quoted, the combo is not) and ``price`` is the net
+            price, which may be negative (a credit).
     """
 
     limits: RiskLimits
@@ -200,3 +206,4 @@ class CheckContext:
     price_source: str
     recheck: bool = False
     oca_group: str | None = None
+    combo: ComboFigures | None = None

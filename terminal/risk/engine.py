@@ -9,6 +9,7 @@ from terminal.domain.clock import Clock
 from terminal.domain.orders import Order, OrderIntent
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import Verdict
+from terminal.risk.combos import combo_figures, combo_price
 from terminal.risk.context import CheckContext, PortfolioView, QuoteLookup
 from terminal.risk.history import StagingHistory
 from terminal.risk.pricing import reference_price
@@ -78,13 +79,20 @@ class RiskEngine:
         now = self._clock.now()
         key = intent.instrument.key
         portfolio = self._portfolio
-        quote = self._quotes.last_quote(key)
         position = portfolio.position(key)
-        price, source = reference_price(intent, quote)
-        if price is None:
-            mark = portfolio.mark(key)
-            if mark is not None and mark > 0:
-                price, source = mark, "mark"
+        figures = None
+        if intent.combo is not None:
+            # Valued as one instrument from its legs' quotes (see terminal.risk.combos).
+            quote = None
+            figures = combo_figures(intent, intent.combo, self._quotes)
+            price, source = combo_price(intent, figures.net)
+        else:
+            quote = self._quotes.last_quote(key)
+            price, source = reference_price(intent, quote)
+            if price is None:
+                mark = portfolio.mark(key)
+                if mark is not None and mark > 0:
+                    price, source = mark, "mark"
         self._history.prune(now)
         state = self._state
         ctx = CheckContext(
@@ -102,6 +110,7 @@ class RiskEngine:
             price_source=source,
             recheck=recheck,
             oca_group=oca_group,
+            combo=figures,
         )
         reasons = []
         for rule in RULES:

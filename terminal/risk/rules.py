@@ -7,6 +7,7 @@ verdict lists every reason, not just the first.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -38,6 +39,26 @@ def _increases(intent: OrderIntent, ctx: CheckContext) -> bool:
     return abs(_resulting(intent, ctx)) > abs(ctx.position)
 
 
+def _value(intent: OrderIntent, ctx: CheckContext) -> Decimal | None:
+    """What the order is worth to the rules: quantity × price × multiplier; for a combo the
+    larger of its net notional and its max loss (never the sum of its legs' notionals)."""
+    if ctx.combo is not None:
+        return ctx.combo.exposure
+    if ctx.price is None:
+        return None
+    return intent.quantity * ctx.price * intent.instrument.multiplier
+
+
+def _valued(ctx: CheckContext) -> str:
+    """How a combo's value was reached, for the rule's message ("" for other orders)."""
+    combo = ctx.combo
+    if combo is None or combo.notional is None:
+        return ""
+    if combo.max_loss is not None and combo.max_loss > combo.notional:
+        return f" (the combo's max loss; net notional {fmt_money(combo.notional)})"
+    return " (the combo's net notional)"
+
+
 def max_order_quantity(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     """Block an order for more units than allowed in one order."""
     limit = ctx.limits.max_order_quantity
@@ -49,16 +70,17 @@ def max_order_quantity(intent: OrderIntent, ctx: CheckContext) -> list[RiskReaso
 
 def max_order_notional(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     """Block an order worth more than the limit; warn above the warning share of it."""
-    if ctx.price is None:
+    notional = _value(intent, ctx)
+    if notional is None:
         return [RiskReason("max_order_notional", BLOCK, "no market price to estimate notional")]
-    notional = intent.quantity * ctx.price * intent.instrument.multiplier
     limit = ctx.limits.max_order_notional
+    how = _valued(ctx)
     if notional > limit:
-        text = f"notional {fmt_money(notional)} exceeds the order limit of {fmt_money(limit)}"
+        text = f"notional {fmt_money(notional)}{how} exceeds the order limit of {fmt_money(limit)}"
         return [RiskReason("max_order_notional", BLOCK, text)]
     warn_at = limit * ctx.limits.notional_warn_fraction
     if notional > warn_at:
-        text = f"large order: notional {fmt_money(notional)} is over {fmt_money(warn_at)}"
+        text = f"large order: notional {fmt_money(notional)}{how} is over {fmt_money(warn_at)}"
         return [RiskReason("max_order_notional", WARN, text)]
     return []
 
@@ -106,8 +128,11 @@ def max_gross_exposure(intent: OrderIntent, ctx: CheckContext) -> list[RiskReaso
     """Block an order that would take gross exposure beyond the limit."""
     if ctx.price is None:  # max_order_notional already blocks
         return []
-    added = (abs(_resulting(intent, ctx)) - abs(ctx.position)) * ctx.price
-    added *= intent.instrument.multiplier
+    if ctx.combo is not None:
+        added = ctx.combo.exposure or ZERO  # opens its legs: what it puts at risk adds
+    else:
+        added = (abs(_resulting(intent, ctx)) - abs(ctx.position)) * ctx.price
+        added *= intent.instrument.multiplier
     if added <= 0:
         return []
     after = ctx.portfolio.gross_exposure() + added
@@ -122,7 +147,10 @@ def concentration(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     """Warn when one instrument would take more than the allowed share of equity."""
     if ctx.price is None or not _increases(intent, ctx):
         return []
-    value = abs(_resulting(intent, ctx)) * ctx.price * intent.instrument.multiplier
+    if ctx.combo is not None:
+        value = ctx.combo.exposure or ZERO
+    else:
+        value = abs(_resulting(intent, ctx)) * ctx.price * intent.instrument.multiplier
     equity = ctx.portfolio.equity()
     key = intent.instrument.key
     if equity <= 0:
@@ -164,6 +192,8 @@ def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     ]
     if not prices:
         return []
+    if ctx.combo is not None:
+        return _combo_price_band(intent, ctx)
     quote = ctx.quote
     if quote is not None and usable(quote.last):
         ref, ref_name = to_decimal(quote.last), "last"
@@ -194,6 +224,52 @@ def price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
         )
         reasons.append(RiskReason("price_band", level, text))
     return reasons
+
+
+def _combo_price_band(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """A combo's net limit against its net mid, as a share of the legs' gross premium.
+
+    A net price can be near zero or negative, so a percentage of it says nothing; the legs'
+    mids weighted by ratio (all counted positive) are what a fat finger is measured against.
+    The option bands apply.
+    """
+    figures, limit = ctx.combo, intent.limit_price
+    assert figures is not None
+    assert limit is not None
+    mid, gross = figures.net.mid, figures.gross
+    if not math.isfinite(mid) or gross is None:
+        text = "net price not checked against market: a leg has no two-sided quote"
+        return [RiskReason("price_band", WARN, text)]
+    ref = to_decimal(mid)
+    distance = abs(limit - ref) * _HUNDRED
+    limits = ctx.limits
+    warn, block = limits.option_price_band_warn_percent, limits.option_price_band_block_percent
+    through = _through(intent, "limit", limit, ref)
+    if distance > block * gross and through:
+        level, band = BLOCK, block
+    elif distance > warn * gross:
+        level, band = WARN, warn
+    else:
+        return []
+    tick = intent.instrument.tick_size
+    side = "through" if through else "away from"
+    text = (
+        f"net limit {fmt_price(limit, tick)} is {distance / gross:.1f}% of the legs' premium "
+        f"{fmt_price(gross, tick)} {side} the net mid {fmt_price(ref, tick)} (band {band}%)"
+    )
+    return [RiskReason("price_band", level, text)]
+
+
+def defined_risk(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn (or block, per ``undefined_risk_combos``) a combo whose loss has no bound."""
+    if ctx.combo is None or ctx.combo.defined_risk:
+        return []
+    level = BLOCK if ctx.limits.undefined_risk_combos == "block" else WARN
+    text = (
+        "undefined risk: the combo sells more calls than it buys, so its loss grows without "
+        "limit as the underlying rises"
+    )
+    return [RiskReason("defined_risk", level, text)]
 
 
 def marketable_stop(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
@@ -347,6 +423,7 @@ RULES: tuple[Rule, ...] = (
     max_position,
     max_gross_exposure,
     concentration,
+    defined_risk,
     price_band,
     marketable_stop,
     max_open_orders,

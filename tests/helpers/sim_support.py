@@ -82,6 +82,9 @@ class BookVenue:
     def available(self, key: str, side: int, limit_ticks: int | None) -> float:
         return sum(lv[1] for lv in self._levels(side, limit_ticks))
 
+    def levels(self, key: str, side: int) -> list[tuple[int, float]]:
+        return [(int(lv[0]), lv[1]) for lv in self._levels(side, None)]
+
     def take(
         self, key: str, side: int, quantity: float, limit_ticks: int | None
     ) -> list[tuple[int, float]]:

@@ -12,8 +12,11 @@ from sqlalchemy import inspect
 from terminal.domain import (
     Alert,
     AlertState,
+    Combo,
+    ComboLeg,
     Fill,
     Instrument,
+    LegFilled,
     Order,
     OrderIntent,
     OrderRole,
@@ -120,6 +123,37 @@ def test_orders_round_trip_and_open_only_excludes_terminal_states(store: Store) 
     assert loaded[0].extra == {"note": "x"}
     assert loaded[0].created_at.tzinfo is not None
     assert loaded[1].avg_fill_price == Decimal("4.15")
+
+
+def test_a_combo_order_round_trips_with_its_legs_and_what_each_leg_filled(store: Store) -> None:
+    # Four legs: the key (every leg named) is longer than the 100 characters orders used to hold.
+    expiry = dt.date(2026, 12, 18)
+    legs = [
+        ComboLeg(Instrument.option("AAPL", expiry, strike, right), 1, side)
+        for strike, right, side in (
+            ("137.5", "P", OrderSide.BUY),
+            ("142.5", "P", OrderSide.SELL),
+            ("162.5", "C", OrderSide.SELL),
+            ("167.5", "C", OrderSide.BUY),
+        )
+    ]
+    condor = Combo(tuple(legs), "iron condor")
+    assert len(condor.key) > 100
+    intent = OrderIntent.for_combo(
+        condor, OrderSide.BUY, 3, limit_price=Decimal("-1.35"), tif=TimeInForce.GTC
+    )
+    filled = tuple(LegFilled(leg.instrument.key, Decimal(1), Decimal("0.4")) for leg in legs[:2])
+    order = Order(
+        "C1", intent, OrderStatus.PARTIALLY_FILLED, T0, T0, legs_filled=filled, broker_order_id="9"
+    )
+    store.save_order(order)
+    assert store.writer.flush(10)
+    [loaded] = store.load_orders()
+    assert loaded == order
+    assert loaded.intent.combo == condor
+    assert loaded.intent.limit_price == Decimal("-1.35")
+    assert loaded.key == condor.key
+    assert loaded.legs_filled == filled
 
 
 def test_saving_an_order_again_replaces_its_snapshot(store: Store) -> None:

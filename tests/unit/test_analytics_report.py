@@ -86,6 +86,24 @@ def test_missing_arrival_prices_are_counted_in_a_note() -> None:
     assert any(n.startswith("3 of 4 filled orders have no arrival price") for n in report.notes)
 
 
+def test_a_combo_order_is_left_out_of_execution_quality_with_a_note_but_its_legs_trade() -> None:
+    orders, fills = _two_day_book()
+    legs = [
+        fill("BUY", 2, "8.05", seconds=30, order_id="K", instrument="X C 150", multiplier=100),
+        fill("SELL", 2, "2.95", seconds=30, order_id="K", instrument="X C 160", multiplier=100),
+        fill("SELL", 2, "9.00", seconds=40, order_id="L", instrument="X C 150", multiplier=100),
+    ]
+    combo = OrderRecord(
+        "K", "X COMBO", 1, Decimal(2), "LMT", "ticket", "filled", T0, fills=(legs[0], legs[1]),
+        combo=True,
+    )  # fmt: skip
+    report = build_report([*orders, combo], [*fills, *legs], T0.date(), (T0 + DAY).date())
+    assert "K" not in {e.order.order_id for e in report.orders}
+    assert any(n.startswith("1 combo order(s) left out") for n in report.notes)
+    closed = {t.instrument: t for t in report.trades}
+    assert closed["X C 150"].order_ids[0] == "K"  # the leg's trade, opened by the combo
+
+
 def test_json_holds_exact_decimals_and_csv_is_one_tidy_table() -> None:
     report = _report()
     text = io.StringIO()

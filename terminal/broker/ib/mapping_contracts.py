@@ -40,7 +40,7 @@ def contract_for(instrument: Instrument) -> Contract:
     Friday) IB reports the ambiguity instead of our guessing the wrong contract.
 
     Raises:
-        UnknownInstrument: an index without its listing exchange.
+        UnknownInstrument: an index without its listing exchange; a combo (not mapped yet).
     """
     currency = instrument.currency
     match instrument.asset_class:
@@ -65,6 +65,12 @@ def contract_for(instrument: Instrument) -> Contract:
                 ROUTING,
                 _multiplier_text(instrument.multiplier),
                 currency,
+            )
+        case AssetClass.COMBO:
+            # The order manager sends no combo to a broker without the capability; IB's BAG
+            # contract is the IB slice of issue 16 (docs/combos.md).
+            raise UnknownInstrument(
+                f"{instrument.key}: combo (BAG) orders are not mapped to IB yet"
             )
 
 

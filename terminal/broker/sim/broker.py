@@ -76,7 +76,9 @@ class SimBroker(BrokerEvents):
     """
 
     name = "sim"
-    capabilities = BrokerCapabilities(native_brackets=True, native_oca=True, global_cancel=True)
+    capabilities = BrokerCapabilities(
+        native_brackets=True, native_oca=True, global_cancel=True, combos=True
+    )
 
     def __init__(self, clock: Clock, config: SimConfig | None = None, seed: int = 0) -> None:
         self.clock = clock

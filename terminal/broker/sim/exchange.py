@@ -119,6 +119,17 @@ class SimExchange:
             return listed
         return instrument.key in self.stocks
 
+    def tradable(self, order: Order) -> bool:
+        """Return True when ``order``'s instrument trades here (a combo: every leg does)."""
+        combo = order.intent.combo
+        if combo is None:
+            return self.known(order.instrument)
+        if not all(self.known(leg.instrument) for leg in combo.legs):
+            return False
+        # Matched when its underlying moves (see _match), like an option.
+        self.venue.register(order.instrument)
+        return True
+
     # -- marks ------------------------------------------------------------------------------------
     def mark(self, instrument: Instrument) -> Decimal:
         """Return a Decimal mark (mid of the touch) for valuing a position."""
@@ -134,10 +145,12 @@ class SimExchange:
     def check(self, order: Order, halted: set[str]) -> str | None:
         """Return why the exchange refuses ``order``, or None when it accepts it."""
         inst, intent = order.instrument, order.intent
-        if not self.known(inst):
+        if not self.tradable(order):
             return f"unknown instrument {inst.key}"
         if inst.key in halted or (inst.underlying or "") in halted:
             return f"{inst.key} is halted"
+        if intent.combo is not None:
+            return self._check_combo(order) if order.parent_id is None else None
         reference = self.mark(inst)
         band = Decimal(repr(self.config.price_band))
         if inst.is_option:
@@ -173,6 +186,32 @@ class SimExchange:
         if need > available:
             return (
                 f"insufficient buying power: the order needs ${need:,.2f} of margin, "
+                f"${available:,.2f} is available"
+            )
+        return None
+
+    def _check_combo(self, order: Order) -> str | None:
+        """Buying power for a combo: each leg margined on its own (conservative: a spread's
+        short leg is margined as if naked), plus each leg's commission."""
+        intent = order.intent
+        combo = intent.combo
+        assert combo is not None
+        need = ZERO
+        for leg in combo.legs:
+            inst = leg.instrument
+            quantity = intent.quantity * leg.ratio
+            signed = quantity * intent.side.sign * leg.sign
+            held = self.account.quantity(inst.key)
+            if held != 0 and (held > 0) != (signed > 0):
+                continue  # closes (part of) a position: no new margin
+            price = self.mark(inst)
+            und = self.underlying_mark(inst.underlying or "")
+            need += self.account.requirement(inst, signed, price, und)
+            need += self.config.commissions.estimate(inst, quantity, price)
+        available = self._excess_liquidity()
+        if need > available:
+            return (
+                f"insufficient buying power: the combo's legs need ${need:,.2f} of margin, "
                 f"${available:,.2f} is available"
             )
         return None

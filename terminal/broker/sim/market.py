@@ -222,6 +222,18 @@ class Market:
         self._collapse_touch(i, side)
         return fills
 
+    def book_levels(self, i: int, side: int) -> list[tuple[int, float]]:
+        """Return ``(price_ticks, size)`` of instrument ``i``'s book on the taker's ``side``."""
+        sizes = self.ask_sizes[i] if side > 0 else self.bid_sizes[i]
+        found = []
+        for level in range(self.levels):
+            price = int(self.ask_ticks[i] + level if side > 0 else self.bid_ticks[i] - level)
+            if price <= 0:
+                break
+            if sizes[level] > 0:
+                found.append((price, float(sizes[level])))
+        return found
+
     def available(self, i: int, side: int, limit_ticks: int | None) -> float:
         """Return the quantity a taker on ``side`` could get at or better than ``limit_ticks``."""
         sizes = self.ask_sizes[i] if side > 0 else self.bid_sizes[i]

@@ -1,5 +1,9 @@
 """The matching engine: our orders against the simulated books and trade prints.
 
+Combo orders trade whole units against every leg's book at once, at a net price no worse than
+their limit, and report one execution per leg and level under the combo order's id
+(:mod:`terminal.broker.sim.combos`).
+
 Market orders walk the book (partial fills across levels, slippage); limit orders take what is
 marketable and rest, then fill when the book crosses them or when a print trades through them;
 stops trigger on prints (on the quote for options, which print no trades); trailing stops
@@ -19,9 +23,22 @@ from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from terminal.broker.base import OrderStatusUpdate
+from terminal.broker.sim.combos import leg_taker_side, plan_units
 from terminal.broker.sim.orders import SimOrder, Venue
-from terminal.domain import Clock, Fill, Order, OrderStatus, OrderType, TimeInForce
+from terminal.domain import (
+    Clock,
+    Combo,
+    Fill,
+    Instrument,
+    InvariantError,
+    Order,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
 from terminal.domain.commission import CommissionModel
+from terminal.domain.values import ZERO
 
 S = OrderStatus
 type Report = tuple[str, OrderStatusUpdate | Fill]
@@ -163,6 +180,9 @@ class MatchingEngine:
         intent = so.order.intent
         if not regular and not intent.outside_rth:
             return
+        if intent.combo is not None:
+            self._match_combo(so, intent.combo)
+            return
         if intent.order_type.is_trailing and not so.triggered:
             self._trail(so, trade)
         if (intent.order_type.needs_stop or intent.order_type.is_trailing) and not so.triggered:
@@ -239,6 +259,57 @@ class MatchingEngine:
         current = so.trail_stop
         if current is None or (stop < current if so.side > 0 else stop > current):
             so.trail_stop = stop
+
+    def _match_combo(self, so: SimOrder, combo: Combo) -> None:
+        """Trade whole combo units against the legs' books (see terminal.broker.sim.combos)."""
+        side = so.order.intent.side
+        units = plan_units(combo, side, self.venue, int(so.remaining), so.order.intent.limit_price)
+        if units == 0:
+            return
+        now = self.clock.now()
+        net = ZERO
+        fills: list[Fill] = []
+        for leg in combo.legs:
+            inst, wanted = leg.instrument, units * leg.ratio
+            taken = self.venue.take(inst.key, leg_taker_side(side, leg), wanted, None)
+            if sum(size for _, size in taken) != wanted:  # the plan walked these very books
+                raise InvariantError(f"{so.id}: {inst.key} gave {taken} for {wanted} planned")
+            leg_side = side if leg.side is OrderSide.BUY else side.opposite
+            for ticks, size in taken:
+                price, quantity = inst.tick_size * ticks, Decimal(int(size))
+                net += combo.leg_weight(leg) * price * quantity / leg.ratio
+                fills.append(self._leg_fill(so, inst, leg_side, quantity, price, now))
+        so.filled += units
+        so.cost += net
+        for fill in fills:
+            self.on_fill(fill)
+            self._report("fill", fill)
+        done = so.remaining <= 0
+        self._report("fill", so.update(S.FILLED if done else S.PARTIALLY_FILLED, now))
+        if done:
+            self._retire(so)
+
+    def _leg_fill(
+        self,
+        so: SimOrder,
+        instrument: Instrument,
+        side: OrderSide,
+        quantity: Decimal,
+        price: Decimal,
+        now: dt.datetime,
+    ) -> Fill:
+        """One leg's execution, under the combo order's ids; commission per contract and leg."""
+        return Fill(
+            exec_id=f"SIM-E{self._session}-{next(self._exec_ids)}",
+            order_id=so.id,
+            instrument=instrument,
+            side=side,
+            quantity=quantity,
+            price=price,
+            commission=self.commissions.estimate(instrument, quantity, price),
+            time=now,
+            broker_order_id=so.broker_id,
+        )
 
     # -- outcomes ---------------------------------------------------------------------------------
     def _fill(self, so: SimOrder, ticks: int, quantity: Decimal) -> None:

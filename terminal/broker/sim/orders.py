@@ -29,6 +29,11 @@ class Venue(Protocol):
         """Take liquidity; return ``(price_ticks, size)`` per level taken."""
         ...
 
+    def levels(self, key: str, side: int) -> list[tuple[int, float]]:
+        """Return what a taker on ``side`` sees, best first, without taking it (combos plan
+        their units on it)."""
+        ...
+
 
 @dataclass(slots=True)
 class SimOrder:

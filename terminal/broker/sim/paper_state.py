@@ -96,7 +96,7 @@ def restore(ex: SimExchange, account: PaperAccount) -> list[str]:
     for saved in account.orders:
         if saved.order.intent.tif is not TimeInForce.GTC and saved.session != ex.day:
             continue  # a DAY order of an earlier day: it expired at that day's close
-        if not ex.known(saved.order.instrument):
+        if not ex.tradable(saved.order):
             problems.append(
                 f"order {saved.order.id} on {saved.order.key} dropped: no longer listed"
             )

@@ -65,6 +65,13 @@ class SimVenue:
             quantity -= amount
         return taken
 
+    def levels(self, key: str, side: int) -> list[tuple[int, float]]:
+        """Return ``(price_ticks, size)`` a taker on ``side`` sees, best first (nothing taken)."""
+        i = self.market.index.get(key)
+        if i is None:
+            return self.option_levels(key, side, None)
+        return self.market.book_levels(i, side)
+
     def option_levels(
         self, key: str, side: int, limit_ticks: int | None
     ) -> list[tuple[int, float]]:
