@@ -13,7 +13,8 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy.exc import OperationalError
 
-from terminal.domain import Fill, Order, OrderSide, Severity
+from terminal.analytics.distribution import Metric
+from terminal.domain import Fill, Order, OrderIntent, OrderSide, OrderType, Severity
 from terminal.persistence.audit_verify import iter_records
 from widgets.main_window import MainWindow
 from widgets.panes import analytics as analytics_pane
@@ -21,7 +22,7 @@ from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.analytics_io import Period
 
 from .conftest import Harness
-from .test_blotter import fill_market
+from .test_blotter import fill_market, instrument
 
 
 @pytest.fixture
@@ -175,3 +176,57 @@ def test_the_view_menu_and_its_shortcut_bring_the_pane_forward_and_compute(
     window.named_actions["focus_analytics"].trigger()
     _computed(harness, view)
     assert view.on_screen and view.figures["net_pnl"].text() == "0.00"
+
+
+def _bars_drawn(view: AnalyticsPane) -> dict[float, float]:
+    """Bin centre → height of every bar the histogram draws, whatever its colour."""
+    hist = view.histogram
+    drawn: dict[float, float] = {}
+    for bars in (hist.cost_bars, hist.gain_bars, hist.neutral_bars):
+        for x, height in zip(bars.opts["x"], bars.opts["height"], strict=True):
+            drawn[float(x)] = float(height)
+    return drawn
+
+
+def test_the_histogram_bins_the_orders_slippage_and_latencies_and_names_what_it_left_out(
+    harness: Harness, pane: AnalyticsPane
+) -> None:
+    bought, sold = _round_trip(harness)
+    unapproved = harness.app.orders.stage(
+        OrderIntent(instrument(harness, "AAPL"), OrderSide.BUY, Decimal(5), OrderType.MARKET)
+    )
+    harness.app.orders.reject(unapproved.id, "test: not wanted")
+    fills = _fills(harness, bought, sold)
+    # Hand-worked slippage vs arrival in ticks: (average fill - mid at staging) x side / tick.
+    mids = {
+        r.subject: Decimal(json.loads(r.details_json)["mid"])
+        for r in iter_records(harness.app.store.engine)
+        if r.action == "stage" and r.subject in (bought.id, sold.id)
+    }
+    ticks = []
+    for order, sign in ((bought, 1), (sold, -1)):
+        mine = [f for f in fills if f.order_id == order.id]
+        average = sum((f.quantity * f.price for f in mine), Decimal(0)) / sum(
+            (f.quantity for f in mine), Decimal(0)
+        )
+        ticks.append(float((average - mids[order.id]) * sign / Decimal("0.01")))
+
+    pane.show()
+    _computed(harness, pane)
+    hist = pane.histogram
+    assert hist.chosen is Metric.SLIP_ARRIVAL_TICKS
+    assert sorted(hist.shown.values) == pytest.approx(sorted(ticks))
+    drawn = _bars_drawn(pane)
+    assert sum(drawn.values()) == 2  # one bar per bin, both orders in them
+    for value in ticks:  # each order's bar is the one around its slippage
+        centre = min(drawn, key=lambda c: abs(c - value))
+        assert abs(centre - value) <= hist.shown.width / 2 and drawn[centre] >= 1
+    assert hist.left_out.text() == "1 order not filled: left out"  # the rejected one
+    assert "ticks" in hist.plot.getAxis("bottom").labelText
+
+    hist.set_metric(Metric.APPROVAL_LATENCY)
+    assert hist.metric_combo.currentText() == "Approval latency (s)"
+    assert sum(_bars_drawn(pane).values()) == 2
+    assert hist.left_out.text() == "1 order not approved: left out"
+    assert "(s)" in hist.plot.getAxis("bottom").labelText
+    assert hist.summary.text().startswith("2 orders: median ")

@@ -47,6 +47,7 @@ from widgets.panes.analytics_columns import (
     trade_columns,
     trade_rows,
 )
+from widgets.panes.analytics_histogram import ExecutionHistogram
 from widgets.panes.analytics_io import AnalyticsResult, Period, compute, export, period_dates
 from widgets.panes.base import Pane
 from widgets.session import Session
@@ -100,7 +101,8 @@ def _seconds(value: float | None) -> str:
 
 
 class AnalyticsPane(Pane):
-    """Headline figures, equity and drawdown, closed trades and orders of one period.
+    """Headline figures, equity and drawdown, a slippage / latency histogram, closed trades and
+    orders of one period.
 
     Public actions (also used by tests): :meth:`refresh`, :meth:`set_period`,
     :meth:`set_custom_period`, :meth:`set_instrument`, :meth:`choose_export_file`,
@@ -144,14 +146,17 @@ class AnalyticsPane(Pane):
         self.tables.addTab(self.trades_view, "Trades")
         self.tables.addTab(self.orders_view, "Orders")
         self.chart = EquityChart(session.palette, self)
+        self.histogram = ExecutionHistogram(session.palette, self)
 
         # Side by side: the pane's default dock (tabbed below the chart) is wide and low.
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.chart)
+        splitter.addWidget(self.histogram)
         splitter.addWidget(self.tables)
         splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([500, 900])
+        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(2, 4)
+        splitter.setSizes([360, 360, 700])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -361,6 +366,7 @@ class AnalyticsPane(Pane):
         self._fill_instruments(result)
         self._show_figures(report)
         self.chart.show_report(report)
+        self.histogram.show_orders(report.orders)
         self.trades_model.set_rows(trade_rows(report.trades))
         self.orders_model.set_rows(report.orders)
         self.tables.setTabText(0, f"Trades ({len(report.trades)})")
@@ -437,6 +443,7 @@ class AnalyticsPane(Pane):
 
     def _on_theme_changed(self, palette: Palette) -> None:
         self.chart.set_palette(palette)
+        self.histogram.set_palette(palette)
         self.trades_model.mark_all_dirty()
         self.orders_model.mark_all_dirty()
 
