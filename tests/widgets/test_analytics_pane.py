@@ -230,3 +230,16 @@ def test_the_histogram_bins_the_orders_slippage_and_latencies_and_names_what_it_
     assert hist.left_out.text() == "1 order not approved: left out"
     assert "(s)" in hist.plot.getAxis("bottom").labelText
     assert hist.summary.text().startswith("2 orders: median ")
+
+
+def test_a_report_read_while_the_database_is_still_writing_says_so(
+    harness: Harness, pane: AnalyticsPane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _round_trip(harness)
+    harness.commit()
+    monkeypatch.setattr(harness.app.writer, "flush", lambda _timeout: False)
+    pane.show()
+    _computed(harness, pane)
+    assert "still writing" in pane.status_label.text()
+    assert pane.status_label.property("tone") == "warning"
+    assert pane.trades_model.rowCount() == 1  # what was written is shown all the same

@@ -60,8 +60,15 @@ def compute(
     instrument: str | None = None,
 ) -> AnalyticsResult:
     """Read ``start``..``end`` and build its report, of one ``instrument`` or of all (blocks)."""
-    writer.flush(WRITER_WAIT_SECONDS)
+    drained = writer.flush(WRITER_WAIT_SECONDS)
     history = load_history(engine, start, end, timezone)
+    notes = history.notes
+    if not drained:  # read anyway (a busy disk must not stop the pane), but say so
+        notes = (
+            *notes,
+            f"the database was still writing after {WRITER_WAIT_SECONDS:g} s: the newest "
+            "orders and fills may be missing (press Refresh)",
+        )
     begin, finish = period_bounds(start, end, timezone)
     traded = {o.instrument for o in history.orders if begin <= o.staged_at < finish}
     traded |= {f.instrument for f in history.fills if begin <= f.time < finish}
@@ -76,7 +83,7 @@ def compute(
         end,
         timezone=timezone,
         starting_equity=history.starting_equity,
-        notes=history.notes,
+        notes=notes,
     )
     return AnalyticsResult(report, tuple(sorted(traded)), instrument)
 
