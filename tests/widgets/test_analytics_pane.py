@@ -10,16 +10,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy.exc import OperationalError
 
 from terminal.analytics.distribution import Metric
-from terminal.domain import Fill, Order, OrderIntent, OrderSide, OrderType, Severity
+from terminal.analytics.fill_marks import Role
+from terminal.domain import Fill, Order, OrderIntent, OrderSide, OrderType, Severity, Timeframe
 from terminal.persistence.audit_verify import iter_records
 from widgets.main_window import MainWindow
 from widgets.panes import analytics as analytics_pane
 from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.analytics_io import Period
+from widgets.panes.chart import ChartPane
 
 from .conftest import Harness
 from .test_blotter import fill_market, instrument
@@ -243,3 +246,63 @@ def test_a_report_read_while_the_database_is_still_writing_says_so(
     assert "still writing" in pane.status_label.text()
     assert pane.status_label.property("tone") == "warning"
     assert pane.trades_model.rowCount() == 1  # what was written is shown all the same
+
+
+def test_clicking_a_trade_brings_the_chart_forward_on_its_instrument_with_its_fills_marked(
+    harness: Harness, window: MainWindow
+) -> None:
+    bought = fill_market(harness, "MSFT", 100, OrderSide.BUY)
+    harness.step(20)
+    sold = fill_market(harness, "MSFT", 100, OrderSide.SELL)
+    fills = sorted(_fills(harness, bought, sold), key=lambda f: (f.time, f.exec_id))
+    chart = window.pane("chart")
+    assert isinstance(chart, ChartPane)
+    assert chart.instrument is not None and chart.instrument.key == "AAPL"  # the first one
+    window.docks["chart"].close()  # out of sight: the click must bring it back
+    view = window.pane("analytics")
+    assert isinstance(view, AnalyticsPane)
+    window.bring_forward("analytics")
+    _computed(harness, view)
+    assert view.trades_model.rowCount() == 1
+
+    table = view.trades_view
+    index = table.model().index(0, 0)
+    harness.qtbot.mouseClick(
+        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center()
+    )
+    harness.qtbot.waitUntil(lambda: chart.chart.fill_marks.shown, timeout=10_000)
+
+    assert window.docks["chart"].isVisible() and chart.on_screen
+    assert chart.instrument is not None and chart.instrument.key == "MSFT"
+    active = harness.session.active
+    assert active is not None and active.key == "MSFT"  # the linked panes follow it
+    marks = chart.chart.fill_marks.marks
+    assert [(m.time, m.price, m.side) for m in marks] == [
+        (f.time, f.price, "BUY" if f.order_id == bought.id else "SELL") for f in fills
+    ]
+    assert [m.role for m in marks] == [
+        Role.ENTRY if f.order_id == bought.id else Role.EXIT for f in fills
+    ]
+    assert list(chart.chart.fill_marks.scatter.data["y"]) == [float(f.price) for f in fills]
+    lo, hi = chart.chart.x_range()
+    assert all(lo <= x <= hi for x in chart.chart.fill_marks.xs)
+    # Seconds-long trade: 1 minute bars, which the simulator has for now.
+    assert chart.timeframe is Timeframe.M1 and chart.marks_covered
+    assert chart.marks_label.text().startswith("MSFT LONG 100 ")
+
+    # An order of the Orders tab: just its own fills.
+    view.tables.setCurrentIndex(1)
+    position = view.orders_model.position(sold.id)
+    assert position is not None
+    orders = view.orders_view
+    index = orders.model().index(position, 0)
+    harness.qtbot.mouseClick(
+        orders.viewport(), Qt.MouseButton.LeftButton, pos=orders.visualRect(index).center()
+    )
+    harness.qtbot.waitUntil(
+        lambda: chart.marks is not None and chart.marks.title.startswith("MSFT SELL")
+    )
+    harness.qtbot.waitUntil(lambda: not chart.loading)
+    assert [m.price for m in chart.chart.fill_marks.marks] == [
+        f.price for f in fills if f.order_id == sold.id
+    ]

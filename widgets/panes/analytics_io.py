@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from terminal.analytics.records import FillRecord
 from terminal.analytics.render import write_report
 from terminal.analytics.report import Report, build_report, period_bounds
 from terminal.analytics.source import load_history
@@ -44,11 +45,13 @@ def period_dates(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
 
 @dataclass(frozen=True, slots=True)
 class AnalyticsResult:
-    """A report and the instruments the period traded (for the instrument filter)."""
+    """A report, the instruments the period traded (for the instrument filter) and the fills
+    read (a trade's fills to mark on the chart, those before the period included)."""
 
     report: Report
     instruments: tuple[str, ...]
     instrument: str | None
+    fills: tuple[FillRecord, ...] = ()
 
 
 def compute(
@@ -85,7 +88,7 @@ def compute(
         starting_equity=history.starting_equity,
         notes=notes,
     )
-    return AnalyticsResult(report, tuple(sorted(traded)), instrument)
+    return AnalyticsResult(report, tuple(sorted(traded)), instrument, fills)
 
 
 def export(report: Report, fmt: str, path: Path) -> Path:
