@@ -1,10 +1,11 @@
 """Fill markers on the price plot: a trade's (or an order's) executions, and its time span.
 
-A buy is an arrow pointing up whose tip is at the fill price, a sell one pointing down; an entry
-is filled, an exit hollow (outlined in the side's colour). x is the fill's time as a fractional
-bar index (:meth:`widgets.chart.series.ChartSeries.positions_of`), so a fill sits where it
-happened inside its bar, and a fill older than the loaded bars sits where the time axis
-extrapolates its time.
+A buy is an arrow pointing up whose tip is at the fill price, a sell one pointing down, outlined
+in the text colour so it reads over candles of either colour; an entry is filled in the side's
+colour, an exit hollow. A label beside the tip says the side and quantity ("B 60", "S 50").
+x is the fill's time as a fractional bar index
+(:meth:`widgets.chart.series.ChartSeries.positions_of`), so a fill sits where it happened inside
+its bar, and a fill older than the loaded bars sits where the time axis extrapolates its time.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from widgets import formatting
 type FloatArray = npt.NDArray[np.float64]
 
 #: Symbol size in pixels; the arrow fills the half of the symbol box on one side of its tip.
-SIZE = 26
+SIZE = 34
+#: Fills beyond this many are drawn without their side-and-quantity labels.
+MAX_LABELS = 40
 
 
 def _arrow(up: bool) -> QPainterPath:
@@ -67,18 +70,21 @@ class FillMarkers:
         self.scatter.setZValue(30)  # over the candles and level lines
         plot.addItem(self.span)
         plot.addItem(self.scatter)
+        self.labels: list[pg.TextItem] = []
         self.marks: tuple[FillMark, ...] = ()
         self.xs: FloatArray = np.empty(0)
         self.prices: FloatArray = np.empty(0)
         self._colors = {"buy": QColor("#6fa8dc"), "sell": QColor("#f0564a")}
         self._background = QColor("#14171c")
+        self._outline = QColor("#d8dee9")
         self._decimals = 2
         self.clear()
 
-    def set_colors(self, buy: QColor, sell: QColor, band: QColor, background: QColor) -> None:
+    def set_colors(self, buy: QColor, sell: QColor, text: QColor, background: QColor) -> None:
         self._colors = {"buy": QColor(buy), "sell": QColor(sell)}
         self._background = QColor(background)
-        fill = QColor(band)
+        self._outline = QColor(text)
+        fill = QColor(text)
         fill.setAlpha(28)
         self.span.setBrush(pg.mkBrush(fill))
         self._draw()
@@ -104,7 +110,13 @@ class FillMarkers:
         self.xs = np.empty(0)
         self.prices = np.empty(0)
         self.scatter.clear()
+        self._drop_labels()
         self.span.hide()
+
+    def _drop_labels(self) -> None:
+        for label in self.labels:
+            self._plot.removeItem(label)
+        self.labels = []
 
     @property
     def shown(self) -> bool:
@@ -116,22 +128,40 @@ class FillMarkers:
         return [float(p) for p in self.prices[inside]]
 
     def _draw(self) -> None:
+        self._drop_labels()
         if not self.marks:
             self.scatter.clear()
             return
         spots = []
+        outline = pg.mkPen(self._outline, width=1.2)
+        labelled = len(self.marks) <= MAX_LABELS
+        backdrop = QColor(self._background)
+        backdrop.setAlpha(210)
         for index, (mark, x) in enumerate(zip(self.marks, self.xs, strict=True)):
-            colour = self._colors["buy" if mark.sign > 0 else "sell"]
-            exit_ = mark.role is Role.EXIT
+            buy = mark.sign > 0
+            colour = self._colors["buy" if buy else "sell"]
             spots.append(
                 {
                     "pos": (float(x), float(mark.price)),
-                    "symbol": BUY_ARROW if mark.sign > 0 else SELL_ARROW,
-                    "brush": pg.mkBrush(self._background if exit_ else colour),
-                    "pen": pg.mkPen(colour if exit_ else self._background, width=1.5),
+                    "symbol": BUY_ARROW if buy else SELL_ARROW,
+                    "brush": pg.mkBrush(self._background if mark.role is Role.EXIT else colour),
+                    "pen": outline,
                     "data": index,
                 }
             )
+            if labelled:
+                # Beside the arrow's body: below the tip for a buy, above it for a sell.
+                text = f"{'B' if buy else 'S'} {formatting.quantity(mark.quantity)}"
+                label = pg.TextItem(
+                    text,
+                    color=colour,
+                    fill=pg.mkBrush(backdrop),  # readable over a candle of its own colour
+                    anchor=(-0.25, -0.1 if buy else 1.1),
+                )
+                label.setPos(float(x), float(mark.price))
+                label.setZValue(31)
+                self._plot.addItem(label)
+                self.labels.append(label)
         self.scatter.setData(spots)
 
     def _tip(self, x: float, y: float, data: object) -> str:

@@ -33,6 +33,7 @@ from widgets import formatting
 from widgets.chart.axis import PriceAxis, TimeAxis, VolumeAxis, grid_values
 from widgets.chart.candles import CandlesItem, FormingCandleItem, FormingVolumeItem, VolumeItem
 from widgets.chart.indicators import EMA, SMA, VWAP, Indicator
+from widgets.chart.marks import SIZE as MARK_SIZE
 from widgets.chart.marks import FillMarkers
 from widgets.chart.overlays import (
     AxisTag,
@@ -58,6 +59,8 @@ AXIS_WIDTH = 72
 PIXMAP_CACHE_KB = 96 * 1024
 #: Zoom factor of one + or - key press.
 ZOOM_STEP = 1.25
+#: Pixels kept above and below the fills marked: an arrow and its label beyond its tip.
+MARK_PIXELS = MARK_SIZE / 2 + 6
 #: Level lines within this fraction of the bars' price range beyond it widen the y range.
 LEVEL_REACH = 0.5
 
@@ -409,8 +412,10 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             near = [p for p in self.levels.prices() if low - reach <= p <= high + reach]
             low, high = min([low, *near]), max([high, *near])
             pad = max((high - low) * Y_PADDING, abs(high) * 1e-4, 1e-6)
-            self.price_vb.setYRange(low - pad, high + pad, padding=0)
             height = float(self.price_vb.height())
+            if marked and height > 4 * MARK_PIXELS:  # room for the arrows beyond their tips
+                pad = max(pad, (high - low) * MARK_PIXELS / (height - 2 * MARK_PIXELS))
+            self.price_vb.setYRange(low - pad, high + pad, padding=0)
             self.levels.arrange(height / (high - low + 2 * pad), float(self.price_vb.width()))
         volume = self.series.volume_max(first, last)
         self.volume_vb.setYRange(0.0, volume * 1.15 if volume > 0 else 1.0, padding=0)

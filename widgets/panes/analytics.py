@@ -486,7 +486,7 @@ class AnalyticsPane(Pane):
         net = "" if trade.is_open else f", net {trade.net_pnl:+,.2f}"
         title = (
             f"{trade.instrument} {trade.side} {trade.quantity:,} "
-            f"{self._when(trade.entry_time)} → {self._when(end)}{net}"
+            f"{self._when(trade.entry_time)} → {self._when(end, zone=True)}{net}"
         )
         return self._chart(trade.instrument, title, trade.entry_time, end, marks)
 
@@ -497,12 +497,13 @@ class AnalyticsPane(Pane):
         end = marks[-1].time if marks else order.approved_at or order.staged_at
         title = (
             f"{order.instrument} {order.side} {order.quantity:,} {order.order_type} "
-            f"staged {self._when(order.staged_at)}, {len(marks)} fills"
+            f"staged {self._when(order.staged_at, zone=True)}, {len(marks)} fills"
         )
         return self._chart(order.instrument, title, order.staged_at, end, marks)
 
-    def _when(self, at: dt.datetime) -> str:
-        return at.astimezone(ZoneInfo(self.timezone)).strftime("%m-%d %H:%M:%S")
+    def _when(self, at: dt.datetime, *, zone: bool = False) -> str:
+        pattern = "%m-%d %H:%M:%S %Z" if zone else "%m-%d %H:%M:%S"
+        return at.astimezone(ZoneInfo(self.timezone)).strftime(pattern)
 
     def _chart(
         self,

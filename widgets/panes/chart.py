@@ -400,6 +400,7 @@ class ChartPane(Pane):
         self.loads += 1
         self._levels_dirty = True
         self.flush()
+        self._update_readout()  # the last bar's, not the "no data" of the load
         self._draw_marks()
 
     def _on_renewed(self, _failed: object) -> None:
