@@ -3,6 +3,7 @@ report off the GUI thread, shows its figures, chart and tables, exports it, and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -306,3 +307,26 @@ def test_clicking_a_trade_brings_the_chart_forward_on_its_instrument_with_its_fi
     assert [m.price for m in chart.chart.fill_marks.marks] == [
         f.price for f in fills if f.order_id == sold.id
     ]
+
+
+def test_this_week_is_one_choice_in_the_period_box_and_shows_what_waiting_cost(
+    harness: Harness, pane: AnalyticsPane
+) -> None:
+    _round_trip(harness)
+    pane.show()
+    _computed(harness, pane)
+    week = pane.figures["delay_cost"].text()
+    assert week != "n/a"  # the session's orders hold their mids
+    today = pane.today()
+    pane.set_custom_period(today.replace(year=today.year - 1), today.replace(year=today.year - 1))
+    _computed(harness, pane)
+    assert pane.figures["delay_cost"].text() == "n/a"
+
+    # The second click: "This week" in the period box computes the week again.
+    pane.period_combo.setCurrentIndex(pane.period_combo.findData(Period.WEEK.value))
+    assert pane.computing
+    _computed(harness, pane)
+    assert pane.period is Period.WEEK
+    monday = today - dt.timedelta(days=today.weekday())
+    assert pane.dates() == (monday, today)
+    assert pane.figures["delay_cost"].text() == week

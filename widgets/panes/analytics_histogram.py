@@ -143,9 +143,8 @@ class ExecutionHistogram(QWidget):
         ):
             bars.setOpts(x=centres[mask], height=counts[mask], width=width * 0.9)
         self.zero_line.setVisible(metric.signed)
-        axis = f"{metric.value.split(' (')[0]} ({metric.unit})"
-        if metric.signed:
-            axis += ", positive = cost"
+        # The metric's name holds its unit ("Slippage vs arrival (ticks)"); slippage says its sign.
+        axis = f"{metric.value[:-1]}, + = cost)" if metric.signed else metric.value
         self.plot.setLabel("bottom", axis)
         if len(shown.edges):
             lo, hi = float(shown.edges[0]), float(shown.edges[-1])
