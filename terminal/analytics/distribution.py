@@ -8,6 +8,11 @@ Bins have a "nice" width (1, 2 or 5 x 10^k) chosen by numpy's ``auto`` rule and 
 :data:`MAX_BINS`. Slippage bins are centred on multiples of the width, so one bin holds exactly
 zero and a bin is wholly a cost (right of it) or a gain (left); with a width of one tick each bin
 is one tick. Latency bins start at multiples of the width (0, w, 2w, ...).
+
+A few far-off values (an order approved after lunch among approvals of seconds) would squash
+every other order into one bar: values more than :data:`OUTLIER_IQR` inter-quartile ranges
+beyond the quartiles are counted in the outermost bin on their side instead, and the
+distribution says how many (:meth:`Distribution.outliers_text`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ import numpy.typing as npt
 from terminal.analytics.execution import OrderExecution
 
 MAX_BINS = 40
+#: Values this many inter-quartile ranges below the first or above the third quartile are
+#: counted in the outermost bins (Tukey's "far out" fence).
+OUTLIER_IQR = 3.0
+#: Fewer values than this are binned over their whole range (quartiles of a handful say little).
+MIN_FOR_FENCES = 8
 
 type FloatArray = npt.NDArray[np.float64]
 type IntArray = npt.NDArray[np.int64]
@@ -95,6 +105,7 @@ class Distribution:
             (the last one closed). Empty without values.
         counts: orders per bin.
         left_out: (reason, orders) of the orders without the figure, most first.
+        below / above: values beyond the first / last edge, counted in the first / last bin.
     """
 
     metric: Metric
@@ -102,6 +113,8 @@ class Distribution:
     edges: FloatArray
     counts: IntArray
     left_out: tuple[tuple[str, int], ...]
+    below: int = 0
+    above: int = 0
 
     @property
     def width(self) -> float:
@@ -130,6 +143,29 @@ class Distribution:
         ]
         return ", ".join(parts) + ": left out"
 
+    def outliers_text(self) -> str:
+        """E.g. "2 above 14 s in the last bar" ("" if none)."""
+        unit = self.metric.unit
+        parts = []
+        if self.below:
+            parts.append(f"{self.below} below {self.edges[0]:,.4g} {unit} in the first bar")
+        if self.above:
+            parts.append(f"{self.above} above {self.edges[-1]:,.4g} {unit} in the last bar")
+        return ", ".join(parts)
+
+
+def binned_range(values: FloatArray) -> tuple[float, float]:
+    """The range the bins cover: every value's, or short of the far-out values (beyond
+    :data:`OUTLIER_IQR` inter-quartile ranges from the quartiles) when there are some."""
+    lo, hi = float(values.min()), float(values.max())
+    if len(values) < MIN_FOR_FENCES:
+        return lo, hi
+    q1, q3 = (float(q) for q in np.percentile(values, [25, 75]))
+    spread = q3 - q1
+    if spread <= 0:
+        return lo, hi
+    return max(lo, q1 - OUTLIER_IQR * spread), min(hi, q3 + OUTLIER_IQR * spread)
+
 
 def nice_width(raw: float) -> float:
     """The smallest of 1, 2, 5 x 10^k that is >= ``raw`` (bins that read well on an axis)."""
@@ -143,14 +179,15 @@ def nice_width(raw: float) -> float:
 
 
 def bin_edges(values: FloatArray, *, centred: bool) -> FloatArray:
-    """Edges of nice-width bins over ``values``: centred on multiples of the width (``centred``)
-    or starting at them."""
+    """Edges of nice-width bins over :func:`binned_range` of ``values``: centred on multiples
+    of the width (``centred``) or starting at them."""
     if len(values) == 0:
         return np.empty(0, dtype=np.float64)
-    lo, hi = float(values.min()), float(values.max())
+    lo, hi = binned_range(values)
     raw = 1.0
     if hi > lo:
-        auto = np.histogram_bin_edges(values, bins="auto")
+        inside = values[(values >= lo) & (values <= hi)]
+        auto = np.histogram_bin_edges(inside, bins="auto")
         raw = max(float(auto[1] - auto[0]), (hi - lo) / MAX_BINS)
     width = nice_width(raw)
     offset = width / 2 if centred else 0.0
@@ -178,8 +215,11 @@ def distribution(orders: Sequence[OrderExecution], metric: Metric) -> Distributi
             values.append(value)
     array = np.array(values, dtype=np.float64)
     edges = bin_edges(array, centred=metric.signed)
+    below = above = 0
     if len(edges):
-        counts, _ = np.histogram(array, bins=edges)
+        first, last = float(edges[0]), float(edges[-1])
+        below, above = int((array < first).sum()), int((array > last).sum())
+        counts, _ = np.histogram(np.clip(array, first, last), bins=edges)
     else:
         counts = np.empty(0, dtype=np.int64)
     return Distribution(
@@ -188,4 +228,6 @@ def distribution(orders: Sequence[OrderExecution], metric: Metric) -> Distributi
         edges,
         counts.astype(np.int64),
         tuple(sorted(missing.items(), key=lambda item: (-item[1], item[0]))),
+        below,
+        above,
     )

@@ -13,6 +13,7 @@ from terminal.analytics.distribution import (
     MAX_BINS,
     Metric,
     bin_edges,
+    binned_range,
     distribution,
     nice_width,
 )
@@ -111,6 +112,28 @@ def test_every_value_falls_in_one_of_at_most_max_bins(values: list[float], centr
     array = np.array(values)
     edges = bin_edges(array, centred=centred)
     assert 1 <= len(edges) - 1 <= MAX_BINS
-    assert edges[0] <= array.min() and array.max() < edges[-1]
-    counts, _ = np.histogram(array, bins=edges)
+    lo, hi = binned_range(array)
+    assert edges[0] <= lo and hi < edges[-1]
+    assert array.min() <= lo <= hi <= array.max()
+    counts, _ = np.histogram(np.clip(array, edges[0], edges[-1]), bins=edges)
     assert counts.sum() == len(values)
+
+
+@given(st.lists(st.floats(0, 1e5, allow_nan=False), min_size=1, max_size=200))
+def test_every_order_is_counted_once_outliers_in_the_outer_bins(values: list[float]) -> None:
+    orders = [bought("10.00", approved_at=at(v), acknowledged_at=None, fills=()) for v in values]
+    d = distribution(orders, Metric.APPROVAL_LATENCY)
+    assert d.counts.sum() == len(values)
+    assert d.below == sum(v < d.edges[0] for v in d.values)
+    assert d.above == sum(v > d.edges[-1] for v in d.values)
+
+
+def test_an_approval_after_lunch_does_not_squash_the_others_into_one_bar() -> None:
+    seconds = [1.0, 1.5, 2.0, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 3600.0]
+    orders = [bought("10.00", approved_at=at(s), acknowledged_at=None) for s in seconds]
+    d = distribution(orders, Metric.APPROVAL_LATENCY)
+    assert d.width <= 1  # the bins are the seconds of the ten, not hours
+    assert d.above == 1 and d.below == 0 and d.counts[-1] >= 1
+    assert d.edges[-1] < 60
+    assert d.outliers_text() == f"1 above {d.edges[-1]:,.4g} s in the last bar"
+    assert d.counts.sum() == len(seconds)

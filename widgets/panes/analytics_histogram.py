@@ -5,7 +5,8 @@ Qt); this view only draws them. Slippage is signed as everywhere in the analytic
 a cost): bins right of zero are painted in the "down" colour, left of it in the "up" colour, the
 bin holding zero neutral, one bar item per colour (a per-bar brush list is a Python loop). The
 orders the data gives no figure for are named under the plot ("12 orders without a mid at
-staging: left out"), never drawn as zeros.
+staging: left out"), never drawn as zeros; far-off values counted in the outermost bars are
+named in the summary ("1 above 6 s in the last bar").
 """
 
 from __future__ import annotations
@@ -157,10 +158,12 @@ class ExecutionHistogram(QWidget):
             self.plot.setYRange(0, 1, padding=0)
         n = len(shown.values)
         if n:
-            self.summary.setText(
+            text = (
                 f"{n} {'order' if n == 1 else 'orders'}: median "
                 f"{_figure(shown.median, metric.unit)}, mean {_figure(shown.mean, metric.unit)}"
             )
+            outliers = shown.outliers_text()
+            self.summary.setText(f"{text}; {outliers}" if outliers else text)
         else:
             self.summary.setText("No order has this figure in the period")
         self.left_out.setText(shown.left_out_text())
