@@ -42,6 +42,7 @@ from widgets.feed_view import AGE_EVERY_NTH_FLUSH  # noqa: E402
 from widgets.launcher import build_window, qt_application  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
 from widgets.panes.analytics import AnalyticsPane  # noqa: E402
+from widgets.panes.chart import ChartPane  # noqa: E402
 from widgets.panes.health import HealthPane  # noqa: E402
 from widgets.panes.options import OptionsChainPane  # noqa: E402
 from widgets.panes.tape import TimeAndSalesPane  # noqa: E402
@@ -259,6 +260,28 @@ async def shoot_analytics(window: MainWindow, step: Callable[[int], Awaitable[No
     dock.setFloating(False)
 
 
+async def shoot_trade_on_chart(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
+    """The chart with a trade's fills marked, as a click on it in the analytics pane leaves it;
+    then the marks are cleared and the instrument charted before comes back."""
+    analytics, chart = window.panes["analytics"], window.panes["chart"]
+    assert isinstance(analytics, AnalyticsPane)
+    assert isinstance(chart, ChartPane)
+    assert analytics.result is not None
+    assert analytics.result.report.trades
+    before = window.session.active
+    analytics.show_trade_on_chart(analytics.result.report.trades[-1])
+    for _ in range(200):
+        await step(1)
+        if chart.chart.fill_marks.shown and not chart.loading:
+            break
+    await step(2)
+    chart.grab().save(str(OUT / "pane-chart-trade.png"))
+    chart.clear_marks()
+    if before is not None:
+        window.session.set_active(before)
+    await step(2)
+
+
 async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
     # The launcher measures the round trip every 5 s of wall time; here virtual time runs
     # faster, so measure it before each picture that shows it. The GUI loop's lag is measured
@@ -298,6 +321,7 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
     window.grab().save(str(OUT / "main-window-light.png"))
     window.set_theme("dark")
     await step(2)
+    await shoot_trade_on_chart(window, step)
 
     # Cancel all asks first and names the protective orders it would remove.
     question = window.cancel_all()

@@ -42,7 +42,7 @@ from widgets.panes.risk import RiskPanel
 from widgets.panes.tape import TimeAndSalesPane
 from widgets.panes.ticket import OrderTicketPane
 from widgets.panes.watchlist import WatchlistPane
-from widgets.session import Mode, Session, TicketRequest
+from widgets.session import ChartMarks, Mode, Session, TicketRequest
 from widgets.status_bar import StatusBar
 from widgets.theme import THEMES, apply_theme
 
@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.named_actions: dict[str, QAction] = {}
         self._build_menus()
         session.subscribe(session.ticket_requested, self._on_ticket_requested, owner=self)
+        session.subscribe(session.chart_marks_requested, self._on_chart_marks, owner=self)
         session.subscribe(
             session.app.broker.connection_changed, self._on_connection_changed, owner=self
         )
@@ -137,6 +138,9 @@ class MainWindow(QMainWindow):
 
     def _on_ticket_requested(self, _request: TicketRequest) -> None:
         self.bring_forward("ticket")
+
+    def _on_chart_marks(self, _marks: ChartMarks) -> None:
+        self.bring_forward("chart")
 
     def pane(self, pane_id: str) -> Pane:
         return self.panes[pane_id]

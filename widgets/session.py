@@ -13,6 +13,7 @@ the chart.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from terminal.analytics.fill_marks import FillMark
 from terminal.app import StartReport, TradingApp
 from terminal.broker.base import BrokerError
 from terminal.domain import DomainError, Instrument, OrderSide, OrderType, Severity
@@ -64,6 +66,21 @@ class TicketRequest:
     quantity: Decimal | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ChartMarks:
+    """Show these fills of ``instrument`` on the chart (a trade or an order from analytics).
+
+    ``start`` .. ``end`` is the span to bring into view (the trade's entry to its exit);
+    ``title`` says what is marked ("AAPL LONG 100, net +12.50").
+    """
+
+    instrument: Instrument
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    fills: tuple[FillMark, ...]
+
+
 class Session(QObject):
     """The shared state of one window.
 
@@ -73,6 +90,8 @@ class Session(QObject):
             again): the order ticket goes to it.
         ticket_requested(TicketRequest): pre-fill the order ticket and bring it forward.
         price_alert_requested(Instrument, float): ask for a price alert near ``price``.
+        chart_marks_requested(ChartMarks): chart these fills (the chart pane marks them and the
+            window brings it forward).
         message(str): a short message for the status bar (errors of UI actions).
         theme_changed(Palette): the theme switched; repaint custom colours.
         started(StartReport): the core connected, reconciled and subscribed the watchlist.
@@ -82,6 +101,7 @@ class Session(QObject):
     instrument_selected = Signal(object)
     ticket_requested = Signal(object)
     price_alert_requested = Signal(object, float)
+    chart_marks_requested = Signal(object)
     message = Signal(str)
     theme_changed = Signal(object)
     started = Signal(object)
@@ -160,6 +180,11 @@ class Session(QObject):
 
     def request_price_alert(self, instrument: Instrument, price: float) -> None:
         self.price_alert_requested.emit(instrument, price)
+
+    def request_chart_marks(self, marks: ChartMarks) -> None:
+        """Make ``marks.instrument`` the active one and mark its fills on the chart."""
+        self.chart_marks_requested.emit(marks)
+        self.set_active(marks.instrument)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

@@ -3,6 +3,7 @@ report off the GUI thread, shows its figures, chart and tables, exports it, and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -10,18 +11,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy.exc import OperationalError
 
-from terminal.domain import Fill, Order, OrderSide, Severity
+from terminal.analytics.distribution import Metric
+from terminal.analytics.fill_marks import Role
+from terminal.domain import Fill, Order, OrderIntent, OrderSide, OrderType, Severity, Timeframe
 from terminal.persistence.audit_verify import iter_records
 from widgets.main_window import MainWindow
 from widgets.panes import analytics as analytics_pane
 from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.analytics_io import Period
+from widgets.panes.chart import ChartPane
 
 from .conftest import Harness
-from .test_blotter import fill_market
+from .test_blotter import fill_market, instrument
 
 
 @pytest.fixture
@@ -175,3 +180,153 @@ def test_the_view_menu_and_its_shortcut_bring_the_pane_forward_and_compute(
     window.named_actions["focus_analytics"].trigger()
     _computed(harness, view)
     assert view.on_screen and view.figures["net_pnl"].text() == "0.00"
+
+
+def _bars_drawn(view: AnalyticsPane) -> dict[float, float]:
+    """Bin centre → height of every bar the histogram draws, whatever its colour."""
+    hist = view.histogram
+    drawn: dict[float, float] = {}
+    for bars in (hist.cost_bars, hist.gain_bars, hist.neutral_bars):
+        for x, height in zip(bars.opts["x"], bars.opts["height"], strict=True):
+            drawn[float(x)] = float(height)
+    return drawn
+
+
+def test_the_histogram_bins_the_orders_slippage_and_latencies_and_names_what_it_left_out(
+    harness: Harness, pane: AnalyticsPane
+) -> None:
+    bought, sold = _round_trip(harness)
+    unapproved = harness.app.orders.stage(
+        OrderIntent(instrument(harness, "AAPL"), OrderSide.BUY, Decimal(5), OrderType.MARKET)
+    )
+    harness.app.orders.reject(unapproved.id, "test: not wanted")
+    fills = _fills(harness, bought, sold)
+    # Hand-worked slippage vs arrival in ticks: (average fill - mid at staging) x side / tick.
+    mids = {
+        r.subject: Decimal(json.loads(r.details_json)["mid"])
+        for r in iter_records(harness.app.store.engine)
+        if r.action == "stage" and r.subject in (bought.id, sold.id)
+    }
+    ticks = []
+    for order, sign in ((bought, 1), (sold, -1)):
+        mine = [f for f in fills if f.order_id == order.id]
+        average = sum((f.quantity * f.price for f in mine), Decimal(0)) / sum(
+            (f.quantity for f in mine), Decimal(0)
+        )
+        ticks.append(float((average - mids[order.id]) * sign / Decimal("0.01")))
+
+    pane.show()
+    _computed(harness, pane)
+    hist = pane.histogram
+    assert hist.chosen is Metric.SLIP_ARRIVAL_TICKS
+    assert sorted(hist.shown.values) == pytest.approx(sorted(ticks))
+    drawn = _bars_drawn(pane)
+    assert sum(drawn.values()) == 2  # one bar per bin, both orders in them
+    for value in ticks:  # each order's bar is the one around its slippage
+        centre = min(drawn, key=lambda c: abs(c - value))
+        assert abs(centre - value) <= hist.shown.width / 2 and drawn[centre] >= 1
+    assert hist.left_out.text() == "1 order not filled: left out"  # the rejected one
+    assert "ticks" in hist.plot.getAxis("bottom").labelText
+
+    hist.set_metric(Metric.APPROVAL_LATENCY)
+    assert hist.metric_combo.currentText() == "Approval latency (s)"
+    assert sum(_bars_drawn(pane).values()) == 2
+    assert hist.left_out.text() == "1 order not approved: left out"
+    assert "(s)" in hist.plot.getAxis("bottom").labelText
+    assert hist.summary.text().startswith("2 orders: median ")
+
+
+def test_a_report_read_while_the_database_is_still_writing_says_so(
+    harness: Harness, pane: AnalyticsPane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _round_trip(harness)
+    harness.commit()
+    monkeypatch.setattr(harness.app.writer, "flush", lambda _timeout: False)
+    pane.show()
+    _computed(harness, pane)
+    assert "still writing" in pane.status_label.text()
+    assert pane.status_label.property("tone") == "warning"
+    assert pane.trades_model.rowCount() == 1  # what was written is shown all the same
+
+
+def test_clicking_a_trade_brings_the_chart_forward_on_its_instrument_with_its_fills_marked(
+    harness: Harness, window: MainWindow
+) -> None:
+    bought = fill_market(harness, "MSFT", 100, OrderSide.BUY)
+    harness.step(20)
+    sold = fill_market(harness, "MSFT", 100, OrderSide.SELL)
+    fills = sorted(_fills(harness, bought, sold), key=lambda f: (f.time, f.exec_id))
+    chart = window.pane("chart")
+    assert isinstance(chart, ChartPane)
+    assert chart.instrument is not None and chart.instrument.key == "AAPL"  # the first one
+    window.docks["chart"].close()  # out of sight: the click must bring it back
+    view = window.pane("analytics")
+    assert isinstance(view, AnalyticsPane)
+    window.bring_forward("analytics")
+    _computed(harness, view)
+    assert view.trades_model.rowCount() == 1
+
+    table = view.trades_view
+    index = table.model().index(0, 0)
+    harness.qtbot.mouseClick(
+        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center()
+    )
+    harness.qtbot.waitUntil(lambda: chart.chart.fill_marks.shown, timeout=10_000)
+
+    assert window.docks["chart"].isVisible() and chart.on_screen
+    assert chart.instrument is not None and chart.instrument.key == "MSFT"
+    active = harness.session.active
+    assert active is not None and active.key == "MSFT"  # the linked panes follow it
+    marks = chart.chart.fill_marks.marks
+    assert [(m.time, m.price, m.side) for m in marks] == [
+        (f.time, f.price, "BUY" if f.order_id == bought.id else "SELL") for f in fills
+    ]
+    assert [m.role for m in marks] == [
+        Role.ENTRY if f.order_id == bought.id else Role.EXIT for f in fills
+    ]
+    assert list(chart.chart.fill_marks.scatter.data["y"]) == [float(f.price) for f in fills]
+    lo, hi = chart.chart.x_range()
+    assert all(lo <= x <= hi for x in chart.chart.fill_marks.xs)
+    # Seconds-long trade: 1 minute bars, which the simulator has for now.
+    assert chart.timeframe is Timeframe.M1 and chart.marks_covered
+    assert chart.marks_label.text().startswith("MSFT LONG 100 ")
+
+    # An order of the Orders tab: just its own fills.
+    view.tables.setCurrentIndex(1)
+    position = view.orders_model.position(sold.id)
+    assert position is not None
+    orders = view.orders_view
+    index = orders.model().index(position, 0)
+    harness.qtbot.mouseClick(
+        orders.viewport(), Qt.MouseButton.LeftButton, pos=orders.visualRect(index).center()
+    )
+    harness.qtbot.waitUntil(
+        lambda: chart.marks is not None and chart.marks.title.startswith("MSFT SELL")
+    )
+    harness.qtbot.waitUntil(lambda: not chart.loading)
+    assert [m.price for m in chart.chart.fill_marks.marks] == [
+        f.price for f in fills if f.order_id == sold.id
+    ]
+
+
+def test_this_week_is_one_choice_in_the_period_box_and_shows_what_waiting_cost(
+    harness: Harness, pane: AnalyticsPane
+) -> None:
+    _round_trip(harness)
+    pane.show()
+    _computed(harness, pane)
+    week = pane.figures["delay_cost"].text()
+    assert week != "n/a"  # the session's orders hold their mids
+    today = pane.today()
+    pane.set_custom_period(today.replace(year=today.year - 1), today.replace(year=today.year - 1))
+    _computed(harness, pane)
+    assert pane.figures["delay_cost"].text() == "n/a"
+
+    # The second click: "This week" in the period box computes the week again.
+    pane.period_combo.setCurrentIndex(pane.period_combo.findData(Period.WEEK.value))
+    assert pane.computing
+    _computed(harness, pane)
+    assert pane.period is Period.WEEK
+    monday = today - dt.timedelta(days=today.weekday())
+    assert pane.dates() == (monday, today)
+    assert pane.figures["delay_cost"].text() == week

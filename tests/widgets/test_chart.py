@@ -4,6 +4,7 @@ overlays, crosshair readout, follow mode, the context menu and the theme."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
+from terminal.analytics.fill_marks import FillMark, Role
 from terminal.domain import (
     Bar,
     Instrument,
@@ -29,7 +31,7 @@ from widgets import formatting
 from widgets.chart.indicators import sma
 from widgets.main_window import MainWindow
 from widgets.panes.chart import ChartPane
-from widgets.session import TicketRequest
+from widgets.session import ChartMarks, TicketRequest
 from widgets.theme import LIGHT
 
 from .conftest import Harness
@@ -431,3 +433,68 @@ def test_the_window_charts_the_first_watchlist_instrument(
     assert pane.instrument is not None and pane.instrument.key == "AAPL"
     assert len(pane.chart.series) > 0
     assert pane.readout.text().startswith("<b>AAPL</b>")
+
+
+# -- fills marked from the analytics pane ------------------------------------------------------------
+def test_fills_older_than_the_bars_are_marked_at_their_prices_and_the_chart_says_no_bars(
+    harness: Harness, pane: ChartPane
+) -> None:
+    now = harness.app.clock.now()
+    start = now - dt.timedelta(days=30)
+    fills = (
+        FillMark(start + dt.timedelta(minutes=1), Decimal("101.25"), 1, Decimal(100), Role.ENTRY),
+        FillMark(start + dt.timedelta(minutes=9), Decimal("103.50"), -1, Decimal(100), Role.EXIT),
+    )
+    end = start + dt.timedelta(minutes=10)
+    pane.show_marks(ChartMarks(instrument(harness), "AAPL LONG 100 (test)", start, end, fills))
+    # A ten-minute trade is shown on 1 minute bars: a reload.
+    wait_loaded(harness, pane, loads=2)
+    assert pane.timeframe is Timeframe.M1 and pane.timeframe_buttons[Timeframe.M1].isChecked()
+
+    marks = pane.chart.fill_marks
+    assert [m.price for m in marks.marks] == [Decimal("101.25"), Decimal("103.50")]
+    assert list(marks.scatter.data["y"]) == [101.25, 103.5]
+    xs = list(marks.scatter.data["x"])
+    # Before the first bar (x = 0), eight minutes = eight 1m bars apart, and in view.
+    assert xs[1] < 0 and xs[1] - xs[0] == pytest.approx(8)
+    lo, hi = pane.chart.x_range()
+    ylo, yhi = pane.chart.y_range()
+    assert all(lo <= x <= hi for x in xs) and ylo < 101.25 and yhi > 103.5
+    assert not pane.chart.follow and not pane.follow_button.isChecked()
+    assert not pane.marks_covered
+    assert pane.marks_label.isVisible() and pane.marks_label.property("tone") == "warning"
+    assert pane.marks_label.text().startswith("AAPL LONG 100 (test)")
+    assert "No 1m bars are recorded for this period" in pane.marks_label.text()
+
+    # Another instrument charted: the marks go.
+    harness.session.set_active(instrument(harness, "MSFT"))
+    assert pane.marks is None and not marks.shown and not pane.marks_label.isVisible()
+
+
+def test_marked_fills_sit_inside_their_bars_and_clear_from_the_context_menu(
+    harness: Harness, pane: ChartPane
+) -> None:
+    series = pane.chart.series
+    bar = series.bar_at(series.last_index - 3)
+    assert bar is not None
+    inside = bar.start + dt.timedelta(seconds=Timeframe.M5.seconds // 2)  # mid-bar
+    fills = (FillMark(inside, Decimal(str(bar.close)), -1, Decimal(5), Role.FILL),)
+    pane.show_marks(
+        ChartMarks(
+            instrument(harness),
+            "AAPL SELL 5 MKT",
+            bar.start - dt.timedelta(hours=2),  # two hours on 5m bars: 24 bars
+            inside,
+            fills,
+        )
+    )
+    assert pane.timeframe is Timeframe.M5 and pane.loads == 1  # drawn at once, no reload
+    assert list(pane.chart.fill_marks.xs) == pytest.approx([series.last_index - 3])
+    assert pane.marks_covered and pane.marks_label.property("tone") == "muted"
+    assert "No " not in pane.marks_label.text()
+
+    menu = pane.context_menu(float(bar.close))
+    clear = next(a for a in menu.actions() if a.objectName() == "chart_clear_marks_action")
+    clear.trigger()
+    assert pane.marks is None and not pane.chart.fill_marks.shown
+    assert len(pane.chart.fill_marks.scatter.data) == 0

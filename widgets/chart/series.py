@@ -205,6 +205,37 @@ class ChartSeries:
         out: FloatArray = result + (indices - clipped) * float(self.timeframe.seconds)
         return out
 
+    def starts(self) -> FloatArray:
+        """The start times (epoch seconds) of every bar, the forming one included."""
+        times = self.history.times
+        if self.forming is None:
+            return times
+        return np.append(times, self.forming.start.timestamp())
+
+    def positions_of(self, times: FloatArray) -> FloatArray:
+        """Return fractional bar indices of ``times`` (epoch seconds): bar ``i`` spans
+        ``i - 0.5 .. i + 0.5`` from its start to its end, a time in a gap between bars sits at
+        the end of the earlier one, and times before or after the bars extrapolate as
+        :meth:`times_at` does (NaN without bars)."""
+        starts = self.starts()
+        if len(starts) == 0:
+            return np.full(len(times), np.nan)
+        seconds = float(self.timeframe.seconds)
+        index = np.searchsorted(starts, times, side="right") - 1
+        clipped = np.clip(index, 0, len(starts) - 1)
+        into = (times - starts[clipped]) / seconds
+        inside = (index >= 0) & (index < len(starts) - 1)
+        into = np.where(inside, np.minimum(into, 1.0), into)
+        positions: FloatArray = clipped - 0.5 + into
+        return positions
+
+    def covers(self, start: float, end: float) -> bool:
+        """Whether bars are loaded from ``start`` to ``end`` (epoch seconds)."""
+        starts = self.starts()
+        if len(starts) == 0:
+            return False
+        return bool(starts[0] <= start and end < starts[-1] + self.timeframe.seconds)
+
     def price_range(self, first: int, last: int) -> tuple[float, float] | None:
         """Return (lowest low, highest high) of the bars with index in ``[first, last]``."""
         lows: list[float] = []

@@ -17,6 +17,7 @@ import PySide6  # noqa: F401  # before pyqtgraph, which uses the Qt binding alre
 
 # isort: split
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
@@ -26,11 +27,14 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from terminal.analytics.fill_marks import FillMark
 from terminal.domain import Bar, Timeframe
 from widgets import formatting
 from widgets.chart.axis import PriceAxis, TimeAxis, VolumeAxis, grid_values
 from widgets.chart.candles import CandlesItem, FormingCandleItem, FormingVolumeItem, VolumeItem
 from widgets.chart.indicators import EMA, SMA, VWAP, Indicator
+from widgets.chart.marks import SIZE as MARK_SIZE
+from widgets.chart.marks import FillMarkers
 from widgets.chart.overlays import (
     AxisTag,
     Crosshair,
@@ -55,6 +59,8 @@ AXIS_WIDTH = 72
 PIXMAP_CACHE_KB = 96 * 1024
 #: Zoom factor of one + or - key press.
 ZOOM_STEP = 1.25
+#: Pixels kept above and below the fills marked: an arrow and its label beyond its tip.
+MARK_PIXELS = MARK_SIZE / 2 + 6
 #: Level lines within this fraction of the bars' price range beyond it widen the y range.
 LEVEL_REACH = 0.5
 
@@ -141,6 +147,8 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.last_price = LastPriceMarker(self.price_plot, self.price_axis)
         self.cursor_tag = AxisTag(self.price_axis, self.price_vb)
         self.crosshair = Crosshair(self.price_plot, self.volume_plot)
+        #: A trade's or an order's fills (:meth:`show_fill_marks`).
+        self.fill_marks = FillMarkers(self.price_plot, timezone)
         self.decimals = 2
 
         self.price_vb.sigXRangeChanged.connect(self._on_x_range_changed)
@@ -195,6 +203,7 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.last_price.set_colors(colors.up, colors.down)
         self.cursor_tag.set_colors(colors.axis, colors.background)
         self.crosshair.set_color(colors.crosshair)
+        self.fill_marks.set_colors(colors.buy, colors.sell, colors.text, colors.background)
         self.candles.set_grid_color(colors.grid)
         self.volume.set_grid_color(colors.grid)
 
@@ -209,6 +218,7 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         """Show ``series`` (replacing what was shown) and follow its newest bar."""
         timeframe = series.timeframe
         self.series = series
+        self.fill_marks.clear()  # positioned against the series replaced
         self.decimals = decimals
         self.price_axis.decimals = decimals
         self.time_axis.bar_seconds = timeframe.seconds
@@ -289,11 +299,42 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     def set_indicator(self, name: str, visible: bool) -> None:
         self.overlays[name].set_visible(visible, self.series.history, self.series.forming)
 
+    def show_fill_marks(
+        self, marks: Sequence[FillMark], start: dt.datetime, end: dt.datetime
+    ) -> bool:
+        """Mark ``marks`` at their times and prices, shade ``start`` .. ``end`` and bring it
+        into view (following stops); return whether bars are loaded for that span.
+
+        Without bars for the span the fills are still drawn, where the time axis extrapolates
+        their times, and the y range fits their prices.
+        """
+        series = self.series
+        begin, finish = start.timestamp(), end.timestamp()
+        xs = series.positions_of(np.array([m.time.timestamp() for m in marks], dtype=np.float64))
+        lo, hi = (float(x) for x in series.positions_of(np.array([begin, finish])))
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            self.fill_marks.clear()
+            return False
+        self.fill_marks.show(marks, xs, (lo, hi), self.decimals)
+        self._update_limits()
+        margin = max((hi - lo) * 0.25, MIN_VISIBLE_BARS / 2)
+        self.set_follow(False)
+        self._set_x_range(lo - margin, hi + margin)
+        return series.covers(begin, finish)
+
+    def clear_fill_marks(self) -> None:
+        self.fill_marks.clear()
+        self._update_limits()
+        self.fit_y()
+
     # -- ranges ---------------------------------------------------------------------------------
     def _update_limits(self) -> None:
         n = max(len(self.series), 1)
+        x_min = -RIGHT_MARGIN - 1
+        if self.fill_marks.shown:  # marks older than the bars stay reachable
+            x_min = min(x_min, float(self.fill_marks.span.getRegion()[0]) - 2 * MIN_VISIBLE_BARS)
         limits = {
-            "xMin": -RIGHT_MARGIN - 1,
+            "xMin": x_min,
             "xMax": n + max(RIGHT_MARGIN, n * 0.5),
             "minXRange": MIN_VISIBLE_BARS,
         }
@@ -357,6 +398,13 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         lo, hi = self.x_range()
         first, last = math.ceil(lo - 0.5), math.floor(hi + 0.5)
         prices = self.series.price_range(first, last)
+        marked = self.fill_marks.prices_between(lo, hi)
+        if marked:  # fills in view stay in sight, with or without bars around them
+            lows, highs = [*marked], [*marked]
+            if prices is not None:
+                lows.append(prices[0])
+                highs.append(prices[1])
+            prices = (min(lows), max(highs))
         if prices is not None:
             low, high = prices
             # Order and position lines near the bars stay in sight; far ones would squash them.
@@ -364,8 +412,10 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             near = [p for p in self.levels.prices() if low - reach <= p <= high + reach]
             low, high = min([low, *near]), max([high, *near])
             pad = max((high - low) * Y_PADDING, abs(high) * 1e-4, 1e-6)
-            self.price_vb.setYRange(low - pad, high + pad, padding=0)
             height = float(self.price_vb.height())
+            if marked and height > 4 * MARK_PIXELS:  # room for the arrows beyond their tips
+                pad = max(pad, (high - low) * MARK_PIXELS / (height - 2 * MARK_PIXELS))
+            self.price_vb.setYRange(low - pad, high + pad, padding=0)
             self.levels.arrange(height / (high - low + 2 * pad), float(self.price_vb.width()))
         volume = self.series.volume_max(first, last)
         self.volume_vb.setYRange(0.0, volume * 1.15 if volume > 0 else 1.0, padding=0)

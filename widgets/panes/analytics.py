@@ -7,6 +7,9 @@ last figures kept until the new ones arrive; a failure shows in the pane, is log
 warning alert. It is computed when the pane first comes on screen, on Refresh, and when the
 period or the instrument filter changes. Export writes the report shown, as HTML, CSV or JSON
 (docs/analytics.md), from a non-modal file dialog.
+
+Clicking a trade (or an order) charts it: its instrument becomes the active one and the chart
+pane, brought forward, marks its fills (``Session.request_chart_marks``).
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.analytics.execution import OrderExecution
+from terminal.analytics.fill_marks import FillMark, order_marks, trade_marks
 from terminal.analytics.report import Report
+from terminal.analytics.trades import Trade
+from terminal.domain import Instrument
 from widgets.dialogs.save_file import open_save_dialog
 from widgets.panes.analytics_chart import EquityChart
 from widgets.panes.analytics_columns import (
@@ -47,9 +53,10 @@ from widgets.panes.analytics_columns import (
     trade_columns,
     trade_rows,
 )
+from widgets.panes.analytics_histogram import ExecutionHistogram
 from widgets.panes.analytics_io import AnalyticsResult, Period, compute, export, period_dates
 from widgets.panes.base import Pane
-from widgets.session import Session
+from widgets.session import ChartMarks, Session
 from widgets.style_props import set_tone
 from widgets.table_model import FastTableView, RowModel
 from widgets.theme import Palette
@@ -100,11 +107,12 @@ def _seconds(value: float | None) -> str:
 
 
 class AnalyticsPane(Pane):
-    """Headline figures, equity and drawdown, closed trades and orders of one period.
+    """Headline figures, equity and drawdown, a slippage / latency histogram, closed trades and
+    orders of one period.
 
     Public actions (also used by tests): :meth:`refresh`, :meth:`set_period`,
-    :meth:`set_custom_period`, :meth:`set_instrument`, :meth:`choose_export_file`,
-    :meth:`export_to`.
+    :meth:`set_custom_period`, :meth:`set_instrument`, :meth:`show_trade_on_chart`,
+    :meth:`show_order_on_chart`, :meth:`choose_export_file`, :meth:`export_to`.
     """
 
     pane_id = "analytics"
@@ -139,19 +147,38 @@ class AnalyticsPane(Pane):
         self.trades_view.setObjectName("analytics_trades")
         self.orders_view = FastTableView(self.orders_model, parent=self)
         self.orders_view.setObjectName("analytics_orders")
+        self.trades_view.clicked.connect(
+            lambda index: self._chart_trade_row(self.trades_view.row_at(index.row()))
+        )
+        self.orders_view.clicked.connect(
+            lambda index: self._chart_order_row(self.orders_view.row_at(index.row()))
+        )
+        self.trades_view.bind_key(
+            "Return", lambda: self._chart_trade_row(self.trades_view.selected_row())
+        )
+        self.orders_view.bind_key(
+            "Return", lambda: self._chart_order_row(self.orders_view.selected_row())
+        )
         self.tables = QTabWidget(self)
         self.tables.setObjectName("analytics_tables")
         self.tables.addTab(self.trades_view, "Trades")
         self.tables.addTab(self.orders_view, "Orders")
+        for tab in (0, 1):
+            self.tables.setTabToolTip(
+                tab, "Click a row (or press Enter) to mark its fills on the chart"
+            )
         self.chart = EquityChart(session.palette, self)
+        self.histogram = ExecutionHistogram(session.palette, self)
 
         # Side by side: the pane's default dock (tabbed below the chart) is wide and low.
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.chart)
+        splitter.addWidget(self.histogram)
         splitter.addWidget(self.tables)
         splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([500, 900])
+        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(2, 4)
+        splitter.setSizes([360, 360, 700])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -361,6 +388,7 @@ class AnalyticsPane(Pane):
         self._fill_instruments(result)
         self._show_figures(report)
         self.chart.show_report(report)
+        self.histogram.show_orders(report.orders)
         self.trades_model.set_rows(trade_rows(report.trades))
         self.orders_model.set_rows(report.orders)
         self.tables.setTabText(0, f"Trades ({len(report.trades)})")
@@ -437,8 +465,66 @@ class AnalyticsPane(Pane):
 
     def _on_theme_changed(self, palette: Palette) -> None:
         self.chart.set_palette(palette)
+        self.histogram.set_palette(palette)
         self.trades_model.mark_all_dirty()
         self.orders_model.mark_all_dirty()
+
+    # -- to the chart ------------------------------------------------------------------------
+    def _chart_trade_row(self, row: TradeRow | None) -> None:
+        if row is not None:
+            self.show_trade_on_chart(row.trade)
+
+    def _chart_order_row(self, row: OrderExecution | None) -> None:
+        if row is not None:
+            self.show_order_on_chart(row)
+
+    def show_trade_on_chart(self, trade: Trade) -> asyncio.Task[Any] | None:
+        """Chart ``trade``'s instrument with its entries and exits marked."""
+        fills = self.result.fills if self.result is not None else ()
+        marks = trade_marks(trade, fills)
+        end = trade.exit_time or (marks[-1].time if marks else trade.entry_time)
+        net = "" if trade.is_open else f", net {trade.net_pnl:+,.2f}"
+        title = (
+            f"{trade.instrument} {trade.side} {trade.quantity:,} "
+            f"{self._when(trade.entry_time)} → {self._when(end, zone=True)}{net}"
+        )
+        return self._chart(trade.instrument, title, trade.entry_time, end, marks)
+
+    def show_order_on_chart(self, execution: OrderExecution) -> asyncio.Task[Any] | None:
+        """Chart ``execution``'s order with its fills marked (from staging to the last fill)."""
+        order = execution.order
+        marks = order_marks(order)
+        end = marks[-1].time if marks else order.approved_at or order.staged_at
+        title = (
+            f"{order.instrument} {order.side} {order.quantity:,} {order.order_type} "
+            f"staged {self._when(order.staged_at, zone=True)}, {len(marks)} fills"
+        )
+        return self._chart(order.instrument, title, order.staged_at, end, marks)
+
+    def _when(self, at: dt.datetime, *, zone: bool = False) -> str:
+        pattern = "%m-%d %H:%M:%S %Z" if zone else "%m-%d %H:%M:%S"
+        return at.astimezone(ZoneInfo(self.timezone)).strftime(pattern)
+
+    def _chart(
+        self,
+        key: str,
+        title: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        marks: tuple[FillMark, ...],
+    ) -> asyncio.Task[Any]:
+        app = self.session.app
+
+        async def resolve() -> Instrument:
+            for instrument in app.watchlist:  # no round trip to the broker for these
+                if instrument.key == key:
+                    return instrument
+            return await app.broker.qualify(key)
+
+        def show(instrument: Instrument) -> None:
+            self.session.request_chart_marks(ChartMarks(instrument, title, start, end, marks))
+
+        return self.run(resolve(), f"chart {key}", on_done=show)
 
     # -- export ------------------------------------------------------------------------------
     def choose_export_file(self) -> QFileDialog | None:

@@ -58,7 +58,9 @@ class _ZoneAxis(pg.DateAxisItem):  # type: ignore[misc]
         self.zone = ZoneInfo(timezone)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        pattern = "%H:%M" if spacing < 86_400 else "%m-%d"
+        # Seconds when ticks are closer than a minute (a session of quick trades read
+        # "09:30 09:30 09:30").
+        pattern = "%H:%M:%S" if spacing < 60 else "%H:%M" if spacing < 86_400 else "%m-%d"
         return [dt.datetime.fromtimestamp(v, self.zone).strftime(pattern) for v in values]
 
 

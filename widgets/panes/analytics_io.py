@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from terminal.analytics.records import FillRecord
 from terminal.analytics.render import write_report
 from terminal.analytics.report import Report, build_report, period_bounds
 from terminal.analytics.source import load_history
@@ -44,11 +45,13 @@ def period_dates(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
 
 @dataclass(frozen=True, slots=True)
 class AnalyticsResult:
-    """A report and the instruments the period traded (for the instrument filter)."""
+    """A report, the instruments the period traded (for the instrument filter) and the fills
+    read (a trade's fills to mark on the chart, those before the period included)."""
 
     report: Report
     instruments: tuple[str, ...]
     instrument: str | None
+    fills: tuple[FillRecord, ...] = ()
 
 
 def compute(
@@ -60,8 +63,15 @@ def compute(
     instrument: str | None = None,
 ) -> AnalyticsResult:
     """Read ``start``..``end`` and build its report, of one ``instrument`` or of all (blocks)."""
-    writer.flush(WRITER_WAIT_SECONDS)
+    drained = writer.flush(WRITER_WAIT_SECONDS)
     history = load_history(engine, start, end, timezone)
+    notes = history.notes
+    if not drained:  # read anyway (a busy disk must not stop the pane), but say so
+        notes = (
+            *notes,
+            f"the database was still writing after {WRITER_WAIT_SECONDS:g} s: the newest "
+            "orders and fills may be missing (press Refresh)",
+        )
     begin, finish = period_bounds(start, end, timezone)
     traded = {o.instrument for o in history.orders if begin <= o.staged_at < finish}
     traded |= {f.instrument for f in history.fills if begin <= f.time < finish}
@@ -76,9 +86,9 @@ def compute(
         end,
         timezone=timezone,
         starting_equity=history.starting_equity,
-        notes=history.notes,
+        notes=notes,
     )
-    return AnalyticsResult(report, tuple(sorted(traded)), instrument)
+    return AnalyticsResult(report, tuple(sorted(traded)), instrument, fills)
 
 
 def export(report: Report, fmt: str, path: Path) -> Path:

@@ -49,7 +49,7 @@ from widgets.chart.view import ChartView
 from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
 from widgets.resources import icon
-from widgets.session import Session, TicketRequest
+from widgets.session import ChartMarks, Session, TicketRequest
 from widgets.style_props import set_tone
 from widgets.theme import Palette
 
@@ -58,6 +58,8 @@ TIMEFRAMES = (Timeframe.M1, Timeframe.M5, Timeframe.M15, Timeframe.H1, Timeframe
 DEFAULT_TIMEFRAME = Timeframe.M5
 #: Bars of history requested per load.
 HISTORY_BARS = 5000
+#: A trade brought onto the chart is shown on the longest timeframe giving it this many bars.
+MARKED_BARS = 20
 _TIMEFRAME_NAMES = {
     Timeframe.M1: "1 minute",
     Timeframe.M5: "5 minute",
@@ -71,8 +73,15 @@ class ChartPane(Pane):
     """Candlestick chart of the active instrument with volume, overlays and order lines.
 
     Public for other panes and tests: :meth:`show_instrument`, :meth:`set_timeframe`,
-    :meth:`set_indicator`, :meth:`follow_last_bar`, :meth:`context_menu` and :meth:`flush`;
-    the :class:`~widgets.chart.view.ChartView` is ``chart``.
+    :meth:`set_indicator`, :meth:`follow_last_bar`, :meth:`show_marks`, :meth:`clear_marks`,
+    :meth:`context_menu` and :meth:`flush`; the :class:`~widgets.chart.view.ChartView` is
+    ``chart``.
+
+    Marks (``session.chart_marks_requested``, from the analytics pane): the fills of a trade or
+    an order are drawn as arrows over the instrument's bars, on a timeframe that gives the trade
+    about :data:`MARKED_BARS` bars, with its span in view; the badge over the plot says what is
+    marked and whether bars are recorded for that period (the fills are drawn either way). They
+    stay until another instrument is charted or the trader clears them (context menu).
     """
 
     pane_id = "chart"
@@ -84,6 +93,9 @@ class ChartPane(Pane):
         self.timeframe = DEFAULT_TIMEFRAME
         self.loading = False
         self.loads = 0  # history loads applied (tests, diagnostics)
+        #: The fills marked (None: none); :attr:`marks_covered` whether bars are loaded for them.
+        self.marks: ChartMarks | None = None
+        self.marks_covered = False
         #: The last load failed for want of a connection: load again once it is back.
         self._reload_when_renewed = False
         self._request = 0
@@ -108,6 +120,7 @@ class ChartPane(Pane):
         self.subscribe(session.app.orders.order_updated, self._on_order)
         self.subscribe(session.app.portfolio.positions_changed, self._on_positions)
         self.subscribe(session.active_changed, self.show_instrument)
+        self.subscribe(session.chart_marks_requested, self.show_marks)
         self.subscribe(session.theme_changed, self.apply_palette)
         self.register_flush(self.flush)
         self.chart.follow_changed.connect(self._on_follow_changed)
@@ -167,6 +180,11 @@ class ChartPane(Pane):
         set_tone(self.feed_label, "stale")
         self.feed_label.move(8, 8)
         self.feed_label.hide()
+        #: What is marked ("AAPL LONG 100 …") and, without bars for it, that none are recorded.
+        self.marks_label = QLabel("", self.chart)
+        self.marks_label.setObjectName("chart_marks")
+        self.marks_label.move(8, 32)
+        self.marks_label.hide()
         self.status = QLabel("", self.toolbar)
         self.status.setObjectName("chart_status")
         # Texts that change with the symbol must not size the dock: widths jumped on every
@@ -233,20 +251,69 @@ class ChartPane(Pane):
         """Chart ``instrument`` (the active instrument changed)."""
         if self.instrument is not None and self.instrument.key == instrument.key:
             return
+        if self.marks is not None and self.marks.instrument.key != instrument.key:
+            self.clear_marks()
         self.instrument = instrument
         self._decimals = price_decimals(instrument)
         self._reload()
 
     def set_timeframe(self, timeframe: Timeframe) -> None:
         """Show ``timeframe`` bars (toolbar buttons, keys 1 … 5)."""
-        self.timeframe_buttons[timeframe].setChecked(True)
         if timeframe is self.timeframe:
+            self.timeframe_buttons[timeframe].setChecked(True)
             return
+        self._choose_timeframe(timeframe)
+        self._reload()
+
+    def _choose_timeframe(self, timeframe: Timeframe) -> None:
+        self.timeframe_buttons[timeframe].setChecked(True)
         self.timeframe = timeframe
         # VWAP restarts every session: on daily bars it would just repeat each bar's price.
         self.indicator_buttons["vwap"].setEnabled(timeframe is not Timeframe.D1)
         self._apply_indicator("vwap")
-        self._reload()
+
+    def show_marks(self, marks: ChartMarks) -> None:
+        """Chart ``marks.instrument`` around ``marks``' span and draw its fills (see the class
+        docstring); drawn once the bars are loaded, at once when they already are."""
+        self.marks = marks
+        timeframe = marked_timeframe((marks.end - marks.start).total_seconds())
+        same = self.instrument is not None and self.instrument.key == marks.instrument.key
+        if timeframe is not self.timeframe:
+            self._choose_timeframe(timeframe)
+            if same:
+                self._reload()  # drawn when loaded
+        if not same:
+            self.show_instrument(marks.instrument)  # drawn when loaded
+        elif not self.loading and self.on_screen:
+            self._draw_marks()
+
+    def clear_marks(self) -> None:
+        """Remove the fills marked (context menu; another instrument charted)."""
+        self.marks = None
+        self.marks_covered = False
+        self.chart.clear_fill_marks()
+        self.marks_label.hide()
+
+    def _draw_marks(self) -> None:
+        marks = self.marks
+        instrument = self.instrument
+        if marks is None or instrument is None or marks.instrument.key != instrument.key:
+            return
+        self.marks_covered = self.chart.show_fill_marks(marks.fills, marks.start, marks.end)
+        text = marks.title
+        if self.marks_covered:
+            set_tone(self.marks_label, "muted")
+        else:
+            text += (
+                f"\nNo {self.timeframe.value} bars are recorded for this period: the fills are"
+                " drawn at their prices and times"
+            )
+            set_tone(self.marks_label, "warning")
+        self.marks_label.setText(text)
+        self.marks_label.setToolTip(text)
+        self.marks_label.adjustSize()
+        self.marks_label.show()
+        self.marks_label.raise_()
 
     def set_indicator(self, name: str, visible: bool) -> None:
         """Show or hide the overlay ``name`` (``sma``, ``ema``, ``vwap``)."""
@@ -333,6 +400,8 @@ class ChartPane(Pane):
         self.loads += 1
         self._levels_dirty = True
         self.flush()
+        self._update_readout()  # the last bar's, not the "no data" of the load
+        self._draw_marks()
 
     def _on_renewed(self, _failed: object) -> None:
         """The connection is back and market data renewed: retry a load the loss cut off."""
@@ -494,6 +563,10 @@ class ChartPane(Pane):
         menu.addSeparator()
         follow = menu.addAction(f"Follow last bar\t{shortcuts.FOLLOW.keys}")
         follow.triggered.connect(lambda _checked=False: self.follow_last_bar())
+        if self.marks is not None:
+            clear = menu.addAction("Clear the marked fills")
+            clear.setObjectName("chart_clear_marks_action")
+            clear.triggered.connect(lambda _checked=False: self.clear_marks())
         return menu
 
     def _request_ticket(
@@ -507,3 +580,10 @@ class ChartPane(Pane):
         menu = self.context_menu(price)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(global_pos)
+
+
+def marked_timeframe(seconds: float) -> Timeframe:
+    """The longest toolbar timeframe that shows a span of ``seconds`` in at least
+    :data:`MARKED_BARS` bars (1 minute for anything shorter)."""
+    fitting = [tf for tf in TIMEFRAMES if seconds / tf.seconds >= MARKED_BARS]
+    return max(fitting, key=lambda tf: tf.seconds, default=TIMEFRAMES[0])
