@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from terminal.analytics.excursion import PriceBars, with_excursions
 from terminal.analytics.execution import OrderExecution, order_execution
 from terminal.analytics.records import FillRecord, OrderRecord
 from terminal.analytics.stats import Performance, performance
@@ -315,6 +316,7 @@ def build_report(
     timezone: str = "UTC",
     starting_equity: Decimal | None = None,
     notes: Sequence[str] = (),
+    bars: Mapping[str, PriceBars] | None = None,
 ) -> Report:
     """Build the report of ``start``..``end`` (inclusive dates in ``timezone``).
 
@@ -324,6 +326,9 @@ def build_report(
             before the period is matched right); trades are kept by their exit date.
         starting_equity: account equity at the start, for drawdown in percent (None: unknown).
         notes: what the caller already knows the data lacks.
+        bars: price bars by instrument key, for each closed trade's MAE / MFE
+            (:mod:`terminal.analytics.excursion`); without them (the database keeps none)
+            MAE / MFE are n/a and a note says so.
     """
     tz = ZoneInfo(timezone)
     begin, finish = period_bounds(start, end, timezone)
@@ -344,6 +349,18 @@ def build_report(
             "staging) in the audit trail: slippage against arrival, the approval-delay cost "
             "and the shortfall are left out for them"
         )
+    if closed and not bars:
+        found.append(
+            "MAE / MFE are n/a: they need price bars over each trade's holding period and "
+            "the database keeps no bars or quotes (only the mid at staging and approval)"
+        )
+    elif closed and bars:
+        closed, uncovered = with_excursions(closed, bars)
+        if uncovered:
+            found.append(
+                f"{uncovered} of {len(closed)} closed trades have no price bars covering their "
+                "holding period: MAE / MFE are n/a for them"
+            )
     if starting_equity is None and closed:
         found.append("no starting equity recorded for the period: drawdown in % is left out")
     overall, trade_groups, daily = _trade_groups(closed, exit_days, by_id, starting_equity)

@@ -34,6 +34,9 @@ class Trade:
         net_pnl: ``gross_pnl - commission``.
         exit_time: the fill that made it flat; ``None`` while it is open.
         order_ids: the orders whose fills made the trade, in order of their first fill.
+        mae / mfe: maximum adverse (<= 0) and favourable (>= 0) excursion in money, from
+            price bars over the holding period (:mod:`terminal.analytics.excursion`);
+            ``None`` where no bars cover it.
     """
 
     instrument: str
@@ -47,6 +50,8 @@ class Trade:
     commission: Decimal
     multiplier: Decimal
     order_ids: tuple[str, ...]
+    mae: Decimal | None = None
+    mfe: Decimal | None = None
 
     @property
     def net_pnl(self) -> Decimal:
