@@ -87,31 +87,35 @@ def order_execution(order: OrderRecord) -> OrderExecution:
     arrival, approval = order.arrival_price, order.approval_price
     if filled > 0:
         avg = value / filled
-        sign, tick, mult = order.sign, order.tick_size, order.multiplier
+        buy, tick, mult = order.sign > 0, order.tick_size, order.multiplier
+        # Signed by subtracting the other way round for a sell (cheaper than x -1, and a
+        # zero stays 0 rather than -0).
         if arrival is not None and arrival > 0:
-            per_unit = (avg - arrival) * sign
-            money = (value - arrival * filled) * sign * mult
+            per_unit = avg - arrival if buy else arrival - avg
+            at_arrival = arrival * filled
+            money = (value - at_arrival if buy else at_arrival - value) * mult
             vs_arrival = Slippage(per_unit, per_unit / tick, per_unit / arrival * _BPS, money)
             shortfall = money + commission
         if approval is not None and approval > 0:
-            per_unit = (avg - approval) * sign
-            money = (value - approval * filled) * sign * mult
+            per_unit = avg - approval if buy else approval - avg
+            at_approval = approval * filled
+            money = (value - at_approval if buy else at_approval - value) * mult
             vs_approval = Slippage(per_unit, per_unit / tick, per_unit / approval * _BPS, money)
         if arrival is not None and approval is not None:
-            delay_cost = (approval - arrival) * sign * filled * mult
+            delay_cost = (approval - arrival if buy else arrival - approval) * filled * mult
     staged, approved, acked = order.staged_at, order.approved_at, order.acknowledged_at
-    return OrderExecution(
-        order=order,
-        filled_quantity=filled,
-        avg_fill_price=avg,
-        fill_rate=filled / order.quantity if order.quantity > 0 else ZERO,
-        commission=commission,
-        vs_arrival=vs_arrival,
-        vs_approval=vs_approval,
-        approval_delay_cost=delay_cost,
-        shortfall=shortfall,
-        approval_latency=(approved - staged).total_seconds() if approved else None,
-        ack_latency=(acked - approved).total_seconds() if acked and approved else None,
-        first_fill_latency=(first - approved).total_seconds() if first and approved else None,
-        fill_duration=(last - first).total_seconds() if first and last else None,
+    return OrderExecution(  # positional: measured faster than keywords, in the field order
+        order,
+        filled,
+        avg,
+        filled / order.quantity if order.quantity > 0 else ZERO,
+        commission,
+        vs_arrival,
+        vs_approval,
+        delay_cost,
+        shortfall,
+        (approved - staged).total_seconds() if approved else None,
+        (acked - approved).total_seconds() if acked and approved else None,
+        (first - approved).total_seconds() if first and approved else None,
+        (last - first).total_seconds() if first and last else None,
     )

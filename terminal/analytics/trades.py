@@ -90,7 +90,7 @@ class _Open:
     entry_value: Decimal = ZERO
     exit_qty: Decimal = ZERO
     exit_value: Decimal = ZERO
-    gross: Decimal = ZERO
+    gross: Decimal = ZERO  # sum of (exit value - matched cost), before direction and multiplier
     commission: Decimal = ZERO
     order_ids: dict[str, None] = field(default_factory=dict)
 
@@ -120,7 +120,7 @@ class _Open:
                 cost += left * lot_price
                 break
         value = quantity * price
-        self.gross += (value - cost) * self.direction * self.multiplier
+        self.gross += value - cost  # per unit of price, long; signed and scaled in trade()
         self.held -= quantity
         self.exit_qty += quantity
         self.exit_value += value
@@ -137,7 +137,7 @@ class _Open:
             exit_time,
             self.entry_value / self.entry_qty,
             self.exit_value / self.exit_qty if self.exit_qty else None,
-            self.gross,
+            (self.gross if self.direction > 0 else -self.gross) * self.multiplier,
             self.commission,
             self.multiplier,
             tuple(self.order_ids),
