@@ -7,7 +7,6 @@ leave the metrics that need them ``None``.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -27,7 +26,8 @@ class Slippage(NamedTuple):
         per_unit: (average fill - reference) x side, in price units.
         ticks: ``per_unit`` in the instrument's ticks.
         bps: ``per_unit`` in basis points of the reference price.
-        money: ``per_unit`` x filled quantity x multiplier.
+        money: (filled value - reference x filled quantity) x side x multiplier: exact, as
+            it is not worked from the rounded average.
     """
 
     per_unit: Decimal
@@ -63,71 +63,59 @@ class OrderExecution(NamedTuple):
     fill_duration: float | None
 
 
-def slippage(
-    sign: int,
-    avg_price: Decimal,
-    reference: Decimal | None,
-    filled: Decimal,
-    tick_size: Decimal,
-    multiplier: Decimal,
-) -> Slippage | None:
-    """Return the slippage of ``avg_price`` against ``reference`` (None without a reference)."""
-    if reference is None or reference <= 0 or filled <= 0:
-        return None
-    per_unit = (avg_price - reference) * sign
-    return Slippage(
-        per_unit=per_unit,
-        ticks=per_unit / tick_size,
-        bps=per_unit / reference * _BPS,
-        money=per_unit * filled * multiplier,
-    )
-
-
-def _seconds(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return (end - start).total_seconds()
-
-
 def order_execution(order: OrderRecord) -> OrderExecution:
-    """Compute the execution metrics of ``order`` from its record and fills."""
+    """Compute the execution metrics of ``order`` from its record and fills.
+
+    Written flat (locals, no helper calls per figure): it runs for every order of a long
+    history, and every Decimal operation it saves is one per order.
+    """
     filled = commission = value = ZERO
     first = last = None
-    for f in order.fills:  # one pass: this runs for every order of a long history
-        filled += f.quantity
+    for f in order.fills:  # one pass
+        quantity = f.quantity
+        filled += quantity
         commission += f.commission
-        value += f.quantity * f.price
-        if first is None or f.time < first:
-            first = f.time
-        if last is None or f.time > last:
-            last = f.time
-    avg = value / filled if filled else None
-    vs_arrival = vs_approval = None
-    delay_cost = shortfall = None
-    if avg is not None:
-        vs_arrival = slippage(
-            order.sign, avg, order.arrival_price, filled, order.tick_size, order.multiplier
-        )
-        vs_approval = slippage(
-            order.sign, avg, order.approval_price, filled, order.tick_size, order.multiplier
-        )
-        if vs_arrival is not None:
-            shortfall = vs_arrival.money + commission
-        if order.arrival_price is not None and order.approval_price is not None:
-            move = (order.approval_price - order.arrival_price) * order.sign
-            delay_cost = move * filled * order.multiplier
-    return OrderExecution(
-        order=order,
-        filled_quantity=filled,
-        avg_fill_price=avg,
-        fill_rate=filled / order.quantity if order.quantity > 0 else ZERO,
-        commission=commission,
-        vs_arrival=vs_arrival,
-        vs_approval=vs_approval,
-        approval_delay_cost=delay_cost,
-        shortfall=shortfall,
-        approval_latency=_seconds(order.staged_at, order.approved_at),
-        ack_latency=_seconds(order.approved_at, order.acknowledged_at),
-        first_fill_latency=_seconds(order.approved_at, first),
-        fill_duration=_seconds(first, last),
+        value += quantity * f.price
+        time = f.time
+        if first is None or last is None:
+            first = last = time
+        elif time < first:
+            first = time
+        elif time > last:
+            last = time
+    avg = vs_arrival = vs_approval = delay_cost = shortfall = None
+    arrival, approval = order.arrival_price, order.approval_price
+    if filled > 0:
+        avg = value / filled
+        buy, tick, mult = order.sign > 0, order.tick_size, order.multiplier
+        # Signed by subtracting the other way round for a sell (cheaper than x -1, and a
+        # zero stays 0 rather than -0).
+        if arrival is not None and arrival > 0:
+            per_unit = avg - arrival if buy else arrival - avg
+            at_arrival = arrival * filled
+            money = (value - at_arrival if buy else at_arrival - value) * mult
+            vs_arrival = Slippage(per_unit, per_unit / tick, per_unit / arrival * _BPS, money)
+            shortfall = money + commission
+        if approval is not None and approval > 0:
+            per_unit = avg - approval if buy else approval - avg
+            at_approval = approval * filled
+            money = (value - at_approval if buy else at_approval - value) * mult
+            vs_approval = Slippage(per_unit, per_unit / tick, per_unit / approval * _BPS, money)
+        if arrival is not None and approval is not None:
+            delay_cost = (approval - arrival if buy else arrival - approval) * filled * mult
+    staged, approved, acked = order.staged_at, order.approved_at, order.acknowledged_at
+    return OrderExecution(  # positional: measured faster than keywords, in the field order
+        order,
+        filled,
+        avg,
+        filled / order.quantity if order.quantity > 0 else ZERO,
+        commission,
+        vs_arrival,
+        vs_approval,
+        delay_cost,
+        shortfall,
+        (approved - staged).total_seconds() if approved else None,
+        (acked - approved).total_seconds() if acked and approved else None,
+        (first - approved).total_seconds() if first and approved else None,
+        (last - first).total_seconds() if first and last else None,
     )

@@ -84,6 +84,8 @@ def trade_row(t: Trade) -> dict[str, Any]:
         "gross_pnl": t.gross_pnl,
         "commission": t.commission,
         "net_pnl": t.net_pnl,
+        "mae": t.mae,
+        "mfe": t.mfe,
         "orders": " ".join(t.order_ids),
     }
     return {k: _plain(v) for k, v in row.items()}

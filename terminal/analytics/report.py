@@ -8,12 +8,12 @@ either side, so a pane can run it off the GUI thread on records it already holds
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from terminal.analytics.excursion import PriceBars, with_excursions
 from terminal.analytics.execution import OrderExecution, order_execution
 from terminal.analytics.records import FillRecord, OrderRecord
 from terminal.analytics.stats import Performance, performance
@@ -71,91 +71,232 @@ class Report:
     notes: tuple[str, ...]
 
 
-def _mean(total: float, count: int) -> float | None:
-    return total / count if count else None
+def _mean(total_us: int, count: int) -> float | None:
+    return total_us / (count * 1_000_000) if count else None
 
 
-def execution_summary(executions: Sequence[OrderExecution]) -> ExecutionSummary:
-    """Totals of ``executions``; money sums and means only over the orders that hold the figure.
+#: What an order adds to :class:`_Totals`: ordered, filled, commission, slippage money vs
+#: arrival and vs approval, approval-delay cost, and the latencies in microseconds.
+type _OrderFigures = tuple[
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal | None,
+    Decimal | None,
+    Decimal | None,
+    int | None,
+    int | None,
+    int | None,
+]
 
-    One loop with plain locals: it runs once per group of a long history (measured faster
-    than a comprehension and a ``sum`` per figure).
+
+def _present[T](values: Iterable[T | None]) -> list[T]:
+    return [v for v in values if v is not None]
+
+
+def _optional_sum(values: Sequence[Decimal | None]) -> Decimal | None:
+    """The sum of the values present (None when there is none)."""
+    present = _present(values)
+    return sum(present, ZERO) if present else None
+
+
+def _plus(mine: Decimal | None, theirs: Decimal | None) -> Decimal | None:
+    if mine is None:
+        return theirs
+    return mine if theirs is None else mine + theirs
+
+
+class _Totals:
+    """Execution totals of a set of orders, for :class:`ExecutionSummary`.
+
+    Totals merge, so the report sums each order into two cells only (its instrument, and its
+    day x side x order type x source) and rolls the day, side, order type, source and overall
+    totals up from the second. Every sum is exact (Decimal money, integer microseconds), so a
+    roll-up equals adding the orders one by one, in any order.
     """
-    ordered = filled = commission = ZERO
-    arrival: Decimal | None = None
-    approval: Decimal | None = None
-    delay: Decimal | None = None
-    filled_orders = 0
-    wait = ack = first = 0.0
-    n_wait = n_ack = n_first = 0
-    for e in executions:
-        ordered += e.order.quantity
-        filled += e.filled_quantity
-        commission += e.commission
-        if e.filled_quantity > 0:
-            filled_orders += 1
-        if e.vs_arrival is not None:
-            arrival = e.vs_arrival.money + (arrival or ZERO)
-        if e.vs_approval is not None:
-            approval = e.vs_approval.money + (approval or ZERO)
-        if e.approval_delay_cost is not None:
-            delay = e.approval_delay_cost + (delay or ZERO)
-        if e.approval_latency is not None:
-            wait += e.approval_latency
-            n_wait += 1
-        if e.ack_latency is not None:
-            ack += e.ack_latency
-            n_ack += 1
-        if e.first_fill_latency is not None:
-            first += e.first_fill_latency
-            n_first += 1
-    return ExecutionSummary(
-        orders=len(executions),
-        filled_orders=filled_orders,
-        fill_rate=filled / ordered if ordered > 0 else None,
-        commission=commission,
-        slippage_vs_arrival=arrival,
-        slippage_vs_approval=approval,
-        approval_delay_cost=delay,
-        mean_approval_latency=_mean(wait, n_wait),
-        mean_ack_latency=_mean(ack, n_ack),
-        mean_first_fill_latency=_mean(first, n_first),
+
+    __slots__ = (
+        "ack",
+        "approval",
+        "arrival",
+        "commission",
+        "delay",
+        "filled",
+        "filled_orders",
+        "first",
+        "n_ack",
+        "n_first",
+        "n_wait",
+        "ordered",
+        "orders",
+        "wait",
+    )
+
+    def __init__(self, rows: Sequence[_OrderFigures] = ()) -> None:
+        """Sum ``rows`` (column by column: the sums run in C, not per order in Python)."""
+        self.orders = len(rows)
+        if not rows:
+            self.filled_orders = self.wait = self.ack = self.first = 0
+            self.n_wait = self.n_ack = self.n_first = 0
+            self.ordered = self.filled = self.commission = ZERO
+            self.arrival = self.approval = self.delay = None
+            return
+        ordered, filled, commission, arrival, approval, delay, wait, ack, first = zip(
+            *rows, strict=True
+        )
+        self.ordered = sum(ordered, ZERO)
+        self.filled = sum(filled, ZERO)
+        self.filled_orders = self.orders - filled.count(ZERO)  # a fill is never negative
+        self.commission = sum(commission, ZERO)
+        self.arrival = _optional_sum(arrival)
+        self.approval = _optional_sum(approval)
+        self.delay = _optional_sum(delay)
+        waits, acks, firsts = _present(wait), _present(ack), _present(first)
+        self.wait, self.n_wait = sum(waits), len(waits)
+        self.ack, self.n_ack = sum(acks), len(acks)
+        self.first, self.n_first = sum(firsts), len(firsts)
+
+    def merge(self, other: _Totals) -> None:
+        self.orders += other.orders
+        self.filled_orders += other.filled_orders
+        self.ordered += other.ordered
+        self.filled += other.filled
+        self.commission += other.commission
+        self.arrival = _plus(self.arrival, other.arrival)
+        self.approval = _plus(self.approval, other.approval)
+        self.delay = _plus(self.delay, other.delay)
+        self.wait += other.wait
+        self.n_wait += other.n_wait
+        self.ack += other.ack
+        self.n_ack += other.n_ack
+        self.first += other.first
+        self.n_first += other.n_first
+
+    def summary(self) -> ExecutionSummary:
+        return ExecutionSummary(
+            orders=self.orders,
+            filled_orders=self.filled_orders,
+            fill_rate=self.filled / self.ordered if self.ordered > 0 else None,
+            commission=self.commission,
+            slippage_vs_arrival=self.arrival,
+            slippage_vs_approval=self.approval,
+            approval_delay_cost=self.delay,
+            mean_approval_latency=_mean(self.wait, self.n_wait),
+            mean_ack_latency=_mean(self.ack, self.n_ack),
+            mean_first_fill_latency=_mean(self.first, self.n_first),
+        )
+
+
+def _figures(e: OrderExecution) -> _OrderFigures:
+    arrival, approval = e.vs_arrival, e.vs_approval
+    wait, ack, first = e.approval_latency, e.ack_latency, e.first_fill_latency
+    return (
+        e.order.quantity,
+        e.filled_quantity,
+        e.commission,
+        arrival.money if arrival is not None else None,
+        approval.money if approval is not None else None,
+        e.approval_delay_cost,
+        round(wait * 1_000_000) if wait is not None else None,
+        round(ack * 1_000_000) if ack is not None else None,
+        round(first * 1_000_000) if first is not None else None,
     )
 
 
-def _grouped[T, S](
-    items: Sequence[T], keys: dict[str, Callable[[T], str]], summarise: Callable[[list[T]], S]
-) -> dict[str, dict[str, S]]:
-    result: dict[str, dict[str, S]] = {}
-    for group, key in keys.items():
-        buckets: dict[str, list[T]] = defaultdict(list)
-        for item in items:
-            buckets[key(item)].append(item)
-        result[group] = {name: summarise(buckets[name]) for name in sorted(buckets)}
-    return result
+def execution_summary(executions: Iterable[OrderExecution]) -> ExecutionSummary:
+    """Totals of ``executions``; money sums and means only over the orders that hold the figure."""
+    return _Totals([_figures(e) for e in executions]).summary()
+
+
+def _execution_groups(
+    executions: Sequence[OrderExecution], tz: ZoneInfo
+) -> tuple[ExecutionSummary, dict[str, dict[str, ExecutionSummary]]]:
+    """The totals of ``executions`` and the same by each of :data:`GROUPS`, in one pass."""
+    by_instrument: dict[str, list[_OrderFigures]] = {}
+    cells: dict[tuple[str, str, str, str], list[_OrderFigures]] = {}
+    days: dict[dt.date, str] = {}
+    for e in executions:
+        o = e.order
+        row = _figures(e)
+        date = o.staged_at.astimezone(tz).date()
+        if (day := days.get(date)) is None:
+            day = days[date] = date.isoformat()
+        cells.setdefault((day, o.side, o.order_type, o.source or "unknown"), []).append(row)
+        by_instrument.setdefault(o.instrument, []).append(row)
+    overall = _Totals()
+    rolled: dict[str, dict[str, _Totals]] = {group: {} for group in GROUPS}
+    for key, rows in cells.items():
+        totals = _Totals(rows)
+        overall.merge(totals)
+        for group, name in zip(("day", "side", "order_type", "source"), key, strict=True):
+            if (into := rolled[group].get(name)) is None:
+                into = rolled[group][name] = _Totals()
+            into.merge(totals)
+    rolled["instrument"] = {name: _Totals(rows) for name, rows in by_instrument.items()}
+    groups = {
+        group: {name: rolled[group][name].summary() for name in sorted(rolled[group])}
+        for group in GROUPS
+    }
+    return overall.summary(), groups
+
+
+type _TradeFigures = tuple[Decimal, Decimal, dt.date]
+"""A closed trade's net P&L, gross P&L and exit day."""
+
+
+def _daily(rows: Iterable[_TradeFigures]) -> list[tuple[dt.date, Decimal]]:
+    """Net P&L per exit day, in date order."""
+    days: dict[dt.date, Decimal] = {}
+    for net, _, day in rows:
+        days[day] = days[day] + net if day in days else net
+    return sorted(days.items())
 
 
 def _trade_performance(
-    trades: Sequence[Trade], day_of: Callable[[Trade], dt.date], starting_equity: Decimal | None
+    rows: Sequence[_TradeFigures], starting_equity: Decimal | None
 ) -> Performance:
-    daily = daily_pnl(trades, day_of)
+    """The statistics of trades given as :data:`_TradeFigures`, in exit order."""
     return performance(
-        [t.net_pnl for t in trades],
-        [t.gross_pnl for t in trades],
-        [pnl for _, pnl in daily],
+        [net for net, _, _ in rows],
+        [gross for _, gross, _ in rows],
+        [pnl for _, pnl in _daily(rows)],
         starting_equity,
     )
 
 
-def daily_pnl(
-    trades: Iterable[Trade], day_of: Callable[[Trade], dt.date]
-) -> list[tuple[dt.date, Decimal]]:
-    """Net P&L of closed ``trades`` per exit day (``day_of``), in date order."""
-    days: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for trade in trades:
-        if trade.exit_time is not None:
-            days[day_of(trade)] += trade.net_pnl
-    return sorted(days.items())
+def _trade_groups(
+    closed: Sequence[Trade],
+    exit_days: Sequence[dt.date],
+    by_id: Mapping[str, OrderRecord],
+    starting_equity: Decimal | None,
+) -> tuple[Performance, dict[str, dict[str, Performance]], list[tuple[dt.date, Decimal]]]:
+    """The statistics of ``closed`` (in exit order), the same by each of :data:`GROUPS`, and
+    the daily net P&L.
+
+    Each trade's figures are read once; a trade's order type and source are those of the
+    order that opened it.
+    """
+    rows = [(t.net_pnl, t.gross_pnl, day) for t, day in zip(closed, exit_days, strict=True)]
+    buckets: dict[str, dict[str, list[_TradeFigures]]] = {group: {} for group in GROUPS}
+    names: dict[dt.date, str] = {}
+    for t, row in zip(closed, rows, strict=True):
+        day = row[2]
+        if (day_name := names.get(day)) is None:
+            day_name = names[day] = day.isoformat()
+        o = by_id.get(t.order_ids[0]) if t.order_ids else None
+        for group, name in (
+            ("day", day_name),
+            ("instrument", t.instrument),
+            ("side", t.side),
+            ("order_type", o.order_type if o else "unknown"),
+            ("source", (o.source or "unknown") if o else "unknown"),
+        ):
+            buckets[group].setdefault(name, []).append(row)
+    groups = {
+        group: {name: _trade_performance(found[name], starting_equity) for name in sorted(found)}
+        for group, found in buckets.items()
+    }
+    return _trade_performance(rows, starting_equity), groups, _daily(rows)
 
 
 def period_bounds(start: dt.date, end: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
@@ -175,6 +316,7 @@ def build_report(
     timezone: str = "UTC",
     starting_equity: Decimal | None = None,
     notes: Sequence[str] = (),
+    bars: Mapping[str, PriceBars] | None = None,
 ) -> Report:
     """Build the report of ``start``..``end`` (inclusive dates in ``timezone``).
 
@@ -184,6 +326,9 @@ def build_report(
             before the period is matched right); trades are kept by their exit date.
         starting_equity: account equity at the start, for drawdown in percent (None: unknown).
         notes: what the caller already knows the data lacks.
+        bars: price bars by instrument key, for each closed trade's MAE / MFE
+            (:mod:`terminal.analytics.excursion`); without them (the database keeps none)
+            MAE / MFE are n/a (documented, not a note: it would be on every report).
     """
     tz = ZoneInfo(timezone)
     begin, finish = period_bounds(start, end, timezone)
@@ -196,29 +341,8 @@ def build_report(
     trades = round_trips(f for f in fills if f.time < finish)
     closed = [t for t in trades if t.exit_time is not None and t.exit_time >= begin]
     still_open = [t for t in trades if t.exit_time is None]
-    # Each trade's exit day, worked out once (every grouping and its daily series reads it).
-    exit_days = {id(t): t.exit_time.astimezone(tz).date() for t in closed if t.exit_time}
-
-    def exit_day(trade: Trade) -> dt.date:
-        return exit_days[id(trade)]
-
-    def opening(trade: Trade) -> OrderRecord | None:
-        return by_id.get(trade.order_ids[0]) if trade.order_ids else None
-
-    trade_keys: dict[str, Callable[[Trade], str]] = {
-        "day": lambda t: exit_day(t).isoformat(),
-        "instrument": lambda t: t.instrument,
-        "side": lambda t: t.side,
-        "order_type": lambda t: o.order_type if (o := opening(t)) else "unknown",
-        "source": lambda t: o.source or "unknown" if (o := opening(t)) else "unknown",
-    }
-    order_keys: dict[str, Callable[[OrderExecution], str]] = {
-        "day": lambda e: e.order.staged_at.astimezone(tz).date().isoformat(),
-        "instrument": lambda e: e.order.instrument,
-        "side": lambda e: e.order.side,
-        "order_type": lambda e: e.order.order_type,
-        "source": lambda e: e.order.source or "unknown",
-    }
+    # Each trade's exit day, worked out once (every grouping and the daily series read it).
+    exit_days = [t.exit_time.astimezone(tz).date() for t in closed if t.exit_time is not None]
     found = list(notes)
     filled = [e for e in executions if e.filled_quantity > 0]
     missing_arrival = sum(1 for e in filled if e.order.arrival_price is None)
@@ -233,8 +357,19 @@ def build_report(
             f"{combos} combo order(s) left out of execution quality (not measured per combo "
             "yet); their legs' trades and P&L are counted"
         )
+    # Without bars (the database keeps none, docs/analytics.md) MAE / MFE are n/a for every
+    # trade; that is not a note, or every report would carry the same warning.
+    if closed and bars:
+        closed, uncovered = with_excursions(closed, bars)
+        if uncovered:
+            found.append(
+                f"{uncovered} of {len(closed)} closed trades have no price bars covering their "
+                "holding period: MAE / MFE are n/a for them"
+            )
     if starting_equity is None and closed:
         found.append("no starting equity recorded for the period: drawdown in % is left out")
+    overall, trade_groups, daily = _trade_groups(closed, exit_days, by_id, starting_equity)
+    execution, execution_groups = _execution_groups(executions, tz)
     return Report(
         start=start,
         end=end,
@@ -242,13 +377,11 @@ def build_report(
         orders=tuple(executions),
         trades=tuple(closed),
         open_trades=tuple(still_open),
-        performance=_trade_performance(closed, exit_day, starting_equity),
-        trade_groups=_grouped(
-            closed, trade_keys, lambda ts: _trade_performance(ts, exit_day, starting_equity)
-        ),
-        execution=execution_summary(executions),
-        execution_groups=_grouped(executions, order_keys, execution_summary),
-        daily=tuple(daily_pnl(closed, exit_day)),
+        performance=overall,
+        trade_groups=trade_groups,
+        execution=execution,
+        execution_groups=execution_groups,
+        daily=tuple(daily),
         starting_equity=starting_equity,
         notes=tuple(found),
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from terminal.analytics.records import FillRecord, OrderRecord
@@ -55,12 +55,53 @@ def _decimal(value: object) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-def _instrument_numbers(instrument: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
-    return Decimal(instrument["tick_size"]), Decimal(instrument["multiplier"])
+def _instrument_numbers(instrument: Mapping[str, Any]) -> tuple[Decimal, Decimal, bool]:
+    """Tick size, multiplier, and whether it is a combo (BAG)."""
+    return (
+        Decimal(instrument["tick_size"]),
+        Decimal(instrument["multiplier"]),
+        instrument.get("asset_class") == AssetClass.COMBO.value,
+    )
 
 
 def _sign(side: str) -> int:
     return 1 if side.upper() == "BUY" else -1
+
+
+def _utc(value: str | dt.datetime) -> dt.datetime:
+    """A stored instant as :class:`~terminal.persistence.schema.UtcDateTime` returns it
+    (timezone-aware, UTC), from the raw driver value: SQLite's text (stored naive, in UTC) or
+    a PostgreSQL datetime. ``fromisoformat`` parses in C, far faster per row than the
+    SQLAlchemy type's regex."""
+    if isinstance(value, str):
+        try:  # one C call, the offset appended (cheaper than a replace after it)
+            return dt.datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # text that holds an offset already
+            value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class _Instruments:
+    """Tick size, multiplier and combo flag from the instrument descriptions rows carry, each distinct
+    description parsed once (every order of an instrument carries the same one)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[Decimal, Decimal, bool]] = {}
+
+    def numbers(self, raw: str | Mapping[str, Any]) -> tuple[Decimal, Decimal, bool]:
+        if not isinstance(raw, str):  # a driver that decodes JSON itself (PostgreSQL)
+            return _instrument_numbers(raw)
+        found = self._seen.get(raw)
+        if found is None:
+            found = self._seen[raw] = _instrument_numbers(json.loads(raw))
+        return found
+
+
+def _raw[T](column: ColumnElement[T]) -> ColumnElement[Any]:
+    """``column`` without SQLAlchemy's per-row result processing (JSON decoding, datetime
+    parsing): :func:`load_history` reads hundreds of thousands of rows and converts them
+    itself, once per distinct value where it can."""
+    return type_coerce(column, String)
 
 
 def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "UTC") -> History:
@@ -69,106 +110,123 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
 
     Earlier fills and orders are read too: a trade opened before the period and closed in it
     needs them (:func:`~terminal.analytics.report.build_report` keeps the period's part).
+    Rows are read with SQLAlchemy Core (no ORM objects) and raw values (see :func:`_raw`).
     """
     begin, finish = period_bounds(start, end, timezone)
-    with Session(engine) as s:
-        fill_rows = s.execute(
+    fill_table, order_table, audit_table = FillRow.__table__, OrderRow.__table__, AuditRow.__table__
+    with engine.connect() as conn:
+        fill_rows = conn.execute(
             select(
-                FillRow.exec_id,
-                FillRow.order_id,
-                FillRow.instrument_key,
-                FillRow.side,
-                FillRow.quantity,
-                FillRow.price,
-                FillRow.commission,
-                FillRow.time,
+                fill_table.c.exec_id,
+                fill_table.c.order_id,
+                fill_table.c.instrument_key,
+                fill_table.c.side,
+                fill_table.c.quantity,
+                fill_table.c.price,
+                fill_table.c.commission,
+                _raw(fill_table.c.time),
             )
-            .where(FillRow.time < finish)
-            .order_by(FillRow.time, FillRow.exec_id)
+            .where(fill_table.c.time < finish)
+            .order_by(fill_table.c.time, fill_table.c.exec_id)
         ).all()
-        order_rows = s.execute(
+        order_rows = conn.execute(
             # Orders staged before the period too: a trade they opened is grouped by their source.
             select(
-                OrderRow.id,
-                OrderRow.instrument_key,
-                OrderRow.instrument,
-                OrderRow.side,
-                OrderRow.quantity,
-                OrderRow.order_type,
-                OrderRow.source,
-                OrderRow.status,
-                OrderRow.created_at,
-            ).where(OrderRow.created_at < finish)
+                order_table.c.id,
+                order_table.c.instrument_key,
+                _raw(order_table.c.instrument),
+                order_table.c.side,
+                order_table.c.quantity,
+                order_table.c.order_type,
+                order_table.c.source,
+                order_table.c.status,
+                _raw(order_table.c.created_at),
+            ).where(order_table.c.created_at < finish)
         ).all()
-        steps = s.execute(
-            select(AuditRow.subject, AuditRow.action, AuditRow.at, AuditRow.details)
-            .where(AuditRow.action.in_((STAGED, APPROVED, ACKNOWLEDGED)), AuditRow.at >= begin)
-            .order_by(AuditRow.seq)
+        steps = conn.execute(
+            select(
+                audit_table.c.subject,
+                audit_table.c.action,
+                _raw(audit_table.c.at),
+                audit_table.c.details,
+            )
+            .where(
+                audit_table.c.action.in_((STAGED, APPROVED, ACKNOWLEDGED)),
+                audit_table.c.at >= begin,
+            )
+            .order_by(audit_table.c.seq)
         ).all()
-        equity = _starting_equity(s, start, end)
+        with Session(bind=conn) as s:
+            equity = _starting_equity(s, start, end)
         # One instrument description per instrument (its multiplier), not one per fill.
         first_fills = (
-            select(func.min(FillRow.exec_id))
-            .where(FillRow.time < finish)
-            .group_by(FillRow.instrument_key)
+            select(func.min(fill_table.c.exec_id))
+            .where(fill_table.c.time < finish)
+            .group_by(fill_table.c.instrument_key)
         )
+        instruments = _Instruments()
         multipliers = {
-            key: _instrument_numbers(instrument)[1]
-            for key, instrument in s.execute(
-                select(FillRow.instrument_key, FillRow.instrument).where(
-                    FillRow.exec_id.in_(first_fills)
+            key: instruments.numbers(raw)[1]
+            for key, raw in conn.execute(
+                select(fill_table.c.instrument_key, _raw(fill_table.c.instrument)).where(
+                    fill_table.c.exec_id.in_(first_fills)
                 )
             )
         }
     fills: list[FillRecord] = []
     by_order: dict[str, list[FillRecord]] = {}
-    for f in fill_rows:
-        mult = multipliers[f.instrument_key]
+    sides: dict[str, int] = {}
+    for exec_id, order_id, key, side, quantity, price, commission, time in fill_rows:
+        if (sign := sides.get(side)) is None:
+            sign = sides[side] = _sign(side)
         fill = FillRecord(
-            exec_id=f.exec_id,
-            order_id=f.order_id,
-            instrument=f.instrument_key,
-            sign=_sign(f.side),
-            quantity=Decimal(f.quantity),
-            price=Decimal(f.price),
-            commission=Decimal(f.commission),
-            time=f.time,
-            multiplier=mult,
+            exec_id,
+            order_id,
+            key,
+            sign,
+            Decimal(quantity),
+            Decimal(price),
+            Decimal(commission),
+            _utc(time),
+            multipliers[key],
         )
         fills.append(fill)
-        if fill.order_id is not None:
-            by_order.setdefault(fill.order_id, []).append(fill)
+        if order_id is not None:
+            if (own := by_order.get(order_id)) is None:
+                own = by_order[order_id] = []
+            own.append(fill)
     first: dict[tuple[str, str], tuple[dt.datetime, Decimal | None]] = {}
     for subject, action, at, details in steps:
         if (subject, action) not in first:
             mid = None
             if action != ACKNOWLEDGED and f'"{MID_FIELD}"' in details:  # skip parsing the rest
                 mid = _decimal(json.loads(details).get(MID_FIELD))
-            first[(subject, action)] = (at, mid)
+            first[(subject, action)] = (_utc(at), mid)
     orders = []
     for row in order_rows:
-        tick, mult = _instrument_numbers(row.instrument)
-        staged = first.get((row.id, STAGED))
-        approved = first.get((row.id, APPROVED))
-        acked = first.get((row.id, ACKNOWLEDGED))
+        tick, mult, combo = instruments.numbers(row[2])
+        order_id = row[0]
+        staged = first.get((order_id, STAGED))
+        approved = first.get((order_id, APPROVED))
+        acked = first.get((order_id, ACKNOWLEDGED))
         orders.append(
             OrderRecord(
-                order_id=row.id,
-                instrument=row.instrument_key,
-                sign=_sign(row.side),
-                quantity=Decimal(row.quantity),
-                order_type=row.order_type,
-                source=row.source,
-                status=row.status,
-                staged_at=staged[0] if staged else row.created_at,
-                tick_size=tick,
-                multiplier=mult,
-                approved_at=approved[0] if approved else None,
-                acknowledged_at=acked[0] if acked else None,
-                arrival_price=staged[1] if staged else None,
-                approval_price=approved[1] if approved else None,
-                fills=tuple(by_order.get(row.id, ())),
-                combo=row.instrument.get("asset_class") == AssetClass.COMBO.value,
+                order_id,
+                row[1],
+                _sign(row[3]),
+                Decimal(row[4]),
+                row[5],
+                row[6],
+                row[7],
+                staged[0] if staged else _utc(row[8]),
+                tick,
+                mult,
+                approved[0] if approved else None,
+                acked[0] if acked else None,
+                staged[1] if staged else None,
+                approved[1] if approved else None,
+                tuple(by_order.get(order_id, ())),
+                combo=combo,
             )
         )
     orders.sort(key=lambda o: o.staged_at)

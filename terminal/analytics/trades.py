@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from terminal.analytics.records import FillRecord
 
@@ -34,6 +35,9 @@ class Trade:
         net_pnl: ``gross_pnl - commission``.
         exit_time: the fill that made it flat; ``None`` while it is open.
         order_ids: the orders whose fills made the trade, in order of their first fill.
+        mae / mfe: maximum adverse (<= 0) and favourable (>= 0) excursion in money, from
+            price bars over the holding period (:mod:`terminal.analytics.excursion`);
+            ``None`` where no bars cover it.
     """
 
     instrument: str
@@ -47,6 +51,8 @@ class Trade:
     commission: Decimal
     multiplier: Decimal
     order_ids: tuple[str, ...]
+    mae: Decimal | None = None
+    mfe: Decimal | None = None
 
     @property
     def net_pnl(self) -> Decimal:
@@ -69,23 +75,30 @@ class Trade:
 
 @dataclass(slots=True)
 class _Open:
-    """A trade being built: its FIFO lots ``[quantity, price]`` and running sums."""
+    """A trade being built: its FIFO lots ``(quantity, price)`` and running sums.
+
+    Lots are tuples (replaced, not mutated, when an exit takes part of one): tuples of
+    Decimals are not tracked by the garbage collector, so a long history of open lots does
+    not make every collection walk them.
+    """
 
     direction: int
     entry_time: dt.datetime
     multiplier: Decimal
-    lots: deque[list[Decimal]] = field(default_factory=deque)
+    lots: deque[tuple[Decimal, Decimal]] = field(default_factory=deque)
+    held: Decimal = ZERO
     entry_qty: Decimal = ZERO
     entry_value: Decimal = ZERO
     exit_qty: Decimal = ZERO
     exit_value: Decimal = ZERO
-    gross: Decimal = ZERO
+    gross: Decimal = ZERO  # sum of (exit value - matched cost), before direction and multiplier
     commission: Decimal = ZERO
     order_ids: dict[str, None] = field(default_factory=dict)
 
     def add(self, fill: FillRecord, quantity: Decimal, commission: Decimal) -> None:
         price = fill.price
-        self.lots.append([quantity, price])
+        self.lots.append((quantity, price))
+        self.held += quantity
         self.entry_qty += quantity
         self.entry_value += quantity * price
         self.commission += commission
@@ -96,42 +109,57 @@ class _Open:
         """Match ``quantity`` exiting at the fill's price against the oldest lots."""
         lots, price = self.lots, fill.price
         left = quantity
-        gross = ZERO
+        cost = ZERO  # what the matched units were bought (sold short) for
         while left > 0:
-            lot = lots[0]
-            matched = lot[0] if lot[0] <= left else left
-            gross += matched * (price - lot[1])
-            lot[0] -= matched
-            left -= matched
-            if lot[0] == 0:
+            lot_qty, lot_price = lots[0]
+            if lot_qty <= left:
                 lots.popleft()
-        self.gross += gross * self.direction * self.multiplier
+                cost += lot_qty * lot_price
+                left -= lot_qty
+            else:
+                lots[0] = (lot_qty - left, lot_price)
+                cost += left * lot_price
+                break
+        value = quantity * price
+        self.gross += value - cost  # per unit of price, long; signed and scaled in trade()
+        self.held -= quantity
         self.exit_qty += quantity
-        self.exit_value += quantity * price
+        self.exit_value += value
         self.commission += commission
         if fill.order_id is not None:
             self.order_ids[fill.order_id] = None
 
     def trade(self, instrument: str, exit_time: dt.datetime | None) -> Trade:
         return Trade(
-            instrument=instrument,
-            direction=self.direction,
-            quantity=self.entry_qty,
-            entry_time=self.entry_time,
-            exit_time=exit_time,
-            entry_price=self.entry_value / self.entry_qty,
-            exit_price=self.exit_value / self.exit_qty if self.exit_qty else None,
-            gross_pnl=self.gross,
-            commission=self.commission,
-            multiplier=self.multiplier,
-            order_ids=tuple(self.order_ids),
+            instrument,
+            self.direction,
+            self.entry_qty,
+            self.entry_time,
+            exit_time,
+            self.entry_value / self.entry_qty,
+            self.exit_value / self.exit_qty if self.exit_qty else None,
+            (self.gross if self.direction > 0 else -self.gross) * self.multiplier,
+            self.commission,
+            self.multiplier,
+            tuple(self.order_ids),
         )
+
+
+#: A fill's place in time (ties by execution id); an attrgetter builds the key in C.
+_chronological = attrgetter("time", "exec_id")
+
+
+#: A flipping fill's commission share is rounded to this (the rest goes to the next trade, so
+#: the two still add up to the fill's commission exactly). Unrounded, a third of a cent has 28
+#: digits and sums of such shares round differently by grouping: every grouping's total would
+#: no longer add up to the overall one to the last digit.
+SHARE_QUANTUM = Decimal("1e-10")
 
 
 def round_trips(fills: Iterable[FillRecord]) -> list[Trade]:
     """Return the round trips of ``fills`` (any order; sorted by time here), closed ones by
     exit time, then the trades still open at the end by entry time."""
-    ordered = sorted(fills, key=lambda f: (f.time, f.exec_id))
+    ordered = sorted(fills, key=_chronological)
     building: dict[str, _Open] = {}
     closed: list[Trade] = []
     for fill in ordered:
@@ -142,9 +170,13 @@ def round_trips(fills: Iterable[FillRecord]) -> list[Trade]:
         current = building.get(key)
         commission = fill.commission
         if current is not None and current.direction != fill.sign:
-            held = current.entry_qty - current.exit_qty
+            held = current.held
             closing = quantity if quantity <= held else held
-            share = commission if closing == quantity else commission * closing / quantity
+            share = (
+                commission
+                if closing == quantity
+                else (commission * closing / quantity).quantize(SHARE_QUANTUM)
+            )
             current.reduce(fill, closing, share)
             if closing == held:
                 closed.append(current.trade(key, fill.time))

@@ -99,3 +99,24 @@ def test_unfilled_order_has_no_average_price_and_zero_fill_rate() -> None:
     e = order_execution(order(arrival_price=Decimal(10), approved_at=at(3)))
     assert e.avg_fill_price is None and e.fill_rate == 0 and e.vs_arrival is None
     assert e.approval_latency == 3.0 and e.first_fill_latency is None
+
+
+def test_slippage_money_is_exact_when_the_average_price_is_not() -> None:
+    # Average 10.0033...: money from the exact fill value, 0.01 x 1 x 100 = 1, not 0.99999...
+    e = order_execution(
+        order(
+            quantity=Decimal(3),
+            multiplier=Decimal(100),
+            arrival_price=Decimal("10.00"),
+            approval_price=Decimal("10.01"),
+            fills=(
+                fill("BUY", 1, "10.00", seconds=1),
+                fill("BUY", 1, "10.00", seconds=2),
+                fill("BUY", 1, "10.01", seconds=3),
+            ),
+        )
+    )
+    assert e.vs_arrival is not None and e.vs_approval is not None
+    assert e.vs_arrival.money == Decimal(1) and e.shortfall == Decimal(1)
+    assert e.vs_approval.money == Decimal(-2)  # 2 units 0.01 below the approval mid
+    assert e.fill_duration == 2.0

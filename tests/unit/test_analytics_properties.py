@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from terminal.analytics.execution import order_execution
 from terminal.analytics.records import FillRecord, OrderRecord
+from terminal.analytics.report import GROUPS, build_report, execution_summary
 from terminal.analytics.stats import max_drawdown
 from terminal.analytics.trades import round_trips
 from terminal.domain import Fill, Instrument, OrderSide
@@ -111,3 +112,79 @@ def test_fill_rate_stays_between_zero_and_one(ordered: int, parts: list[int]) ->
     rate = order_execution(record).fill_rate
     assert 0 <= rate <= 1
     assert rate == Decimal(ordered - left) / ordered
+
+
+orders_strategy = st.lists(
+    st.tuples(
+        st.integers(0, 3 * 86_400),  # staged, seconds after T0
+        st.sampled_from(["AAPL", "MSFT", "OPT"]),
+        st.sampled_from([1, -1]),
+        st.sampled_from(["LMT", "MKT"]),
+        st.sampled_from(["ticket", "ladder", ""]),
+        st.lists(st.integers(1, 9), max_size=3),  # fill quantities
+        st.integers(0, 7),  # fill price offset, cents
+        st.one_of(st.none(), st.integers(1, 600)),  # approval after, seconds
+        st.booleans(),  # mids recorded
+    ),
+    max_size=30,
+)
+
+
+@settings(deadline=None)  # builds a whole report per example: slow on a loaded machine
+@given(orders_strategy)
+def test_every_grouping_adds_up_to_the_totals(raw: list[tuple]) -> None:  # type: ignore[type-arg]
+    """Each group of orders sums (exactly) to the report's totals, whatever the grouping."""
+    records = []
+    for i, (offset, key, sign, kind, source, parts, cents, wait, mids) in enumerate(raw):
+        staged = T0 + dt.timedelta(seconds=offset)
+        fills = tuple(
+            FillRecord(
+                f"E{i}-{j}",
+                f"O{i}",
+                key,
+                sign,
+                Decimal(q),
+                Decimal(1000 + cents * j) / 300,
+                Decimal("0.35"),
+                staged + dt.timedelta(seconds=700 + j),
+                Decimal(1),
+            )
+            for j, q in enumerate(parts)
+        )
+        records.append(
+            OrderRecord(
+                f"O{i}",
+                key,
+                sign,
+                Decimal(30),
+                kind,
+                source,
+                "filled",
+                staged,
+                approved_at=None if wait is None else staged + dt.timedelta(seconds=wait),
+                arrival_price=Decimal("3.33") if mids else None,
+                approval_price=Decimal("3.34") if mids and wait is not None else None,
+                fills=fills,
+            )
+        )
+    report = build_report(
+        records,
+        [f for o in records for f in o.fills],
+        T0.date(),
+        (T0 + dt.timedelta(days=4)).date(),
+        timezone="America/New_York",
+    )
+    total = report.execution
+    for group in GROUPS:
+        parts_ = list(report.execution_groups[group].values())
+        assert sum(p.orders for p in parts_) == total.orders == len(records)
+        assert sum(p.filled_orders for p in parts_) == total.filled_orders
+        assert sum((p.commission for p in parts_), Decimal(0)) == total.commission
+        for name in ("slippage_vs_arrival", "slippage_vs_approval", "approval_delay_cost"):
+            present = [getattr(p, name) for p in parts_ if getattr(p, name) is not None]
+            assert (sum(present, Decimal(0)) if present else None) == getattr(total, name)
+        trade_parts = list(report.trade_groups[group].values())
+        assert sum(p.trades for p in trade_parts) == report.performance.trades
+        assert sum((p.net_pnl for p in trade_parts), Decimal(0)) == report.performance.net_pnl
+    one_by_one = execution_summary(report.orders)
+    assert one_by_one == total

@@ -100,6 +100,9 @@ def trade_columns(palette: PaletteSource, timezone: str) -> list[Column[TradeRow
             90,
             foreground=lambda r: _pnl_colour(palette, r.trade.net_pnl),
         ),
+        # Empty without price bars over the holding period (docs/analytics.md).
+        Column("MAE", lambda r: r.trade.mae, lambda r: _number(r.trade.mae), 80),
+        Column("MFE", lambda r: r.trade.mfe, lambda r: _number(r.trade.mfe), 80),
     ]
 
 
