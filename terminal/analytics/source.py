@@ -82,8 +82,8 @@ def _utc(value: str | dt.datetime) -> dt.datetime:
 
 
 class _Instruments:
-    """Tick size, multiplier and combo flag from the instrument descriptions rows carry, each distinct
-    description parsed once (every order of an instrument carries the same one)."""
+    """Tick size, multiplier and combo flag from the instrument descriptions rows carry, each
+    distinct description parsed once (every order of an instrument carries the same one)."""
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[Decimal, Decimal, bool]] = {}
