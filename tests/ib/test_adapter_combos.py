@@ -140,6 +140,8 @@ async def test_leg_fills_land_as_leg_positions_counted_in_whole_units_never_the_
             assert [e.instrument.sec_type for e in sent] == ["OPT", "OPT", "BAG"]
             assert sent[2].instrument.con_id == BAG_CON_ID
             await seen.until(lambda: len(seen.fills) == 2, "the legs' fills")
+            # Nothing else waits to be published (the BAG's execution is not a fill to come).
+            await seen.until(lambda: not broker.fills.waiting, "nothing waiting", seconds=5)
             low, high = (leg.instrument.key for leg in combo.legs)
             assert {f.key: (f.side, f.quantity) for f in seen.fills} == {
                 low: (BUY, 2),

@@ -64,6 +64,11 @@ class ExecutionReports:
         ib.execDetailsEvent += self.on_exec_details
         ib.commissionReportEvent += self.on_commission
 
+    @property
+    def waiting(self) -> frozenset[str]:
+        """Executions seen but not yet published (their commission report has not come)."""
+        return frozenset(self._waiting)
+
     # -- live reports -----------------------------------------------------------------------------
     def on_exec_details(self, trade: Trade, fill: IBFill) -> None:
         exec_id = fill.execution.execId
