@@ -256,3 +256,22 @@ async def test_the_core_counts_whole_units_of_a_combo_filled_at_ib_in_two_parts(
             assert len(gw.executions()) == 6  # 2 legs + the BAG's own, twice
         finally:
             await app.stop()
+
+
+async def test_a_resting_combo_modified_to_a_marketable_limit_fills_both_legs() -> None:
+    with gateway() as gw:
+        async with connected(gw) as (broker, seen):
+            combo = await vertical(broker)
+            order = combo_order(combo, BUY, 1, order_type=OrderType.LIMIT, limit_price="0.05")
+            await broker.place_order(order)
+            await seen.until(lambda: S.ACCEPTED in seen.statuses_of(order.id), "working")
+            limit = Decimal(str(round(net_ask(gw, combo) + 0.50, 2)))
+            await broker.modify_order(
+                replace(order, intent=replace(order.intent, limit_price=limit))
+            )
+            await seen.until(lambda: S.FILLED in seen.statuses_of(order.id), "filled")
+            await seen.until(lambda: len(seen.fills) == 2, "both legs")
+            placed, modified = gw.placed_orders
+            assert modified.order_id == placed.order_id
+            assert modified.combo_legs == placed.combo_legs
+            assert modified.lmt_price == float(limit)
