@@ -145,3 +145,18 @@ async def test_a_malformed_bag_is_refused_with_tws_error_code(
     await client_until(ib, lambda: errors, what="the error")
     assert errors[0][:2] == (trade.order.orderId, code)
     assert gw.orders() == []
+
+
+async def test_without_bag_executions_only_the_legs_are_reported() -> None:
+    with running_gateway(bag_executions=False) as gw:
+        ib = IB()
+        await ib.connectAsync("127.0.0.1", gw.port, clientId=1, timeout=4)
+        try:
+            low, high = call(gw, 185), call(gw, 190)
+            trade = ib.placeOrder(bag((low, 1, "BUY"), (high, 1, "SELL")), MarketOrder("BUY", 1))
+            await client_until(ib, lambda: trade.orderStatus.status == "Filled", what="filled")
+            await client_until(ib, lambda: len(trade.fills) == 2, what="the legs")
+            assert {f.contract.conId for f in trade.fills} == {low, high}
+            assert [e.instrument.sec_type for e in gw.executions()] == ["OPT", "OPT"]
+        finally:
+            ib.disconnect()
