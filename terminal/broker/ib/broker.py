@@ -97,7 +97,12 @@ class IBBroker(BrokerEvents):
 
     name = "ib"
     capabilities = BrokerCapabilities(
-        native_brackets=True, native_oca=True, global_cancel=True, depth_levels=10, day_pnl=True
+        native_brackets=True,
+        native_oca=True,
+        global_cancel=True,
+        depth_levels=10,
+        day_pnl=True,
+        combos=True,
     )
 
     def __init__(self, config: IBConfig, clock: Clock, ib: IB | None = None) -> None:
@@ -409,7 +414,12 @@ class IBBroker(BrokerEvents):
         self._require_connection()
         if self.connection.state is ConnectionState.DISCONNECTED:
             raise NotConnected("IB has lost its connection to the exchanges (1100): not sent")
-        await self._known(order.instrument, urgent=True)
+        combo = order.intent.combo
+        if combo is None:
+            await self._known(order.instrument, urgent=True)
+        else:  # a BAG names its legs by conId: every leg is qualified first
+            for leg in combo.legs:
+                await self._known(leg.instrument, urgent=True)
         return self.router.place(order, more_follow=more_follow)
 
     @wire_errors

@@ -15,13 +15,14 @@ from decimal import Decimal
 from ib_async import Contract, ContractDetails
 
 from terminal.broker.ib.mapping import (
+    bag_contract,
     contract_for,
     instrument_from_contract,
     instrument_from_details,
     option_contract,
     parse_symbol,
 )
-from terminal.domain import Instrument, OptionRight, UnknownInstrument
+from terminal.domain import Combo, Instrument, OptionRight, UnknownInstrument
 
 #: Asks IB for a contract's details; ``urgent`` for an order's contract (ahead of queued data).
 DetailsLookup = Callable[[Contract, bool], Awaitable[Sequence[ContractDetails]]]
@@ -99,6 +100,17 @@ class ContractBook:
         if cached is None:
             raise UnknownInstrument(f"{instrument.key} has not been qualified at IB")
         return cached[0]
+
+    def bag(self, combo: Combo) -> Contract:
+        """The BAG contract of ``combo``, from its legs' qualified contracts (qualify them
+        first: IB takes a combo leg only by conId)."""
+        return bag_contract(
+            combo, {leg.instrument.key: self.contract(leg.instrument) for leg in combo.legs}
+        )
+
+    def order_contract(self, order_instrument: Instrument, combo: Combo | None) -> Contract:
+        """The contract an order is placed on: its instrument's, or the BAG of its combo."""
+        return self.bag(combo) if combo is not None else self.contract(order_instrument)
 
     def known(self, instrument: Instrument) -> bool:
         return instrument.key in self._by_key

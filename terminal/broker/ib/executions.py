@@ -10,6 +10,13 @@ is its own event, which says exactly what changed.
 
 Executions find their order by orderRef, or by IB order id and permId when TWS leaves the ref
 out (:mod:`terminal.broker.ib.attribution`).
+
+A combo (BAG) order fills leg by leg: each leg's execution carries the leg's contract and the
+BAG's order id, so it becomes a fill of the leg under the combo order (the order manager counts
+whole combo units). TWS may also send an execution of the BAG itself, with the net price and the
+combo units: it repeats what the legs already said, so it is logged and never published (it
+would book a position in a contract nobody holds and count the units twice), nor its commission
+report, nor in what reconciliation reads back.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from terminal.broker.base import BrokerEvents
 from terminal.broker.ib.attribution import OrderIdentities
 from terminal.broker.ib.contracts import ContractBook
 from terminal.broker.ib.lanes import Lanes
-from terminal.broker.ib.mapping import fill_from_ib
+from terminal.broker.ib.mapping import fill_from_ib, is_bag_execution
 from terminal.broker.ib.repeats import unique_fills
 from terminal.domain import Fill
 
@@ -57,10 +64,25 @@ class ExecutionReports:
         ib.execDetailsEvent += self.on_exec_details
         ib.commissionReportEvent += self.on_commission
 
+    @property
+    def waiting(self) -> frozenset[str]:
+        """Executions seen but not yet published (their commission report has not come)."""
+        return frozenset(self._waiting)
+
     # -- live reports -----------------------------------------------------------------------------
     def on_exec_details(self, trade: Trade, fill: IBFill) -> None:
         exec_id = fill.execution.execId
         if exec_id in self._published or exec_id in self._waiting:
+            return
+        if is_bag_execution(fill.contract):
+            execution = fill.execution
+            log.info(
+                "IB execution %s of combo order %s (%s @ %s net): its legs are the fills",
+                exec_id,
+                execution.orderId,
+                execution.shares,
+                execution.price,
+            )
             return
         loop = asyncio.get_running_loop()
         self._waiting[exec_id] = loop.call_later(
@@ -68,6 +90,8 @@ class ExecutionReports:
         )
 
     def on_commission(self, trade: Trade, fill: IBFill, report: CommissionReport) -> None:
+        if is_bag_execution(fill.contract):
+            return  # the legs' reports carry the commission
         if fill.execution.execId in self._published:
             self._correct(self.to_fill(fill))
         else:
@@ -137,9 +161,13 @@ class ExecutionReports:
         still on their way. An execution IB sends twice is one fill. A published fill whose
         commission reads back different is corrected.
         """
-        answered = unique_fills(
-            await self.lanes.order_request(self.ib.reqExecutionsAsync, "executions")
-        )
+        answered = [
+            f
+            for f in unique_fills(
+                await self.lanes.order_request(self.ib.reqExecutionsAsync, "executions")
+            )
+            if not is_bag_execution(f.contract)
+        ]
         exec_ids = [f.execution.execId for f in answered]
         await self._commissions_for(exec_ids)
         kept = {f.execution.execId: f for f in self.ib.fills()}

@@ -3,13 +3,19 @@
 The functions live in small modules by subject and are all importable from here: values and
 sentinels (:mod:`.mapping_values`), contracts (:mod:`.mapping_contracts`), typed symbols
 (:mod:`.mapping_symbols`), market data (:mod:`.mapping_market`), history requests
-(:mod:`.mapping_history`), orders and fills (:mod:`.mapping_orders`), positions and account
-values (:mod:`.mapping_account`).
+(:mod:`.mapping_history`), orders and fills (:mod:`.mapping_orders`), combos' BAG contracts
+(:mod:`.mapping_combos`), positions and account values (:mod:`.mapping_account`).
 """
 
 from __future__ import annotations
 
 from terminal.broker.ib.mapping_account import account_from_values, position_from_ib
+from terminal.broker.ib.mapping_combos import (
+    bag_contract,
+    combo_routing_params,
+    is_bag_execution,
+    is_guaranteed,
+)
 from terminal.broker.ib.mapping_contracts import (
     chain_params_from,
     contract_for,
@@ -49,11 +55,13 @@ __all__ = [
     "UNSET_DOUBLE",
     "UNSET_INTEGER",
     "account_from_values",
+    "bag_contract",
     "bar_from_ib",
     "chain_params_from",
     "clean_float",
     "clean_price",
     "clean_size",
+    "combo_routing_params",
     "contract_for",
     "decimal_or_none",
     "depth_from_ticker",
@@ -64,6 +72,8 @@ __all__ = [
     "ib_order_for",
     "instrument_from_contract",
     "instrument_from_details",
+    "is_bag_execution",
+    "is_guaranteed",
     "option_contract",
     "option_quote_from_ticker",
     "parse_symbol",

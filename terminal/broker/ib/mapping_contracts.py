@@ -40,7 +40,8 @@ def contract_for(instrument: Instrument) -> Contract:
     Friday) IB reports the ambiguity instead of our guessing the wrong contract.
 
     Raises:
-        UnknownInstrument: an index without its listing exchange; a combo (not mapped yet).
+        UnknownInstrument: an index without its listing exchange; a combo (see
+            :func:`terminal.broker.ib.mapping_combos.bag_contract`).
     """
     currency = instrument.currency
     match instrument.asset_class:
@@ -67,10 +68,10 @@ def contract_for(instrument: Instrument) -> Contract:
                 currency,
             )
         case AssetClass.COMBO:
-            # The order manager sends no combo to a broker without the capability; IB's BAG
-            # contract is the IB slice of issue 16 (docs/combos.md).
+            # A BAG is built from its legs' qualified conIds (mapping_combos.bag_contract),
+            # never qualified from the combo's own key.
             raise UnknownInstrument(
-                f"{instrument.key}: combo (BAG) orders are not mapped to IB yet"
+                f"{instrument.key}: a combo's BAG contract is built from its qualified legs"
             )
 
 

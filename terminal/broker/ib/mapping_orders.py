@@ -16,6 +16,7 @@ from ib_async import Fill as IBFill
 from ib_async import Order as IBOrder
 
 from terminal.broker.base import OrderStatusUpdate
+from terminal.broker.ib.mapping_combos import combo_routing_params
 from terminal.broker.ib.mapping_values import (
     decimal_or_none,
     finite_or_nan,
@@ -79,7 +80,10 @@ def ib_float(value: Decimal) -> float:
 
 
 def ib_order_for(order: Order, *, account: str = "") -> IBOrder:
-    """Return the IB order for ``order``; the adapter sets ``transmit``/``parentId`` for groups."""
+    """Return the IB order for ``order``; the adapter sets ``transmit``/``parentId`` for groups.
+
+    A combo order is placed on its BAG contract (:mod:`terminal.broker.ib.mapping_combos`).
+    """
     intent = order.intent
     ib = IBOrder(
         action=intent.side.value,
@@ -94,7 +98,9 @@ def ib_order_for(order: Order, *, account: str = "") -> IBOrder:
         transmit=True,
     )
     if intent.limit_price is not None:
-        ib.lmtPrice = ib_float(intent.limit_price)
+        ib.lmtPrice = ib_float(intent.limit_price)  # a combo's net limit: IB's convention
+    if intent.combo is not None:
+        ib.smartComboRoutingParams = combo_routing_params(intent.combo)
     if intent.order_type.is_trailing:
         if intent.trail_percent is not None:
             ib.trailingPercent = ib_float(intent.trail_percent)

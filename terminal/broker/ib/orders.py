@@ -66,8 +66,9 @@ class OrderRouter:
     def place(self, order: Order, *, more_follow: bool = False) -> str:
         """Send ``order``. A bracket's parent and all but its last child are sent with
         ``transmit`` off so IB activates the bracket as a whole when the last child arrives."""
-        contract = self.book.contract(order.instrument)
+        contract = self.book.order_contract(order.instrument, order.intent.combo)
         ib_order = ib_order_for(order, account=self._account())
+        self._warn_non_guaranteed(order, ib_order)
         if order.parent_id is not None:
             parent = self.ids.ib_ids.get(order.parent_id)
             if parent is None:
@@ -81,12 +82,22 @@ class OrderRouter:
         )
         return str(ib_id)
 
+    def _warn_non_guaranteed(self, order: Order, ib_order: IBOrder) -> None:
+        """Tell the trader when IB will not guarantee a combo (it may fill legs separately)."""
+        if order.intent.combo is not None and ib_order.smartComboRoutingParams:
+            text = (
+                f"{order.id}: IB does not guarantee {order.intent.combo.description} "
+                "(not a US stock/option combo): sent NonGuaranteed, its legs may fill separately"
+            )
+            log.warning(text)
+            self.events.error_reported.emit(0, text)
+
     def modify(self, order: Order) -> None:
         ib_id = self._ib_id(order)
         trade = self._trade_of(ib_id)
         if trade is not None and trade.isDone():
             raise BrokerError(f"{order.id} is already {trade.orderStatus.status} at IB")
-        contract = self.book.contract(order.instrument)
+        contract = self.book.order_contract(order.instrument, order.intent.combo)
         ib_order = ib_order_for(order, account=self._account())
         ib_order.orderId = ib_id
         ib_order.parentId = trade.order.parentId if trade else self.ids.placed[ib_id][1]

@@ -6,8 +6,9 @@ on 127.0.0.1, driven by the unmodified ib_async client.
         gw.set_quote("AAPL", bid=189.99, ask=190.01, last=190.00)
         await gw.until(lambda g: g.order(ib_order_id).status == "Filled", what="fill")
 
-Reference data: AAPL and MSFT (STK, COMMON), SPY (STK, ETF), options on AAPL and SPY. See
-:class:`Gateway` for the controls (quotes, fills, rejects, faults) and the introspection.
+Reference data: AAPL and MSFT (STK, COMMON), SPY (STK, ETF), options on AAPL and SPY. Combo
+(BAG) orders on their legs: :mod:`.combos`. See :class:`Gateway` for the controls (quotes,
+fills, rejects, faults) and the introspection.
 """
 
 from .core import GatewayOptions, ReceivedMessage

@@ -59,6 +59,8 @@ class GatewayOptions:
     stream_interval: float | None = None
     #: TWS reports the account's P&L (reqPnL, reqPnLSingle); off: it never answers them.
     account_pnl: bool = True
+    #: A combo's fill also sends the BAG's own execution (net price, units) after the legs'.
+    bag_executions: bool = True
 
 
 class ReceivedMessage(NamedTuple):

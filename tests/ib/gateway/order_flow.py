@@ -15,6 +15,12 @@ erdewit/ib_insync#554: ``4,2,15,201,Order rejected...`` then ``5,15,...Inactive`
 
 A whatIf order is not placed: the answer is one openOrder with whatIf=1 carrying a margin
 (25 % of the notional) and commission preview.
+
+A combo (BAG) order's legs are resolved and checked first (:mod:`.combos`: error 200 or 321
+for a malformed one). Its fill sends one execDetails per leg (the leg's contract, the BAG's
+order id and permId), then the BAG's own execution (unless ``bag_executions`` is off), then
+openOrder/orderStatus of the BAG (filled in units), then a commission report per leg (and one of
+0 for the BAG's execution). Each leg is booked in the account as its own position.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from . import account_flow
+from . import account_flow, combos
 from . import messages as msg
 from . import order_messages as omsg
 from .account import commission_for
@@ -45,11 +51,20 @@ NO_SECURITY = "No security definition has been found for the request"
 def _place_order(core: GatewayCore, conn: Connection, fields: list[str]) -> None:
     placed = decode_place_order(fields, conn.client_id, dt.datetime.now(dt.UTC))
     core.placed.append(placed)
-    found = core.universe.match(placed.contract)
-    if len(found) != 1:
-        conn.send(msg.error(placed.order_id, 200, NO_SECURITY))
-        return
-    instrument = found[0]
+    legs: tuple[combos.BagLeg, ...] = ()
+    if placed.contract.sec_type.upper() == "BAG":
+        try:
+            legs = combos.resolve_legs(core.universe, placed)
+        except combos.InvalidCombo as exc:
+            conn.send(msg.error(placed.order_id, exc.code, exc.text))
+            return
+        instrument = combos.bag_instrument(core.universe, legs)
+    else:
+        found = core.universe.match(placed.contract)
+        if len(found) != 1:
+            conn.send(msg.error(placed.order_id, 200, NO_SECURITY))
+            return
+        instrument = found[0]
     account = placed.account or core.primary_account
     if account not in core.accounts:
         conn.send(
@@ -60,19 +75,19 @@ def _place_order(core: GatewayCore, conn: Connection, fields: list[str]) -> None
             )
         )
         return
-    if placed.what_if:
+    if placed.what_if and not legs:
         _what_if(core, conn, placed, instrument, account)
         return
     is_new = core.book.get(conn.client_id, placed.order_id) is None
     reject = core.faults.take_reject() if is_new else None
     if reject is not None:
-        order = core.book.reject(placed, instrument, account)
+        order = core.book.reject(placed, instrument, account, legs)
         conn.send(msg.error(order.order_id, reject.code, reject.text))
         conn.send(_open_order(core, order))
         conn.send(omsg.order_status(order))
         return
     try:
-        events = core.book.place(placed, instrument, account)
+        events = core.book.place(placed, instrument, account, legs)
     except OrderError as exc:
         conn.send(msg.error(placed.order_id, exc.code, exc.text))
         return
@@ -180,16 +195,22 @@ def process(core: GatewayCore, events: list[OrderEvent]) -> None:
                     owner.send(_open_order(core, order))
                     owner.send(omsg.order_status(order))
         elif isinstance(event, OrderFilled):
-            execution = _book_fill(core, event)
+            executions = _book_combo_fill(core, event) if order.legs else [_book_fill(core, event)]
             if owner:
-                for _ in range(fills):
-                    owner.send(_exec_details(core, -1, execution))
+                for execution in executions:
+                    for _ in range(fills):
+                        owner.send(_exec_details(core, -1, execution))
                 for _ in range(updates):
                     owner.send(_open_order(core, order))
                     owner.send(omsg.order_status(order))
-                for _ in range(commissions):
-                    _commission(core, owner, execution)
-            account_flow.publish(core, core.accounts[order.account], order.instrument)
+                for execution in executions:
+                    for _ in range(commissions):
+                        _commission(core, owner, execution)
+            account = core.accounts[order.account]
+            for leg in order.legs or ():
+                account_flow.publish(core, account, leg.instrument)
+            if not order.legs:
+                account_flow.publish(core, account, order.instrument)
         elif isinstance(event, OrderCancelled) and owner:
             for _ in range(updates):
                 owner.send(omsg.order_status(order))
@@ -229,27 +250,65 @@ def _book_fill(core: GatewayCore, event: OrderFilled) -> Execution:
     commission, realized = account.apply_fill(
         order.instrument, order.is_buy, event.quantity, event.price
     )
+    execution = _execution(core, order, order.instrument, order.is_buy, event.quantity,
+                           event.price, (order.filled, order.avg_fill_price),
+                           (commission, realized))  # fmt: skip
+    core.executions.append(execution)
+    return execution
+
+
+def _book_combo_fill(core: GatewayCore, event: OrderFilled) -> list[Execution]:
+    """One execution per leg (booked as the leg's position), then the BAG's own (not booked)."""
+    order = event.order
+    account = core.accounts[order.account]
+    executions: list[Execution] = []
+    for leg, price in zip(order.legs, event.leg_prices, strict=True):
+        buys = combos.leg_buys(leg, order.is_buy)
+        shares = event.quantity * leg.ratio
+        charged = account.apply_fill(leg.instrument, buys, shares, price)
+        cumulative = (order.filled * leg.ratio, price)
+        executions.append(
+            _execution(core, order, leg.instrument, buys, shares, price, cumulative, charged)
+        )
+    if core.options.bag_executions:
+        bag = (order.filled, order.avg_fill_price)
+        executions.append(
+            _execution(core, order, order.instrument, order.is_buy, event.quantity,
+                       event.price, bag, (0.0, None))
+        )  # fmt: skip
+    core.executions.extend(executions)
+    return executions
+
+
+def _execution(
+    core: GatewayCore,
+    order: BookOrder,
+    instrument: Instrument,
+    buys: bool,
+    shares: float,
+    price: float,
+    cumulative: tuple[float, float],
+    charged: tuple[float, float | None],
+) -> Execution:
     now = core.clock()
-    execution = Execution(
+    return Execution(
         exec_id=core.next_exec_id(order.perm_id),
         time=dt.datetime.fromtimestamp(now, TWS_TZ).strftime("%Y%m%d %H:%M:%S ") + TWS_TZ_NAME,
         epoch=now,
-        account=account.name,
-        instrument=order.instrument,
-        side="BOT" if order.is_buy else "SLD",
-        shares=event.quantity,
-        price=event.price,
+        account=order.account,
+        instrument=instrument,
+        side="BOT" if buys else "SLD",
+        shares=shares,
+        price=price,
         perm_id=order.perm_id,
         client_id=order.client_id,
         order_id=order.order_id,
-        cum_qty=order.filled,
-        avg_price=order.avg_fill_price,
+        cum_qty=cumulative[0],
+        avg_price=cumulative[1],
         order_ref=order.order_ref,
-        commission=commission,
-        realized_pnl=realized,
+        commission=charged[0],
+        realized_pnl=charged[1],
     )
-    core.executions.append(execution)
-    return execution
 
 
 HANDLERS: dict[int, Callable[[GatewayCore, Connection, list[str]], None]] = {

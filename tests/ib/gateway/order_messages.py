@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .combos import combo_legs_description
 from .instruments import Instrument
 from .messages import Fields, Out
 from .orders import HELD, BookOrder
@@ -56,6 +57,18 @@ def _contract(inst: Instrument) -> Fields:
         inst.local_symbol,
         inst.trading_class,
     ]
+
+
+def _combo_legs(order: BookOrder) -> Fields:
+    """numComboLegs and the legs (8 fields each), numOrderComboLegs (0: no per-leg prices),
+    numSmartComboRoutingParams and the tags: ``0, 0, 0`` for any order but a BAG."""
+    fields: Fields = [len(order.legs)]
+    for leg in order.legs:
+        fields += [leg.instrument.con_id, leg.ratio, leg.action, "SMART", 0, 0, "", -1]
+    fields += [0, len(order.combo_params)]
+    for tag, value in order.combo_params:
+        fields += [tag, value]
+    return fields
 
 
 def wire_status(order: BookOrder) -> str:
@@ -135,8 +148,9 @@ def open_order(
     ]
     # continuousUpdate, referencePriceType, trailStopPrice, trailingPercent, basisPoints,
     # basisPointsType, comboLegsDescrip; then the combo counters and the scale/hedge blocks.
-    fields += [False, "", trail_stop, order.trailing_percent, "", "", ""]
-    fields += [0, 0, 0]
+    descrip = combo_legs_description(order.legs)
+    fields += [False, "", trail_stop, order.trailing_percent, "", "", descrip]
+    fields += _combo_legs(order)
     fields += ["", "", ""]
     fields += [""]
     fields += [False, "", "IB", False, False]
@@ -228,8 +242,9 @@ def completed_order(order: BookOrder, *, order_ref: str | None = None) -> Fields
         "",
         "",
     ]
-    fields += [False, "", order.trail_stop_price, order.trailing_percent, ""]
-    fields += [0, 0, 0]
+    descrip = combo_legs_description(order.legs)
+    fields += [False, "", order.trail_stop_price, order.trailing_percent, descrip]
+    fields += _combo_legs(order)
     fields += ["", "", ""]
     fields += [""]
     fields += ["", "IB", False, False]

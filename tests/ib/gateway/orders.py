@@ -16,6 +16,8 @@ Semantics worth knowing:
 * Fill prices: MKT at the ask (buy) or bid (sell); a LMT that is marketable on arrival fills at the
   ask/bid, a resting LMT at its limit once the market reaches it. STP, STP LMT and TRAIL trigger
   on the last price.
+* A combo (BAG, MKT or LMT) fills all or nothing against its legs' quotes, every leg at the
+  market, whenever that net is no worse than its limit (:mod:`.combos`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from .combos import BagLeg, leg_prices, net_price
 from .instruments import Instrument
 from .market import Market, round_tick
 from .requests import PlacedOrder
@@ -36,6 +39,7 @@ SUPPORTED_TYPES = frozenset({"MKT", "LMT", "STP", "STP LMT", "TRAIL", "TRAIL LIM
 STOP_TYPES = frozenset({"STP", "STP LMT", "TRAIL", "TRAIL LIMIT"})
 #: A triggered TRAIL LIMIT fills like a market order here (its limit offset is not modelled).
 TRAILING_TYPES = frozenset({"TRAIL", "TRAIL LIMIT"})
+COMBO_TYPES = frozenset({"MKT", "LMT"})
 
 
 class OrderError(Exception):
@@ -80,6 +84,9 @@ class BookOrder:
     partially_filled_once: bool = False
     completed_status: str = ""
     completed_time: str = ""
+    #: A BAG's legs and its smart-combo routing tags (empty for any other order).
+    legs: tuple[BagLeg, ...] = ()
+    combo_params: tuple[tuple[str, str], ...] = ()
 
     @property
     def remaining(self) -> float:
@@ -116,6 +123,8 @@ class OrderFilled:
     order: BookOrder
     quantity: float
     price: float
+    #: A BAG's fill: each leg's price (``price`` is their net, ``quantity`` the units).
+    leg_prices: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,30 +181,49 @@ class OrderBook:
 
     # -- commands ----------------------------------------------------------------------------
 
-    def place(self, request: PlacedOrder, instrument: Instrument, account: str) -> list[OrderEvent]:
-        """A new order, or a modification when ``(clientId, orderId)`` exists."""
+    def place(
+        self,
+        request: PlacedOrder,
+        instrument: Instrument,
+        account: str,
+        legs: tuple[BagLeg, ...] = (),
+    ) -> list[OrderEvent]:
+        """A new order, or a modification when ``(clientId, orderId)`` exists; a BAG with its
+        resolved ``legs``."""
         existing = self.get(request.client_id, request.order_id)
         if existing is not None:
             return self._modify(existing, request)
-        self._validate(request, instrument)
+        self._validate(request, instrument, bool(legs))
         if request.parent_id:
             parent = self.get(request.client_id, request.parent_id)
             if parent is None or parent.is_done:
                 raise OrderError(135, f"Can't find order with id ={request.parent_id}")
-        order = self._new_order(request, instrument, account)
+        order = self._new_order(request, instrument, account, legs)
         if not request.transmit:
             return []
         return self._transmit_group(order)
 
-    def reject(self, request: PlacedOrder, instrument: Instrument, account: str) -> BookOrder:
+    def reject(
+        self,
+        request: PlacedOrder,
+        instrument: Instrument,
+        account: str,
+        legs: tuple[BagLeg, ...] = (),
+    ) -> BookOrder:
         """Record a placeOrder that TWS rejected: the order exists, status Inactive."""
-        order = self._new_order(request, instrument, account)
+        order = self._new_order(request, instrument, account, legs)
         order.status = "Inactive"
         order.completed_status = "Rejected"
         order.completed_time = self._stamp()
         return order
 
-    def _new_order(self, request: PlacedOrder, instrument: Instrument, account: str) -> BookOrder:
+    def _new_order(
+        self,
+        request: PlacedOrder,
+        instrument: Instrument,
+        account: str,
+        legs: tuple[BagLeg, ...] = (),
+    ) -> BookOrder:
         order = BookOrder(
             client_id=request.client_id,
             order_id=request.order_id,
@@ -216,6 +244,8 @@ class OrderBook:
             outside_rth=request.outside_rth,
             trailing_percent=request.trailing_percent,
             trail_stop_price=request.trail_stop_price,
+            legs=legs,
+            combo_params=request.combo_params,
         )
         self._next_perm_id += 1
         self._orders[(order.client_id, order.order_id)] = order
@@ -246,7 +276,8 @@ class OrderBook:
         """Re-match the working orders on instruments whose price changed (conIds)."""
         events: list[OrderEvent] = []
         for order in self.all():
-            if order.is_working and order.instrument.con_id in instruments:
+            con_ids = {order.instrument.con_id, *(leg.instrument.con_id for leg in order.legs)}
+            if order.is_working and con_ids & instruments:
                 events += self._evaluate(order)
         return events
 
@@ -257,6 +288,12 @@ class OrderBook:
         if order.is_done or order.status == HELD:
             raise OrderError(0, f"order {order.order_id} is {order.status}: cannot fill")
         qty = order.remaining if quantity is None else min(quantity, order.remaining)
+        if order.legs:
+            prices = leg_prices(self._market, order.legs, order.is_buy)
+            if prices is None:
+                raise OrderError(0, f"combo {order.order_id}: a leg has no price to fill at")
+            order.awaiting_parent = False
+            return self._fill(order, qty, net_price(order.legs, prices), prices)
         if price is None:
             quote = self._market.quote(order.instrument)
             price = quote.ask if order.is_buy else quote.bid
@@ -265,8 +302,8 @@ class OrderBook:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _validate(self, request: PlacedOrder, instrument: Instrument) -> None:
-        if request.order_type not in SUPPORTED_TYPES:
+    def _validate(self, request: PlacedOrder, instrument: Instrument, combo: bool = False) -> None:
+        if request.order_type not in (COMBO_TYPES if combo else SUPPORTED_TYPES):
             raise OrderError(
                 387,
                 f"Unsupported order type {request.order_type} for this exchange and security type.",
@@ -306,7 +343,7 @@ class OrderBook:
     def _modify(self, order: BookOrder, request: PlacedOrder) -> list[OrderEvent]:
         if order.is_done:
             raise OrderError(103, "Duplicate order id")
-        self._validate(request, order.instrument)
+        self._validate(request, order.instrument, bool(order.legs))
         order.total_qty = request.total_quantity
         order.lmt_price = request.lmt_price
         order.aux_price = request.aux_price
@@ -372,6 +409,8 @@ class OrderBook:
     def _evaluate(self, order: BookOrder) -> list[OrderEvent]:
         if not order.is_working or order.awaiting_parent or order.remaining <= 0:
             return []
+        if order.legs:
+            return self._evaluate_combo(order)
         quote = self._market.quote(order.instrument)
         events: list[OrderEvent] = []
         if order.order_type in STOP_TYPES and not order.triggered:
@@ -398,6 +437,24 @@ class OrderBook:
             qty = float(int(qty // 2))
         return events + self._fill(order, qty, price)
 
+    def _evaluate_combo(self, order: BookOrder) -> list[OrderEvent]:
+        """All legs or nothing, in whole units, at the legs' market prices when their net is
+        no worse than the limit (at most the limit buying, at least the limit selling)."""
+        prices = leg_prices(self._market, order.legs, order.is_buy)
+        if prices is None:
+            return []
+        net = net_price(order.legs, prices)
+        if order.order_type == "LMT" and order.lmt_price is not None:
+            limit = order.lmt_price
+            if (net > limit + 1e-9) if order.is_buy else (net < limit - 1e-9):
+                order.resting = True
+                return []
+        qty = order.remaining
+        if self.partial_fills and not order.partially_filled_once and qty >= 2:
+            order.partially_filled_once = True
+            qty = float(int(qty // 2))
+        return self._fill(order, qty, net, prices)
+
     def _stop_triggered(self, order: BookOrder, last: float) -> bool:
         if order.order_type in TRAILING_TYPES:
             if order.aux_price is not None:
@@ -417,7 +474,9 @@ class OrderBook:
         stop_price = order.aux_price or 0.0
         return last >= stop_price if order.is_buy else last <= stop_price
 
-    def _fill(self, order: BookOrder, qty: float, price: float) -> list[OrderEvent]:
+    def _fill(
+        self, order: BookOrder, qty: float, price: float, prices: tuple[float, ...] = ()
+    ) -> list[OrderEvent]:
         total_value = order.avg_fill_price * order.filled + price * qty
         order.filled += qty
         order.avg_fill_price = total_value / order.filled
@@ -429,7 +488,7 @@ class OrderBook:
                 f"Filled Size: {order.filled:g} Price: {order.avg_fill_price:g}"
             )
             order.completed_time = self._stamp()
-        events: list[OrderEvent] = [OrderFilled(self._snapshot(order), qty, price)]
+        events: list[OrderEvent] = [OrderFilled(self._snapshot(order), qty, price, prices)]
         events += self._after_fill(order, qty, done)
         return events
 

@@ -29,6 +29,16 @@ def read_contract(reader: FieldReader) -> ContractSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ComboLegSpec:
+    """One ``comboLegs`` entry of a BAG placeOrder (the fields the gateway uses)."""
+
+    con_id: int
+    ratio: int
+    action: str
+    exchange: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlacedOrder:
     """One placeOrder as the gateway decoded it (new orders and modifications alike)."""
 
@@ -52,6 +62,10 @@ class PlacedOrder:
     trail_stop_price: float | None
     trailing_percent: float | None
     what_if: bool = False
+    #: A BAG's legs, per-leg prices (``orderComboLegs``) and smart-combo routing tags.
+    combo_legs: tuple[ComboLegSpec, ...] = ()
+    combo_leg_prices: tuple[float | None, ...] = ()
+    combo_params: tuple[tuple[str, str], ...] = ()
 
 
 def decode_place_order(
@@ -77,11 +91,17 @@ def decode_place_order(
     r.skip(4)  # blockOrder, sweepToFill, displaySize, triggerMethod
     outside_rth = r.flag()
     r.skip(1)  # hidden
+    legs: list[ComboLegSpec] = []
+    leg_prices: list[float | None] = []
+    params: list[tuple[str, str]] = []
     if contract.sec_type == "BAG":
-        legs = r.integer()
-        r.skip(legs * 8)
-        r.skip(r.integer())  # order combo leg prices
-        r.skip(r.integer() * 2)  # smart combo routing params
+        for _ in range(r.integer()):
+            # conId, ratio, action, exchange, openClose, shortSaleSlot, designatedLocation,
+            # exemptCode
+            legs.append(ComboLegSpec(r.integer(), r.integer(), r.text().upper(), r.text()))
+            r.skip(4)
+        leg_prices = [r.number() for _ in range(r.integer())]
+        params = [(r.text(), r.text()) for _ in range(r.integer())]
     r.skip(1)  # deprecated sharesAllocation
     r.skip(7)  # discretionaryAmt, goodAfterTime, goodTillDate, faGroup/Method/Percentage/Profile
     r.skip(4)  # modelCode, shortSaleSlot, designatedLocation, exemptCode
@@ -129,6 +149,9 @@ def decode_place_order(
         trail_stop_price=trail_stop_price,
         trailing_percent=trailing_percent,
         what_if=what_if,
+        combo_legs=tuple(legs),
+        combo_leg_prices=tuple(leg_prices),
+        combo_params=tuple(params),
     )
 
 

@@ -40,7 +40,8 @@ class Gateway(FaultControls):
     ``delayed``, ``max_market_data_lines`` (100), ``max_depth_requests`` (3), ``partial_fills``,
     ``history_pacing_seconds`` (15), ``realtime_bar_seconds`` (5), ``next_order_id`` (1),
     ``cash``, ``stream_interval`` (None: no streamer), ``account_pnl`` (True: reqPnL and
-    reqPnLSingle answered, daily P&L from the start of the day); plus ``host`` and ``port``.
+    reqPnLSingle answered, daily P&L from the start of the day), ``bag_executions`` (True: a
+    combo's fill also sends the BAG's own execution); plus ``host`` and ``port``.
 
     Controls: ``set_quote``, ``stream``/``stop_stream``, ``fill``, ``reject_next_order``,
     ``drop_connections``, ``send_error``, ``farm_message``, ``silence_feed``/``resume_feed``,
