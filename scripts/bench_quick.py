@@ -34,7 +34,15 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "sim.0.all_cancelled_ms",
         "ok",
     ),
-    "analytics.py": ("fills", "compute_s", "compute_cpu_s", "render_s.html", "read_s", "ok"),
+    "analytics.py": (
+        "fills",
+        "compute_s",
+        "compute_cpu_s",
+        "render_s.html",
+        "read_s",
+        "pane_first_paint_s",
+        "ok",
+    ),
     "chart.py": ("forming_update_ms", "completed_bar_ms", "candles_pan_ms", "line_1m_pan_ms"),
     "gui_load.py": (
         "updates_per_s",

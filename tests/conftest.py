@@ -5,12 +5,6 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Hypothesis's deadline (200 ms per example) and its too_slow health check are wall-clock
-# assertions: on a loaded 2-core machine they fail tests whose behaviour is right. Timing claims
-# belong in bench/; here every property test runs without them.
-settings.register_profile("terminal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("terminal")
-
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
@@ -18,6 +12,12 @@ os.environ.setdefault("QT_API", "pyside6")
 from tests.helpers.qt_session import qapp  # noqa: F401
 
 pytest_plugins = ["tests.logfail", "pytester"]
+
+# Hypothesis's deadline (200 ms per example) and its too_slow health check are wall-clock
+# assertions: on a loaded 2-core machine they fail tests whose behaviour is right. Timing claims
+# belong in bench/; here every property test runs without them.
+settings.register_profile("terminal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("terminal")
 
 
 def pytest_terminal_summary(
