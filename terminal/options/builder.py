@@ -81,8 +81,9 @@ class Draft:
 
     @classmethod
     def of(cls, combo: Combo) -> Draft:
-        """The legs of a named strategy (``strategy.iron_condor(...)``), keeping its name."""
-        return cls(combo.legs, combo.strategy)
+        """The legs of a named strategy (``strategy.iron_condor(...)``), keeping its name,
+        in the order a chain reads them (expiry, then strike, puts before calls)."""
+        return cls(tuple(sorted(combo.legs, key=_chain_order)), combo.strategy)
 
     def combo(self) -> tuple[Combo, int]:
         """The combo these legs make, with reduced ratios, and how many of it they are.
@@ -95,6 +96,13 @@ class Draft:
         factor = reduce(math.gcd, (leg.ratio for leg in self.legs))
         legs = tuple(replace(leg, ratio=leg.ratio // factor) for leg in self.legs)
         return Combo(legs, self.strategy), factor
+
+
+def _chain_order(leg: ComboLeg) -> tuple[bool, str, float, str]:
+    inst = leg.instrument
+    expiry = f"{inst.expiry:%Y%m%d}" if inst.expiry is not None else ""
+    right = inst.right.value if inst.right is not None else ""
+    return (inst.is_option, expiry, float(inst.strike or 0), "" if right == "P" else right)
 
 
 @dataclass(frozen=True, slots=True)

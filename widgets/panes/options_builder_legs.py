@@ -55,6 +55,8 @@ class LegsTable(QTableWidget):
         for column, width in enumerate(widths):
             self.setColumnWidth(column, width)
         self.verticalHeader().setDefaultSectionSize(26)
+        # Room for four legs (an iron condor) without a scroll bar; more scroll.
+        self.setFixedHeight(self.horizontalHeader().sizeHint().height() + 4 * 26 + 6)
         self._strikes: list[float] = []
         self._legs: tuple[ComboLeg, ...] = ()
 

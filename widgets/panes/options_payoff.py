@@ -37,11 +37,10 @@ class PayoffChart(pg.PlotWidget):  # type: ignore[misc]
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.getAxis("bottom").enableAutoSIPrefix(False)
         plot.getViewBox().setMouseEnabled(x=False, y=False)
-        self.legend = plot.addLegend(offset=(8, 6))
         self.profit_fill = pg.PlotDataItem(fillLevel=0)
         self.loss_fill = pg.PlotDataItem(fillLevel=0)
-        self.expiry_curve = pg.PlotDataItem(name="at expiry")
-        self.today_curve = pg.PlotDataItem(name="today (Black–Scholes)")
+        self.expiry_curve = pg.PlotDataItem()
+        self.today_curve = pg.PlotDataItem()
         self.zero_line = pg.InfiniteLine(pos=0, angle=0, movable=False)
         self.spot_line = pg.InfiniteLine(angle=90, movable=False)
         self.spot_line.setVisible(False)
@@ -63,7 +62,13 @@ class PayoffChart(pg.PlotWidget):  # type: ignore[misc]
             axis = plot.getAxis(name)
             axis.setPen(pg.mkPen(palette.grid))
             axis.setTextPen(pg.mkPen(palette.muted))
-        self.legend.setLabelTextColor(palette.text)
+        # The key above the plot, not a legend inside it (it hid a break-even's label).
+        plot.setTitle(
+            f'<span style="color:{palette.text.name()}">━ at expiry</span>'
+            f'&nbsp;&nbsp;&nbsp;<span style="color:{palette.info.name()}">'
+            "╍ today (Black–Scholes)</span>",
+            size="9pt",
+        )
         self.zero_line.setPen(pg.mkPen(palette.muted, width=1))
         self.spot_line.setPen(pg.mkPen(palette.info, style=Qt.PenStyle.DashLine))
         self.expiry_curve.setPen(pg.mkPen(palette.text, width=2))
