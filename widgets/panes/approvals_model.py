@@ -10,6 +10,7 @@ from decimal import Decimal
 from PySide6.QtGui import QColor
 
 from terminal.domain import Order, OrderRole, OrderSide, OrderType, VerdictLevel
+from terminal.options import labels
 from widgets import formatting as fmt
 from widgets.table_model import CENTER, LEFT, Column
 from widgets.theme import Palette
@@ -40,8 +41,16 @@ class QueueRow:
         return "; ".join(r.message for r in verdict.reasons)
 
     def describe(self) -> str:
-        """``BUY 100 AAPL LMT 228.50 DAY`` (+ exits): how the order reads in a message."""
+        """``BUY 100 AAPL LMT 228.50 DAY`` (+ exits): how the order reads in a message.
+
+        A combo reads as its strategy with its legs: ``BUY IRON CONDOR SPY 2026-12-18
+        480/490/510/520 ×1 net −1.20 credit DAY (+1 SPY 2026-12-18 480 P · …)``.
+        """
         intent = self.order.intent
+        combo = intent.combo
+        if combo is not None:
+            title = labels.order_title(combo, intent.side, intent.quantity, intent.limit_price)
+            return f"{title} {intent.tif.value} ({labels.legs_text(combo)})"
         prices = price_text(self)
         text = f"{intent.side.value} {fmt.quantity(intent.quantity)} {intent.instrument.key} "
         text += f"{intent.order_type.value}{' ' + prices if prices else ''} {intent.tif.value}"
@@ -57,9 +66,27 @@ def _price(value: Decimal | None, places: int) -> str:
     return fmt.price(value, places)
 
 
+def symbol_text(row: QueueRow) -> str:
+    """The instrument; a combo's strategy, underlying, expiry and strikes (its key is long)."""
+    combo = row.order.intent.combo
+    return labels.strategy_title(combo) if combo is not None else row.order.key
+
+
+def symbol_tooltip(row: QueueRow) -> str:
+    combo = row.order.intent.combo
+    if combo is not None:
+        return f"{labels.strategy_title(combo)}\n{labels.legs_text(combo, chr(10))}"
+    return f"{row.order.key}  {row.order.instrument.description}".strip()
+
+
 def price_text(row: QueueRow) -> str:
-    """The order's prices: ``228.50``, ``stop 225.00 limit 224.90``, ``trail 1.5%``; then exits."""
+    """The order's prices: ``228.50``, ``stop 225.00 limit 224.90``, ``trail 1.5%``; then exits.
+
+    A combo's net price is signed and says what it means: ``net −1.20 credit``.
+    """
     intent = row.order.intent
+    if intent.combo is not None:
+        return labels.net_text(intent.side, intent.limit_price)
     d = _places(row)
     parts: list[str] = []
     t = intent.order_type
@@ -98,6 +125,8 @@ def four_eyes_text(row: QueueRow) -> str:
 
 def type_text(row: QueueRow) -> str:
     kind = row.order.intent.order_type.value
+    if row.order.intent.combo is not None:
+        return f"{kind} combo ×{len(row.order.intent.combo.legs)}"
     return f"{kind} bracket" if row.exits else kind
 
 
@@ -136,8 +165,7 @@ def queue_columns(
                foreground=side_colour),
         Column("Qty", lambda r: r.order.intent.quantity,
                lambda r: fmt.quantity(r.order.intent.quantity), 56),
-        Column("Symbol", lambda r: r.order.key, width=96, align=LEFT,
-               tooltip=lambda r: f"{r.order.key}  {r.order.instrument.description}".strip()),
+        Column("Symbol", symbol_text, width=96, align=LEFT, tooltip=symbol_tooltip),
         Column("Type", type_text, width=80, align=LEFT),
         Column("Price(s)", price_text, width=140, tooltip=price_text, align=LEFT),
         Column("TIF", lambda r: r.order.intent.tif.value, width=34, align=CENTER),

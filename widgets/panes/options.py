@@ -11,7 +11,9 @@ Option quotes arrive in batches of hundreds (``option_quotes_updated``); the han
 the ones for this chain and the refresh clock publishes them (:meth:`OptionsChainPane.flush`).
 
 Clicking a bid prefills the order ticket to SELL that contract at the bid, an ask to BUY at the
-ask (``session.request_ticket``); Enter does the same for the current cell.
+ask (``session.request_ticket``); Enter does the same for the current cell. With the strategy
+builder open (*Builder*, :mod:`widgets.panes.options_builder`) the same click adds a leg to the
+combo being built instead.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +53,7 @@ from terminal.domain import (
 )
 from widgets import formatting
 from widgets.panes.base import Pane
+from widgets.panes.options_builder import StrategyBuilder
 from widgets.panes.options_model import (
     STRIKE_COLUMN,
     ChainContext,
@@ -151,6 +155,15 @@ class OptionsChainPane(Pane):
         self.status_label = QLabel("")
         self.status_label.setObjectName("options_status")
         self.status_label.setProperty("tone", "muted")
+        self.builder_button = QPushButton("Builder")
+        self.builder_button.setObjectName("options_builder_toggle")
+        self.builder_button.setCheckable(True)
+        self.builder_button.setToolTip(
+            "Strategy builder: bid/ask clicks add legs to a combo instead of opening the ticket"
+        )
+        self.builder_button.toggled.connect(self.show_builder)
+        self.builder = StrategyBuilder(session, self)
+        self.builder.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.underlying_label)
@@ -167,6 +180,7 @@ class OptionsChainPane(Pane):
         top.addWidget(self.atm_button)
         top.addWidget(self.loading_label)
         top.addStretch(1)
+        top.addWidget(self.builder_button)
         sides = QHBoxLayout()
         calls = QLabel("CALLS")
         puts = QLabel("PUTS")
@@ -183,7 +197,12 @@ class OptionsChainPane(Pane):
         layout.setSpacing(4)
         layout.addLayout(top)
         layout.addLayout(sides)
-        layout.addWidget(self.view, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.builder)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter, 1)
         self.setFocusProxy(self.view)
 
         for keys in ("Return", "Enter"):
@@ -220,6 +239,28 @@ class OptionsChainPane(Pane):
     def selected_expiry(self) -> dt.date | None:
         data = self.expiry.currentData()
         return data if isinstance(data, dt.date) else None
+
+    @property
+    def builder_open(self) -> bool:
+        return self.builder_button.isChecked()
+
+    def show_builder(self, shown: bool = True) -> None:
+        """Open (or close) the strategy builder under the chain; closing releases its legs'
+        quote subscriptions."""
+        if self.builder_button.isChecked() != shown:
+            self.builder_button.setChecked(shown)  # comes back here through toggled
+            return
+        self.builder.setVisible(shown)
+        if shown:
+            self._update_builder_chain()
+            self.builder.open_builder()
+        else:
+            self.builder.close_builder()
+
+    def _update_builder_chain(self) -> None:
+        self.builder.set_chain(self._underlying, self._params, self.selected_expiry())
+        if self.context.atm is not None:
+            self.builder.centre_on(float(self.context.atm))
 
     # -- following the active instrument -------------------------------------------------------
     def show_underlying(self, instrument: Instrument) -> None:
@@ -337,6 +378,7 @@ class OptionsChainPane(Pane):
         if generation != self._generation or not self.alive:
             return  # a newer request drops this subscription when it runs
         self._show_contracts(contracts, strikes)
+        self._update_builder_chain()
 
     async def _drop_subscription(self) -> None:
         subscribed, self._subscribed = self._subscribed, None
@@ -436,6 +478,12 @@ class OptionsChainPane(Pane):
         subscribes the strikes around the money again."""
         if self.session.closing:
             return
+        if self.builder_open:
+            # The legs' quotes are market-data lines too: held only while the builder is seen.
+            if on_screen:
+                self.builder.open_builder()
+            else:
+                self.builder.close_builder()
         if not on_screen:
             self._pending.clear()
             self.session.run(self._release(), "options chain release")
@@ -523,7 +571,8 @@ class OptionsChainPane(Pane):
 
     # -- clicks ------------------------------------------------------------------------------------
     def request_ticket_at(self, index: QModelIndex) -> None:
-        """A bid cell prefills the ticket to SELL at the bid, an ask cell to BUY at the ask."""
+        """A bid cell prefills the ticket to SELL at the bid, an ask cell to BUY at the ask;
+        with the builder open it adds a sold / bought leg instead."""
         if not index.isValid():
             return
         role = self.model.role(index.column())
@@ -533,6 +582,9 @@ class OptionsChainPane(Pane):
         contract = row.contract(role.right)
         quote = row.quote(role.right)
         if contract is None:
+            return
+        if self.builder_open:
+            self.builder.add_leg(contract, OrderSide.SELL if role.is_bid else OrderSide.BUY)
             return
         price = math.nan if quote is None else (quote.bid if role.is_bid else quote.ask)
         side = OrderSide.SELL if role.is_bid else OrderSide.BUY
