@@ -28,6 +28,19 @@ class FillRecord(NamedTuple):
     commission: Decimal
     time: dt.datetime
     multiplier: Decimal = Decimal(1)
+    #: One execution of a combo position in combo units: the net of its order's leg fills,
+    #: built by :func:`terminal.analytics.combo_trades.with_combo_units`, never read from the
+    #: database (the broker fills legs).
+    combo: bool = False
+
+
+class ComboLegRecord(NamedTuple):
+    """One leg of a combo order: the leg's instrument key, its whole ratio per combo unit and
+    its side (+1 buy, -1 sell) in the **bought** combo (``orders.combo``, docs/combos.md)."""
+
+    instrument: str
+    ratio: int
+    sign: int
 
 
 class OrderRecord(NamedTuple):
@@ -53,9 +66,10 @@ class OrderRecord(NamedTuple):
     arrival_price: Decimal | None = None
     approval_price: Decimal | None = None
     fills: tuple[FillRecord, ...] = ()
-    #: A combo order: its fills are its legs', so per-order execution quality is not measured
-    #: (its legs' trades and P&L are); docs/combos.md.
+    #: A combo order: its fills are its legs', so per-order execution quality is not measured;
+    #: its trades are grouped in combo units by its ``legs`` (docs/analytics.md).
     combo: bool = False
+    legs: tuple[ComboLegRecord, ...] = ()
 
     @property
     def side(self) -> str:

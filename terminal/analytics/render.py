@@ -70,10 +70,22 @@ def order_row(e: OrderExecution) -> dict[str, Any]:
     return {k: _plain(v) for k, v in row.items()}
 
 
+def combo_legs(key: str) -> str:
+    """A combo's legs from its key (``"AAPL COMBO +1 AAPL 20260116 C 230 -1 ..."``): each
+    signed ratio and contract, comma-separated."""
+    _, _, legs = key.partition(" COMBO ")
+    parts = legs.split(" ")
+    starts = [i for i, p in enumerate(parts) if p[:1] in "+-" and p[1:].isdigit()]
+    ends = [*starts[1:], len(parts)]
+    return ", ".join(" ".join(parts[a:b]) for a, b in zip(starts, ends, strict=True))
+
+
 def trade_row(t: Trade) -> dict[str, Any]:
     """One round trip as flat JSON data (the trades table of every format)."""
     row = {
         "instrument": t.instrument,
+        "combo": t.combo,
+        "legs": combo_legs(t.instrument) if t.combo else None,
         "side": t.side,
         "quantity": t.quantity,
         "entry_time": t.entry_time,

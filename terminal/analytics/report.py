@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from terminal.analytics.combo_trades import with_combo_units
 from terminal.analytics.excursion import PriceBars, with_excursions
 from terminal.analytics.execution import OrderExecution, order_execution
 from terminal.analytics.records import FillRecord, OrderRecord
@@ -46,7 +47,8 @@ class Report:
 
     Attributes:
         orders: execution metrics of the orders staged in the period.
-        trades: round trips that closed in the period, by exit time.
+        trades: round trips that closed in the period, by exit time (a combo position is one
+            trade in combo units: :mod:`terminal.analytics.combo_trades`).
         open_trades: round trips still open at the end of the period.
         performance: statistics of ``trades``.
         trade_groups: ``performance`` by each of :data:`GROUPS` (a trade's order type and source
@@ -338,7 +340,8 @@ def build_report(
     # A combo's fills are its legs' (other contracts, other sides): not one price to measure.
     executions = [order_execution(o) for o in period_orders if not o.combo]
     combos = len(period_orders) - len(executions)
-    trades = round_trips(f for f in fills if f.time < finish)
+    # A combo position is one trade in combo units, not one per leg (combo_trades).
+    trades = round_trips(with_combo_units(all_orders, (f for f in fills if f.time < finish)))
     closed = [t for t in trades if t.exit_time is not None and t.exit_time >= begin]
     still_open = [t for t in trades if t.exit_time is None]
     # Each trade's exit day, worked out once (every grouping and the daily series read it).
@@ -355,7 +358,7 @@ def build_report(
     if combos:
         found.append(
             f"{combos} combo order(s) left out of execution quality (not measured per combo "
-            "yet); their legs' trades and P&L are counted"
+            "yet); their trades are grouped per combo and counted"
         )
     # Without bars (the database keeps none, docs/analytics.md) MAE / MFE are n/a for every
     # trade; that is not a note, or every report would carry the same warning.

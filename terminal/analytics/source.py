@@ -23,10 +23,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from terminal.analytics.records import FillRecord, OrderRecord
+from terminal.analytics.records import ComboLegRecord, FillRecord, OrderRecord
 from terminal.analytics.report import period_bounds
 from terminal.domain import AssetClass
 from terminal.oms.describe import MID
+from terminal.persistence.codec import instrument_from_row
 from terminal.persistence.schema import AuditRow, DayBaselineRow, FillRow, OrderRow
 
 #: Audit actions that time an order's steps: staged, approved, acknowledged by the broker.
@@ -61,6 +62,23 @@ def _instrument_numbers(instrument: Mapping[str, Any]) -> tuple[Decimal, Decimal
         Decimal(instrument["tick_size"]),
         Decimal(instrument["multiplier"]),
         instrument.get("asset_class") == AssetClass.COMBO.value,
+    )
+
+
+def _legs(raw: str | Mapping[str, Any] | None) -> tuple[ComboLegRecord, ...]:
+    """A combo order's legs from ``orders.combo`` (each leg's full instrument, ratio and side
+    in the bought combo, as :func:`~terminal.persistence.codec.combo_to_json` writes them);
+    none for a NULL (a combo order stored before the column: its fills then stay per leg)."""
+    if raw is None:
+        return ()
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    if data is None:  # JSON null
+        return ()
+    return tuple(
+        ComboLegRecord(
+            instrument_from_row(leg["instrument"]).key, int(leg["ratio"]), _sign(leg["side"])
+        )
+        for leg in data["legs"]
     )
 
 
@@ -141,6 +159,7 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
                 order_table.c.source,
                 order_table.c.status,
                 _raw(order_table.c.created_at),
+                _raw(order_table.c.combo),
             ).where(order_table.c.created_at < finish)
         ).all()
         steps = conn.execute(
@@ -227,6 +246,7 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
                 approved[1] if approved else None,
                 tuple(by_order.get(order_id, ())),
                 combo=combo,
+                legs=_legs(row[9]) if combo else (),
             )
         )
     orders.sort(key=lambda o: o.staged_at)

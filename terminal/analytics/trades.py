@@ -5,7 +5,8 @@ are its entries, those that reduce or close it are its exits. Each exit is match
 oldest open units first (FIFO), so a trade that scales in and out reports the P&L a FIFO tax lot
 ledger would. A fill that flips the position closes the trade and opens the next one with the
 rest; its commission is split between the two in proportion to the quantity. P&L is multiplier
-aware (an option's price x 100).
+aware (an option's price x 100). A combo position is one trade in combo units
+(:mod:`terminal.analytics.combo_trades` turns its orders' leg fills into fills of the combo).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Trade:
         mae / mfe: maximum adverse (<= 0) and favourable (>= 0) excursion in money, from
             price bars over the holding period (:mod:`terminal.analytics.excursion`);
             ``None`` where no bars cover it.
+        combo: a combo position (``instrument`` is the combo's key, which names its legs;
+            prices are net per combo unit, quantity in combo units).
     """
 
     instrument: str
@@ -53,6 +56,7 @@ class Trade:
     order_ids: tuple[str, ...]
     mae: Decimal | None = None
     mfe: Decimal | None = None
+    combo: bool = False
 
     @property
     def net_pnl(self) -> Decimal:
@@ -85,6 +89,7 @@ class _Open:
     direction: int
     entry_time: dt.datetime
     multiplier: Decimal
+    combo: bool
     lots: deque[tuple[Decimal, Decimal]] = field(default_factory=deque)
     held: Decimal = ZERO
     entry_qty: Decimal = ZERO
@@ -142,6 +147,7 @@ class _Open:
             self.commission,
             self.multiplier,
             tuple(self.order_ids),
+            combo=self.combo,
         )
 
 
@@ -186,7 +192,7 @@ def round_trips(fills: Iterable[FillRecord]) -> list[Trade]:
             commission -= share
         if quantity > 0:
             if current is None:
-                current = building[key] = _Open(fill.sign, fill.time, fill.multiplier)
+                current = building[key] = _Open(fill.sign, fill.time, fill.multiplier, fill.combo)
             current.add(fill, quantity, commission)
     still_open = [t.trade(key, None) for key, t in building.items()]
     still_open.sort(key=lambda t: t.entry_time)

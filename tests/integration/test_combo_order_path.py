@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from terminal.analytics.records import ComboLegRecord
+from terminal.analytics.report import build_report
 from terminal.analytics.source import load_history
 from terminal.app import TradingApp
 from terminal.broker.sim import SimBroker, SimConfig
@@ -107,3 +109,43 @@ async def test_a_vertical_is_staged_approved_filled_and_held_as_its_legs(db_url:
         f.key for f in app.store.load_fills()
     )
     reopened.app.close_threads()
+
+
+async def test_a_vertical_bought_and_sold_reads_back_as_one_combo_trade(db_url: str) -> None:
+    """The analytics read which fills are the combo's, and its legs, from the database."""
+    session = Session(db_url)
+    app = session.app
+    await app.start()
+    combo = await session.call_vertical()
+    ids = []
+    for side in (OrderSide.BUY, OrderSide.SELL):
+        quotes = {
+            leg.instrument.key: app.market.last_quote(leg.instrument.key) for leg in combo.legs
+        }
+        net = combo.net_quote({k: q for k, q in quotes.items() if q is not None})
+        limit = (
+            combo.round_price(net.ask) + Decimal("0.05")
+            if side is OrderSide.BUY
+            else combo.round_price(net.bid) - Decimal("0.05")
+        )
+        order = app.orders.stage(OrderIntent.for_combo(combo, side, 2, limit_price=limit))
+        await app.orders.approve(order.id)
+        session.run(0.5)
+        assert app.orders.get(order.id).status is S.FILLED
+        ids.append(order.id)
+    realized = app.portfolio.realized_pnl()
+    await app.stop()
+
+    history = load_history(app.database.engine, MORNING.date(), MORNING.date())
+    by_id = {o.order_id: o for o in history.orders}
+    legs = tuple(ComboLegRecord(leg.instrument.key, leg.ratio, leg.sign) for leg in combo.legs)
+    assert by_id[ids[0]].legs == by_id[ids[1]].legs == legs
+    report = build_report(history.orders, history.fills, MORNING.date(), MORNING.date())
+    [trade] = report.trades  # one trade of the combo, none of its legs
+    assert report.open_trades == ()
+    assert trade.combo and trade.instrument == combo.key and trade.quantity == 2
+    assert trade.order_ids == tuple(ids)
+    assert trade.commission == sum(f.commission for f in history.fills)
+    assert trade.net_pnl == realized  # the legs' realized P&L, as the portfolio booked it
+    entry = app.orders.get(ids[0]).avg_fill_price
+    assert entry is not None and abs(trade.entry_price - entry) < Decimal("1e-9")

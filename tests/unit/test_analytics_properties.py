@@ -8,8 +8,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from terminal.analytics.combo_trades import with_combo_units
 from terminal.analytics.execution import order_execution
-from terminal.analytics.records import FillRecord, OrderRecord
+from terminal.analytics.records import ComboLegRecord, FillRecord, OrderRecord
 from terminal.analytics.report import GROUPS, build_report, execution_summary
 from terminal.analytics.stats import max_drawdown
 from terminal.analytics.trades import round_trips
@@ -20,6 +21,13 @@ T0 = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC)
 INSTRUMENTS = {
     "AAPL": Instrument.stock("AAPL"),
     "OPT": Instrument.option("AAPL", dt.date(2026, 12, 18), 150, "C"),
+    "OPT160": Instrument.option("AAPL", dt.date(2026, 12, 18), 160, "C"),
+}
+#: Combos on those legs (key: legs as instrument, ratio, side in the bought combo): a vertical
+#: and a 1x2 ratio spread, sharing the OPT leg with the single-leg trades.
+COMBOS = {
+    "VERT": (ComboLegRecord("OPT", 1, 1), ComboLegRecord("OPT160", 1, -1)),
+    "RATIO": (ComboLegRecord("OPT", 1, 1), ComboLegRecord("OPT160", 2, -1)),
 }
 
 steps = st.lists(
@@ -48,10 +56,12 @@ def _flat_at_the_end(raw: list[tuple[str, int, int, int, int]]) -> list[FillReco
     return fills
 
 
-def _record(i: int, key: str, sign: int, qty: int, cents: int, comm: int) -> FillRecord:
+def _record(
+    i: int, key: str, sign: int, qty: int, cents: int, comm: int, order_id: str | None = None
+) -> FillRecord:
     return FillRecord(
         exec_id=f"E{i:04d}",
-        order_id=f"O{i}",
+        order_id=order_id or f"O{i}",
         instrument=key,
         sign=sign,
         quantity=Decimal(qty),
@@ -90,6 +100,91 @@ def test_trades_add_up_to_the_portfolios_realized_pnl(
     assert all(not t.is_open for t in trades)
     total = sum((t.net_pnl for t in trades), Decimal(0))
     assert abs(total - _portfolio_realized(fills)) < Decimal("1e-9")
+
+
+combo_steps = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(COMBOS)),
+        st.sampled_from([1, -1]),
+        st.integers(1, 9),  # combo units
+        st.lists(st.integers(100, 2_000), min_size=2, max_size=2),  # leg prices in cents
+        st.integers(0, 300),  # commission per leg fill, cents
+        st.integers(0, 1),  # an extra contract of the first leg (an incomplete unit)
+    ),
+    max_size=12,
+)
+
+
+def _combo_orders(
+    raw: list[tuple[str, int, int, list[int], int, int]], start: int
+) -> tuple[list[OrderRecord], list[FillRecord], dict[str, int]]:
+    """Combo orders filled leg by leg, then one closing combo order per combo left open; and
+    what the incomplete units left held per leg (closed per instrument by the caller)."""
+    orders, fills = [], []
+    held: dict[str, int] = {}
+    extra: dict[str, int] = {}
+    i = start
+
+    def order(key: str, sign: int, units: int, cents: list[int], comm: int, more: int) -> None:
+        nonlocal i
+        order_id = f"C{i}"
+        legs = COMBOS[key]
+        orders.append(
+            OrderRecord(
+                order_id,
+                key,
+                sign,
+                Decimal(units),
+                "LMT",
+                "ticket",
+                "filled",
+                T0 + dt.timedelta(seconds=i),
+                multiplier=Decimal(100),
+                combo=True,
+                legs=legs,
+            )
+        )
+        for n, (leg, price) in enumerate(zip(legs, cents, strict=True)):
+            qty = units * leg.ratio + (more if n == 0 else 0)
+            fills.append(_record(i, leg.instrument, sign * leg.sign, qty, price, comm, order_id))
+            i += 1
+        if more:
+            extra[legs[0].instrument] = extra.get(legs[0].instrument, 0) + sign * legs[0].sign
+        held[key] = held.get(key, 0) + sign * units
+
+    for step in raw:
+        order(*step)
+    for key, left in list(held.items()):
+        if left:
+            order(key, -1 if left > 0 else 1, abs(left), [900, 400], 7, 0)
+    return orders, fills, extra
+
+
+@given(steps, combo_steps)
+def test_trades_with_combos_add_up_to_the_portfolios_realized_pnl(
+    raw: list[tuple[str, int, int, int, int]],
+    raw_combos: list[tuple[str, int, int, list[int], int, int]],
+) -> None:
+    """Combo positions are one trade each, single legs theirs: no fill counted twice or lost."""
+    singles = [_record(i, *step) for i, step in enumerate(raw)]
+    orders, combo_fills, extra = _combo_orders(raw_combos, len(raw))
+    held: dict[str, int] = dict(extra)
+    for f in singles:
+        held[f.instrument] = held.get(f.instrument, 0) + f.sign * int(f.quantity)
+    n = len(raw) + 3 * len(orders)
+    for j, (key, left) in enumerate(held.items()):  # every single-leg book closed
+        if left:
+            singles.append(_record(n + j, key, -1 if left > 0 else 1, abs(left), 5_000, 7))
+    fills = singles + combo_fills
+    trades = round_trips(with_combo_units(orders, fills))
+    assert all(not t.is_open for t in trades)
+    assert {t.instrument for t in trades if t.combo} == {o.instrument for o in orders}
+    assert not any(t.combo for t in trades if t.instrument in INSTRUMENTS)
+    total = sum((t.net_pnl for t in trades), Decimal(0))
+    assert abs(total - _portfolio_realized(fills)) < Decimal("1e-9")
+    assert sum((t.commission for t in trades), Decimal(0)) == sum(
+        (f.commission for f in fills), Decimal(0)
+    )
 
 
 @given(st.lists(st.integers(-10_000, 10_000).map(Decimal), max_size=60))
