@@ -330,3 +330,32 @@ def test_this_week_is_one_choice_in_the_period_box_and_shows_what_waiting_cost(
     monday = today - dt.timedelta(days=today.weekday())
     assert pane.dates() == (monday, today)
     assert pane.figures["delay_cost"].text() == week
+
+
+def test_a_combo_trade_is_not_charted_and_the_pane_says_why(
+    harness: Harness, pane: AnalyticsPane
+) -> None:
+    import datetime as dt
+
+    from terminal.analytics.trades import Trade
+
+    at = dt.datetime(2026, 1, 5, 15, tzinfo=dt.UTC)
+    asked: list[object] = []
+    harness.session.chart_marks_requested.connect(lambda *args: asked.append(args))
+    trade = Trade(
+        "SPY 20260116 C 600/+1|SPY 20260116 C 610/-1",
+        1,
+        Decimal(1),
+        at,
+        None,
+        Decimal("3.00"),
+        None,
+        Decimal(0),
+        Decimal(0),
+        Decimal(100),
+        ("O1",),
+        combo=True,
+    )
+    assert pane.show_trade_on_chart(trade) is None
+    assert "combo trade is not charted" in pane.status_label.text()
+    assert asked == []

@@ -479,7 +479,15 @@ class AnalyticsPane(Pane):
             self.show_order_on_chart(row)
 
     def show_trade_on_chart(self, trade: Trade) -> asyncio.Task[Any] | None:
-        """Chart ``trade``'s instrument with its entries and exits marked."""
+        """Chart ``trade``'s instrument with its entries and exits marked (a combo trade has no
+        chart of its own: it says so and charts nothing)."""
+        if trade.combo:
+            self._show_status(
+                f"A combo trade is not charted (no chart has the combo's net price): chart its "
+                f"legs ({trade.instrument}) one by one",
+                "warning",
+            )
+            return None
         fills = self.result.fills if self.result is not None else ()
         marks = trade_marks(trade, fills)
         end = trade.exit_time or (marks[-1].time if marks else trade.entry_time)
