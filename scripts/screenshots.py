@@ -38,6 +38,7 @@ from terminal.domain.values import round_to_tick  # noqa: E402
 from terminal.settings import Settings  # noqa: E402
 from widgets.confirmations import request_sim_reset  # noqa: E402
 from widgets.dialogs.confirm import ConfirmDialog  # noqa: E402
+from widgets.dialogs.settings import SettingsDialog  # noqa: E402
 from widgets.feed_view import AGE_EVERY_NTH_FLUSH  # noqa: E402
 from widgets.launcher import build_window, qt_application  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
@@ -282,6 +283,20 @@ async def shoot_trade_on_chart(window: MainWindow, step: Callable[[int], Awaitab
     await step(2)
 
 
+async def shoot_keymap(window: MainWindow) -> None:
+    """Settings › Keys with one key rebound and a key in use refused at its field."""
+    with tempfile.TemporaryDirectory() as folder:
+        dialog = SettingsDialog(window.session, Path(folder) / "settings.toml", window)
+        dialog.tabs.setCurrentIndex(dialog.tab_index("keys"))
+        dialog.show()
+        page = dialog.keymap_page
+        page.rebind("buy_at_bid", "Ctrl+B")
+        page.rebind("sell_at_bid", "Ctrl+Shift+K")
+        await asyncio.sleep(0.05)
+        dialog.grab().save(str(OUT / "settings-keys.png"))
+        dialog.reject()
+
+
 async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> None:
     # The launcher measures the round trip every 5 s of wall time; here virtual time runs
     # faster, so measure it before each picture that shows it. The GUI loop's lag is measured
@@ -336,6 +351,8 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
     await asyncio.sleep(0.05)
     reset.grab().save(str(OUT / "confirm-sim-reset.png"))
     reset.reject()
+
+    await shoot_keymap(window)
 
     # The market goes quiet for 42 s: the feed watchdog marks every feed stale.
     core = window.session.app

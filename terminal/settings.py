@@ -120,6 +120,14 @@ class UiSettings:
     confirm_cancel_all: bool = True
     #: Ask before quitting while positions are open or orders are working.
     confirm_quit: bool = True
+    #: Ticket quantities the size-preset keys set (Alt+1 … Alt+5 by default), in order.
+    size_presets: tuple[Decimal, ...] = (
+        Decimal(100),
+        Decimal(200),
+        Decimal(500),
+        Decimal(1000),
+        Decimal(2000),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +184,11 @@ class Settings:
     desk: DeskSettings = field(default_factory=DeskSettings)
     database_url: str = ""
     trader: str = ""
+    #: The trader's own keys, as ``(action, keys)`` pairs (the ``[keymap]`` table of the file:
+    #: ``buy_at_bid = "Ctrl+B"``); an action not listed keeps its default key. Only the window
+    #: knows the actions and Qt's key names: it reports an unknown action or an unreadable key
+    #: and keeps the default for it (see widgets/keymap.py), so a typo never stops the start.
+    keymap: tuple[tuple[str, str], ...] = ()
 
 
 _SECTIONS = {f.name: f for f in fields(Settings)}
@@ -219,6 +232,21 @@ def _coerce(where: str, hint: Any, value: Any) -> Any:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise TypeError
             return tuple(value)
+        if hint == tuple[Decimal, ...]:
+            if not isinstance(value, list | tuple):
+                raise TypeError
+            return tuple(_coerce(f"{where}[{i}]", Decimal, v) for i, v in enumerate(value))
+        if hint == tuple[tuple[str, str], ...]:
+            if isinstance(value, tuple):  # built in code (the settings dialog), not read
+                value = dict(value)
+            if not isinstance(value, dict):
+                raise SettingsError(f'{where}: must be a table of action = "keys"')
+            for action, keys in value.items():
+                if not isinstance(keys, str):
+                    raise SettingsError(
+                        f'{where}.{action}: keys must be text such as "Ctrl+B", got {keys!r}'
+                    )
+            return tuple(sorted(value.items()))
     except SettingsError:
         raise
     except (TypeError, ValueError, ArithmeticError):
@@ -294,6 +322,8 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: broker.kind must be 'sim' or 'ib'")
     if settings.ui.theme not in ("dark", "light"):
         raise SettingsError(f"{source}: ui.theme must be 'dark' or 'light'")
+    if any(size <= 0 for size in settings.ui.size_presets):
+        raise SettingsError(f"{source}: ui.size_presets must all be above zero")
     if not 0 < settings.broker.port < 65536:
         raise SettingsError(f"{source}: broker.port must be a TCP port")
     if settings.broker.market_data_lines < 1 or settings.broker.depth_subscriptions < 0:
@@ -379,6 +409,9 @@ def dump_settings(settings: Settings) -> str:
             tables.extend(
                 f"{sub.name} = {_toml_value(getattr(value, sub.name))}" for sub in fields(value)
             )
+        elif f.name == "keymap":
+            tables.append(f"\n[{f.name}]")
+            tables.extend(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in value)
         else:
             top.append(f"{f.name} = {_toml_value(value)}")
     return "\n".join(top + tables) + "\n"

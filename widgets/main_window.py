@@ -18,16 +18,26 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QToolBar,
+    QWidget,
+)
 
 from terminal.app import StartReport
 from terminal.broker.base import ConnectionState
 from terminal.broker.paper import PaperVenue
 from terminal.domain import OrderSide
 from terminal.persistence.store import Store
+from terminal.settings import Settings
 from terminal.startup import run_market
 from widgets import confirmations, shortcuts
 from widgets.dialogs.shortcuts import ShortcutsDialog
+from widgets.keymap import BY_NAME, Keymap
 from widgets.panes.alerts import AlertsPane
 from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.approvals import ApprovalQueuePane
@@ -45,6 +55,7 @@ from widgets.panes.watchlist import WatchlistPane
 from widgets.session import ChartMarks, Mode, Session, TicketRequest
 from widgets.status_bar import StatusBar
 from widgets.theme import THEMES, apply_theme
+from widgets.trade_keys import PriceSource, TradeKeys
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +120,14 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.status.health.clicked.connect(self.open_health)
         self.named_actions: dict[str, QAction] = {}
+        self.keymap, problems = Keymap.from_settings(session.app.settings.keymap)
+        ticket, queue = self.panes["ticket"], self.panes["approvals"]
+        assert isinstance(ticket, OrderTicketPane)
+        assert isinstance(queue, ApprovalQueuePane)
+        self.trade_keys = TradeKeys(session, ticket, queue, self)
         self._build_menus()
+        self._report_keymap(problems)
+        session.subscribe(session.settings_applied, self._on_settings_applied, owner=self)
         session.subscribe(session.ticket_requested, self._on_ticket_requested, owner=self)
         session.subscribe(session.chart_marks_requested, self._on_chart_marks, owner=self)
         session.subscribe(
@@ -202,6 +220,8 @@ class MainWindow(QMainWindow):
     ) -> QAction:
         action = QAction(text, self)
         action.setObjectName(f"action_{name}")
+        if name in BY_NAME:  # the trader may have rebound it
+            keys = self.keymap.keys(name)
         if keys:
             action.setShortcut(QKeySequence(keys))
             if global_shortcut:  # works even while a floating pane has the focus
@@ -253,6 +273,8 @@ class MainWindow(QMainWindow):
                 shortcuts.SELL_TICKET.keys,
             )
         )
+        trade.addSeparator()
+        self._build_trade_keys(trade)
         trade.addSeparator()
         trade.addAction(
             self._action(
@@ -333,6 +355,65 @@ class MainWindow(QMainWindow):
         help_menu.addAction(
             self._action("help", "&Keyboard shortcuts", self.show_shortcuts, shortcuts.HELP.keys)
         )
+
+    def _build_trade_keys(self, trade: QMenu) -> None:
+        """The trading keys (they stage for approval; see widgets/trade_keys.py)."""
+        keys = self.trade_keys
+        stage = trade.addMenu("Stage from the &ticket")
+        staging: tuple[tuple[str, str, OrderSide, PriceSource], ...] = (
+            ("buy_at_bid", "Buy at the &bid", OrderSide.BUY, "bid"),
+            ("buy_at_ask", "Buy at the &ask", OrderSide.BUY, "ask"),
+            ("buy_market", "Buy &market", OrderSide.BUY, "market"),
+            ("sell_at_bid", "Sell at the b&id", OrderSide.SELL, "bid"),
+            ("sell_at_ask", "Sell at the as&k", OrderSide.SELL, "ask"),
+            ("sell_market", "Sell ma&rket", OrderSide.SELL, "market"),
+        )
+        # Application-wide, like the kill switch: they work while a floating ladder or chart
+        # has the focus (a key editor in Settings takes the keys it records first).
+        act = functools.partial(self._action, global_shortcut=True)
+        for name, text, side, source in staging:
+            stage.addAction(act(name, text, functools.partial(keys.stage, side, source)))
+        stage.addSeparator()
+        stage.addAction(act("flatten_instrument", "&Flatten this instrument", keys.flatten))
+        stage.addAction(act("reverse_position", "Re&verse the position", keys.reverse))
+        trade.addAction(
+            act(
+                "cancel_instrument_orders",
+                "Cancel this &instrument's orders",
+                keys.cancel_instrument,
+            )
+        )
+        trade.addAction(
+            act("approve_staged", "&Approve the order just staged", keys.approve_staged)
+        )
+        sizes = trade.addMenu("Si&ze presets")
+        for number in range(1, 6):
+            sizes.addAction(
+                act(
+                    f"size_preset_{number}",
+                    f"Size preset &{number}",
+                    functools.partial(keys.size_preset, number),
+                )
+            )
+
+    # -- keymap ------------------------------------------------------------------------------
+    def apply_keymap(self, keymap: Keymap) -> None:
+        """Put every rebindable action on its key in ``keymap`` (at once, no restart)."""
+        self.keymap = keymap
+        for name in BY_NAME:
+            action = self.named_actions.get(name)
+            if action is not None:
+                action.setShortcut(QKeySequence(keymap.keys(name)))
+
+    def _on_settings_applied(self, settings: Settings) -> None:
+        keymap, problems = Keymap.from_settings(settings.keymap)
+        self.apply_keymap(keymap)
+        self._report_keymap(problems)
+
+    def _report_keymap(self, problems: list[str]) -> None:
+        """Say which keymap entries were set aside (status bar and a warning alert)."""
+        if problems:
+            self.session.fail("keymap", "; ".join(p.removeprefix("keymap: ") for p in problems))
 
     def _build_live_banner(self) -> QToolBar:
         banner = QToolBar("Live account", self)
@@ -465,7 +546,7 @@ class MainWindow(QMainWindow):
             existing.raise_()
             existing.activateWindow()
             return existing
-        dialog = ShortcutsDialog(self)
+        dialog = ShortcutsDialog(self, self.keymap)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -94,6 +94,8 @@ class Session(QObject):
             window brings it forward).
         message(str): a short message for the status bar (errors of UI actions).
         theme_changed(Palette): the theme switched; repaint custom colours.
+        settings_applied(Settings): the settings dialog applied new settings (the window
+            rebinds its keys).
         started(StartReport): the core connected, reconciled and subscribed the watchlist.
     """
 
@@ -104,6 +106,7 @@ class Session(QObject):
     chart_marks_requested = Signal(object)
     message = Signal(str)
     theme_changed = Signal(object)
+    settings_applied = Signal(object)
     started = Signal(object)
 
     def __init__(

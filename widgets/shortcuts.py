@@ -1,5 +1,9 @@
 """Every keyboard shortcut of the window, in one table: the window and panes bind from here and
-the help dialog (F1) lists it, so the two cannot drift apart."""
+the help dialog (F1) lists it, so the two cannot drift apart.
+
+These are the defaults. The window's actions ("anywhere") can be rebound by the trader in
+Settings › Keys (see :mod:`widgets.keymap`); the keys of a pane are fixed.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,23 @@ HELP = Shortcut("F1", "Keyboard shortcuts")
 QUIT = Shortcut("Ctrl+Q", "Quit")
 FOCUS_PANE = Shortcut("Ctrl+1 … Ctrl+9", "Bring a pane forward (in the order of the View menu)")
 ANALYTICS = Shortcut("Ctrl+Shift+P", "Analytics: P&L, slippage and what waiting to approve cost")
+
+# Trading keys: they STAGE orders in the ticket's instrument with the ticket's quantity, for
+# approval; only "approve the order just staged" approves, through the queue's own checks.
+BUY_AT_BID = Shortcut("F5", "Stage a buy limit at the bid (ticket's instrument and quantity)")
+BUY_AT_ASK = Shortcut("F6", "Stage a buy limit at the ask (ticket's instrument and quantity)")
+BUY_MARKET = Shortcut("F7", "Stage a buy market order (ticket's instrument and quantity)")
+SELL_AT_BID = Shortcut("Shift+F5", "Stage a sell limit at the bid (ticket's instrument, quantity)")
+SELL_AT_ASK = Shortcut("Shift+F6", "Stage a sell limit at the ask (ticket's instrument, quantity)")
+SELL_MARKET = Shortcut("Shift+F7", "Stage a sell market order (ticket's instrument and quantity)")
+FLATTEN = Shortcut("F8", "Stage a market order closing the ticket instrument's position")
+REVERSE = Shortcut("Shift+F8", "Stage a market order reversing the ticket instrument's position")
+CANCEL_INSTRUMENT = Shortcut("F9", "Cancel the ticket instrument's open orders (staged or working)")
+APPROVE_STAGED = Shortcut("F12", "Approve the order just staged (the queue's checks still apply)")
+SIZE_PRESETS = tuple(
+    Shortcut(f"Alt+{n}", f"Ticket quantity: size preset {n} (Settings › Orders)")
+    for n in range(1, 6)
+)
 
 STAGE = Shortcut("Enter", "Stage the order for approval", "order ticket")
 APPROVE = Shortcut("Ctrl+Enter", "Approve the selected order", "approval queue")
@@ -77,6 +98,17 @@ ALL: tuple[Shortcut, ...] = (
     QUIT,
     FOCUS_PANE,
     ANALYTICS,
+    BUY_AT_BID,
+    BUY_AT_ASK,
+    BUY_MARKET,
+    SELL_AT_BID,
+    SELL_AT_ASK,
+    SELL_MARKET,
+    FLATTEN,
+    REVERSE,
+    CANCEL_INSTRUMENT,
+    APPROVE_STAGED,
+    *SIZE_PRESETS,
     STAGE,
     APPROVE,
     REJECT,

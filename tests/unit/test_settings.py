@@ -109,3 +109,42 @@ def test_broker_limits_reach_the_ib_adapter(tmp_path: Path) -> None:
     path.write_text("[broker]\nmarket_data_lines = 300\ndepth_subscriptions = 5\n")
     config = IBConfig.from_settings(load_settings(path).broker)
     assert (config.market_data_lines, config.depth_subscriptions) == (300, 5)
+
+
+def test_the_keymap_and_size_presets_read_back_identically(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    path = tmp_path / "settings.toml"
+    base = Settings()
+    changed = replace(
+        base,
+        keymap=(("buy_at_bid", "Ctrl+B"), ("sell_at_bid", 'Ctrl+"')),
+        ui=replace(base.ui, size_presets=(Decimal(1), Decimal("2.5"))),
+    )
+    save_settings(changed, path)
+    assert "[keymap]" in path.read_text(encoding="utf-8")
+    assert load_settings(path) == changed
+
+
+def test_a_keymap_entry_is_kept_as_text_for_the_window_to_check(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text('[keymap]\nno_such_action = "Shft+F5"\n', encoding="utf-8")
+    assert load_settings(path).keymap == (("no_such_action", "Shft+F5"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[keymap]\nbuy_at_bid = 5\n", "keymap.buy_at_bid: keys must be text"),
+        ('keymap = "F5"\n', "keymap: must be a table"),
+        ("[ui]\nsize_presets = [100, 0]\n", "ui.size_presets must all be above zero"),
+        ('[ui]\nsize_presets = "100"\n', "ui.size_presets: invalid value"),
+    ],
+)
+def test_a_keymap_or_size_preset_of_the_wrong_type_names_the_problem(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=message):
+        load_settings(path)

@@ -3,7 +3,8 @@
 OK / Apply build new :class:`~terminal.settings.Settings` from the editors and run the core's
 :func:`~terminal.settings.validate`; a problem is shown at the field it concerns (red editor,
 its tab marked, one line per problem at the top) and nothing is applied or saved. Valid settings
-are applied to the running session at once (risk limits, alert limits, default sizes, theme),
+are applied to the running session at once (risk limits, alert limits, default sizes, theme,
+the keymap),
 the trader is told what needs a restart, and the file is written in an executor with only the
 fields changed here (see :mod:`widgets.dialogs.settings_store`). Cancel changes nothing.
 """
@@ -40,8 +41,10 @@ from terminal.persistence.database import APP_NAME
 from terminal.settings import Settings, SettingsError, validate
 from widgets.dialogs.settings_editors import FieldEditor, FieldError
 from widgets.dialogs.settings_fields import Group, Tab
+from widgets.dialogs.settings_keymap import KeymapPage
 from widgets.dialogs.settings_store import changed_fields, read_file_settings, save_changes
 from widgets.dialogs.settings_tabs import FIELDS, TAB_OF, TABS, describe_error, field_of_error
+from widgets.keymap import Keymap
 from widgets.session import Session
 from widgets.style_props import set_tone
 from widgets.theme import apply_theme
@@ -104,6 +107,8 @@ class SettingsDialog(QDialog):
         self.tabs.setObjectName("settings_tabs")
         for tab in TABS:
             self._tab_index[tab.key] = self.tabs.addTab(self._build_tab(tab), tab.title)
+        self.keymap_page = KeymapPage(self)
+        self._tab_index["keys"] = self.tabs.addTab(self.keymap_page, "Keys")
 
         self.result_label = QLabel(self)
         self.result_label.setObjectName("settings_result")
@@ -223,7 +228,7 @@ class SettingsDialog(QDialog):
 
     def tab_index(self, key: str) -> int:
         """The tab index of ``key`` (``"risk"``, ``"orders"``, ``"alerts"``, ``"broker"``,
-        ``"database"``, ``"appearance"``, ``"sim"``)."""
+        ``"database"``, ``"appearance"``, ``"sim"``, ``"keys"``)."""
         return self._tab_index[key]
 
     @property
@@ -236,11 +241,15 @@ class SettingsDialog(QDialog):
         for name, editor in self._editors.items():
             editor.set_value(_get(settings, name))
         self.live_warning.setVisible(settings.broker.live)
+        # Entries the window set aside (reported at start) show as their default.
+        self.keymap_page.set_keymap(Keymap.from_settings(settings.keymap)[0])
 
     def restore_tab_defaults(self) -> None:
         """Put the defaults of the current tab's settings in its fields (applied on OK)."""
         defaults = Settings()
         index = self.tabs.currentIndex()
+        if index == self._tab_index["keys"]:
+            self.keymap_page.reset_all()
         for name, editor in self._editors.items():
             if self._tab_index[TAB_OF[name].key] == index:
                 editor.set_value(_get(defaults, name))
@@ -265,7 +274,9 @@ class SettingsDialog(QDialog):
                 errors[name] = str(exc)
         # Fields that cannot be read keep their current value, so the cross-field rules still
         # run and every problem shows at once.
-        settings = _with_values(current, values)
+        settings = dataclasses.replace(
+            _with_values(current, values), keymap=self.keymap_page.keymap.pairs()
+        )
         for name, message in _dialog_checks(settings).items():
             errors.setdefault(name, message)
         try:
@@ -331,6 +342,7 @@ class SettingsDialog(QDialog):
             text = "Applied."
             self._show_result(text, "ok")
         self.session.message.emit(f"Settings: {text}")
+        self.session.settings_applied.emit(settings)  # the window rebinds its keys
         self.applied.emit(list(restart))
         self._start_save(before, settings)
         return True

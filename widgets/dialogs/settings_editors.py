@@ -74,6 +74,8 @@ class FieldEditor:
                 w.setText(format(value, ",f"))
             elif kind == "symbols" and isinstance(value, tuple):
                 w.setText(", ".join(str(v) for v in value))
+            elif kind == "sizes" and isinstance(value, tuple):
+                w.setText(", ".join(format(v, "f") for v in value))
             else:
                 w.setText(str(value))
             w.setCursorPosition(0)
@@ -129,6 +131,11 @@ class FieldEditor:
             return int(text)
         if spec.kind == "symbols":
             return _symbols(text)
+        if spec.kind == "sizes":
+            sizes = tuple(_decimal(part, spec) for part in re.split(r"[,\s;]+", text) if part)
+            if not sizes:
+                raise FieldError("enter at least one size")
+            return sizes
         return text
 
     # -- marking -----------------------------------------------------------------------------

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 type Kind = Literal[
-    "decimal", "int", "port", "float", "time", "timezone", "choice", "text", "bool", "symbols"
+    "decimal",
+    "int",
+    "port",
+    "float",
+    "time",
+    "timezone",
+    "choice",
+    "text",
+    "bool",
+    "symbols",
+    "sizes",
 ]
 
 #: Time zones of the major markets offered in the time-zone box (any IANA name can be typed).

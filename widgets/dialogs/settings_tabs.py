@@ -197,6 +197,16 @@ ORDERS = Tab(
                     "Quantity a new option ticket starts with.",
                     positive=True,
                 ),
+                F(
+                    "ui.size_presets",
+                    "Size presets",
+                    "sizes",
+                    "",
+                    "Ticket quantities of the size-preset keys (Alt+1 … Alt+5 by default; "
+                    "Settings › Keys), in order, separated by commas.",
+                    positive=True,
+                    wide=True,
+                ),
             ),
         ),
         Group(

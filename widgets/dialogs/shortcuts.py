@@ -1,4 +1,5 @@
-"""F1: every keyboard shortcut, read from :mod:`widgets.shortcuts`."""
+"""F1: every keyboard shortcut, read from :mod:`widgets.shortcuts`, with the keys the trader
+rebound in Settings › Keys."""
 
 from __future__ import annotations
 
@@ -13,17 +14,20 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import shortcuts
+from widgets.keymap import Keymap
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, keymap: Keymap | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setObjectName("shortcuts_dialog")
         table = QTableWidget(len(shortcuts.ALL), 3, self)
         table.setObjectName("shortcuts_table")
         table.setHorizontalHeaderLabels(["Keys", "Action", "Where"])
-        for row, shortcut in enumerate(shortcuts.ALL):
+        keymap = keymap or Keymap.defaults()
+        for row, default in enumerate(shortcuts.ALL):
+            shortcut = keymap.shortcut(default)
             for column, text in enumerate((shortcut.keys, shortcut.action, shortcut.where)):
                 table.setItem(row, column, QTableWidgetItem(text))
         table.verticalHeader().setVisible(False)
