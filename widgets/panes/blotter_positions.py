@@ -64,7 +64,10 @@ class PositionsTab(QWidget):
             "Stage a market order closing the selected position (approve it in the queue)"
         )
         self.close_button.clicked.connect(self._close_selected)
-        hint = QLabel("Double-click a position to stage a closing market order for approval", self)
+        hint = QLabel(
+            "Double-click a position or a strategy to stage a closing market order for approval",
+            self,
+        )
         hint.setProperty("tone", "muted")
         self.strategies = StrategiesView(lambda: session.palette, portfolio.mark, self)
         self.strategies.itemDoubleClicked.connect(self._on_strategy_double_click)
@@ -85,8 +88,8 @@ class PositionsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addWidget(self.strategies, 1)
-        layout.addWidget(self.view, 2)
+        layout.addWidget(self.strategies)
+        layout.addWidget(self.view, 1)
         self._marks_moved = False
         self._regroup_due = False
         self._grouped_keys: set[str] = set()

@@ -27,8 +27,10 @@ HEADERS = ("Strategy", "Qty", "Avg cost", "Last", "Market value", "Unrealized P&
 #: Role holding a line's strategy key (legs carry their strategy's key too).
 STRATEGY_ROLE = Qt.ItemDataRole.UserRole + 2
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_WIDTHS = (330, 60, 86, 86, 110, 110)
+_WIDTHS = (390, 60, 86, 86, 110, 110)
 _PNL = 5
+#: The most rows the tree grows to before it scrolls (the single positions keep the rest).
+MAX_ROWS = 12
 
 
 class StrategiesView(QTreeWidget):
@@ -47,6 +49,10 @@ class StrategiesView(QTreeWidget):
                 self.headerItem().setTextAlignment(column, _RIGHT)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setUniformRowHeights(True)
+        # The last column is a right-aligned number: stretching it pushes it away from the rest.
+        self.header().setStretchLastSection(False)
+        self.itemExpanded.connect(self._fit_height)
+        self.itemCollapsed.connect(self._fit_height)
         self._palette = palette
         self._mark = mark
         self._strategies: dict[str, StrategyPosition] = {}
@@ -99,6 +105,14 @@ class StrategiesView(QTreeWidget):
                 child.setData(0, STRATEGY_ROLE, strategy.key)
                 child.setToolTip(0, leg.key)
             line.setExpanded(strategy.key in expanded)
+        self._fit_height()
+
+    def _fit_height(self, _item: QTreeWidgetItem | None = None) -> None:
+        """As tall as the lines shown (legs of expanded ones included), at most ``MAX_ROWS``."""
+        rows = sum(1 + (line.childCount() if line.isExpanded() else 0) for line in self.lines())
+        row = self.sizeHintForRow(0) if self.topLevelItemCount() else 0
+        frame = 2 * self.frameWidth() + self.header().sizeHint().height()
+        self.setFixedHeight(frame + max(row, 1) * min(max(rows, 1), MAX_ROWS) + 2)
 
     def refresh(self) -> None:
         """Rewrite every text from the current marks (cheap: a few lines)."""
