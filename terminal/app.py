@@ -36,6 +36,7 @@ from terminal.domain import (
     DomainError,
     Fill,
     Instrument,
+    Order,
     OrderIntent,
     Severity,
     format_money,
@@ -54,6 +55,7 @@ from terminal.persistence.paper_codec import PaperAccountUnreadable
 from terminal.persistence.store import Store
 from terminal.persistence.writer import DatabaseWriter
 from terminal.portfolio.portfolio import Portfolio
+from terminal.portfolio.strategies import Grouping, group_positions
 from terminal.risk.engine import RiskEngine
 from terminal.risk.estimate import estimate_order
 from terminal.risk.monitor import RiskMonitor
@@ -198,6 +200,8 @@ class TradingApp:
         self._held_subscriptions: set[str] = set()
         #: Day baselines saved for today's trading date, by account (read by :meth:`restore`).
         self._day_baselines: dict[str, Decimal] = {}
+        #: Filled combo orders of earlier sessions (grouped positions come from them too).
+        self._stored_combo_orders: list[Order] = []
         self._baseline_date = self.portfolio.trading_date()
         self.tasks = OwnedTasks(self._task_failed)
         self.listeners = ListenerSupervisor(self._listener_failed)
@@ -418,6 +422,7 @@ class TradingApp:
             )
         self._baseline_date = self.portfolio.trading_date()
         self._day_baselines = self.store.load_day_baselines(self._baseline_date)
+        self._stored_combo_orders = self.store.load_combo_orders()
         if isinstance(self.broker, PaperVenue):
             self._restore_paper_account(self.broker)
         self._restore_policy(stored.get(POLICY_KEY))
@@ -524,6 +529,15 @@ class TradingApp:
         report.watchlist = [i.key for i in self.watchlist]
         await self._mark_held_positions()
         return report
+
+    def strategy_positions(self) -> Grouping:
+        """Group the held legs into the combos they were traded as (terminal/portfolio/strategies).
+
+        Derived on demand from the filled combo orders (this session's book and the store's)
+        and the portfolio's positions: nothing is kept on the fill path.
+        """
+        orders = [*self._stored_combo_orders, *self.orders.orders()]
+        return group_positions(orders, self.portfolio.positions())
 
     def connection_status(self) -> ConnectionStatus:
         """The broker connection for the status bar: state, the broker's last message, and when

@@ -229,6 +229,21 @@ class Store:
         with Session(self.engine) as s:
             return [codec.order_from_row(r) for r in s.execute(query).mappings()]
 
+    def load_combo_orders(self) -> list[Order]:
+        """Return every stored combo order that filled some units, oldest first.
+
+        Grouped positions are derived from them after a restart (the order book reloads only
+        open orders); a combo order's row has ``combo`` set, every other order's is NULL.
+        """
+        query = (
+            select(*OrderRow.__table__.columns)
+            .where(OrderRow.combo.is_not(None))
+            .order_by(OrderRow.created_at, OrderRow.id)
+        )
+        with Session(self.engine) as s:
+            orders = [codec.order_from_row(r) for r in s.execute(query).mappings()]
+        return [o for o in orders if o.filled_quantity > 0]
+
     def load_order_events(self, order_id: str) -> list[OrderEvent]:
         """Return the history of ``order_id`` in the order it was appended."""
         query = select(OrderEventRow).where(OrderEventRow.order_id == order_id)

@@ -11,6 +11,7 @@ from terminal.analytics.records import ComboLegRecord
 from terminal.analytics.report import build_report
 from terminal.analytics.source import load_history
 from terminal.app import TradingApp
+from terminal.broker.base import BrokerPosition
 from terminal.broker.sim import SimBroker, SimConfig
 from terminal.domain import (
     Combo,
@@ -80,6 +81,9 @@ async def test_a_vertical_is_staged_approved_filled_and_held_as_its_legs(db_url:
     held = {p.key: p.quantity for p in app.portfolio.positions() if not p.is_flat}
     assert held == {leg.instrument.key: 3 * leg.sign for leg in combo.legs}
     assert app.portfolio.position(combo.key) is None
+    [strategy] = app.strategy_positions().strategies  # the legs grouped as the vertical
+    assert strategy.combo == combo and strategy.units == 3
+    held_positions = [p for p in app.portfolio.positions() if not p.is_flat]
     await app.stop()
 
     # The audit trail: one order, staged once with its legs, every leg fill under its id.
@@ -108,6 +112,12 @@ async def test_a_vertical_is_staged_approved_filled_and_held_as_its_legs(db_url:
     assert sorted(f.key for f in reopened.app.store.load_fills()) == sorted(
         f.key for f in app.store.load_fills()
     )
+    # After a restart the grouping comes back from the stored order, with the broker's legs.
+    reopened.app.portfolio.replace_positions(
+        [BrokerPosition(p.instrument, p.quantity, p.avg_cost) for p in held_positions]
+    )
+    [again] = reopened.app.strategy_positions().strategies
+    assert again.combo == combo and again.units == 3 and again.order_ids == (order.id,)
     reopened.app.close_threads()
 
 

@@ -76,6 +76,7 @@ class BlotterPane(Pane):
 
     def _show_counts(self) -> None:
         open_positions = sum(1 for p in self.positions_model.rows() if not p.is_flat)
+        open_positions += self.positions.strategy_count
         counts = (len(self.orders_model), len(self.fills_model), open_positions)
         if counts == self._counts:
             return

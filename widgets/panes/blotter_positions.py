@@ -5,12 +5,26 @@ quote of a held instrument (``pnl_updated``): that only sets a flag, and the nex
 the rows dirty so one ranged ``dataChanged`` repaints them. Double-click (or "Close position")
 stages a market order for the full opposite quantity: it goes to the approval queue, it is not
 sent.
+
+Legs traded as one combo show as one strategy line above the table (:mod:`blotter_strategies`),
+expandable to its legs; the table keeps only what the legs hold outside their strategies. The
+grouping is the core's, redone when positions change or a combo order fills. "Close strategy"
+(or a double-click on its line) stages the opposite combo, MKT, for every unit held.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from terminal.domain import (
     DomainError,
@@ -18,8 +32,10 @@ from terminal.domain import (
     Position,
 )
 from terminal.oms.kill_switch import closing_intent
+from terminal.portfolio.strategies import Grouping
 from widgets import formatting as fmt
 from widgets.panes.blotter_columns import position_columns
+from widgets.panes.blotter_strategies import STRATEGY_ROLE, StrategiesView
 from widgets.resources import icon
 from widgets.session import Session
 from widgets.table_model import ROW_ROLE, FastTableView, RowModel
@@ -48,18 +64,38 @@ class PositionsTab(QWidget):
             "Stage a market order closing the selected position (approve it in the queue)"
         )
         self.close_button.clicked.connect(self._close_selected)
-        hint = QLabel("Double-click a position to stage a closing market order for approval", self)
+        hint = QLabel(
+            "Double-click a position or a strategy to stage a closing market order for approval",
+            self,
+        )
         hint.setProperty("tone", "muted")
+        self.strategies = StrategiesView(lambda: session.palette, portfolio.mark, self)
+        self.strategies.itemDoubleClicked.connect(self._on_strategy_double_click)
+        self.close_strategy_button = QPushButton(
+            icon("blotter-close-position"), "Close strategy…", self
+        )
+        self.close_strategy_button.setObjectName("blotter_close_strategy")
+        self.close_strategy_button.setToolTip(
+            "Stage the opposite combo, market, for every unit of the selected strategy "
+            "(approve it in the queue)"
+        )
+        self.close_strategy_button.clicked.connect(self._close_selected_strategy)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.close_button)
+        bar.addWidget(self.close_strategy_button)
         bar.addWidget(hint, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addWidget(self.view)
+        layout.addWidget(self.strategies)
+        layout.addWidget(self.view, 1)
         self._marks_moved = False
+        self._regroup_due = False
+        self._grouped_keys: set[str] = set()
+        self._show_strategies(())
         session.subscribe(portfolio.positions_changed, self._on_positions_changed, owner=self)
+        session.subscribe(session.app.orders.order_updated, self._on_order, owner=self)
         session.subscribe(portfolio.pnl_updated, self._on_pnl, owner=self)
         session.subscribe(session.started, self._on_started, owner=self)
         self.reload()
@@ -70,23 +106,66 @@ class PositionsTab(QWidget):
     def reload(self) -> None:
         """Show the portfolio's open positions (after start-up reconciliation)."""
         portfolio = self.session.app.portfolio
+        grouping = self.session.app.strategy_positions()
         closed_today = [p for p in self.model.rows() if portfolio.position(p.key) is not None]
         rows = {p.key: portfolio.position(p.key) or p for p in closed_today}
         rows.update((p.key, p) for p in portfolio.positions())
-        self.model.set_rows(rows.values())
+        shown = (_outside_strategies(p, grouping) for p in rows.values())
+        self.model.set_rows(p for p in shown if p is not None)
+        self._show_strategies(grouping)
 
     def _on_positions_changed(self, positions: list[Position]) -> None:
-        for position in positions:
-            self.model.update(position)
+        grouping = self.session.app.strategy_positions()
+        portfolio = self.session.app.portfolio
+        # A fill of one leg changes what its strategy holds of the others too.
+        changed = {p.key: p for p in positions}
+        for strategy in grouping.strategies:
+            for leg in strategy.legs:
+                changed.setdefault(leg.key, portfolio.position(leg.key) or leg.position)
+        for key in list(self._grouped_keys):
+            current = portfolio.position(key)
+            if current is not None:
+                changed.setdefault(key, current)
+        for position in changed.values():
+            self._show_position(position, grouping)
+        self._show_strategies(grouping)
+
+    def _show_position(self, position: Position, grouping: Grouping) -> None:
+        row = _outside_strategies(position, grouping)
+        if row is None:
+            self.model.remove(position.key)
+        else:
+            self.model.update(row)
+
+    def _show_strategies(self, grouping: Grouping | tuple[()]) -> None:
+        strategies = grouping.strategies if isinstance(grouping, Grouping) else ()
+        self._grouped_keys = {leg.key for s in strategies for leg in s.legs}
+        self.strategies.show_strategies(strategies)
+        self.strategies.setVisible(bool(strategies))
+        self.close_strategy_button.setVisible(bool(strategies))
+
+    def _on_order(self, order: Order) -> None:
+        # The order's units may be counted after its legs' fills reached the portfolio.
+        if order.intent.combo is not None and order.filled_quantity > 0:
+            self._regroup_due = True
 
     def _on_pnl(self, _snapshot: object) -> None:
         self._marks_moved = True
 
     def flush(self) -> None:
+        if self._regroup_due:
+            self._regroup_due = False
+            self._on_positions_changed([])
         if self._marks_moved:
             self._marks_moved = False
             self.model.mark_all_dirty()
+            self.strategies.refresh()
         self.model.flush()
+
+    @property
+    def strategy_count(self) -> int:
+        """How many strategies are shown (each one line, however many legs)."""
+        return self.strategies.topLevelItemCount()
 
     # -- closing ------------------------------------------------------------------------------
     def _on_double_click(self, index: QModelIndex | QPersistentModelIndex) -> None:
@@ -101,10 +180,43 @@ class PositionsTab(QWidget):
             return
         self.stage_close(row.key)
 
-    def stage_close(self, key: str) -> Order | None:
-        """Stage a market order closing the whole position in ``key`` (approval still needed)."""
+    def _on_strategy_double_click(self, item: QTreeWidgetItem, _column: int) -> None:
+        if item.parent() is None:  # a leg's double-click only expands nothing: ignore it
+            self.stage_close_strategy(str(item.data(0, STRATEGY_ROLE)))
+
+    def _close_selected_strategy(self) -> None:
+        key = self.strategies.selected_key()
+        if key is None:
+            self.session.message.emit("Select a strategy to close")
+            return
+        self.stage_close_strategy(key)
+
+    def stage_close_strategy(self, key: str) -> Order | None:
+        """Stage the opposite combo for every unit of the strategy ``key`` (approval needed)."""
         app = self.session.app
-        position = app.portfolio.position(key)
+        strategy = next((s for s in app.strategy_positions().strategies if s.key == key), None)
+        if strategy is None:
+            self.session.message.emit(f"No strategy {key} held to close")
+            return None
+        try:
+            order = app.orders.stage(strategy.closing_intent(source="blotter close strategy"))
+        except DomainError as exc:
+            self.session.fail(f"close {strategy.description}", exc)
+            return None
+        side, quantity = order.intent.side.value, fmt.quantity(order.intent.quantity)
+        self.session.message.emit(
+            f"Staged {side} {quantity} {strategy.description} MKT to close the strategy: "
+            "approve it in the approval queue (not sent yet)"
+        )
+        return order
+
+    def stage_close(self, key: str) -> Order | None:
+        """Stage a market order closing the position in ``key`` (approval still needed): all of
+        it, less what strategies hold of it."""
+        app = self.session.app
+        held = app.portfolio.position(key)
+        # Only what no strategy holds: a strategy's legs close with the strategy.
+        position = None if held is None else _outside_strategies(held, app.strategy_positions())
         if position is None or position.is_flat:
             self.session.message.emit(f"No open position in {key} to close")
             return None
@@ -119,3 +231,12 @@ class PositionsTab(QWidget):
             "position: approve it in the approval queue (not sent yet)"
         )
         return order
+
+
+def _outside_strategies(position: Position, grouping: Grouping) -> Position | None:
+    """The part of ``position`` no strategy holds (None when strategies hold all of it)."""
+    grouped = grouping.grouped_quantity(position.key)
+    if grouped == 0:
+        return position
+    rest = position.quantity - grouped
+    return None if rest == 0 else replace(position, quantity=rest)
