@@ -68,3 +68,6 @@ def test_the_panel_sums_a_hedged_call_and_colours_a_breached_delta_limit(
     assert delta.property("tone") == "critical"
     assert vega.property("tone") == "critical"
     assert gamma.property("tone") in (None, "")  # gamma has no limit
+    assert panel.greeks.limits_note.text() == (
+        "Limits per underlying: delta ±20 sh (warn), vega ±1 /pt (warn)"
+    )

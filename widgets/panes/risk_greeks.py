@@ -61,6 +61,10 @@ class GreeksTable(QWidget):
         self.empty = QLabel("No positions", self)
         self.empty.setObjectName("risk_greeks_empty")
         self.empty.setProperty("tone", "muted")
+        self.limits_note = QLabel("", self)
+        self.limits_note.setObjectName("risk_greeks_limits")
+        self.limits_note.setProperty("tone", "muted")
+        self.limits_note.setWordWrap(True)
         self.missing = QLabel("", self)
         self.missing.setObjectName("risk_greeks_missing")
         self.missing.setWordWrap(True)
@@ -68,6 +72,7 @@ class GreeksTable(QWidget):
         self.missing.hide()
         outer.addWidget(self._rows)
         outer.addWidget(self.empty)
+        outer.addWidget(self.limits_note)
         outer.addWidget(self.missing)
         self.cells: dict[str, tuple[QLabel, QLabel, QLabel, QLabel]] = {}
         self._names: dict[str, QLabel] = {}
@@ -79,6 +84,10 @@ class GreeksTable(QWidget):
             self._rebuild(wanted)
         alert = float(limits.utilisation_alert_fraction)
         max_delta, max_vega = float(limits.max_delta_shares), float(limits.max_vega)
+        self.limits_note.setText(
+            f"Limits per underlying: delta ±{max_delta:,.0f} sh ({limits.delta_limit_level}), "
+            f"vega ±{max_vega:,.0f} /pt ({limits.vega_limit_level})"
+        )
         missing: list[str] = []
         for exposure in exposures:
             delta, gamma, vega, theta = self.cells[exposure.underlying]
