@@ -24,11 +24,9 @@ from typing import Protocol
 from terminal.domain.instruments import AssetClass, Instrument, OptionRight
 from terminal.domain.market import Greeks, OptionQuote
 from terminal.domain.orders import OrderIntent
+from terminal.options.builder import DEFAULT_RATE
 from terminal.options.pricing import black_scholes, implied_vol, years_to_expiry
 from terminal.risk.context import QuoteLookup
-
-#: The risk-free rate of the Black–Scholes fallback (the strategy builder's default too).
-DEFAULT_RATE = 0.04
 
 _STOCK = Greeks(delta=1.0, gamma=0.0, theta=0.0, vega=0.0, rho=0.0)
 
@@ -94,7 +92,7 @@ class GreeksSource:
         quotes: QuoteLookup,
         option_quotes: OptionQuoteLookup | None = None,
         *,
-        rate: float = DEFAULT_RATE,
+        rate: float = DEFAULT_RATE,  # the strategy builder's, so both show the same Greeks
     ) -> None:
         self._quotes = quotes
         self._option_quotes = option_quotes
