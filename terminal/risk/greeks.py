@@ -22,11 +22,14 @@ from decimal import Decimal
 from typing import Protocol
 
 from terminal.domain.instruments import AssetClass, Instrument, OptionRight
-from terminal.domain.market import Greeks, OptionQuote
+from terminal.domain.market import Greeks, OptionQuote, Quote
 from terminal.domain.orders import OrderIntent
 from terminal.options.builder import DEFAULT_RATE
 from terminal.options.pricing import black_scholes, implied_vol, years_to_expiry
 from terminal.risk.context import QuoteLookup
+
+#: How long a Black–Scholes answer is reused while its quotes stay the same.
+MODEL_REUSE_SECONDS = 60.0
 
 _STOCK = Greeks(delta=1.0, gamma=0.0, theta=0.0, vega=0.0, rho=0.0)
 
@@ -84,6 +87,25 @@ def _finite(*values: float) -> bool:
     return all(math.isfinite(v) for v in values)
 
 
+def _spot(feed: OptionQuote | None, under: Quote | None) -> float | None:
+    if feed is not None and math.isfinite(feed.underlying_price) and feed.underlying_price > 0:
+        return feed.underlying_price
+    if under is not None and math.isfinite(under.mark) and under.mark > 0:
+        return under.mark
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """The last Black–Scholes answer for a contract and the quotes it came from."""
+
+    feed: OptionQuote | None
+    quote: Quote | None
+    under: Quote | None
+    at: dt.datetime
+    greeks: Greeks | None
+
+
 class GreeksSource:
     """Finds each instrument's Greeks per unit held (an option's already × its multiplier)."""
 
@@ -97,6 +119,7 @@ class GreeksSource:
         self._quotes = quotes
         self._option_quotes = option_quotes
         self._rate = rate
+        self._models: dict[str, _Model] = {}
 
     def per_unit(self, instrument: Instrument, now: dt.datetime) -> Greeks | None:
         """Return the Greeks of one unit of ``instrument`` (None when they cannot be known)."""
@@ -120,38 +143,57 @@ class GreeksSource:
             g = feed.greeks
             if _finite(g.delta, g.gamma, g.theta, g.vega):
                 return g
-        spot = self._spot(inst, feed)
+        quote = self._quotes.last_quote(inst.key)
+        under = self._quotes.last_quote(inst.underlying or "")
+        # Solving a volatility costs a bisection of Black–Scholes: the pre-trade check and the
+        # panel reuse the last answer while none of its quotes has changed (quotes are
+        # immutable: a new one is a new object) and for at most a minute of time decay.
+        cached = self._models.get(inst.key)
+        if (
+            cached is not None
+            and cached.feed is feed
+            and cached.quote is quote
+            and cached.under is under
+            and abs((now - cached.at).total_seconds()) < MODEL_REUSE_SECONDS
+        ):
+            return cached.greeks
+        greeks = self._model_greeks(inst, now, feed, quote, under)
+        self._models[inst.key] = _Model(feed, quote, under, now, greeks)
+        return greeks
+
+    def _model_greeks(
+        self,
+        inst: Instrument,
+        now: dt.datetime,
+        feed: OptionQuote | None,
+        quote: Quote | None,
+        under: Quote | None,
+    ) -> Greeks | None:
+        spot = _spot(feed, under)
         if spot is None or inst.expiry is None or inst.strike is None:
             return None
         years = years_to_expiry(inst.expiry, now)
-        call = inst.right is OptionRight.CALL
-        strike = float(inst.strike)
         iv = feed.iv if feed is not None else math.nan
-        vol = iv if math.isfinite(iv) and iv > 0 else self._solved_vol(inst, feed, spot, years)
+        vol = (
+            iv if math.isfinite(iv) and iv > 0 else self._solved_vol(inst, feed, quote, spot, years)
+        )
         if vol is None:
             return None
-        val = black_scholes(spot, strike, years, self._rate, vol, call)
+        call = inst.right is OptionRight.CALL
+        val = black_scholes(spot, float(inst.strike), years, self._rate, vol, call)
         return Greeks(
             float(val.delta), float(val.gamma), float(val.theta), float(val.vega), float(val.rho)
         )
-
-    def _spot(self, inst: Instrument, feed: OptionQuote | None) -> float | None:
-        if feed is not None and math.isfinite(feed.underlying_price) and feed.underlying_price > 0:
-            return feed.underlying_price
-        quote = self._quotes.last_quote(inst.underlying or "")
-        if quote is not None and math.isfinite(quote.mark) and quote.mark > 0:
-            return quote.mark
-        return None
 
     def _solved_vol(
         self,
         inst: Instrument,
         feed: OptionQuote | None,
+        quote: Quote | None,
         spot: float,
         years: float,
     ) -> float | None:
         strike, call = float(inst.strike or 0), inst.right is OptionRight.CALL
-        quote = self._quotes.last_quote(inst.key)
         for bid, ask in ((q.bid, q.ask) for q in (quote, feed) if q is not None):
             if _finite(bid, ask) and 0 <= bid <= ask and ask > 0:
                 vol = float(implied_vol((bid + ask) / 2, spot, strike, years, self._rate, call))

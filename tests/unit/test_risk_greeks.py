@@ -176,3 +176,18 @@ def test_feed_greeks_that_are_not_finite_fall_back_to_black_scholes(desk: Desk) 
     assert missing == ()
     assert all(math.isfinite(v) for v in (delta, gamma, vega, theta))
     assert 40 < delta < 70 and gamma > 0 and vega > 0 and theta < 0  # a near-the-money call
+
+
+def test_black_scholes_greeks_follow_a_new_quote_of_the_underlying() -> None:
+    now = dt.datetime(2026, 3, 19, 21, 0, tzinfo=dt.UTC)
+    call = Instrument.option("XYZ", dt.date(2027, 3, 19), 100, "C")
+    quotes = FakeQuotes(Quote(call.key, bid=7.9, ask=8.1), Quote("XYZ", last=100.0))
+    source = GreeksSource(quotes, rate=0.0)
+    first = source.per_unit(call, now)
+
+    quotes.set(Quote("XYZ", last=104.0))  # the call's own quote has not moved yet
+    moved = source.per_unit(call, now)
+
+    assert first is not None and moved is not None
+    assert moved.delta > first.delta  # solved again at the new spot, not the answer kept
+    assert source.per_unit(call, now + dt.timedelta(seconds=1)) == moved  # same quotes: reused
