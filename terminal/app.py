@@ -153,7 +153,7 @@ class TradingApp:
         )
         self.trading_state = TradingStateMachine(clock)
         self.risk = RiskEngine(
-            settings.risk, clock, self.market, self.portfolio, self.trading_state
+            settings.risk, clock, self.market, self.portfolio, self.trading_state, self.market
         )
         self.policy = FourEyesPolicy()
         self.gate = DeskGate(self.workstation)

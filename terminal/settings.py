@@ -50,6 +50,13 @@ class RiskLimits:
     utilisation_alert_fraction: Decimal = Decimal("0.8")
     #: A combo whose loss is unbounded (more calls sold than bought): "warn" or "block".
     undefined_risk_combos: str = "warn"
+    #: Largest |delta| of one underlying, in shares (stock plus options × multiplier) ...
+    max_delta_shares: Decimal = Decimal(50_000)
+    #: ... and largest |vega| of one underlying, in money per volatility point: an order that
+    #: would take its underlying past either gets the level below ("warn" or "block").
+    max_vega: Decimal = Decimal(25_000)
+    delta_limit_level: str = "warn"
+    vega_limit_level: str = "warn"
     regular_hours_start: dt.time = dt.time(9, 30)
     regular_hours_end: dt.time = dt.time(16, 0)
     market_timezone: str = "America/New_York"
@@ -299,6 +306,11 @@ def validate(settings: Settings, source: str = "settings") -> None:
             f'{source}: risk.undefined_risk_combos must be "warn" or "block", '
             f"not {risk.undefined_risk_combos!r}"
         )
+    for name in ("delta_limit_level", "vega_limit_level"):
+        if getattr(risk, name) not in ("warn", "block"):
+            raise SettingsError(
+                f'{source}: risk.{name} must be "warn" or "block", not {getattr(risk, name)!r}'
+            )
     if risk.price_band_warn_percent > risk.price_band_block_percent:
         raise SettingsError(f"{source}: risk.price_band_warn_percent exceeds the block band")
     if risk.option_price_band_warn_percent > risk.option_price_band_block_percent:

@@ -22,6 +22,7 @@ from terminal.settings import RiskLimits
 
 if TYPE_CHECKING:  # terminal.risk.combos reads QuoteLookup from here
     from terminal.risk.combos import ComboFigures
+    from terminal.risk.greeks import GreeksCheck
 
 
 class QuoteLookup(Protocol):
@@ -190,6 +191,8 @@ class CheckContext:
         combo: A combo order's net market and risk (None for every other order); its
             ``quote`` is None (the legs are quoted, the combo is not) and ``price`` is the net
             price, which may be negative (a credit).
+        greeks: The Greeks of the order's underlying before the order and of the order (None
+            when the order has no one underlying).
     """
 
     limits: RiskLimits
@@ -207,3 +210,4 @@ class CheckContext:
     recheck: bool = False
     oca_group: str | None = None
     combo: ComboFigures | None = None
+    greeks: GreeksCheck | None = None

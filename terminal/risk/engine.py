@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from terminal.domain.clock import Clock
+from terminal.domain.instruments import Instrument
 from terminal.domain.orders import Order, OrderIntent
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import Verdict
 from terminal.risk.combos import combo_figures, combo_price
 from terminal.risk.context import CheckContext, PortfolioView, QuoteLookup
+from terminal.risk.greeks import (
+    GreeksExposure,
+    GreeksSource,
+    OptionQuoteLookup,
+    check_figures,
+    holdings_by_underlying,
+)
 from terminal.risk.history import StagingHistory
 from terminal.risk.pricing import reference_price
 from terminal.risk.rules import RULES
@@ -33,8 +42,10 @@ class RiskEngine:
         quotes: QuoteLookup,
         portfolio: PortfolioView,
         state: TradingStateMachine,
+        option_quotes: OptionQuoteLookup | None = None,
     ) -> None:
         self._clock = clock
+        self._greeks = GreeksSource(quotes, option_quotes)
         self._quotes = quotes
         self._portfolio = portfolio
         self._state = state
@@ -111,6 +122,7 @@ class RiskEngine:
             recheck=recheck,
             oca_group=oca_group,
             combo=figures,
+            greeks=check_figures(intent, self._holdings(), self._greeks, now),
         )
         reasons = []
         for rule in RULES:
@@ -118,6 +130,16 @@ class RiskEngine:
             if found:
                 reasons.extend(found)
         return Verdict.of(tuple(reasons))
+
+    def _holdings(self) -> list[tuple[Instrument, Decimal]]:
+        return [(p.instrument, p.quantity) for p in self._portfolio.positions() if p.quantity]
+
+    def portfolio_greeks(self) -> list[GreeksExposure]:
+        """Return the Greeks of every underlying held, by underlying symbol (see
+        :mod:`terminal.risk.greeks` for units and where each contract's Greeks come from)."""
+        now = self._clock.now()
+        grouped = holdings_by_underlying(self._holdings())
+        return [self._greeks.exposure(u, grouped[u], now) for u in sorted(grouped)]
 
     def record_staged(self, intent: OrderIntent) -> None:
         """Remember a staged intent for the orders-per-second and duplicate rules."""

@@ -272,6 +272,57 @@ def defined_risk(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     return [RiskReason("defined_risk", level, text)]
 
 
+def greeks_limits(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """Warn or block (per setting) an order taking its underlying's |delta| or |vega| past the
+    limit.
+
+    Positions held and this order count (working orders do not: unlike a position limit, a
+    Greeks limit is a portfolio gauge, and an option's Greeks move with the market anyway). An
+    order that brings the figure closer to zero always passes, so hedging stays possible. A
+    contract whose Greeks are unknown is named in a WARN, never counted as zero silently.
+    """
+    check = ctx.greeks
+    if check is None:
+        return []
+    before, adds, after = check.before, check.order, check.after
+    u = before.underlying
+    reasons = []
+    if after.missing:
+        text = (
+            f"delta and vega of {u} not checked in full: no Greeks for "
+            f"{', '.join(after.missing)} (no option quote or implied volatility)"
+        )
+        reasons.append(RiskReason("greeks_limits", WARN, text))
+    limits = ctx.limits
+    for name, was, added, limit, level, unit in (
+        (
+            "delta",
+            before.delta,
+            adds.delta,
+            limits.max_delta_shares,
+            limits.delta_limit_level,
+            " shares",
+        ),
+        (
+            "vega",
+            before.vega,
+            adds.vega,
+            limits.max_vega,
+            limits.vega_limit_level,
+            " per vol point",
+        ),
+    ):
+        now = was + added
+        cap = float(limit)
+        if abs(now) > cap and abs(now) > abs(was):
+            text = (
+                f"{name} of {u} would be {now:,.0f}{unit}, beyond the limit of {cap:,.0f}: "
+                f"now {was:,.0f}, this order {added:+,.0f}"
+            )
+            reasons.append(RiskReason(f"max_{name}", BLOCK if level == "block" else WARN, text))
+    return reasons
+
+
 def marketable_stop(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     """Warn that a stop at or through the market triggers at once.
 
@@ -424,6 +475,7 @@ RULES: tuple[Rule, ...] = (
     max_gross_exposure,
     concentration,
     defined_risk,
+    greeks_limits,
     price_band,
     marketable_stop,
     max_open_orders,

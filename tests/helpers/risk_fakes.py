@@ -15,6 +15,7 @@ from itertools import count
 from terminal.domain import (
     Instrument,
     ManualClock,
+    OptionQuote,
     Order,
     OrderIntent,
     OrderSide,
@@ -46,6 +47,19 @@ class FakeQuotes:
         return self.quotes.get(key)
 
     def set(self, quote: Quote) -> None:
+        self.quotes[quote.key] = quote
+
+
+class FakeOptionQuotes:
+    """An option-quote cache (with the feed's Greeks) backed by a dict."""
+
+    def __init__(self) -> None:
+        self.quotes: dict[str, OptionQuote] = {}
+
+    def last_option_quote(self, key: str) -> OptionQuote | None:
+        return self.quotes.get(key)
+
+    def set(self, quote: OptionQuote) -> None:
         self.quotes[quote.key] = quote
 
 
@@ -124,10 +138,16 @@ class Desk:
     def __init__(self, limits: RiskLimits | None = None, when: dt.datetime = TRADING_MORNING):
         self.clock = ManualClock(when)
         self.quotes = FakeQuotes(quote(), quote("MSFT", 399.9, 400.1, 400.0))
+        self.option_quotes = FakeOptionQuotes()
         self.portfolio = FakePortfolio()
         self.state = TradingStateMachine(self.clock)
         self.engine = RiskEngine(
-            limits or RiskLimits(), self.clock, self.quotes, self.portfolio, self.state
+            limits or RiskLimits(),
+            self.clock,
+            self.quotes,
+            self.portfolio,
+            self.state,
+            self.option_quotes,
         )
 
     def limits(self, **changes: object) -> None:

@@ -112,6 +112,41 @@ RISK = Tab(
             ),
         ),
         Group(
+            "Greeks per underlying",
+            (
+                F(
+                    "risk.max_delta_shares",
+                    "Max delta",
+                    "decimal",
+                    "shares",
+                    "Largest |delta| of one underlying: its stock plus options × multiplier.",
+                ),
+                F(
+                    "risk.delta_limit_level",
+                    "Past the delta limit",
+                    "choice",
+                    "",
+                    "What an order that takes an underlying's |delta| past the limit gets.",
+                    choices=(("warn", "WARN (override to approve)"), ("block", "BLOCK")),
+                ),
+                F(
+                    "risk.max_vega",
+                    "Max vega",
+                    "decimal",
+                    f"{MONEY} per vol point",
+                    "Largest |vega| of one underlying, in money per volatility point.",
+                ),
+                F(
+                    "risk.vega_limit_level",
+                    "Past the vega limit",
+                    "choice",
+                    "",
+                    "What an order that takes an underlying's |vega| past the limit gets.",
+                    choices=(("warn", "WARN (override to approve)"), ("block", "BLOCK")),
+                ),
+            ),
+        ),
+        Group(
             "Price bands (fat finger)",
             (
                 F(

@@ -1,4 +1,5 @@
-"""The risk panel: trading state, the KILL SWITCH, re-arm, flatten-all, and every limit's use.
+"""The risk panel: trading state, the KILL SWITCH, re-arm, flatten-all, every limit's use, and
+the portfolio's Greeks by underlying.
 
 The kill switch acts in one click (no confirmation: speed matters); Ctrl+Shift+K does the same
 from anywhere (bound by the main window). Re-arming asks for a reason; flatten-all only *stages*
@@ -37,6 +38,7 @@ from widgets import formatting as fmt
 from widgets import shortcuts
 from widgets.dialogs.rearm import RearmDialog
 from widgets.panes.base import Pane
+from widgets.panes.risk_greeks import GreeksTable
 from widgets.panes.risk_limits import TONES, LimitBars
 from widgets.resources import icon
 from widgets.session import Session
@@ -60,13 +62,14 @@ HALTED_TEXT = "HALTED — trading stopped"
 
 
 class RiskPanel(Pane):
-    """Trading state, kill switch, re-arm, flatten-all, limit utilisation, exposure and P&L.
+    """Trading state, kill switch, re-arm, flatten-all, limit utilisation, Greeks, exposure, P&L.
 
     Attributes:
         kill_button: Trips the kill switch in one click (objectName ``kill_switch``).
         rearm_button: Opens the re-arm dialog (enabled while HALTED or REDUCE-ONLY).
         flatten_button: Asks, then stages a closing order per open position.
         limits: The utilisation bars, by limit name.
+        greeks: Delta, gamma, vega and theta of each underlying held.
     """
 
     pane_id = "risk"
@@ -104,6 +107,7 @@ class RiskPanel(Pane):
         self.last_action.setProperty("tone", "muted")
 
         self.limits = LimitBars(self)
+        self.greeks = GreeksTable(self)
         self.gross_label = self._value_label("risk_gross")
         self.net_label = self._value_label("risk_net")
         self.equity_label = self._value_label("risk_equity")
@@ -136,6 +140,9 @@ class RiskPanel(Pane):
         limits_box = QGroupBox("Limits", self)
         limits_layout = QVBoxLayout(limits_box)
         limits_layout.addWidget(self.limits)
+        greeks_box = QGroupBox("Greeks by underlying", self)
+        greeks_layout = QVBoxLayout(greeks_box)
+        greeks_layout.addWidget(self.greeks)
         exposure_box = QGroupBox("Exposure and P&&L", self)
         form = QFormLayout(exposure_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -149,6 +156,7 @@ class RiskPanel(Pane):
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.addWidget(limits_box)
+        body_layout.addWidget(greeks_box)
         body_layout.addWidget(exposure_box)
         body_layout.addStretch(1)
         scroll = QScrollArea(self)
@@ -197,6 +205,7 @@ class RiskPanel(Pane):
         app = self.session.app
         self._show_state()
         self.limits.show_usages(app.risk.utilisation(app.orders.open_orders()))
+        self.greeks.show_greeks(app.risk.portfolio_greeks(), app.risk.limits)
         pnl = app.portfolio.snapshot()
         self.gross_label.setText(fmt.money(pnl.gross_exposure))
         self.net_label.setText(fmt.signed(pnl.net_exposure))
