@@ -14,9 +14,11 @@ import contextlib
 import functools
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -75,6 +77,21 @@ def setup_logging(level: str) -> Path:
         root.addHandler(console)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return path
+
+
+def missing_display(environ: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """Why the window cannot open here, or None. On Linux, without ``QT_QPA_PLATFORM`` Qt asks
+    for an X or Wayland server; with neither (an SSH shell, a service) it aborts the process
+    with a core dump, so say it first, plainly, and name what does work."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it "
+        "in a desktop session, or use --headless to trade without a window, or set "
+        "QT_QPA_PLATFORM=offscreen for a window nobody sees (tests, smoke tests)"
+    )
 
 
 def qt_application() -> QApplication:
@@ -140,6 +157,11 @@ def run_window(args: argparse.Namespace) -> int:
     the window closes (or the smoke test ends)."""
     started = time.perf_counter()
     setup_logging(args.log_level)
+    no_display = missing_display(os.environ) if QApplication.instance() is None else None
+    if no_display is not None:
+        log.error("cannot start the window: %s", no_display)
+        print(f"trading-terminal: {no_display}", file=sys.stderr)
+        return 2
     try:
         core = open_app(args)
         layout = MainWindow.load_layout_for(core.store, core.actor, core.workstation)

@@ -119,6 +119,31 @@ def test_unknown_arguments_exit_2_with_a_clear_message() -> None:
     assert result.returncode == 2 and "invalid choice: 'xml'" in result.stderr
 
 
+def test_without_a_display_the_window_refuses_plainly_instead_of_aborting(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    env.update(HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "terminal",
+            "--smoke-test",
+            "--db",
+            f"sqlite:///{tmp_path / 'x.db'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "no display to open the window on" in result.stderr
+    assert "--headless" in result.stderr and "Fatal Python error" not in result.stderr
+
+
 def test_corrupt_settings_file_is_reported_not_a_traceback(tmp_path: Path) -> None:
     config = tmp_path / "settings.toml"
     config.write_text("[risk\n", encoding="utf-8")
