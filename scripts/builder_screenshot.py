@@ -8,53 +8,28 @@ named iron condor filled in around the money, priced from the legs' live quotes.
 from __future__ import annotations
 
 import asyncio
-import os
+import functools
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pane_shot import ROOT, shoot, step_market
 
-import qasync  # noqa: E402
-
-from terminal.app import TradingApp  # noqa: E402
-from terminal.broker.sim import SimBroker, SimConfig  # noqa: E402
-from terminal.domain import ManualClock  # noqa: E402
-from terminal.settings import Settings  # noqa: E402
-from widgets.launcher import qt_application  # noqa: E402
-from widgets.panes.options import OptionsChainPane  # noqa: E402
-from widgets.refresh import RefreshClock  # noqa: E402
-from widgets.session import Session  # noqa: E402
-from widgets.theme import DARK, apply_theme  # noqa: E402
+from terminal.app import TradingApp
+from terminal.broker.sim import SimBroker
+from terminal.domain import ManualClock
+from terminal.settings import Settings
+from widgets.panes.options import OptionsChainPane
+from widgets.session import Session
 
 OUT = ROOT / "docs" / "screenshots" / "pane-options-builder.png"
 
 
 def main() -> int:
-    app = qt_application()
-    apply_theme(app, "dark")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    clock = ManualClock()
-    broker = SimBroker(clock, SimConfig(quote_fraction=1.0), seed=7)
     settings = Settings()
     settings = replace(settings, ui=replace(settings.ui, watchlist=("SPY", "AAPL")))
-    with tempfile.TemporaryDirectory() as folder:
-        core = TradingApp.open(settings, f"sqlite:///{folder}/shot.db", broker, clock)
-        core.restore()
-        session = Session(core, RefreshClock(), DARK)
-        pane = OptionsChainPane(session)
-        pane.resize(1500, 1060)
-        loop.run_until_complete(produce(core, session, pane, clock, broker))
-        session.detach()
-        pane.close()
-        loop.run_until_complete(core.stop())
-    loop.close()
-    print(f"wrote {OUT}")
-    return 0
+    return shoot(OUT, OptionsChainPane, (1500, 1060), settings, produce)
 
 
 async def produce(
@@ -64,12 +39,7 @@ async def produce(
     clock: ManualClock,
     broker: SimBroker,
 ) -> None:
-    async def step(count: int = 1) -> None:
-        for _ in range(count):
-            clock.advance(0.5)
-            broker.step()
-            await asyncio.sleep(0.005)
-            session.refresh.flush_now()
+    step = functools.partial(step_market, clock, broker, session)
 
     await core.start()
     pane.show()

@@ -8,22 +8,18 @@ AAPL's vega shows breached. Run by ``make screenshots`` after scripts/screenshot
 from __future__ import annotations
 
 import asyncio
-import os
+import functools
 import sys
-import tempfile
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pane_shot import ROOT, shoot, step_market
 
-import qasync  # noqa: E402
-
-from terminal.app import TradingApp  # noqa: E402
-from terminal.broker.sim import SimBroker, SimConfig  # noqa: E402
-from terminal.domain import (  # noqa: E402
+from terminal.app import TradingApp
+from terminal.broker.sim import SimBroker
+from terminal.domain import (
     Instrument,
     ManualClock,
     OptionRight,
@@ -32,53 +28,27 @@ from terminal.domain import (  # noqa: E402
     OrderStatus,
     OrderType,
 )
-from terminal.settings import Settings  # noqa: E402
-from widgets.launcher import qt_application  # noqa: E402
-from widgets.panes.risk import EVERY_NTH_FLUSH, RiskPanel  # noqa: E402
-from widgets.refresh import RefreshClock  # noqa: E402
-from widgets.session import Session  # noqa: E402
-from widgets.theme import DARK, apply_theme  # noqa: E402
+from terminal.settings import Settings
+from widgets.panes.risk import EVERY_NTH_FLUSH, RiskPanel
+from widgets.session import Session
 
 OUT = ROOT / "docs" / "screenshots" / "pane-risk-greeks.png"
 
 
 def main() -> int:
-    app = qt_application()
-    apply_theme(app, "dark")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    clock = ManualClock()
-    broker = SimBroker(clock, SimConfig(quote_fraction=1.0), seed=7)
     settings = Settings()
     settings = replace(
         settings,
         ui=replace(settings.ui, watchlist=("AAPL", "MSFT", "SPY")),
         risk=replace(settings.risk, max_vega=Decimal(150)),
     )
-    with tempfile.TemporaryDirectory() as folder:
-        core = TradingApp.open(settings, f"sqlite:///{folder}/shot.db", broker, clock)
-        core.restore()
-        session = Session(core, RefreshClock(), DARK)
-        pane = RiskPanel(session)
-        pane.resize(420, 820)
-        loop.run_until_complete(produce(core, session, pane, clock, broker))
-        session.detach()
-        pane.close()
-        loop.run_until_complete(core.stop())
-    loop.close()
-    print(f"wrote {OUT}")
-    return 0
+    return shoot(OUT, RiskPanel, (420, 820), settings, produce)
 
 
 async def produce(
     core: TradingApp, session: Session, pane: RiskPanel, clock: ManualClock, broker: SimBroker
 ) -> None:
-    async def step(count: int = 1) -> None:
-        for _ in range(count):
-            clock.advance(0.5)
-            broker.step()
-            await asyncio.sleep(0.005)
-            session.refresh.flush_now()
+    step = functools.partial(step_market, clock, broker, session)
 
     async def fill(instrument: Instrument, side: OrderSide, quantity: int) -> None:
         order = core.orders.stage(

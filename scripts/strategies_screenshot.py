@@ -9,55 +9,30 @@ condor as one line, expanded to its four legs, the shares as a plain row. Run by
 from __future__ import annotations
 
 import asyncio
-import os
+import functools
 import sys
-import tempfile
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pane_shot import ROOT, shoot, step_market
 
-import qasync  # noqa: E402
-
-from terminal.app import TradingApp  # noqa: E402
-from terminal.broker.sim import SimBroker, SimConfig  # noqa: E402
-from terminal.domain import ManualClock, OrderIntent, OrderSide, OrderType  # noqa: E402
-from terminal.options.strategies import iron_condor  # noqa: E402
-from terminal.settings import Settings  # noqa: E402
-from widgets.launcher import qt_application  # noqa: E402
-from widgets.panes.blotter import BlotterPane  # noqa: E402
-from widgets.refresh import RefreshClock  # noqa: E402
-from widgets.session import Session  # noqa: E402
-from widgets.theme import DARK, apply_theme  # noqa: E402
+from terminal.app import TradingApp
+from terminal.broker.sim import SimBroker
+from terminal.domain import ManualClock, OrderIntent, OrderSide, OrderType
+from terminal.options.strategies import iron_condor
+from terminal.settings import Settings
+from widgets.panes.blotter import BlotterPane
+from widgets.session import Session
 
 OUT = ROOT / "docs" / "screenshots" / "pane-blotter-strategy.png"
 
 
 def main() -> int:
-    app = qt_application()
-    apply_theme(app, "dark")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    clock = ManualClock()
-    broker = SimBroker(clock, SimConfig(quote_fraction=1.0), seed=7)
     settings = Settings()
     settings = replace(settings, ui=replace(settings.ui, watchlist=("SPY", "AAPL")))
-    with tempfile.TemporaryDirectory() as folder:
-        core = TradingApp.open(settings, f"sqlite:///{folder}/shot.db", broker, clock)
-        core.restore()
-        session = Session(core, RefreshClock(), DARK)
-        pane = BlotterPane(session)
-        pane.resize(1000, 330)
-        loop.run_until_complete(produce(core, session, pane, clock, broker))
-        session.detach()
-        pane.close()
-        loop.run_until_complete(core.stop())
-    loop.close()
-    print(f"wrote {OUT}")
-    return 0
+    return shoot(OUT, BlotterPane, (1000, 330), settings, produce)
 
 
 async def produce(
@@ -67,12 +42,7 @@ async def produce(
     clock: ManualClock,
     broker: SimBroker,
 ) -> None:
-    async def step(count: int = 1) -> None:
-        for _ in range(count):
-            clock.advance(0.5)
-            broker.step()
-            await asyncio.sleep(0.005)
-            session.refresh.flush_now()
+    step = functools.partial(step_market, clock, broker, session)
 
     async def fill(intent: OrderIntent) -> None:
         order = core.orders.stage(intent)
