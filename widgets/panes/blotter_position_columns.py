@@ -131,7 +131,7 @@ def position_row(
         value=value,
         value_text=fmt.money(value),
         unrealized=unrealized,
-        unrealized_text=NA if unrealized is None else fmt.signed(unrealized),
+        unrealized_text=_unrealized_text(unrealized, flat),
         day_text=day_text,
         day_tip=day_tip,
         realized_text=realized_text,
@@ -139,6 +139,12 @@ def position_row(
         entry_text=entry_text,
         entry_tip=entry_tip,
     )
+
+
+def _unrealized_text(unrealized: Decimal | None, flat: bool) -> str:
+    if flat:
+        return ""  # closed: nothing open to mark
+    return NA if unrealized is None else fmt.signed(unrealized)
 
 
 def _day_tip(pnl: PositionPnl) -> str:
@@ -174,7 +180,7 @@ def position_columns(palette: PaletteSource) -> list[Column[PositionRow]]:
         return palette().muted if text == NA else _signed_colour(palette, value)
 
     return [
-        Column("Symbol", lambda r: r.key, width=110, align=LEFT),
+        Column("Symbol", lambda r: r.key, width=150, align=LEFT),
         Column(
             "Qty",
             lambda r: r.position.quantity,
