@@ -166,7 +166,7 @@ def test_a_burst_of_one_kind_is_rate_limited_and_summarised() -> None:
 def test_an_unknown_output_in_the_settings_file_is_refused() -> None:
     from terminal.settings import SettingsError, settings_from_dict
 
-    with pytest.raises(SettingsError, match="notify.fill must be one of"):
+    with pytest.raises(SettingsError, match=r"notify\.fill must be one of"):
         settings_from_dict({"notify": {"fill": "loud"}})
     parsed = settings_from_dict({"notify": {"fill": "desktop"}})
     assert parsed.notify.fill == "desktop"
