@@ -573,6 +573,7 @@ class MainWindow(QMainWindow):
         notifier = pane.notifier
         notifier.set_muted(not notifier.muted)
         self.named_actions["mute_sounds"].setChecked(notifier.muted)
+        self.status.muted.setVisible(notifier.muted)
         key = self.keymap.keys("mute_sounds")
         if notifier.muted:
             self.session.message.emit(f"Sounds muted ({key} to unmute)")

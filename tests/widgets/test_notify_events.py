@@ -85,6 +85,7 @@ def test_the_mute_key_silences_sounds_and_can_be_rebound(
     press(harness, window, Key.Key_M, Mod.ControlModifier | Mod.ShiftModifier)
     assert window.named_actions["mute_sounds"].isChecked()
     assert messages[-1] == "Sounds muted (Ctrl+Shift+M to unmute)"
+    assert window.status.muted.isVisible()  # it stays in sight while muted
     fill_market(harness, "AAPL", 100)
     harness.step()
     assert NoticeKind.FILL not in kinds(given)  # a sound-only kind: nothing while muted
@@ -95,6 +96,7 @@ def test_the_mute_key_silences_sounds_and_can_be_rebound(
     press(harness, window, Key.Key_U, Mod.ControlModifier | Mod.AltModifier)
     assert not window.named_actions["mute_sounds"].isChecked()
     assert messages[-1] == "Sounds on"
+    assert not window.status.muted.isVisible()
     fill_market(harness, "AAPL", 100)
     harness.step()
     assert NoticeKind.FILL in kinds(given)
