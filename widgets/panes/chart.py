@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from decimal import Decimal
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -35,7 +34,6 @@ from terminal.domain import (
     DomainError,
     Instrument,
     Order,
-    OrderSide,
     OrderType,
     Position,
     Timeframe,
@@ -44,6 +42,7 @@ from terminal.marketdata.service import bar_feed
 from terminal.marketdata.staleness import Feed, FeedKind
 from widgets import shortcuts
 from widgets.chart.labels import levels_for, price_decimals, price_on_tick, readout_html
+from widgets.chart.staging import Offer, Touch, offers
 from widgets.chart.style import ChartColors, greyed
 from widgets.chart.view import ChartView
 from widgets.feed_view import FeedWatch, age_text
@@ -541,7 +540,9 @@ class ChartPane(Pane):
 
     # -- context menu -----------------------------------------------------------------------------
     def context_menu(self, price: float) -> QMenu:
-        """The menu for a right click at ``price``: alert, buy/sell limit tickets, follow."""
+        """The menu for a right click at ``price``: alert, buy/sell limit and stop tickets (a
+        stop only on its side of the market, a marketable limit labelled so:
+        :mod:`widgets.chart.staging`), follow."""
         menu = QMenu(self)
         menu.setObjectName("chart_menu")
         instrument = self.instrument
@@ -556,10 +557,14 @@ class ChartPane(Pane):
             lambda _checked=False: self.session.request_price_alert(instrument, float(at))
         )
         menu.addSeparator()
-        for side in (OrderSide.BUY, OrderSide.SELL):
-            action = menu.addAction(f"{side.value.title()} limit at {shown}…")
-            action.setObjectName(f"chart_{side.value.lower()}_limit_action")
-            action.triggered.connect(functools.partial(self._request_ticket, instrument, side, at))
+        touch = Touch.of(
+            self.session.app.market.last_quote(instrument.key), self.chart.last_price.price
+        )
+        for offer in offers(at, touch, lambda p: f"{p:,.{self._decimals}f}"):
+            action = menu.addAction(offer.text(shown))
+            action.setObjectName(offer.object_name)
+            action.setEnabled(offer.enabled)
+            action.triggered.connect(functools.partial(self._request_ticket, instrument, offer))
         menu.addSeparator()
         follow = menu.addAction(f"Follow last bar\t{shortcuts.FOLLOW.keys}")
         follow.triggered.connect(lambda _checked=False: self.follow_last_bar())
@@ -569,11 +574,16 @@ class ChartPane(Pane):
             clear.triggered.connect(lambda _checked=False: self.clear_marks())
         return menu
 
-    def _request_ticket(
-        self, instrument: Instrument, side: OrderSide, at: Decimal, *_checked: object
-    ) -> None:
+    def _request_ticket(self, instrument: Instrument, offer: Offer, *_checked: object) -> None:
+        stop = offer.order_type is OrderType.STOP
         self.session.request_ticket(
-            TicketRequest(instrument, side=side, order_type=OrderType.LIMIT, limit_price=at)
+            TicketRequest(
+                instrument,
+                side=offer.side,
+                order_type=offer.order_type,
+                limit_price=None if stop else offer.price,
+                stop_price=offer.price if stop else None,
+            )
         )
 
     def _show_context_menu(self, price: float, global_pos: QPoint) -> None:
