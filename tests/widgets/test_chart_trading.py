@@ -5,17 +5,34 @@ instrument, and create a price alert from a line. Real core, simulated exchange,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
+import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from terminal.domain import Instrument, OrderSide, OrderType, Quote
+from terminal.domain import (
+    Instrument,
+    Order,
+    OrderIntent,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Quote,
+)
 from terminal.domain.values import round_to_tick
+from widgets.chart.labels import draggable_field, order_level
 from widgets.panes.chart import ChartPane
+from widgets.panes.chart_orders import modify_dropped_order
 from widgets.session import TicketRequest
 
 from .conftest import Harness
+
+S = OrderStatus
 
 
 def instrument(harness: Harness, key: str = "AAPL") -> Instrument:
@@ -37,6 +54,15 @@ def show_chart(harness: Harness, qtbot: QtBot) -> ChartPane:
 def pane(harness: Harness, qtbot: QtBot) -> Iterator[ChartPane]:
     """A chart pane on screen showing AAPL."""
     yield show_chart(harness, qtbot)
+
+
+@pytest.fixture(autouse=True)
+def every_mouse_move() -> Iterator[None]:
+    """pyqtgraph drops mouse moves closer together than 1/100 s: a test's moves come faster."""
+    before = pg.getConfigOption("mouseRateLimit")
+    pg.setConfigOption("mouseRateLimit", 0)
+    yield
+    pg.setConfigOption("mouseRateLimit", before)
 
 
 def quote(harness: Harness) -> Quote:
@@ -104,3 +130,154 @@ def test_inside_the_spread_no_stop_is_offered(harness: Harness, pane: ChartPane)
     actions = menu_actions(pane, q.bid)  # at the bid: a sell stop would trigger at once
     assert not actions["chart_buy_stop_action"].isEnabled()
     assert not actions["chart_sell_stop_action"].isEnabled()
+
+
+# -- 2. drag an order line to modify ------------------------------------------------------------
+def rest_limit(harness: Harness, side: OrderSide = OrderSide.BUY, away: str = "0.01") -> Order:
+    """An approved limit order ``away`` (fraction) outside the market, resting."""
+    app = harness.app
+    inst = instrument(harness)
+    q = quote(harness)
+    raw = Decimal(str(q.bid)) * (1 - Decimal(away))
+    if side is OrderSide.SELL:
+        raw = Decimal(str(q.ask)) * (1 + Decimal(away))
+    price = round_to_tick(raw, inst.tick_size)
+    order = app.orders.stage(OrderIntent(inst, side, Decimal(100), OrderType.LIMIT, price))
+    harness.run(app.orders.approve(order.id, override_reason="test"))
+    harness.until(lambda: app.orders.get(order.id).status is S.ACCEPTED)
+    return app.orders.get(order.id)
+
+
+def viewport_pos(pane: ChartPane, price: float) -> QPoint:
+    """The viewport pixel at ``price``, a third of the way into the plot."""
+    chart = pane.chart
+    lo, hi = chart.x_range()
+    scene = chart.scene_pos_of(lo + (hi - lo) / 3, price)
+    return chart.mapFromScene(scene)
+
+
+def mouse(pane: ChartPane, kind: QEvent.Type, pos: QPoint, held: bool) -> None:
+    """Send a mouse event to the chart's viewport; QTest's moves carry no held buttons."""
+    viewport = pane.chart.viewport()
+    left = Qt.MouseButton.LeftButton
+    button = Qt.MouseButton.NoButton if kind is QEvent.Type.MouseMove else left
+    buttons = left if held else Qt.MouseButton.NoButton
+    point = QPointF(pos)
+    event = QMouseEvent(
+        kind, point, viewport.mapToGlobal(point), button, buttons, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(viewport, event)
+
+
+def press_and_move(pane: ChartPane, start: QPoint, end: QPoint) -> None:
+    """Hover, press the left button at ``start`` and move to ``end`` in steps (still held)."""
+    mouse(pane, QEvent.Type.MouseMove, start, held=False)
+    mouse(pane, QEvent.Type.MouseButtonPress, start, held=True)
+    steps = 6
+    for i in range(1, steps + 1):
+        mouse(pane, QEvent.Type.MouseMove, start + (end - start) * (i / steps), held=True)
+
+
+def release(pane: ChartPane, pos: QPoint) -> None:
+    mouse(pane, QEvent.Type.MouseButtonRelease, pos, held=False)
+
+
+def test_dragging_an_order_line_modifies_the_order_at_the_snapped_price(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    order = rest_limit(harness)
+    harness.step()
+    line = pane.chart.levels.line(order.id)
+    assert line is not None and line.movable
+    old = order.intent.limit_price
+    assert old is not None
+    start = viewport_pos(pane, float(old))
+    end = start + QPoint(0, -40)  # up: a higher buy limit
+    press_and_move(pane, start, end)
+    assert line.dragging
+    dragged = Decimal(repr(float(line.value())))
+    assert dragged % Decimal("0.01") == 0  # on the tick while it moves
+    assert dragged > old
+    chart = pane.chart
+    moved = chart.price_at(chart.mapToScene(end)) - chart.price_at(chart.mapToScene(start))
+    assert float(dragged - old) == pytest.approx(moved, abs=0.01)
+    assert line.label.toPlainText().endswith(f"→ {dragged:,.2f}")
+    with qtbot.waitSignal(pane.chart.level_dropped) as dropped:
+        release(pane, end)
+    assert dropped.args == [order.id, float(dragged)]
+    # Back at the order's price until the order manager says it changed.
+    assert pane.chart.levels.line(order.id) is line and line.value() == float(old)
+    harness.until(lambda: harness.app.orders.get(order.id).intent.limit_price == dragged)
+    modified = harness.app.orders.get(order.id)
+    assert modified.status.is_working
+    harness.until(lambda: pane.chart.levels.levels()[order.id][0] == float(dragged))
+    assert pane.chart.levels.levels()[order.id][1] == f"BUY 100 LMT {dragged:,.2f}"
+
+
+def test_escape_while_dragging_puts_the_line_back_and_modifies_nothing(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    order = rest_limit(harness)
+    harness.step()
+    line = pane.chart.levels.line(order.id)
+    assert line is not None
+    old = order.intent.limit_price
+    assert old is not None
+    start = viewport_pos(pane, float(old))
+    end = start + QPoint(0, 50)
+    press_and_move(pane, start, end)
+    assert line.dragging and line.value() < float(old)
+    pane.chart.setFocus()
+    qtbot.keyClick(pane.chart, Qt.Key.Key_Escape)
+    assert not line.dragging and line.value() == float(old)
+    assert line.label.toPlainText() == f"BUY 100 LMT {old:,.2f}"
+    dropped: list[object] = []
+    pane.chart.level_dropped.connect(lambda *args: dropped.append(args))
+    release(pane, end)
+    harness.step(2)
+    assert dropped == []
+    assert harness.app.orders.get(order.id).intent.limit_price == old
+    assert line.value() == float(old)
+
+
+def test_an_order_whose_cancel_is_requested_cannot_be_dragged(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    order = rest_limit(harness)
+    harness.step()
+    assert pane.chart.levels.line(order.id).movable
+    cancelling = replace(order, status=S.CANCEL_REQUESTED)
+    assert draggable_field(cancelling) is None
+    level = order_level(cancelling, 2)
+    assert level is not None and level.field is None
+    pane.chart.set_levels([level])
+    line = pane.chart.levels.line(order.id)
+    assert line is not None and not line.movable
+    old = order.intent.limit_price
+    assert old is not None
+    start = viewport_pos(pane, float(old))
+    press_and_move(pane, start, start + QPoint(0, -40))
+    assert not line.dragging and line.value() == float(old)
+    release(pane, start)
+
+
+def test_a_drop_on_an_order_cancelled_meanwhile_is_refused_and_shown(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    order = rest_limit(harness)
+    assert draggable_field(replace(order, status=S.FILLED)) is None
+    harness.run(harness.app.orders.cancel(order.id))
+    harness.until(lambda: harness.app.orders.get(order.id).status is S.CANCELLED)
+    with qtbot.waitSignal(harness.session.message) as message:
+        task = modify_dropped_order(
+            harness.session,
+            instrument(harness),
+            order.id,
+            float(order.intent.limit_price or 0) + 1,
+            2,
+        )
+    assert task is None
+    assert message.args[0] == (
+        f"chart modify {order.id}: the order is {S.CANCELLED.value} and cannot be modified"
+    )
+    assert harness.app.orders.get(order.id).intent.limit_price == order.intent.limit_price

@@ -73,11 +73,14 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         hovered(object, float): the mouse is over the bar at index (int) and price (NaN off the
             price plot); (None, NaN) when it left the plots.
         context_requested(float, QPoint): right click on the price plot at price, global pos.
+        level_dropped(str, float): the draggable level line ``key`` (an order id) was dragged
+            and released at the price (snapped to the tick); the line is back at its level.
     """
 
     follow_changed = Signal(bool)
     hovered = Signal(object, float)
     context_requested = Signal(float, QPoint)
+    level_dropped = Signal(str, float)
 
     def __init__(
         self, colors: ChartColors, timezone: str = "America/New_York", parent: QWidget | None = None
@@ -144,6 +147,7 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             for ind in _indicators(timezone)
         }
         self.levels = LevelLines(self.price_plot)
+        self.levels.on_drop = self.level_dropped.emit
         self.last_price = LastPriceMarker(self.price_plot, self.price_axis)
         self.cursor_tag = AxisTag(self.price_axis, self.price_vb)
         self.crosshair = Crosshair(self.price_plot, self.volume_plot)
@@ -220,6 +224,7 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.series = series
         self.fill_marks.clear()  # positioned against the series replaced
         self.decimals = decimals
+        self.levels.decimals = decimals
         self.price_axis.decimals = decimals
         self.time_axis.bar_seconds = timeframe.seconds
         self.candles.set_bars(series.history)
@@ -458,8 +463,12 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     # -- keyboard -------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Left/Right pan (Shift: by half a screen), +/- zoom; the pane binds End and 1 … 5."""
+        """Left/Right pan (Shift: by half a screen), +/- zoom, Escape cancels a line drag; the
+        pane binds End and 1 … 5."""
         key = event.key()
+        if key == Qt.Key.Key_Escape and self.levels.cancel_drag():
+            event.accept()
+            return
         lo, hi = self.x_range()
         width = hi - lo
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):

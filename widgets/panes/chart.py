@@ -47,6 +47,7 @@ from widgets.chart.style import ChartColors, greyed
 from widgets.chart.view import ChartView
 from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
+from widgets.panes.chart_orders import modify_dropped_order
 from widgets.resources import icon
 from widgets.session import ChartMarks, Session, TicketRequest
 from widgets.style_props import set_tone
@@ -125,6 +126,7 @@ class ChartPane(Pane):
         self.chart.follow_changed.connect(self._on_follow_changed)
         self.chart.hovered.connect(self._on_hovered)
         self.chart.context_requested.connect(self._show_context_menu)
+        self.chart.level_dropped.connect(self._on_level_dropped)
         self.apply_palette(session.palette)
         self._update_readout()
         if session.active is not None:
@@ -254,6 +256,7 @@ class ChartPane(Pane):
             self.clear_marks()
         self.instrument = instrument
         self._decimals = price_decimals(instrument)
+        self.chart.levels.snap = lambda price: float(price_on_tick(instrument, price))
         self._reload()
 
     def set_timeframe(self, timeframe: Timeframe) -> None:
@@ -487,6 +490,11 @@ class ChartPane(Pane):
                 self._decimals,
             )
         )
+
+    def _on_level_dropped(self, key: str, price: float) -> None:
+        """An order line was dragged to ``price``: modify the order (:mod:`.chart_orders`)."""
+        if self.instrument is not None:
+            modify_dropped_order(self.session, self.instrument, key, price, self._decimals)
 
     # -- readout and mouse ------------------------------------------------------------------------
     def _on_hovered(self, index: int | None, price: float) -> None:
