@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -23,14 +25,17 @@ from terminal.domain import (
     OrderStatus,
     OrderType,
     Quote,
+    Timeframe,
 )
 from terminal.domain.values import round_to_tick
+from widgets.chart.drawings import Drawing, HorizontalLine, TrendLine
 from widgets.chart.labels import draggable_field, order_level
 from widgets.panes.chart import ChartPane
+from widgets.panes.chart_drawings import Tool, drawings_name, load_drawings
 from widgets.panes.chart_orders import modify_dropped_order
 from widgets.session import TicketRequest
 
-from .conftest import Harness
+from .conftest import Harness, build_harness, delete_qt_objects
 
 S = OrderStatus
 
@@ -281,3 +286,183 @@ def test_a_drop_on_an_order_cancelled_meanwhile_is_refused_and_shown(
         f"chart modify {order.id}: the order is {S.CANCELLED.value} and cannot be modified"
     )
     assert harness.app.orders.get(order.id).intent.limit_price == order.intent.limit_price
+
+
+# -- 3. drawing tools -----------------------------------------------------------------------------
+def plot_point(pane: ChartPane, x: float, price: float) -> QPoint:
+    chart = pane.chart
+    return chart.mapFromScene(chart.scene_pos_of(x, price))
+
+
+def click(qtbot: QtBot, pane: ChartPane, pos: QPoint) -> None:
+    viewport = pane.chart.viewport()
+    qtbot.mouseMove(viewport, pos)
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=pos)
+
+
+def mid_price(pane: ChartPane, fraction: float = 0.5) -> float:
+    lo, hi = pane.chart.y_range()
+    return lo + (hi - lo) * fraction
+
+
+def saved_drawings(harness: Harness) -> list[Drawing]:
+    harness.commit()
+    name = drawings_name(harness.app.actor, "AAPL")
+    drawings, problems = load_drawings(harness.app.store, name)
+    assert problems == []
+    return drawings
+
+
+def draw_hline(qtbot: QtBot, pane: ChartPane, price: float) -> HorizontalLine:
+    qtbot.mouseClick(pane.drawings.buttons[Tool.HLINE], Qt.MouseButton.LeftButton)
+    assert pane.drawings.tool is Tool.HLINE
+    lo, hi = pane.chart.x_range()
+    click(qtbot, pane, plot_point(pane, lo + (hi - lo) * 0.6, price))
+    drawn = [d for d in pane.chart.drawings.drawings() if isinstance(d, HorizontalLine)]
+    assert drawn, "no horizontal line was drawn"
+    return drawn[-1]
+
+
+def draw_trend(qtbot: QtBot, pane: ChartPane, first: int, second: int) -> TrendLine:
+    series = pane.chart.series
+    qtbot.mouseClick(pane.drawings.buttons[Tool.TREND], Qt.MouseButton.LeftButton)
+    low = series.bar_at(first)
+    high = series.bar_at(second)
+    assert low is not None and high is not None
+    before = pane.chart.drawings.drawings()
+    click(qtbot, pane, plot_point(pane, first, low.low))
+    assert pane.chart.drawings.drawings() == before  # one click draws nothing yet
+    end = plot_point(pane, second, high.high)
+    qtbot.mouseMove(pane.chart.viewport(), end)
+    preview = pane.drawings.preview
+    assert preview.isVisible()  # a dashed line from the first point to the mouse
+    assert list(preview.getData()[1]) == pytest.approx([float(tick(low.low)), high.high], abs=0.05)
+    click(qtbot, pane, end)
+    assert not preview.isVisible()
+    trends = [d for d in pane.chart.drawings.drawings() if d not in before]
+    assert len(trends) == 1 and isinstance(trends[0], TrendLine)
+    return trends[0]
+
+
+def test_a_horizontal_line_is_drawn_on_the_tick_selected_and_deleted(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    wanted = mid_price(pane, 0.37)
+    line = draw_hline(qtbot, pane, wanted)
+    assert Decimal(repr(line.price)) % Decimal("0.01") == 0
+    assert line.price == pytest.approx(wanted, abs=price_step(pane) + 0.01)
+    assert pane.drawings.tool is Tool.NONE  # used once, put down
+    assert not pane.drawings.buttons[Tool.HLINE].isChecked()
+    assert saved_drawings(harness) == [line]
+    # A click on the line selects it; Delete removes it, and the removal is saved.
+    lo, hi = pane.chart.x_range()
+    click(qtbot, pane, plot_point(pane, lo + (hi - lo) * 0.3, line.price))
+    assert pane.chart.drawings.selected == line.id
+    item = pane.chart.drawings.item(line.id)
+    assert item is not None and item.pen.color() == pane.colors.selected
+    pane.chart.setFocus()
+    qtbot.keyClick(pane.chart, Qt.Key.Key_Delete)
+    assert pane.chart.drawings.drawings() == []
+    assert saved_drawings(harness) == []
+
+
+def test_delete_without_a_selection_removes_nothing(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    line = draw_hline(qtbot, pane, mid_price(pane, 0.6))
+    lo, hi = pane.chart.x_range()
+    click(qtbot, pane, plot_point(pane, lo + (hi - lo) * 0.3, mid_price(pane, 0.1)))  # empty
+    assert pane.chart.drawings.selected is None
+    pane.chart.setFocus()
+    qtbot.keyClick(pane.chart, Qt.Key.Key_Delete)
+    assert pane.chart.drawings.drawings() == [line]
+
+
+def price_step(pane: ChartPane) -> float:
+    """The price of one pixel on the price plot."""
+    lo, hi = pane.chart.y_range()
+    return (hi - lo) / float(pane.chart.price_vb.height())
+
+
+def test_a_trend_line_takes_two_clicks_and_stays_on_its_bars_across_timeframes(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    series = pane.chart.series
+    first, second = series.last_index - 40, series.last_index - 10
+    trend = draw_trend(qtbot, pane, first, second)
+    t1 = series.bar_at(first).start.timestamp()  # type: ignore[union-attr]
+    seconds = series.timeframe.seconds
+    assert t1 <= trend.t1 < t1 + seconds
+    t2 = series.bar_at(second).start.timestamp()  # type: ignore[union-attr]
+    assert t2 <= trend.t2 < t2 + seconds
+    curve = pane.chart.drawings.item(trend.id)
+    xs, ys = curve.getData()  # type: ignore[union-attr]
+    assert list(ys) == [trend.p1, trend.p2]
+    assert xs[0] == pytest.approx(first, abs=0.6) and xs[1] == pytest.approx(second, abs=0.6)
+    assert saved_drawings(harness) == [trend]
+    # On 1-minute bars the same moments are five times as many bars apart.
+    pane.set_timeframe(Timeframe.M1)
+    qtbot.waitUntil(lambda: pane.loads >= 2 and not pane.loading, timeout=10_000)
+    xs, _ = curve.getData()  # type: ignore[union-attr]
+    expected = pane.chart.series.positions_of(np.array([trend.t1, trend.t2]))
+    assert list(xs) == pytest.approx(list(expected))
+    assert xs[1] - xs[0] == pytest.approx(5 * (second - first), abs=5)
+
+
+def test_escape_puts_the_trend_tool_down_after_one_click(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    series = pane.chart.series
+    qtbot.mouseClick(pane.drawings.buttons[Tool.TREND], Qt.MouseButton.LeftButton)
+    click(qtbot, pane, plot_point(pane, series.last_index - 30, mid_price(pane)))
+    pane.chart.setFocus()
+    qtbot.keyClick(pane.chart, Qt.Key.Key_Escape)
+    assert pane.drawings.tool is Tool.NONE
+    click(qtbot, pane, plot_point(pane, series.last_index - 5, mid_price(pane, 0.8)))
+    assert pane.chart.drawings.drawings() == []
+
+
+def test_drawings_are_per_instrument_and_survive_a_restart(
+    qtbot: QtBot, qloop: object, qapp: object, tmp_path: Path
+) -> None:
+    db = tmp_path / "terminal.db"
+    first = build_harness(qtbot, db)
+    first.start()
+    pane = show_chart(first, qtbot)
+    series = pane.chart.series
+    line = draw_hline(qtbot, pane, mid_price(pane, 0.42))
+    trend = draw_trend(qtbot, pane, series.last_index - 30, series.last_index - 3)
+    first.session.set_active(instrument(first, "MSFT"))
+    assert pane.chart.drawings.drawings() == []  # MSFT has none
+    first.session.set_active(instrument(first, "AAPL"))
+    assert pane.chart.drawings.drawings() == [line, trend]
+    first.commit()
+    pane.close()
+    first.session.detach()
+    first.run(first.app.stop())
+    delete_qt_objects(first.session)
+
+    second = build_harness(qtbot, db)
+    second.start()
+    try:
+        again = show_chart(second, qtbot)
+        qtbot.waitUntil(lambda: len(again.chart.drawings.drawings()) == 2)
+        assert again.chart.drawings.drawings() == [line, trend]
+        assert again.chart.drawings.item(trend.id).getData()[0].size == 2  # type: ignore[union-attr]
+    finally:
+        second.session.detach()
+        second.run(second.app.stop())
+        delete_qt_objects(second.session)
+
+
+def test_a_saved_row_that_cannot_be_read_is_reported_not_guessed(
+    harness: Harness, qtbot: QtBot
+) -> None:
+    name = drawings_name(harness.app.actor, "AAPL")
+    harness.app.store.save_layout(name, b'{"version": 99, "drawings": []}')
+    harness.commit()
+    pane = show_chart(harness, qtbot)
+    qtbot.waitUntil(
+        lambda: any("Chart drawings of AAPL" in a.message for a in harness.app.alerts.active())
+    )
+    assert pane.chart.drawings.drawings() == []

@@ -47,6 +47,7 @@ from widgets.chart.style import ChartColors, greyed
 from widgets.chart.view import ChartView
 from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
+from widgets.panes.chart_drawings import ChartDrawings
 from widgets.panes.chart_orders import modify_dropped_order
 from widgets.resources import icon
 from widgets.session import ChartMarks, Session, TicketRequest
@@ -165,6 +166,10 @@ class ChartPane(Pane):
             button.toggled.connect(functools.partial(self.set_indicator, name))
             self.indicator_buttons[name] = button
             bar.addWidget(button)
+        bar.addSpacing(10)
+        self.drawings = ChartDrawings(self.session, self.chart, self._tool_button, self)
+        for button in self.drawings.buttons.values():
+            bar.addWidget(button)
         bar.addStretch(1)
 
         self.progress = QProgressBar(self.toolbar)
@@ -257,6 +262,7 @@ class ChartPane(Pane):
         self.instrument = instrument
         self._decimals = price_decimals(instrument)
         self.chart.levels.snap = lambda price: float(price_on_tick(instrument, price))
+        self.drawings.show_instrument(instrument)
         self._reload()
 
     def set_timeframe(self, timeframe: Timeframe) -> None:
