@@ -17,6 +17,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from terminal.alerts.rule_kinds import PriceCrossRule
 from terminal.domain import (
     Instrument,
     Order,
@@ -466,3 +467,60 @@ def test_a_saved_row_that_cannot_be_read_is_reported_not_guessed(
         lambda: any("Chart drawings of AAPL" in a.message for a in harness.app.alerts.active())
     )
     assert pane.chart.drawings.drawings() == []
+
+
+# -- 4. a price alert from a line -----------------------------------------------------------------
+def right_click_price(qtbot: QtBot, pane: ChartPane, price: float) -> float:
+    """Right-click the plot at ``price``; return the price the chart reports for the click."""
+    lo, hi = pane.chart.x_range()
+    pos = plot_point(pane, lo + (hi - lo) * 0.4, price)
+    with qtbot.waitSignal(pane.chart.context_requested) as clicked:
+        qtbot.mouseClick(pane.chart.viewport(), Qt.MouseButton.RightButton, pos=pos)
+    value = clicked.args[0]
+    assert isinstance(value, float)
+    return value
+
+
+@pytest.mark.parametrize("direction", ["above", "below"])
+def test_right_click_on_a_horizontal_line_arms_an_alert_when_the_price_crosses_it(
+    harness: Harness, pane: ChartPane, qtbot: QtBot, direction: str
+) -> None:
+    last = quote(harness).last
+    lo, hi = pane.chart.y_range()
+    wanted = last + (hi - last) * 0.8 if direction == "above" else lo + (last - lo) * 0.2
+    line = draw_hline(qtbot, pane, wanted)
+    assert (line.price > last) == (direction == "above")
+    price = right_click_price(qtbot, pane, line.price + price_step(pane) * 2)  # 2 px off
+    actions = menu_actions(pane, price)
+    alert = actions["chart_line_alert_action"]
+    assert alert.text() == f"Alert when price crosses {line.price:,.2f}"
+    with qtbot.waitSignal(harness.session.message) as message:
+        alert.trigger()
+    rules = harness.app.alert_rules.rules()
+    assert len(rules) == 1
+    rule = rules[0]
+    assert isinstance(rule, PriceCrossRule)
+    assert (rule.key, rule.level, rule.direction.value, rule.armed) == (
+        "AAPL",
+        line.price,
+        direction,
+        True,
+    )
+    assert message.args[0] == f"Price alert set: AAPL crosses {direction} {line.price:,.2f}"
+    # Saved with the rules (the core saves them on every change).
+    harness.commit()
+    saved = harness.app.store.load_settings()
+    assert any(r.get("level") == line.price for r in saved["alert_rules"])
+
+
+def test_away_from_a_line_the_menu_has_no_line_entries_and_delete_line_removes_it(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    line = draw_hline(qtbot, pane, mid_price(pane, 0.5))
+    far = right_click_price(qtbot, pane, line.price + price_step(pane) * 40)
+    assert "chart_line_alert_action" not in menu_actions(pane, far)
+    near = right_click_price(qtbot, pane, line.price)
+    menu_actions(pane, near)["chart_line_delete_action"].trigger()
+    assert pane.chart.drawings.drawings() == []
+    assert saved_drawings(harness) == []
+    assert harness.app.alert_rules.rules() == []

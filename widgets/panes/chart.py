@@ -61,6 +61,8 @@ DEFAULT_TIMEFRAME = Timeframe.M5
 HISTORY_BARS = 5000
 #: A trade brought onto the chart is shown on the longest timeframe giving it this many bars.
 MARKED_BARS = 20
+#: A right click this many pixels from a horizontal line is a right click on the line.
+LINE_PIXELS = 5
 _TIMEFRAME_NAMES = {
     Timeframe.M1: "1 minute",
     Timeframe.M5: "5 minute",
@@ -554,7 +556,9 @@ class ChartPane(Pane):
 
     # -- context menu -----------------------------------------------------------------------------
     def context_menu(self, price: float) -> QMenu:
-        """The menu for a right click at ``price``: alert, buy/sell limit and stop tickets (a
+        """The menu for a right click at ``price``: on a horizontal line drawn, an alert when
+        the price crosses it and deleting it; an alert at the price; buy/sell limit and stop
+        tickets (a
         stop only on its side of the market, a marketable limit labelled so:
         :mod:`widgets.chart.staging`), follow."""
         menu = QMenu(self)
@@ -563,6 +567,9 @@ class ChartPane(Pane):
         if instrument is None:
             menu.addAction("No instrument").setEnabled(False)
             return menu
+        lo, hi = self.chart.y_range()
+        pixels = max(float(self.chart.price_vb.height()), 1.0)
+        self.drawings.add_line_actions(menu, price, LINE_PIXELS * (hi - lo) / pixels)
         at = price_on_tick(instrument, price)
         shown = f"{at:,.{self._decimals}f}"
         alert = menu.addAction(icon("chart-alert"), f"Alert at {shown}")

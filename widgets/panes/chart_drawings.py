@@ -32,8 +32,9 @@ from enum import StrEnum
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, Qt
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtWidgets import QMenu, QToolButton
 
+from terminal.alerts.rule_kinds import PriceCrossRule
 from terminal.domain import Instrument, Severity
 from terminal.persistence.store import Store
 from widgets.chart.candles import cosmetic_pen
@@ -41,6 +42,8 @@ from widgets.chart.drawing_layer import DrawingLayer, time_at
 from widgets.chart.drawings import Drawing, HorizontalLine, TrendLine, from_json, new_id, to_json
 from widgets.chart.labels import price_on_tick
 from widgets.chart.view import ChartView
+from widgets.dialogs.price_alert import default_direction
+from widgets.resources import icon
 from widgets.session import Session
 
 log = logging.getLogger(__name__)
@@ -226,6 +229,45 @@ class ChartDrawings(QObject):
             self._changed()
         return removed
 
-    def remove(self, drawing_id: str) -> None:
+    def remove(self, drawing_id: str, *_checked: object) -> None:
         if self.layer.remove(drawing_id) is not None:
             self._changed()
+
+    # -- a horizontal line's menu -------------------------------------------------------------
+    def add_line_actions(self, menu: QMenu, price: float, tolerance: float) -> bool:
+        """Add the entries for a horizontal line within ``tolerance`` of ``price`` (a right
+        click on it): an alert when the price crosses it, and deleting it. False: none near."""
+        instrument = self.instrument
+        line = self.layer.horizontal_near(price, tolerance)
+        if instrument is None or line is None:
+            return False
+        shown = f"{line.price:,.{self.layer.decimals}f}"
+        alert = menu.addAction(icon("chart-alert"), f"Alert when price crosses {shown}")
+        alert.setObjectName("chart_line_alert_action")
+        alert.triggered.connect(functools.partial(self.alert_on_line, instrument, line))
+        delete = menu.addAction(f"Delete line at {shown}")
+        delete.setObjectName("chart_line_delete_action")
+        delete.triggered.connect(functools.partial(self.remove, line.id))
+        menu.addSeparator()
+        return True
+
+    def alert_on_line(
+        self, instrument: Instrument, line: HorizontalLine, *_checked: object
+    ) -> PriceCrossRule | None:
+        """Arm a price alert for the price crossing ``line``: above if the line is at or above
+        the last price, else below (the alerts pane lists it; it is saved with the rules)."""
+        app = self.session.app
+        quote = app.market.last_quote(instrument.key)
+        last = quote.last if quote is not None and quote.last > 0 else self.view.last_price.price
+        direction = default_direction(line.price, last)
+        try:
+            rule = PriceCrossRule(instrument.key, direction, line.price, note="chart line")
+            app.alert_rules.add(rule)
+        except ValueError as exc:
+            self.session.fail(f"alert on the line at {line.price}", str(exc))
+            return None
+        shown = f"{line.price:,.{self.layer.decimals}f}"
+        self.session.message.emit(
+            f"Price alert set: {instrument.key} crosses {direction.value} {shown}"
+        )
+        return rule
