@@ -49,6 +49,7 @@ class DrawingLayer:
         self._series = ChartSeries()
         self._color = QColor("#f1b82d")
         self._selected_color = QColor("#ffffff")
+        self._fill = QColor("#000000")
         self.decimals = 2
         #: The id of the selected drawing (None: none).
         self.selected: str | None = None
@@ -125,8 +126,9 @@ class DrawingLayer:
             if isinstance(drawing, TrendLine):
                 self._place(drawing)
 
-    def set_colors(self, color: QColor, selected: QColor) -> None:
-        self._color, self._selected_color = QColor(color), QColor(selected)
+    def set_colors(self, color: QColor, selected: QColor, fill: QColor) -> None:
+        """Draw in ``color``, the selected drawing in ``selected``; labels on ``fill``."""
+        self._color, self._selected_color, self._fill = QColor(color), QColor(selected), fill
         for drawing_id in self._items:
             self._restyle(drawing_id)
 
@@ -137,12 +139,16 @@ class DrawingLayer:
                 angle=0,
                 movable=False,
                 label=f"{drawing.price:,.{self.decimals}f}",
-                labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]},
+                labelOpts={
+                    "position": 0.97,
+                    "anchors": [(1, 1), (1, 1)],
+                    "fill": pg.mkBrush(self._fill),
+                },
             )
             line.setZValue(15)
             line.sigClicked.connect(lambda item, ev, key=drawing.id: self._clicked(key, item, ev))
             return line
-        curve = pg.PlotCurveItem(clickable=True)
+        curve = pg.PlotCurveItem(clickable=True, antialias=True)
         curve.setClickable(True, width=CLICK_WIDTH)
         curve.setZValue(15)
         curve.sigClicked.connect(lambda item, ev, key=drawing.id: self._clicked(key, item, ev))
@@ -169,6 +175,7 @@ class DrawingLayer:
             item.setPen(pen)
             item.setHoverPen(cosmetic_pen(self._color, 2.6))
             item.label.setColor(pen.color())
+            item.label.fill = pg.mkBrush(self._fill)
         else:
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             item.setPen(pen)

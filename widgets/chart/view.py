@@ -215,7 +215,7 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             {"buy": colors.buy, "sell": colors.sell, "average": colors.average}, colors.label_fill
         )
         self.last_price.set_colors(colors.up, colors.down)
-        self.drawings.set_colors(colors.drawing, colors.selected)
+        self.drawings.set_colors(colors.drawing, colors.selected, colors.label_fill)
         self.cursor_tag.set_colors(colors.axis, colors.background)
         self.crosshair.set_color(colors.crosshair)
         self.fill_marks.set_colors(colors.buy, colors.sell, colors.text, colors.background)
