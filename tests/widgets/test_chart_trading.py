@@ -29,7 +29,7 @@ from terminal.domain import (
     Timeframe,
 )
 from terminal.domain.values import round_to_tick
-from widgets.chart.drawings import Drawing, HorizontalLine, TrendLine
+from widgets.chart.drawings import Drawing, HorizontalLine, TrendLine, from_json, to_json
 from widgets.chart.labels import draggable_field, order_level
 from widgets.panes.chart import ChartPane
 from widgets.panes.chart_drawings import Tool, drawings_name, load_drawings
@@ -524,3 +524,15 @@ def test_away_from_a_line_the_menu_has_no_line_entries_and_delete_line_removes_i
     assert pane.chart.drawings.drawings() == []
     assert saved_drawings(harness) == []
     assert harness.app.alert_rules.rules() == []
+
+
+def test_a_saved_entry_that_cannot_be_read_is_skipped_and_named() -> None:
+    good = HorizontalLine("a1", 150.25)
+    data = to_json([good]).replace(
+        b"]}", b', {"kind": "trend", "id": "b2", "points": [[1, "x"], [2, 3]]}]}'
+    )
+    drawings, problems = from_json(data)
+    assert drawings == [good]
+    assert len(problems) == 1 and "'x' is not a number" in problems[0]
+    with pytest.raises(ValueError, match="version 2"):
+        from_json(b'{"version": 2, "drawings": []}')
