@@ -405,13 +405,19 @@ class TradingApp:
     # -- lifecycle ---------------------------------------------------------------------------
     def restore(self) -> None:
         """Load what the last session left (blocking reads; call before the loop runs)."""
+        recent_fills = self.store.load_fills(since=self.clock.now() - RECENT_FILLS)
         self.orders.restore(
             self.store.load_orders(open_only=True),
             self.store.known_exec_ids(),
             # What a broker may report again after the restart (TWS: the executions of the last
             # days), so a commission that came too late for the last session corrects its fill.
-            self.store.load_fills(since=self.clock.now() - RECENT_FILLS),
+            recent_fills,
         )
+        if self.shares_account or not self.on_desk:
+            # Today's fills of the last session: the part of a loaded position bought today is
+            # not marked from the previous close. (On a desk of separate accounts the store
+            # holds the other terminals' fills too, which this account never booked.)
+            self.portfolio.restore_day_fills(recent_fills)
         self.alerts.restore(self.store.load_alerts(active_only=True))
         stored = self.store.load_settings()
         self._restore_alert_rules(stored.get(ALERT_RULES_KEY))

@@ -86,6 +86,24 @@ class AlertSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """Sounds and desktop notifications per kind of event (see terminal/alerts/notices.py):
+    each ``"both"``, ``"sound"``, ``"desktop"`` or ``"off"``. A fill is an order completely
+    filled; each partial fill before that is a partial fill."""
+
+    fill: str = "sound"
+    partial_fill: str = "off"
+    reject: str = "both"
+    alert_info: str = "off"
+    alert_warning: str = "off"
+    alert_critical: str = "both"
+    disconnect: str = "both"
+
+
+NOTIFY_OUTPUTS = ("both", "sound", "desktop", "off")
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSettings:
     """When a market-data feed that went quiet is shown as stale (see marketdata/staleness.py).
 
@@ -184,6 +202,7 @@ class Settings:
     risk: RiskLimits = field(default_factory=RiskLimits)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     tape: TapeSettings = field(default_factory=TapeSettings)
     ui: UiSettings = field(default_factory=UiSettings)
@@ -328,6 +347,13 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: feeds.smoothing must be in (0, 1]")
     if feeds.stale_min_seconds > feeds.stale_max_seconds:
         raise SettingsError(f"{source}: feeds.stale_min_seconds exceeds feeds.stale_max_seconds")
+    for kind in fields(settings.notify):
+        output = getattr(settings.notify, kind.name)
+        if output not in NOTIFY_OUTPUTS:
+            raise SettingsError(
+                f"{source}: notify.{kind.name} must be one of {', '.join(NOTIFY_OUTPUTS)}, "
+                f"not {output!r}"
+            )
     if settings.tape.length < 1:
         raise SettingsError(f"{source}: tape.length must be at least 1")
     if settings.broker.kind not in ("sim", "ib"):

@@ -48,6 +48,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("recentre_ladder", shortcuts.RECENTRE_LADDER),
     Binding("find_symbol", shortcuts.FIND_SYMBOL),
     Binding("ack_all", shortcuts.ACK_ALL),
+    Binding("mute_sounds", shortcuts.MUTE_SOUNDS),
     Binding("settings", shortcuts.SETTINGS),
     Binding("reset_layout", shortcuts.RESET_LAYOUT),
     Binding("toggle_theme", shortcuts.TOGGLE_THEME),

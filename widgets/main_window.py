@@ -351,6 +351,15 @@ class MainWindow(QMainWindow):
                 "ack_all", "&Acknowledge all", self.acknowledge_all_alerts, shortcuts.ACK_ALL.keys
             )
         )
+        mute = self._action(
+            "mute_sounds",
+            "&Mute sounds",
+            self.toggle_mute,
+            shortcuts.MUTE_SOUNDS.keys,
+            global_shortcut=True,
+        )
+        mute.setCheckable(True)
+        alerts.addAction(mute)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(
             self._action("help", "&Keyboard shortcuts", self.show_shortcuts, shortcuts.HELP.keys)
@@ -554,6 +563,22 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         if self._open_settings is not None:
             self._open_settings(self)
+
+    def toggle_mute(self) -> None:
+        """Silence (or restore) the sounds of fills, rejects and alerts; desktop notifications
+        still show. For this session: the per-kind choices are in Settings › Alerts."""
+        pane = self.panes.get("alerts")
+        if not isinstance(pane, AlertsPane):
+            return
+        notifier = pane.notifier
+        notifier.set_muted(not notifier.muted)
+        self.named_actions["mute_sounds"].setChecked(notifier.muted)
+        self.status.muted.setVisible(notifier.muted)
+        key = self.keymap.keys("mute_sounds")
+        if notifier.muted:
+            self.session.message.emit(f"Sounds muted ({key} to unmute)")
+        else:
+            self.session.message.emit("Sounds on")
 
     def toggle_theme(self) -> None:
         current = self.session.palette.name

@@ -31,6 +31,9 @@ HELP = Shortcut("F1", "Keyboard shortcuts")
 QUIT = Shortcut("Ctrl+Q", "Quit")
 FOCUS_PANE = Shortcut("Ctrl+1 … Ctrl+9", "Bring a pane forward (in the order of the View menu)")
 ANALYTICS = Shortcut("Ctrl+Shift+P", "Analytics: P&L, slippage and what waiting to approve cost")
+MUTE_SOUNDS = Shortcut(
+    "Ctrl+Shift+M", "Mute / unmute the sounds of fills, rejects and alerts (Settings › Alerts)"
+)
 
 # Trading keys: they STAGE orders in the ticket's instrument with the ticket's quantity, for
 # approval; only "approve the order just staged" approves, through the queue's own checks.
@@ -103,6 +106,7 @@ ALL: tuple[Shortcut, ...] = (
     QUIT,
     FOCUS_PANE,
     ANALYTICS,
+    MUTE_SOUNDS,
     BUY_AT_BID,
     BUY_AT_ASK,
     BUY_MARKET,

@@ -59,6 +59,7 @@ class StatusBar(QStatusBar):
 
     Attributes:
         health: The health summary; its ``clicked`` signal opens the health view.
+        muted: "Sounds muted", shown while the mute key has the sounds off.
     """
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -71,6 +72,10 @@ class StatusBar(QStatusBar):
         self.equity = self._label("status_equity")
         self.day_pnl = self._label("status_day_pnl")
         self.alerts = self._label("status_alerts")
+        self.muted = self._label("status_muted")
+        self.muted.setText("Sounds muted")
+        set_tone(self.muted, "warning")
+        self.muted.hide()
         self.health = ClickableLabel(self)
         self.health.setObjectName("status_health")
         self.health.setCursor(Qt.CursorShape.PointingHandCursor)

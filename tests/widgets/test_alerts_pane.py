@@ -10,13 +10,14 @@ from PySide6.QtGui import QBrush, QFont, QIcon
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 from pytestqt.qtbot import QtBot
 
+from terminal.alerts.notices import Notice, NoticeKind, NoticeOutput, NoticeRules
 from terminal.alerts.rule_kinds import Direction, PriceCrossRule
 from terminal.app import ALERT_RULES_KEY
 from terminal.domain import Alert, AlertState, Instrument, Severity
 from widgets.dialogs.price_alert import PriceAlertDialog
 from widgets.panes import alerts_notify
 from widgets.panes.alerts import AlertsPane
-from widgets.panes.alerts_notify import CriticalNotifier, TrayNotification
+from widgets.panes.alerts_notify import NO_TRAY_MESSAGE, EventNotifier, TrayNotification
 from widgets.panes.watchlist import WatchlistPane
 
 from .conftest import Harness
@@ -28,8 +29,8 @@ class Notifications:
     def __init__(self) -> None:
         self.shown: list[tuple[str, str]] = []
 
-    def __call__(self, title: str, message: str) -> None:
-        self.shown.append((title, message))
+    def __call__(self, notice: Notice) -> None:
+        self.shown.append((notice.title, notice.message))
 
 
 @pytest.fixture
@@ -201,7 +202,8 @@ def test_critical_alerts_notify_and_others_do_not(
 def test_the_notifier_rate_limits_and_renotifies_an_acknowledged_critical_that_returns() -> None:
     shown: list[tuple[str, str]] = []
     now = [100.0]
-    notifier = CriticalNotifier(lambda t, m: shown.append((t, m)), now=lambda: now[0])
+    rules = NoticeRules(lambda kind: NoticeOutput.BOTH, now=lambda: now[0])
+    notifier = EventNotifier(rules, lambda n: shown.append((n.title, n.message)))
     when = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     critical = Alert("a", Severity.CRITICAL, "db", "write failed", when)
     assert notifier.on_alert(critical, None)
@@ -209,10 +211,11 @@ def test_the_notifier_rate_limits_and_renotifies_an_acknowledged_critical_that_r
     now[0] += 5
     acknowledged = Alert("a", Severity.CRITICAL, "db", "x", when, AlertState.ACKNOWLEDGED)
     assert notifier.on_alert(critical, acknowledged)
-    assert shown[-1][1] == "write failed (+1 more critical)"
+    assert shown[-1][1] == "write failed (+1 more)"
     warning = Alert("c", Severity.WARNING, "risk", "near limit", when)
     now[0] += 5
-    assert not notifier.on_alert(warning, None)
+    assert notifier.on_alert(warning, None)  # every kind notifies here
+    assert not notifier.on_alert(warning, warning)
     assert notifier.on_alert(Alert("c", Severity.CRITICAL, "risk", "breach", when), warning)
 
 
@@ -232,14 +235,33 @@ def test_the_tray_notification_makes_one_tray_icon_and_beeps(
     qtbot.addWidget(owner)
     notify = TrayNotification(owner)
     assert notify.tray is None  # created lazily
-    notify("CRITICAL — risk", "daily loss limit breached")
-    notify("CRITICAL — db", "write failed")
+    notify(Notice(NoticeKind.ALERT_CRITICAL, "CRITICAL — risk", "loss limit breached", True, True))
+    notify(Notice(NoticeKind.ALERT_CRITICAL, "CRITICAL — db", "write failed", True, True))
+    notify(Notice(NoticeKind.FILL, "Filled", "BUY 100 AAPL", sound=False, desktop=True))
+    notify(Notice(NoticeKind.FILL, "Filled", "BUY 50 AAPL", sound=True, desktop=False))
     tray = notify.tray
     assert isinstance(tray, QSystemTrayIcon)
     assert owner.findChildren(QSystemTrayIcon) == [tray]
     assert isinstance(tray.icon(), QIcon) and not tray.icon().isNull()
-    assert messages == ["daily loss limit breached", "write failed"]
-    assert beeps == [True, True]
+    assert messages == ["loss limit breached", "write failed", "BUY 100 AAPL"]
+    assert beeps == [True, True, True]
+
+
+def test_without_a_tray_the_status_bar_says_so_once_and_the_sound_still_plays(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beeps: list[bool] = []
+    said: list[str] = []
+    monkeypatch.setattr(alerts_notify.QSystemTrayIcon, "isSystemTrayAvailable", lambda: False)
+    monkeypatch.setattr(alerts_notify.QApplication, "beep", lambda: beeps.append(True))
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    notify = TrayNotification(owner, said.append)
+    for _ in range(3):
+        notify(Notice(NoticeKind.DISCONNECT, "Connection lost", "socket closed", True, True))
+    assert said == [NO_TRAY_MESSAGE]
+    assert beeps == [True, True, True]
+    assert notify.tray is None
 
 
 def open_dialog(pane: AlertsPane, harness: Harness, key: str, price: float) -> PriceAlertDialog:

@@ -131,7 +131,10 @@ def test_position_pnl_is_repainted_on_the_refresh_not_per_quote(harness: Harness
     assert cell(view, "AAPL", "Last") == price_text(position.instrument, mark)
     assert cell(view, "AAPL", "Unrealized P&L") == fmt.signed(position.unrealized_pnl(mark))
     assert cell(view, "AAPL", "Market value") == fmt.money(position.market_value(mark))
-    colour = model.index(model.position("AAPL") or 0, 5).data(Qt.ItemDataRole.ForegroundRole)
+    unrealized_column = [c.title for c in model.columns].index("Unrealized P&L")
+    colour = model.index(model.position("AAPL") or 0, unrealized_column).data(
+        Qt.ItemDataRole.ForegroundRole
+    )
     pnl = position.unrealized_pnl(mark)
     if pnl:
         palette = harness.session.palette

@@ -10,6 +10,12 @@ from widgets.dialogs.settings_fields import FieldSpec, Group, Tab
 
 F = FieldSpec
 MONEY = "USD"
+NOTIFY_CHOICES = (
+    ("both", "Sound + desktop"),
+    ("sound", "Sound"),
+    ("desktop", "Desktop"),
+    ("off", "Off"),
+)
 
 RISK = Tab(
     "risk",
@@ -307,6 +313,32 @@ ALERTS = Tab(
                     maximum=10_000,
                 ),
             ),
+        ),
+        Group(
+            "Sounds and desktop notifications",
+            tuple(
+                F(f"notify.{name}", label, "choice", "", help, choices=NOTIFY_CHOICES)
+                for name, label, help in (
+                    ("fill", "Fill", "An order completely filled."),
+                    (
+                        "partial_fill",
+                        "Partial fill",
+                        "Each part of an order filled before the rest.",
+                    ),
+                    ("reject", "Reject", "The broker rejected an order."),
+                    ("alert_info", "Info alert", "A new alert of severity INFO."),
+                    ("alert_warning", "Warning alert", "A new or risen alert of severity WARNING."),
+                    (
+                        "alert_critical",
+                        "Critical alert",
+                        "A new or risen alert of severity CRITICAL (the kill switch, a breach).",
+                    ),
+                    ("disconnect", "Disconnect", "The connection to the broker was lost."),
+                )
+            ),
+            note="The sound is the system bell. Desktop notifications need a system tray; "
+            "without one the status bar says so. The mute key (Ctrl+Shift+M by default, "
+            "Settings › Keys) silences the sounds for this session; notifications still show.",
         ),
     ),
 )

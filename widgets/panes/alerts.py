@@ -2,8 +2,10 @@
 trader's price alerts.
 
 Alert events only record the newest snapshot per alert; the refresh clock applies them (one
-insert, update or removal per alert, then one ranged ``dataChanged``). Critical alerts also reach
-the trader through the system tray and a beep (``alerts_notify.CriticalNotifier``). A price alert
+insert, update or removal per alert, then one ranged ``dataChanged``). Alerts, fills, partial
+fills, rejects and a lost connection also reach the trader as a sound and a desktop
+notification, each kind as the ``[notify]`` settings say (``alerts_notify.EventNotifier`` over
+the core's ``NoticeRules``; the window's mute key silences the sounds). A price alert
 requested by another pane opens the price alert dialog (``widgets.dialogs.price_alert``).
 """
 
@@ -23,13 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from terminal.alerts.notices import Notice, NoticeKind, NoticeOutput, NoticeRules
 from terminal.alerts.rule_kinds import PriceCrossRule
 from terminal.domain import Alert, AlertState, Instrument
 from widgets import formatting as fmt
 from widgets import shortcuts
 from widgets.dialogs.price_alert import PriceAlertDialog
 from widgets.panes.alerts_model import AlertsModel, rule_condition
-from widgets.panes.alerts_notify import CriticalNotifier, TrayNotification
+from widgets.panes.alerts_notify import EventNotifier, TrayNotification
 from widgets.panes.alerts_rules import PriceAlertsTab
 from widgets.panes.base import Pane
 from widgets.panes.watchlist_model import price_decimals
@@ -44,14 +47,13 @@ class AlertsPane(Pane):
 
     Args:
         session: The window's session.
-        notify: Where critical alerts go, ``(title, message)``; default the system tray and a
-            beep.
+        notify: Where notices go; default the system tray and a beep.
 
     Attributes:
         model: The open alerts (:class:`AlertsModel`).
         view: Their table.
         rules: The "Price alerts" tab.
-        notifier: Decides which alerts notify.
+        notifier: Decides which alerts and order updates notify (and holds the mute).
         price_alert_dialog: The last price alert dialog opened (None before).
     """
 
@@ -63,11 +65,17 @@ class AlertsPane(Pane):
         session: Session,
         parent: QWidget | None = None,
         *,
-        notify: Callable[[str, str], None] | None = None,
+        notify: Callable[[Notice], None] | None = None,
     ) -> None:
         super().__init__(session, parent)
         app = session.app
-        self.notifier = CriticalNotifier(notify or TrayNotification(self))
+
+        def output(kind: NoticeKind) -> NoticeOutput:
+            return NoticeOutput(getattr(app.settings.notify, kind.value))  # Settings apply at once
+
+        self.notifier = EventNotifier(
+            NoticeRules(output), notify or TrayNotification(self, session.message.emit)
+        )
         self.price_alert_dialog: PriceAlertDialog | None = None
         self._pending: dict[str, Alert] = {}
 
@@ -121,6 +129,7 @@ class AlertsPane(Pane):
 
         self.subscribe(app.alerts.alert_raised, self._on_alert)
         self.subscribe(app.alerts.alert_updated, self._on_alert)
+        self.subscribe(app.orders.order_updated, self.notifier.on_order)
         self.register_flush(self._flush)
         self.subscribe(session.price_alert_requested, self.open_price_alert_dialog)
         self.subscribe(session.theme_changed, self._on_theme_changed)

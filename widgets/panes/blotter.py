@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from terminal.domain import AccountSnapshot, Fill, Order, Position
+from terminal.domain import AccountSnapshot, Fill, Order
 from widgets.panes.base import Pane
 from widgets.panes.blotter_account import AccountTab
 from widgets.panes.blotter_columns import AccountValue
 from widgets.panes.blotter_fills import FillsTab
 from widgets.panes.blotter_orders import OrdersTab
+from widgets.panes.blotter_position_columns import PositionRow
 from widgets.panes.blotter_positions import PositionsTab
 from widgets.resources import icon
 from widgets.session import Session
@@ -49,7 +50,7 @@ class BlotterPane(Pane):
         self.tabs.addTab(self.account, icon("blotter-account"), "Account")
         self.orders_model: RowModel[Order] = self.orders.model
         self.fills_model: RowModel[Fill] = self.fills.model
-        self.positions_model: RowModel[Position] = self.positions.model
+        self.positions_model: RowModel[PositionRow] = self.positions.model
         self.account_model: RowModel[AccountValue] = self.account.model
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -75,7 +76,7 @@ class BlotterPane(Pane):
         self._show_counts()
 
     def _show_counts(self) -> None:
-        open_positions = sum(1 for p in self.positions_model.rows() if not p.is_flat)
+        open_positions = sum(1 for r in self.positions_model.rows() if not r.position.is_flat)
         open_positions += self.positions.strategy_count
         counts = (len(self.orders_model), len(self.fills_model), open_positions)
         if counts == self._counts:

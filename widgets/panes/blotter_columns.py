@@ -1,4 +1,5 @@
-"""The columns of the blotter's tables: working orders, fills, positions and account values.
+"""The columns of the blotter's tables: working orders, fills and account values (positions:
+:mod:`blotter_position_columns`).
 
 Colours are read from the session's palette when a cell is painted, so a theme switch only needs
 the rows marked dirty. Prices show as many decimals as the instrument's tick needs.
@@ -16,13 +17,12 @@ from zoneinfo import ZoneInfo
 from PySide6.QtGui import QColor
 
 from terminal.app import TradingApp
-from terminal.domain import Fill, Instrument, Order, OrderSide, OrderStatus, Position
+from terminal.domain import Fill, Instrument, Order, OrderSide, OrderStatus
 from widgets import formatting as fmt
 from widgets.table_model import CENTER, LEFT, Column
 from widgets.theme import Palette
 
 type PaletteSource = Callable[[], Palette]
-type MarkSource = Callable[[str], Decimal | None]
 
 S = OrderStatus
 
@@ -151,67 +151,6 @@ def fill_columns(palette: PaletteSource) -> list[Column[Fill]]:
         Column("Price", lambda f: f.price, lambda f: price_text(f.instrument, f.price), 84),
         Column("Commission", lambda f: f.commission, lambda f: fmt.money(f.commission), width=100),
         Column("Exec id", lambda f: f.exec_id, width=120, align=LEFT),
-    ]
-
-
-# -- positions --------------------------------------------------------------------------------
-def position_columns(palette: PaletteSource, mark: MarkSource) -> list[Column[Position]]:
-    """Symbol, Qty, Avg cost, Last, Market value, Unrealized P&L, Realized P&L.
-
-    ``mark`` gives the portfolio's current mark of a held instrument; without one the position is
-    valued at cost (as the portfolio does).
-    """
-
-    def last(p: Position) -> Decimal | None:
-        return None if p.is_flat else mark(p.key)
-
-    def value_mark(p: Position) -> Decimal:
-        current = last(p)
-        return p.avg_cost if current is None else current
-
-    def market_value(p: Position) -> Decimal:
-        return p.market_value(value_mark(p))
-
-    def unrealized(p: Position) -> Decimal:
-        return p.unrealized_pnl(value_mark(p))
-
-    def quantity_colour(p: Position) -> QColor | None:
-        if p.is_flat:
-            return palette().muted
-        return palette().up if p.quantity > 0 else palette().down
-
-    return [
-        Column("Symbol", lambda p: p.key, width=110, align=LEFT),
-        Column(
-            "Qty",
-            lambda p: p.quantity,
-            lambda p: fmt.quantity(p.quantity),
-            width=70,
-            foreground=quantity_colour,
-        ),
-        Column(
-            "Avg cost",
-            lambda p: None if p.is_flat else p.avg_cost,
-            lambda p: "" if p.is_flat else price_text(p.instrument, p.avg_cost),
-            width=86,
-        ),
-        Column("Last", last, lambda p: price_text(p.instrument, last(p)), width=86),
-        Column("Market value", market_value, lambda p: fmt.money(market_value(p)), width=110),
-        Column(
-            "Unrealized P&L",
-            unrealized,
-            lambda p: fmt.signed(unrealized(p)),
-            width=110,
-            foreground=lambda p: _signed_colour(palette, unrealized(p)),
-        ),
-        Column(
-            "Realized P&L",
-            lambda p: p.realized_pnl,
-            lambda p: fmt.signed(p.realized_pnl),
-            width=104,
-            foreground=lambda p: _signed_colour(palette, p.realized_pnl),
-            tooltip=lambda p: f"net of {fmt.money(p.commissions)} commissions",
-        ),
     ]
 
 

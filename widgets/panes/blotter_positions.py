@@ -1,8 +1,11 @@
-"""The blotter's Positions tab: quantity, average cost, last, market value and P&L per instrument.
+"""The blotter's Positions tab: quantity, average cost, last and the P&L figures per instrument.
 
 Positions change on fills (``positions_changed``: rows replaced); their value changes on every
-quote of a held instrument (``pnl_updated``): that only sets a flag, and the next refresh marks
-the rows dirty so one ranged ``dataChanged`` repaints them. Double-click (or "Close position")
+quote of a held instrument (``pnl_updated``): that only sets a flag. The next refresh asks the
+portfolio for each row's figures and rebuilds (formats) only the rows whose figures changed, so
+one ranged ``dataChanged`` repaints them and a repaint formats nothing. The figures (day P&L,
+unrealized, realized today, % change, since entry) are defined in
+:mod:`terminal.portfolio.day_ledger`. Double-click (or "Close position")
 stages a market order for the full opposite quantity: it goes to the approval queue, it is not
 sent.
 
@@ -34,7 +37,7 @@ from terminal.domain import (
 from terminal.oms.kill_switch import closing_intent
 from terminal.portfolio.strategies import Grouping
 from widgets import formatting as fmt
-from widgets.panes.blotter_columns import position_columns
+from widgets.panes.blotter_position_columns import PositionRow, position_columns, position_row
 from widgets.panes.blotter_strategies import STRATEGY_ROLE, StrategiesView
 from widgets.resources import icon
 from widgets.session import Session
@@ -48,10 +51,8 @@ class PositionsTab(QWidget):
         super().__init__(parent)
         self.session = session
         portfolio = session.app.portfolio
-        self.model: RowModel[Position] = RowModel(
-            position_columns(lambda: session.palette, portfolio.mark),
-            key=lambda p: p.key,
-            parent=self,
+        self.model: RowModel[PositionRow] = RowModel(
+            position_columns(lambda: session.palette), key=lambda r: r.key, parent=self
         )
         self.view = FastTableView(self.model, parent=self)
         self.view.setObjectName("blotter_positions_view")
@@ -107,12 +108,25 @@ class PositionsTab(QWidget):
         """Show the portfolio's open positions (after start-up reconciliation)."""
         portfolio = self.session.app.portfolio
         grouping = self.session.app.strategy_positions()
-        closed_today = [p for p in self.model.rows() if portfolio.position(p.key) is not None]
-        rows = {p.key: portfolio.position(p.key) or p for p in closed_today}
+        closed_today = [r for r in self.model.rows() if portfolio.position(r.key) is not None]
+        rows = {r.key: portfolio.position(r.key) or r.position for r in closed_today}
         rows.update((p.key, p) for p in portfolio.positions())
-        shown = (_outside_strategies(p, grouping) for p in rows.values())
-        self.model.set_rows(p for p in shown if p is not None)
+        shown = (self._row(p, grouping) for p in rows.values())
+        self.model.set_rows(r for r in shown if r is not None)
         self._show_strategies(grouping)
+
+    def _row(self, position: Position, grouping: Grouping) -> PositionRow | None:
+        """The row of ``position``'s part outside strategies (None when they hold it all)."""
+        shown = _outside_strategies(position, grouping)
+        if shown is None:
+            return None
+        portfolio = self.session.app.portfolio
+        return position_row(
+            shown,
+            portfolio.position_pnl(position.key),
+            portfolio.mark(position.key),
+            split=shown.quantity != position.quantity,
+        )
 
     def _on_positions_changed(self, positions: list[Position]) -> None:
         grouping = self.session.app.strategy_positions()
@@ -131,7 +145,7 @@ class PositionsTab(QWidget):
         self._show_strategies(grouping)
 
     def _show_position(self, position: Position, grouping: Grouping) -> None:
-        row = _outside_strategies(position, grouping)
+        row = self._row(position, grouping)
         if row is None:
             self.model.remove(position.key)
         else:
@@ -158,9 +172,17 @@ class PositionsTab(QWidget):
             self._on_positions_changed([])
         if self._marks_moved:
             self._marks_moved = False
-            self.model.mark_all_dirty()
+            self._refigure()
             self.strategies.refresh()
         self.model.flush()
+
+    def _refigure(self) -> None:
+        """Rebuild the rows whose figures moved (a comparison per row; formatting only then)."""
+        portfolio = self.session.app.portfolio
+        for row in self.model.rows():
+            pnl, mark = portfolio.position_pnl(row.key), portfolio.mark(row.key)
+            if not row.shows(row.position, pnl, mark):
+                self.model.update(position_row(row.position, pnl, mark, split=row.split))
 
     @property
     def strategy_count(self) -> int:
@@ -170,12 +192,12 @@ class PositionsTab(QWidget):
     # -- closing ------------------------------------------------------------------------------
     def _on_double_click(self, index: QModelIndex | QPersistentModelIndex) -> None:
         row = index.data(ROW_ROLE)
-        if isinstance(row, Position):
+        if isinstance(row, PositionRow):
             self.stage_close(row.key)
 
     def _close_selected(self) -> None:
         row = self.view.selected_row()
-        if not isinstance(row, Position):
+        if not isinstance(row, PositionRow):
             self.session.message.emit("Select a position to close")
             return
         self.stage_close(row.key)

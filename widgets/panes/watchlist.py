@@ -48,7 +48,8 @@ SYNC_EVERY_NTH_FLUSH = 15
 
 
 class WatchlistPane(Pane):
-    """The watchlist: Symbol, Bid, Ask, Last, Change, % Change, Volume, live and sortable.
+    """The watchlist: Symbol, Pos (signed quantity held), Bid, Ask, Last, Change, % Change,
+    Volume, live and sortable.
 
     Attributes:
         model: The rows (:class:`WatchlistModel`).
@@ -113,6 +114,7 @@ class WatchlistPane(Pane):
         self.feeds = FeedWatch(app.market.feeds, app.clock.now, session.refresh)
         self.subscribe(app.market.feeds.feeds_changed, self.feeds.on_changed)
         self.subscribe(app.market.quotes_updated, self.model.on_quotes)
+        self.subscribe(app.portfolio.positions_changed, self.model.on_positions)
         self.register_flush(self._flush)
         self.subscribe(session.started, self._on_started)
         self.subscribe(session.active_changed, self._on_active_changed)
@@ -126,7 +128,7 @@ class WatchlistPane(Pane):
         app = self.session.app
         if set(self.model.keys()) == {i.key for i in app.watchlist}:
             return
-        if self.model.sync(app.watchlist, app.market.last_quote):
+        if self.model.sync(app.watchlist, app.market.last_quote, app.portfolio.position):
             keys = self.model.keys()
             self.feeds.watch(Feed(FeedKind.QUOTES, key) for key in keys)
             self._select_active()

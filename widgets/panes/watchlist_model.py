@@ -1,5 +1,8 @@
 """The watchlist's rows: one mutable row per instrument, fed by quote batches, flashed briefly.
 
+The Pos column is the signed quantity held (blank when flat), set from the portfolio's
+``positions_changed`` (fills and reconciliations) and formatted then, not per quote or paint.
+
 Quote handlers only write into :class:`WatchRow` objects and mark them dirty; the window's refresh
 clock publishes them (:meth:`WatchlistModel.flush`). A row whose last price moved carries a flash
 (up or down) until ``FLASH_SECONDS`` of clock time have passed; an expired flash is cleared by a
@@ -12,11 +15,13 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from terminal.domain import Instrument, Quote
+from terminal.domain import Instrument, Position, Quote
+from terminal.domain.values import ZERO
 from terminal.marketdata.staleness import FeedStatus
 from widgets import formatting as fmt
 from widgets.feed_view import age_text
@@ -55,6 +60,9 @@ class WatchRow:
     delayed: bool = False
     #: The quote feed went quiet (the feed watchdog): the row is greyed, with its age.
     stale: FeedStatus | None = None
+    #: The signed quantity held (0: flat) and its text, formatted when it changes.
+    position: Decimal = ZERO
+    position_text: str = ""
 
     @property
     def key(self) -> str:
@@ -78,6 +86,18 @@ class WatchRow:
         if self.bid > 0 and self.ask > 0:
             return (self.bid + self.ask) / 2
         return NAN
+
+    def set_position(self, quantity: Decimal) -> bool:
+        """Hold ``quantity`` (signed); return whether it changed."""
+        if quantity == self.position:
+            return False
+        self.position = quantity
+        if quantity == 0:
+            self.position_text = ""
+        else:
+            text = fmt.quantity(quantity)
+            self.position_text = f"+{text}" if quantity > 0 else text
+        return True
 
     def apply(self, quote: Quote) -> int:
         """Take the values ``quote`` carries; return +1/-1 when the last price moved, else 0."""
@@ -157,6 +177,16 @@ def watchlist_columns(palette: Callable[[], Palette]) -> list[Column[WatchRow]]:
                 + (" — delayed data (no real-time subscription)" if r.delayed else "")
             ),
         ),
+        Column(
+            "Pos",
+            lambda r: r.position,
+            lambda r: r.position_text,
+            width=48,
+            foreground=lambda r: _direction_color(float(r.position), palette),
+            tooltip=lambda r: (
+                f"{r.position_text} {r.key} held" if r.position else f"no position in {r.key}"
+            ),
+        ),
         Column("Bid", lambda r: r.bid, lambda r: fmt.price(r.bid, r.decimals), width=60),
         Column("Ask", lambda r: r.ask, lambda r: fmt.price(r.ask, r.decimals), width=60),
         Column(
@@ -213,9 +243,13 @@ class WatchlistModel(RowModel[WatchRow]):
         return [r.key for r in self.rows()]
 
     def sync(
-        self, instruments: Iterable[Instrument], quotes: Callable[[str], Quote | None]
+        self,
+        instruments: Iterable[Instrument],
+        quotes: Callable[[str], Quote | None],
+        held: Callable[[str], Position | None] = lambda _key: None,
     ) -> bool:
-        """Show exactly ``instruments``: add the missing (filled from ``quotes``), drop the rest.
+        """Show exactly ``instruments``: add the missing (filled from ``quotes`` and the
+        positions ``held``), drop the rest.
 
         Returns True when a row was added or removed.
         """
@@ -231,6 +265,9 @@ class WatchlistModel(RowModel[WatchRow]):
             quote = quotes(key)
             if quote is not None:
                 row.apply(quote)
+            position = held(key)
+            if position is not None:
+                row.set_position(position.quantity)
             self.update(row)
             changed = True
         return changed
@@ -267,6 +304,14 @@ class WatchlistModel(RowModel[WatchRow]):
                 row.flash_until = until
                 self._flashing[key] = row
             self.mark_dirty(key)
+
+    def on_positions(self, positions: Iterable[Position]) -> None:
+        """Show the quantities of changed positions (a fill, a reconciliation)."""
+        rows = self._rows_by_key
+        for position in positions:
+            row = rows.get(position.key)
+            if row is not None and row.set_position(position.quantity):
+                self.mark_dirty(position.key)
 
     def show_feeds(self, status: Callable[[str], FeedStatus | None]) -> None:
         """Grey the rows whose quote feed is stale (``status(key)``), ungrey the others."""
