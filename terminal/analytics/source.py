@@ -345,3 +345,15 @@ def _starting_equity(s: Session, start: dt.date, end: dt.date) -> Decimal | None
         return None
     rows = s.scalars(select(DayBaselineRow.equity).where(DayBaselineRow.trading_date == latest))
     return sum((Decimal(e) for e in rows), Decimal(0))
+
+
+def load_recorded_bars(
+    engine: Engine, key: str, first: dt.datetime, last: dt.datetime
+) -> list[Bar]:
+    """Return the recorded 1-minute bars of ``key`` from the one holding ``first`` to the one
+    holding ``last``, oldest first (blocking: the chart calls it from an executor)."""
+    end = last + dt.timedelta(seconds=BAR_SECONDS)
+    with engine.connect() as conn:
+        found = load_bars(conn, {key: (first, end)})
+    series = found.get(key)
+    return list(series.bars) if series is not None else []
