@@ -183,7 +183,9 @@ class TradingApp:
             self.risk, self.portfolio, self.trading_state, self._on_daily_loss_breach
         )
         #: Records the 1-minute bars of what is traded, for the MAE / MFE of trades.
-        self.bar_recorder = BarRecorder(self.market, self.store.save_bars, self.spawn)
+        self.bar_recorder = BarRecorder(
+            self.market, self.store.save_bars, self.spawn, owns=self.orders.book.owns
+        )
         self.alerts = AlertService(clock, settings.alerts, persist=self.store.save_alert)
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)

@@ -68,6 +68,8 @@ class BarRecorder:
         spawn: Runs the (un)subscriptions as owned tasks.
         defer: Runs a callback after the current turn of the event loop (the running loop's
             ``call_soon`` by default; tests pass their own).
+        owns: Whether an order is this terminal's (on a desk the book holds the other
+            terminals' orders too: their traders' instruments are theirs to record).
     """
 
     def __init__(
@@ -77,11 +79,13 @@ class BarRecorder:
         spawn: Spawn,
         *,
         defer: Defer | None = None,
+        owns: Callable[[Order], bool] | None = None,
     ) -> None:
         self._market = market
         self._save = save
         self._spawn = spawn
         self._defer = defer or _call_soon
+        self._owns = owns or (lambda _order: True)
         #: Open order ids by instrument key, and the instruments held (not flat).
         self._orders: dict[str, set[str]] = {}
         self._positions: set[str] = set()
@@ -133,7 +137,7 @@ class BarRecorder:
 
     def _note_order(self, order: Order) -> None:
         instrument = order.instrument
-        if instrument.is_combo:  # no prints, no bars: its legs are recorded as positions
+        if instrument.is_combo or not self._owns(order):  # a combo has no prints, no bars
             return
         ids = self._orders.setdefault(instrument.key, set())
         if order.status.is_open:

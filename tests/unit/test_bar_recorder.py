@@ -186,3 +186,14 @@ async def test_a_refused_subscription_is_logged_and_not_retried_while_wanted(
     await rig.settle()
     assert calls == 1 and rig.recorder.recording == []
     assert "cannot record the bars of ZZZZ" in caplog.text
+
+
+async def test_orders_of_other_terminals_on_the_desk_are_not_recorded() -> None:
+    rig = Rig()
+    mine = order(AAPL)
+    recorder = BarRecorder(
+        rig.market, rig._save, rig.tasks.spawn, defer=rig.deferred.append, owns=lambda o: o is mine
+    )
+    recorder.adopt([mine, order(MSFT)], [])
+    await rig.settle()
+    assert recorder.recording == ["AAPL"]
