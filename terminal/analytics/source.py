@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, String, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    String,
+    func,
+    inspect,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from terminal.analytics.excursion import PriceBars
@@ -48,8 +57,9 @@ class History:
     fills: tuple[FillRecord, ...]
     starting_equity: Decimal | None
     notes: tuple[str, ...]
-    #: The recorded bars by instrument key over the traded spans (see :func:`bar_spans`).
-    bars: Mapping[str, PriceBars] = field(default_factory=dict)
+    #: The recorded bars by instrument key over the traded spans (see :func:`bar_spans`);
+    #: None when the database has no table for them yet (a note says so).
+    bars: Mapping[str, PriceBars] | None = field(default_factory=dict)
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -259,8 +269,15 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
     notes = []
     if equity is None:
         notes.append("no day baseline (account equity) recorded for the period")
+    bars: dict[str, PriceBars] | None = None
     with engine.connect() as conn:
-        bars = load_bars(conn, bar_spans(fills, begin, finish))
+        if inspect(conn).has_table(PriceBarRow.__tablename__):
+            bars = load_bars(conn, bar_spans(fills, begin, finish))
+        else:  # read-only access to a database the terminal has not upgraded yet
+            notes.append(
+                "the database has no price bars table yet (it is added when the terminal next "
+                "starts on it): MAE / MFE are n/a"
+            )
     return History(tuple(orders), tuple(fills), equity, tuple(notes), bars)
 
 

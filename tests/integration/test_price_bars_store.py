@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 
+from sqlalchemy import text
+
+from terminal.analytics.cli import run_report
 from terminal.analytics.source import load_bars
 from terminal.domain import Bar, ManualClock
-from terminal.persistence import Store
+from terminal.persistence import Store, open_database
 from terminal.settings import AnalyticsSettings
 from tests.integration.app_setup import SETTINGS, new_app
 
@@ -62,3 +66,15 @@ def test_bars_older_than_the_retention_period_are_forgotten_at_start(db_url: str
     assert app.writer.flush(10.0) and not app.writer.failed
     assert [b.start for b in read(app.store, "AAPL", old, now)] == [kept]
     app.close_threads()
+
+
+def test_a_database_not_upgraded_yet_reports_without_bars_and_says_why(db_url: str) -> None:
+    app = new_app(db_url)
+    app.close_threads()
+    db = open_database(db_url)
+    with db.engine.begin() as conn:  # as a database from before migration 0005 holds it
+        conn.execute(text("DROP TABLE price_bars"))
+    db.close()
+    out, err = io.StringIO(), io.StringIO()
+    assert run_report(db_url, T0.date(), T0.date(), "json", None, out, err) == 0, err.getvalue()
+    assert "the database has no price bars table yet" in err.getvalue()
