@@ -43,6 +43,7 @@ from terminal.domain import (
 )
 from terminal.health import HealthMonitor
 from terminal.listeners import ListenerFailure, ListenerSupervisor
+from terminal.marketdata.recorder import BarRecorder
 from terminal.marketdata.service import MarketDataService
 from terminal.oms.changes import ChangeSource
 from terminal.oms.kill_switch import KillSwitch
@@ -181,6 +182,10 @@ class TradingApp:
         self.risk_monitor = RiskMonitor(
             self.risk, self.portfolio, self.trading_state, self._on_daily_loss_breach
         )
+        #: Records the 1-minute bars of what is traded, for the MAE / MFE of trades.
+        self.bar_recorder = BarRecorder(
+            self.market, self.store.save_bars, self.spawn, owns=self.orders.book.owns
+        )
         self.alerts = AlertService(clock, settings.alerts, persist=self.store.save_alert)
         self.alert_rules = AlertRules(self.alerts)
         self.system_alerts = SystemAlerts(self.alerts)
@@ -254,6 +259,8 @@ class TradingApp:
             (self.alert_rules.rules_changed, self._save_alert_rules),
             (self.market.feeds.feeds_changed, self._on_feeds_changed),
             (self.portfolio.day_baseline_set, self._save_day_baseline),
+            (self.orders.order_updated, self.bar_recorder.on_order_updated),
+            (self.portfolio.positions_changed, self.bar_recorder.on_positions_changed),
         ]
 
     def _supervise(self) -> None:
@@ -534,7 +541,15 @@ class TradingApp:
             self.watchlist.append(instrument)
         report.watchlist = [i.key for i in self.watchlist]
         await self._mark_held_positions()
+        self.bar_recorder.adopt(self.orders.open_orders(), self.portfolio.positions())
+        self._forget_old_bars()
         return report
+
+    def _forget_old_bars(self) -> None:
+        """Drop recorded price bars older than the retention period (a queued write)."""
+        days = self.settings.analytics.bar_retention_days
+        if days:
+            self.store.delete_bars_before(self.clock.now() - dt.timedelta(days=days))
 
     def strategy_positions(self) -> Grouping:
         """Group the held legs into the combos they were traded as (terminal/portfolio/strategies).
@@ -731,6 +746,7 @@ class TradingApp:
             await loop.run_in_executor(None, self._listener.close)
         await self.tasks.cancel_all()
         await self.orders.aclose()
+        self.bar_recorder.close()  # the forming bars too, before the writer closes
         await self.market.aclose()
         self._unwire()
         try:

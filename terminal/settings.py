@@ -198,6 +198,15 @@ class DeskSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AnalyticsSettings:
+    """What the terminal keeps for the analytics report (docs/analytics.md)."""
+
+    #: Days of recorded 1-minute price bars (the MAE / MFE of trades) kept; older ones are
+    #: forgotten at start-up. 0 keeps them for ever.
+    bar_retention_days: int = 400
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     risk: RiskLimits = field(default_factory=RiskLimits)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
@@ -208,6 +217,7 @@ class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     sim: SimSettings = field(default_factory=SimSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     database_url: str = ""
     trader: str = ""
     #: The trader's own keys, as ``(action, keys)`` pairs (the ``[keymap]`` table of the file:

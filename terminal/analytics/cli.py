@@ -70,6 +70,7 @@ def run_report(
         timezone=timezone,
         starting_equity=history.starting_equity,
         notes=history.notes,
+        bars=history.bars,
     )
     try:
         if output is None:

@@ -1,11 +1,11 @@
 """Maximum adverse and favourable excursion (MAE / MFE) of round trips, from price bars.
 
 MAE is the worst and MFE the best open P&L a trade showed while it was held: how far the market
-went against it and for it between entry and exit. They need prices *between* the fills, which
-the database does not keep (it holds orders, fills and the mid at staging and approval, no bars
-or quotes), so a caller that has bars (the market data service's history, a test) passes them
-in; a trade without bars covering its whole holding period gets none (*n/a*), never a figure
-made from its own fills.
+went against it and for it between entry and exit. They need prices *between* the fills: the
+terminal records the 1-minute bars of what is traded (``terminal/marketdata/recorder.py``) and
+the report reads them (``terminal/analytics/source.py``); a trade without bars covering its
+holding period gets none (*n/a*), never a figure made from its own fills. Within the period
+covered, a gap in the bars (the terminal was closed) is not measured.
 
 For a trade of quantity ``q``, multiplier ``m`` and average entry price ``E``, over the bars that
 overlap its holding period:

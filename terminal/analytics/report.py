@@ -329,8 +329,10 @@ def build_report(
         starting_equity: account equity at the start, for drawdown in percent (None: unknown).
         notes: what the caller already knows the data lacks.
         bars: price bars by instrument key, for each closed trade's MAE / MFE
-            (:mod:`terminal.analytics.excursion`); without them (the database keeps none)
-            MAE / MFE are n/a (documented, not a note: it would be on every report).
+            (:mod:`terminal.analytics.excursion`; the database's recorded bars, read by
+            :func:`terminal.analytics.source.load_history`); a note says how many closed
+            trades they do not cover (n/a). ``None``: no bars were read, MAE / MFE are n/a
+            for every trade and no note says so.
     """
     tz = ZoneInfo(timezone)
     begin, finish = period_bounds(start, end, timezone)
@@ -360,9 +362,10 @@ def build_report(
             f"{combos} combo order(s) left out of execution quality (not measured per combo "
             "yet); their trades are grouped per combo and counted"
         )
-    # Without bars (the database keeps none, docs/analytics.md) MAE / MFE are n/a for every
-    # trade; that is not a note, or every report would carry the same warning.
-    if closed and bars:
+    # Without bars (a caller that reads none) MAE / MFE are n/a for every trade; that is not
+    # a note. Bars read from the database (even none: nothing was recorded for the period)
+    # make one: it says how many trades they do not cover.
+    if closed and bars is not None:
         closed, uncovered = with_excursions(closed, bars)
         if uncovered:
             found.append(

@@ -8,32 +8,45 @@ acknowledgement) and ``fill`` records; fills themselves are read from ``fills``.
 approval prices are the ``mid`` field the OMS writes into the ``stage`` / ``approve`` records'
 details when it held a live two-sided quote (:func:`terminal.oms.describe.market_details`);
 without one (no quote then, or an order staged before the OMS recorded it) they are ``None``
-and the report says how many orders lack them.
+and the report says how many orders lack them. Price bars for MAE / MFE are the 1-minute bars
+the terminal recorded while the instruments were traded (``terminal/marketdata/recorder.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, String, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    String,
+    func,
+    inspect,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
+from terminal.analytics.excursion import PriceBars
 from terminal.analytics.records import ComboLegRecord, FillRecord, OrderRecord
 from terminal.analytics.report import period_bounds
-from terminal.domain import AssetClass
+from terminal.domain import AssetClass, Bar
 from terminal.oms.describe import MID
 from terminal.persistence.codec import instrument_from_row
-from terminal.persistence.schema import AuditRow, DayBaselineRow, FillRow, OrderRow
+from terminal.persistence.schema import AuditRow, DayBaselineRow, FillRow, OrderRow, PriceBarRow
 
 #: Audit actions that time an order's steps: staged, approved, acknowledged by the broker.
 STAGED, APPROVED, ACKNOWLEDGED = "stage", "approve", "order_accepted"
 #: The field of a stage / approve record's details that holds the mid at that moment.
 MID_FIELD = MID
+#: The length of the recorded bars read for MAE / MFE (one minute).
+BAR_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,9 @@ class History:
     fills: tuple[FillRecord, ...]
     starting_equity: Decimal | None
     notes: tuple[str, ...]
+    #: The recorded bars by instrument key over the traded spans (see :func:`bar_spans`);
+    #: None when the database has no table for them yet (a note says so).
+    bars: Mapping[str, PriceBars] | None = field(default_factory=dict)
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -253,7 +269,77 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
     notes = []
     if equity is None:
         notes.append("no day baseline (account equity) recorded for the period")
-    return History(tuple(orders), tuple(fills), equity, tuple(notes))
+    bars: dict[str, PriceBars] | None = None
+    with engine.connect() as conn:
+        if inspect(conn).has_table(PriceBarRow.__tablename__):
+            bars = load_bars(conn, bar_spans(fills, begin, finish))
+        else:  # read-only access to a database the terminal has not upgraded yet
+            notes.append(
+                "the database has no price bars table yet (it is added when the terminal next "
+                "starts on it): MAE / MFE are n/a"
+            )
+    return History(tuple(orders), tuple(fills), equity, tuple(notes), bars)
+
+
+def bar_spans(
+    fills: Iterable[FillRecord], begin: dt.datetime, finish: dt.datetime
+) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """The span ``[from, to)`` of bars each instrument traded in ``[begin, finish)`` needs for
+    the MAE / MFE of its trades: from the entry of the trade still open at ``begin`` (the last
+    time its position left flat before then), else ``begin``, to ``finish``.
+
+    Args:
+        fills: every fill before ``finish``, oldest first (as :func:`load_history` reads them).
+    """
+    held: dict[str, Decimal] = {}
+    opened: dict[str, dt.datetime] = {}
+    spans: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for fill in fills:
+        key = fill.instrument
+        if fill.time >= begin and key not in spans:
+            # Traded in the period: its bars from the open trade's entry (or the period's start).
+            spans[key] = (min(opened.get(key, begin), begin), finish)
+        before = held.get(key, Decimal(0))
+        after = before + fill.sign * fill.quantity
+        held[key] = after
+        if before == 0 and after != 0:
+            opened[key] = fill.time
+        elif after == 0:
+            opened.pop(key, None)
+    return spans
+
+
+def load_bars(
+    conn: Connection, spans: Mapping[str, tuple[dt.datetime, dt.datetime]]
+) -> dict[str, PriceBars]:
+    """Read the recorded 1-minute bars of each instrument over its span (the bar holding the
+    span's first instant included); instruments with none are left out."""
+    table = PriceBarRow.__table__
+    length = dt.timedelta(seconds=BAR_SECONDS)
+    result: dict[str, PriceBars] = {}
+    for key, (first, last) in spans.items():
+        rows = conn.execute(
+            select(
+                _raw(table.c.start),
+                table.c.open,
+                table.c.high,
+                table.c.low,
+                table.c.close,
+                table.c.volume,
+            )
+            .where(
+                table.c.instrument_key == key,
+                table.c.seconds == BAR_SECONDS,
+                table.c.start > first - length,
+                table.c.start < last,
+            )
+            .order_by(table.c.start)
+        ).all()
+        if rows:
+            result[key] = PriceBars(
+                BAR_SECONDS, tuple(Bar(_utc(start), *prices) for start, *prices in rows)
+            )
+    return result
 
 
 def _starting_equity(s: Session, start: dt.date, end: dt.date) -> Decimal | None:
@@ -276,3 +362,15 @@ def _starting_equity(s: Session, start: dt.date, end: dt.date) -> Decimal | None
         return None
     rows = s.scalars(select(DayBaselineRow.equity).where(DayBaselineRow.trading_date == latest))
     return sum((Decimal(e) for e in rows), Decimal(0))
+
+
+def load_recorded_bars(
+    engine: Engine, key: str, first: dt.datetime, last: dt.datetime
+) -> list[Bar]:
+    """Return the recorded 1-minute bars of ``key`` from the one holding ``first`` to the one
+    holding ``last``, oldest first (blocking: the chart calls it from an executor)."""
+    end = last + dt.timedelta(seconds=BAR_SECONDS)
+    with engine.connect() as conn:
+        found = load_bars(conn, {key: (first, end)})
+    series = found.get(key)
+    return list(series.bars) if series is not None else []

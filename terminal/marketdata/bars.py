@@ -208,3 +208,44 @@ def merge_history(history: Sequence[Bar], live: Sequence[Bar]) -> list[Bar]:
     merged.append(first)
     merged.extend(live[1:])
     return merged
+
+
+def resample(
+    bars: Sequence[Bar], timeframe: Timeframe, timezone: str = "America/New_York"
+) -> list[Bar]:
+    """Join consecutive shorter bars (oldest first) into ``timeframe`` bars, aligned as the
+    aggregator aligns them: the first bar's open, the widest range, the last close, the summed
+    volume. Recorded 1-minute bars become the chart's 5-minute, hourly or daily bars."""
+    result: list[Bar] = []
+    seconds = timeframe.seconds
+    for bar in bars:
+        if timeframe is Timeframe.D1:
+            start = day_start(bar.start, timezone)
+        else:
+            ts = bar.start.timestamp()
+            start = dt.datetime.fromtimestamp(ts - ts % seconds, dt.UTC)
+        last = result[-1] if result else None
+        if last is None or last.start != start:
+            result.append(Bar(start, bar.open, bar.high, bar.low, bar.close, bar.volume))
+            continue
+        result[-1] = Bar(
+            start,
+            last.open,
+            max(last.high, bar.high),
+            min(last.low, bar.low),
+            bar.close,
+            last.volume + bar.volume,
+        )
+    return result
+
+
+def merge_recorded(recorded: Sequence[Bar], history: Sequence[Bar]) -> list[Bar]:
+    """Add the recorded bars (the terminal's own, ``recorder.py``) to broker history where it
+    has none, oldest first: where both hold a bar, history's (a full bar, from the start of
+    the period) is kept."""
+    if not recorded:
+        return list(history)
+    starts = {bar.start for bar in history}
+    merged = [*history, *(bar for bar in recorded if bar.start not in starts)]
+    merged.sort(key=lambda bar: bar.start)
+    return merged

@@ -18,6 +18,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Double,
     Index,
     Integer,
     LargeBinary,
@@ -234,6 +235,24 @@ class DayBaselineRow(Base):
     trading_date: Mapped[dt.date] = mapped_column(primary_key=True)
     equity: Mapped[str] = _decimal()
     taken_at: Mapped[dt.datetime]
+
+
+class PriceBarRow(Base):
+    """One closed price bar of an instrument the trader traded (``marketdata/recorder.py``),
+    for the MAE / MFE of trades (migration 0005). Prices are floats, as market data is
+    everywhere else; the primary key is how the report reads them (one instrument, a span)."""
+
+    __tablename__ = "price_bars"
+
+    instrument_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: The bar's length (60: one minute).
+    seconds: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    open: Mapped[float] = mapped_column(Double)
+    high: Mapped[float] = mapped_column(Double)
+    low: Mapped[float] = mapped_column(Double)
+    close: Mapped[float] = mapped_column(Double)
+    volume: Mapped[float] = mapped_column(Double)
 
 
 class AuditRow(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from terminal.broker.paper import PaperAccount
-from terminal.domain import Alert, AlertState, Fill, Instrument, Order
+from terminal.domain import Alert, AlertState, Bar, Fill, Instrument, Order
 from terminal.domain.lifecycle import TERMINAL
 from terminal.persistence import codec
 from terminal.persistence.database import Database
@@ -34,6 +34,7 @@ from terminal.persistence.schema import (
     OrderEventRow,
     OrderRow,
     PaperAccountRow,
+    PriceBarRow,
     SettingRow,
     WatchlistNameRow,
     WatchlistRow,
@@ -218,6 +219,48 @@ class Store:
         self.writer.submit(
             lambda s: _upsert(s, DayBaselineRow, values),
             f"save day baseline {account_id} {trading_date}",
+        )
+
+    def save_bars(self, seconds: int, bars: Sequence[tuple[str, Bar]]) -> None:
+        """Store closed ``seconds``-long bars as (instrument key, bar), in one transaction.
+
+        A bar whose start is already stored for its instrument is merged into the stored one
+        (its open, the wider range, this close, the larger volume): a bar written when a
+        recording stopped mid-minute (the position went flat, the terminal shut down) and the
+        rest of that minute recorded after it make one bar, as
+        :func:`terminal.marketdata.bars.merge_history` joins history and live bars.
+        """
+        rows = list(bars)
+
+        def job(session: Session) -> None:
+            for key, bar in rows:
+                row = session.get(PriceBarRow, (key, seconds, bar.start))
+                if row is None:
+                    session.add(
+                        PriceBarRow(
+                            instrument_key=key,
+                            seconds=seconds,
+                            start=bar.start,
+                            open=bar.open,
+                            high=bar.high,
+                            low=bar.low,
+                            close=bar.close,
+                            volume=bar.volume,
+                        )
+                    )
+                else:
+                    row.high = max(row.high, bar.high)
+                    row.low = min(row.low, bar.low)
+                    row.close = bar.close
+                    row.volume = max(row.volume, bar.volume)
+
+        self.writer.submit(job, f"save {len(rows)} price bar(s)")
+
+    def delete_bars_before(self, before: dt.datetime) -> None:
+        """Forget the price bars that started before ``before`` (the retention period)."""
+        self.writer.submit(
+            lambda s: s.execute(delete(PriceBarRow).where(PriceBarRow.start < before)),
+            f"forget price bars before {before:%Y-%m-%d}",
         )
 
     # -- reads (blocking) -----------------------------------------------------------------------

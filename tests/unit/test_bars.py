@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from terminal.domain import Bar, Timeframe, Trade
-from terminal.marketdata.bars import TIMEFRAMES, BarAggregator, day_start, merge_history
+from terminal.marketdata.bars import (
+    TIMEFRAMES,
+    BarAggregator,
+    day_start,
+    merge_history,
+    merge_recorded,
+    resample,
+)
 
 UTC = dt.UTC
 NY = ZoneInfo("America/New_York")
@@ -246,3 +253,17 @@ def test_merge_without_live_bars_returns_history() -> None:
     history = [minute_bar(0, 1, 1, 1, 1)]
     assert merge_history(history, []) == history
     assert merge_history([], history) == history
+
+
+def test_recorded_minutes_resample_to_new_york_days_and_join_history_where_it_has_none() -> None:
+    utc = dt.UTC
+    late = Bar(dt.datetime(2026, 1, 6, 4, 59, tzinfo=utc), 10, 11, 9, 10.5, 1)  # 23:59 NY
+    early = Bar(dt.datetime(2026, 1, 6, 5, 0, tzinfo=utc), 10.5, 12, 10, 11, 2)  # 00:00 NY
+    later = Bar(dt.datetime(2026, 1, 6, 15, 0, tzinfo=utc), 11, 11.5, 8, 9, 3)
+    days = resample([late, early, later], Timeframe.D1)
+    assert days == [
+        Bar(dt.datetime(2026, 1, 5, 5, 0, tzinfo=utc), 10, 11, 9, 10.5, 1),
+        Bar(dt.datetime(2026, 1, 6, 5, 0, tzinfo=utc), 10.5, 12, 8, 9, 5),
+    ]
+    history = [Bar(dt.datetime(2026, 1, 6, 5, 0, tzinfo=utc), 1, 1, 1, 1, 1)]
+    assert merge_recorded(days, history) == [days[0], history[0]]

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from terminal.analytics.distribution import Metric
 from terminal.analytics.fill_marks import Role
 from terminal.domain import Fill, Order, OrderIntent, OrderSide, OrderType, Severity, Timeframe
 from terminal.persistence.audit_verify import iter_records
+from terminal.persistence.schema import PriceBarRow
 from widgets.main_window import MainWindow
 from widgets.panes import analytics as analytics_pane
 from widgets.panes.analytics import AnalyticsPane
@@ -247,6 +249,40 @@ def test_a_report_read_while_the_database_is_still_writing_says_so(
     assert "still writing" in pane.status_label.text()
     assert pane.status_label.property("tone") == "warning"
     assert pane.trades_model.rowCount() == 1  # what was written is shown all the same
+
+
+def test_a_trade_of_the_session_shows_its_mae_and_mfe_from_the_bars_recorded_for_it(
+    harness: Harness, pane: AnalyticsPane
+) -> None:
+    _round_trip(harness)
+    harness.qtbot.waitUntil(lambda: harness.app.bar_recorder.recording == [])  # flat
+    harness.commit()
+    pane.show()
+    _computed(harness, pane)
+    assert pane.result is not None
+    [trade] = pane.result.report.trades
+    # Hand-worked from the bars in the database over the holding period, long 100.
+    with harness.app.store.engine.connect() as conn:
+        stored = select(PriceBarRow).where(PriceBarRow.instrument_key == "AAPL")
+        bars = conn.execute(stored).mappings().all()
+    minute = dt.timedelta(minutes=1)
+    assert trade.exit_time is not None
+    rows = [
+        (b["high"], b["low"])
+        for b in bars
+        if b["start"] + minute > trade.entry_time and b["start"] <= trade.exit_time
+    ]
+    assert rows  # the position's minutes were recorded
+    high = Decimal(repr(max(h for h, _ in rows)))
+    low = Decimal(repr(min(lo for _, lo in rows)))
+    mfe = max(high - trade.entry_price, Decimal(0)) * 100
+    mae = min(low - trade.entry_price, Decimal(0)) * 100
+    assert (trade.mae, trade.mfe) == (mae, mfe)
+    model = pane.trades_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    cells = {h: model.index(0, c).data() for c, h in enumerate(headers)}
+    assert (cells["MAE"], cells["MFE"]) == (f"{mae:,.2f}", f"{mfe:,.2f}")
+    assert not any("price bars" in n for n in pane.result.report.notes)
 
 
 def test_clicking_a_trade_brings_the_chart_forward_on_its_instrument_with_its_fills_marked(

@@ -471,6 +471,66 @@ def test_fills_older_than_the_bars_are_marked_at_their_prices_and_the_chart_says
     assert pane.marks is None and not marks.shown and not pane.marks_label.isVisible()
 
 
+def test_a_trade_older_than_the_history_is_drawn_over_the_bars_recorded_for_it(
+    harness: Harness, pane: ChartPane
+) -> None:
+    now = harness.app.clock.now()
+    ts = (now - dt.timedelta(days=30)).timestamp()
+    start = dt.datetime.fromtimestamp(ts - ts % 300, dt.UTC)  # on a 5 minute boundary
+    recorded = [
+        Bar(start + dt.timedelta(minutes=i), 100 + i, 101.5 + i, 99.5 + i, 100.5 + i, 10.0)
+        for i in range(12)
+    ]
+    harness.app.store.save_bars(60, [("AAPL", b) for b in recorded])
+    assert harness.app.writer.flush(10.0)
+    fills = (
+        FillMark(start + dt.timedelta(minutes=1), Decimal("101.25"), 1, Decimal(100), Role.ENTRY),
+        FillMark(start + dt.timedelta(minutes=9), Decimal("108.50"), -1, Decimal(100), Role.EXIT),
+    )
+    end = start + dt.timedelta(minutes=10)
+    pane.show_marks(ChartMarks(instrument(harness), "AAPL LONG 100 (test)", start, end, fills))
+    wait_loaded(harness, pane, loads=2)  # a ten-minute trade on 1 minute bars: a reload
+    series = pane.chart.series
+    # The recorded bars of the span (to the one holding the exit) come first, before the
+    # simulator's history; the fills sit on them.
+    assert [series.bar_at(i) for i in range(12)] == [*recorded[:11], series.bar_at(11)]
+    assert series.bar_at(11) != recorded[11] and len(series) > 11
+    assert list(pane.chart.fill_marks.xs) == pytest.approx([1.0 - 0.5, 9.0 - 0.5])
+    assert pane.marks_covered and pane.marks_label.property("tone") == "muted"
+    assert "No " not in pane.marks_label.text()
+
+    # On 5 minute bars the same minutes are joined: 3 bars (xx:00, xx:05, xx:10).
+    pane.clear_marks()
+    hour = dt.timedelta(hours=2)
+    pane.show_marks(ChartMarks(instrument(harness), "AAPL (2h)", start, start + hour, fills))
+    wait_loaded(harness, pane, loads=3)
+    assert pane.timeframe is Timeframe.M5
+    five = pane.chart.series
+    assert [five.bar_at(i) for i in range(3)] == [
+        Bar(start, 100, 105.5, 99.5, 104.5, 50.0),
+        Bar(start + dt.timedelta(minutes=5), 105, 110.5, 104.5, 109.5, 50.0),
+        Bar(start + dt.timedelta(minutes=10), 110, 112.5, 109.5, 111.5, 20.0),
+    ]
+
+
+def test_marks_on_the_chart_as_it_is_read_the_bars_recorded_since(
+    harness: Harness, pane: ChartPane
+) -> None:
+    start = (harness.app.clock.now() - dt.timedelta(days=30)).replace(second=0, microsecond=0)
+    end = start + dt.timedelta(minutes=10)
+    fills = (FillMark(start, Decimal("100.25"), 1, Decimal(100), Role.ENTRY),)
+    pane.show_marks(ChartMarks(instrument(harness), "before", start, end, fills))
+    wait_loaded(harness, pane, loads=2)
+    assert not pane.marks_covered  # nothing recorded yet
+    bars = [Bar(start + dt.timedelta(minutes=i), 100, 101, 99, 100, 1.0) for i in range(11)]
+    harness.app.store.save_bars(60, [("AAPL", b) for b in bars])
+    assert harness.app.writer.flush(10.0)
+    # The same instrument and timeframe, loaded: drawn at once, then loaded again with them.
+    pane.show_marks(ChartMarks(instrument(harness), "after", start, end, fills))
+    wait_loaded(harness, pane, loads=3)
+    assert pane.marks_covered and pane.chart.series.bar_at(0) == bars[0]
+
+
 def test_marked_fills_sit_inside_their_bars_and_clear_from_the_context_menu(
     harness: Harness, pane: ChartPane
 ) -> None:

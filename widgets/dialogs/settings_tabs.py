@@ -443,10 +443,19 @@ DATABASE = Tab(
                     "database shared by a desk. Empty: the per-user SQLite file.",
                     wide=True,
                 ),
+                F(
+                    "analytics.bar_retention_days",
+                    "Keep price bars",
+                    "int",
+                    "days",
+                    "The 1-minute bars recorded while an instrument has an open order or a "
+                    "position (each trade's MAE / MFE) are kept this long. 0: for ever.",
+                    maximum=100_000,
+                ),
             ),
         ),
     ),
-    note="A database change takes effect at the next start.",
+    note="A database change takes effect at the next start; old price bars go at each start.",
 )
 
 APPEARANCE = Tab(

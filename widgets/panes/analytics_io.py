@@ -87,6 +87,7 @@ def compute(
         timezone=timezone,
         starting_equity=history.starting_equity,
         notes=notes,
+        bars=history.bars,
     )
     return AnalyticsResult(report, tuple(sorted(traded)), instrument, fills)
 

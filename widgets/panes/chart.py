@@ -10,7 +10,9 @@ the cached history only when a bar completes.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import math
 from collections.abc import Sequence
 
@@ -27,7 +29,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
+from terminal.analytics.source import load_recorded_bars
 from terminal.broker.base import BrokerError, NotConnected
 from terminal.domain import (
     Bar,
@@ -38,6 +42,7 @@ from terminal.domain import (
     Position,
     Timeframe,
 )
+from terminal.marketdata.bars import merge_recorded, resample
 from terminal.marketdata.service import bar_feed
 from terminal.marketdata.staleness import Feed, FeedKind
 from widgets import shortcuts
@@ -53,6 +58,8 @@ from widgets.resources import icon
 from widgets.session import ChartMarks, Session, TicketRequest
 from widgets.style_props import set_tone
 from widgets.theme import Palette
+
+log = logging.getLogger(__name__)
 
 #: Timeframes on the toolbar, in key order (1 … 5 while the chart has the focus).
 TIMEFRAMES = (Timeframe.M1, Timeframe.M5, Timeframe.M15, Timeframe.H1, Timeframe.D1)
@@ -83,7 +90,10 @@ class ChartPane(Pane):
     Marks (``session.chart_marks_requested``, from the analytics pane): the fills of a trade or
     an order are drawn as arrows over the instrument's bars, on a timeframe that gives the trade
     about :data:`MARKED_BARS` bars, with its span in view; the badge over the plot says what is
-    marked and whether bars are recorded for that period (the fills are drawn either way). They
+    marked and whether bars are recorded for that period (the fills are drawn either way). When
+    the broker's history does not reach back to the trade, the 1-minute bars the terminal
+    recorded while it was traded (``terminal/marketdata/recorder.py``) are read from the
+    database off the GUI thread, joined into the chart's timeframe and added before it. They
     stay until another instrument is charted or the trader clears them (context menu).
     """
 
@@ -99,6 +109,8 @@ class ChartPane(Pane):
         #: The fills marked (None: none); :attr:`marks_covered` whether bars are loaded for them.
         self.marks: ChartMarks | None = None
         self.marks_covered = False
+        #: The marks whose recorded bars were read (once per marks: none found stays none).
+        self._recorded_for: ChartMarks | None = None
         #: The last load failed for want of a connection: load again once it is back.
         self._reload_when_renewed = False
         self._request = 0
@@ -296,6 +308,8 @@ class ChartPane(Pane):
             self.show_instrument(marks.instrument)  # drawn when loaded
         elif not self.loading and self.on_screen:
             self._draw_marks()
+            if not self.marks_covered and self._recorded_for is not marks:
+                self._reload()  # with the bars recorded for the span, drawn when loaded
 
     def clear_marks(self) -> None:
         """Remove the fills marked (context menu; another instrument charted)."""
@@ -390,6 +404,7 @@ class ChartPane(Pane):
             if previous is not None:
                 await market.unsubscribe_bars(*previous)
             bars = await market.history(instrument, timeframe, HISTORY_BARS)
+            bars = await self._with_recorded(instrument, timeframe, bars)
         except (DomainError, BrokerError) as exc:
             if token == self._request and self.alive:
                 self._reload_when_renewed = isinstance(exc, NotConnected)
@@ -398,6 +413,29 @@ class ChartPane(Pane):
         if token != self._request or not self.alive:
             return
         self._show_history(bars)
+
+    async def _with_recorded(
+        self, instrument: Instrument, timeframe: Timeframe, bars: list[Bar]
+    ) -> list[Bar]:
+        """``bars`` with the recorded bars of the marked span added where ``bars`` do not reach
+        back to it (read in an executor; a failed read is logged and leaves ``bars``)."""
+        marks = self.marks
+        if marks is None or marks.instrument.key != instrument.key:
+            return bars
+        if bars and bars[0].start <= marks.start:
+            return bars  # the broker's history covers the span
+        self._recorded_for = marks
+        app = self.session.app
+        read = functools.partial(
+            load_recorded_bars, app.store.engine, instrument.key, marks.start, marks.end
+        )
+        try:
+            recorded = await asyncio.get_running_loop().run_in_executor(None, read)
+        except SQLAlchemyError as exc:
+            log.warning("chart: cannot read the recorded bars of %s: %s", instrument.key, exc)
+            return bars
+        zone = app.settings.risk.market_timezone
+        return merge_recorded(resample(recorded, timeframe, zone), bars)
 
     def _show_history(self, bars: Sequence[Bar]) -> None:
         # The history already holds every live bar published so far (the market data
