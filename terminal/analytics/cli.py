@@ -14,7 +14,7 @@ from terminal.analytics.render import write_report
 from terminal.analytics.report import build_report
 from terminal.analytics.source import load_history
 from terminal.persistence.audit_cli import is_database_file
-from terminal.persistence.database import explain, open_database
+from terminal.persistence.database import explain, open_database, pending_upgrade
 from terminal.persistence.errors import PersistenceError
 
 #: Exit codes (as ``audit export``): written, or the input, the database or the file is unusable.
@@ -54,6 +54,15 @@ def run_report(
         db = open_database(db_url, migrate=False)
     except PersistenceError as exc:
         err.write(f"report: {exc}\n")
+        return CANNOT
+    behind = pending_upgrade(db)
+    if behind is not None:
+        db.close()
+        err.write(
+            f"report: the database {db.url} has not been upgraded by this version of the "
+            f"terminal yet (its schema is at {behind[0]}, this version reads {behind[1]}). Start "
+            "the terminal on it once, which upgrades it, then run the report again.\n"
+        )
         return CANNOT
     try:
         history = load_history(db.engine, start, end, timezone)

@@ -269,15 +269,8 @@ def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "
     notes = []
     if equity is None:
         notes.append("no day baseline (account equity) recorded for the period")
-    bars: dict[str, PriceBars] | None = None
     with engine.connect() as conn:
-        if inspect(conn).has_table(PriceBarRow.__tablename__):
-            bars = load_bars(conn, bar_spans(fills, begin, finish))
-        else:  # read-only access to a database the terminal has not upgraded yet
-            notes.append(
-                "the database has no price bars table yet (it is added when the terminal next "
-                "starts on it): MAE / MFE are n/a"
-            )
+        bars = load_bars(conn, bar_spans(fills, begin, finish))
     return History(tuple(orders), tuple(fills), equity, tuple(notes), bars)
 
 

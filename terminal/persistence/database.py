@@ -14,6 +14,8 @@ from typing import Any
 import platformdirs
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -205,9 +207,30 @@ def _server_engine(url: URL, shown: str, timeout: float) -> Engine:
         ) from None
 
 
-def _upgrade(conn: Connection) -> None:
+def pending_upgrade(db: Database) -> tuple[str, str] | None:
+    """The database's schema revision and this program's, when the database is older.
+
+    A database opened with ``migrate=False`` (a read-only report or audit check) may not have
+    been upgraded by this version yet; a reader that needs the newest tables asks this first
+    and tells the trader to start the terminal on it once, rather than failing on a missing
+    column. ``None`` when the schema is current.
+    """
+    with db.engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    heads = set(ScriptDirectory.from_config(_config()).get_heads())
+    if current >= heads:
+        return None
+    return ", ".join(sorted(current)) or "none", ", ".join(sorted(heads))
+
+
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _upgrade(conn: Connection) -> None:
+    config = _config()
     config.attributes["connection"] = conn
     # Every head: work merged from two branches may each add a revision after the same parent
     # (e.g. 0002 and 0003 both after 0001) until a merge revision joins them.
