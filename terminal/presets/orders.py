@@ -52,6 +52,7 @@ def preset_order(
     *,
     price: Decimal | None = None,
     order_type: OrderType | None = None,
+    quantity: Decimal | None = None,
     source: str = "preset",
 ) -> Bracket:
     """The legs ``preset`` stages to ``side`` in ``instrument``.
@@ -64,6 +65,8 @@ def preset_order(
         price: A price chosen on the ladder or the chart: the entry's limit (or stop) instead
             of the touch.
         order_type: The entry type instead of the preset's (a ladder Shift+click is a STP).
+        quantity: The quantity instead of the preset's (the ticket's or the ladder's field,
+            after a size key changed it).
         source: Who stages it ("ticket", "ladder", "hotkey", "chart").
 
     Returns:
@@ -88,7 +91,7 @@ def preset_order(
     parent = OrderIntent(
         instrument,
         side,
-        preset.quantity,
+        preset.quantity if quantity is None else quantity,
         kind,
         limit_price=limit,
         stop_price=stop,

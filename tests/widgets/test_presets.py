@@ -1,0 +1,262 @@
+"""Order presets in the window: a preset chosen in the ticket or the ladder stages its order with
+its bracket into the approval queue; a preset that would BLOCK is refused when chosen (and
+audited); the keys use the ticket's preset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from terminal.domain import Order, OrderRole, OrderSide, OrderType, TimeInForce
+from terminal.presets.model import OrderPreset, preset_from_table
+from widgets.panes.approvals import ApprovalQueuePane
+from widgets.panes.depth import DepthLadderPane
+from widgets.panes.depth_columns import LadderColumn
+from widgets.panes.ticket import OrderTicketPane
+
+from .conftest import Harness
+
+TICK = Decimal("0.01")
+
+
+def make(**fields: Any) -> OrderPreset:
+    table: dict[str, Any] = {"name": "AAPL scalp", "instrument": "AAPL", "quantity": "300"}
+    return preset_from_table(table | fields)
+
+
+SCALP = make(take_profit="10 ticks", stop_loss="5 ticks", tif="GTC", default=True)
+WIDE = make(name="AAPL wide", quantity="200", take_profit="1 %", stop_loss="at 100.00")
+HUGE = make(name="AAPL huge", quantity="20000")  # over max_order_quantity: BLOCK
+STOCKS = make(name="Stocks MKT", instrument="", asset_class="STK", order_type="MKT")
+
+
+def use_presets(harness: Harness, *presets: OrderPreset) -> None:
+    settings = harness.app.settings
+    harness.app.apply_settings(replace(settings, presets=presets))
+    harness.session.settings_applied.emit(harness.app.settings)
+
+
+@pytest.fixture
+def queue(harness: Harness) -> ApprovalQueuePane:
+    pane = ApprovalQueuePane(harness.session)
+    harness.qtbot.addWidget(pane)
+    pane.resize(800, 330)
+    pane.show()
+    harness.qtbot.waitExposed(pane)
+    return pane
+
+
+@pytest.fixture
+def ticket(harness: Harness) -> OrderTicketPane:
+    use_presets(harness, SCALP, WIDE, HUGE, STOCKS)
+    pane = OrderTicketPane(harness.session)
+    harness.qtbot.addWidget(pane)
+    pane.resize(430, 520)
+    pane.show()
+    harness.qtbot.waitExposed(pane)
+    aapl = next(i for i in harness.app.watchlist if i.key == "AAPL")
+    harness.session.set_active(aapl)
+    harness.step()
+    return pane
+
+
+def legs(harness: Harness, parent: Order) -> dict[OrderRole, Order]:
+    assert parent.group_id is not None
+    return {o.role: o for o in harness.app.orders.group_members(parent.group_id)}
+
+
+def queued_prices(harness: Harness, queue: ApprovalQueuePane, order: Order) -> str:
+    """The approval queue's Price(s) cell of ``order`` (the entry, then its exits)."""
+    harness.until(lambda: queue.contains(order.id))
+    model = queue.model
+    column = [c.title for c in model.columns].index("Price(s)")
+    position = model.position(order.id)
+    assert position is not None
+    return str(model.index(position, column).data(Qt.ItemDataRole.DisplayRole))
+
+
+def bid(harness: Harness) -> Decimal:
+    quote = harness.app.market.last_quote("AAPL")
+    assert quote is not None
+    return Decimal(repr(quote.bid)).quantize(TICK)
+
+
+def audited(harness: Harness) -> list[Any]:
+    records: list[Any] = []
+    harness.app.audit.recorded += records.append
+    return records
+
+
+# -- the ticket --------------------------------------------------------------------------------
+def test_the_instrument_default_fills_the_ticket_and_stages_its_bracket_for_approval(
+    harness: Harness, ticket: OrderTicketPane, queue: ApprovalQueuePane
+) -> None:
+    combo = ticket.presets.combo
+    assert combo.currentData() == "AAPL scalp"  # the default, chosen with the instrument
+    assert [combo.itemData(i) for i in range(combo.count())] == [
+        "",
+        "AAPL scalp",
+        "AAPL wide",
+        "AAPL huge",
+        "Stocks MKT",  # the asset class's presets after the instrument's own
+    ]
+    ticket.choose_preset("AAPL scalp")  # re-price at the touch now
+    entry = bid(harness)
+    assert ticket.quantity.text() == "300"
+    assert ticket.tif.currentText() == "GTC"
+    assert ticket.limit_price.text() == f"{entry:.2f}"
+    assert ticket.bracket.isChecked()
+    assert (ticket.take_profit.text(), ticket.stop_loss.text()) == ("0.10", "0.05")
+    parent = ticket.stage()
+    assert parent is not None
+    harness.step()
+    by_role = legs(harness, parent)
+    assert parent.intent.limit_price == entry and parent.intent.quantity == 300
+    tp, sl = by_role[OrderRole.TAKE_PROFIT].intent, by_role[OrderRole.STOP_LOSS].intent
+    assert tp.limit_price == entry + 10 * TICK and tp.side is OrderSide.SELL
+    assert sl.stop_price == entry - 5 * TICK and sl.quantity == 300
+    assert tp.tif is TimeInForce.GTC
+    assert queued_prices(harness, queue, parent) == (
+        f"{entry:.2f} · TP {entry + 10 * TICK:.2f} · SL {entry - 5 * TICK:.2f}"
+    )
+    assert harness.run(harness.broker.open_orders()) == []  # nothing sent before approval
+
+
+def test_choosing_a_preset_for_a_sell_prices_it_from_the_ask(
+    harness: Harness, ticket: OrderTicketPane
+) -> None:
+    ticket.sell.click()  # the default preset is re-priced for the other side
+    quote = harness.app.market.last_quote("AAPL")
+    assert quote is not None
+    ask = Decimal(repr(quote.ask)).quantize(TICK)
+    assert ticket.limit_price.text() == f"{ask:.2f}"
+    parent = ticket.stage()
+    assert parent is not None
+    by_role = legs(harness, parent)
+    assert by_role[OrderRole.TAKE_PROFIT].intent.limit_price == ask - 10 * TICK
+    assert by_role[OrderRole.STOP_LOSS].intent.stop_price == ask + 5 * TICK
+
+
+def test_a_percent_and_absolute_preset_fills_the_ticket_offsets(
+    harness: Harness, ticket: OrderTicketPane
+) -> None:
+    assert ticket.choose_preset("AAPL wide")
+    entry = bid(harness)
+    parent = ticket.stage()
+    assert parent is not None
+    by_role = legs(harness, parent)
+    tp = by_role[OrderRole.TAKE_PROFIT].intent.limit_price
+    assert tp == entry + (entry / 100).quantize(TICK)
+    assert by_role[OrderRole.STOP_LOSS].intent.stop_price == Decimal("100.00")
+    assert parent.intent.quantity == 200
+
+
+def test_a_preset_that_would_block_is_refused_when_chosen_and_audited(
+    harness: Harness, ticket: OrderTicketPane
+) -> None:
+    records = audited(harness)
+    assert not ticket.choose_preset("AAPL huge")
+    assert ticket.presets.combo.currentData() == "AAPL scalp"  # the choice stays
+    assert ticket.quantity.text() == "300"  # the fields too
+    note = ticket.presets.note
+    assert note.isVisibleTo(ticket) and "refused" in note.text() and "BLOCK" in note.text()
+    assert note.property("tone") == "critical"
+    harness.commit()
+    [record] = [r for r in records if r.action == "preset_refused"]
+    assert record.subject == "AAPL" and record.details["preset"] == "AAPL huge"
+    assert record.details["by"] == "ticket"
+
+
+def test_choosing_in_the_combo_box_fills_the_ticket(
+    harness: Harness, ticket: OrderTicketPane, qtbot: QtBot
+) -> None:
+    combo = ticket.presets.combo
+    combo.setFocus()
+    index = combo.findData("Stocks MKT")
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)  # what a pick from the list sends
+    assert ticket.order_type.currentText() == OrderType.MARKET.value
+    assert not ticket.bracket.isChecked()
+    assert "Stocks MKT" in ticket.presets.note.text()
+
+
+def test_a_preset_deleted_in_settings_leaves_the_combo(
+    harness: Harness, ticket: OrderTicketPane
+) -> None:
+    use_presets(harness, WIDE)
+    combo = ticket.presets.combo
+    assert [combo.itemData(i) for i in range(combo.count())] == ["", "AAPL wide"]
+    assert combo.currentData() == "" and ticket.presets.current is None
+
+
+# -- the ladder --------------------------------------------------------------------------------
+@pytest.fixture
+def ladder(harness: Harness, qtbot: QtBot) -> Iterator[DepthLadderPane]:
+    use_presets(harness, SCALP, HUGE)
+    pane = DepthLadderPane(harness.session)
+    qtbot.addWidget(pane)
+    pane.resize(460, 640)
+    pane.show()
+    qtbot.waitExposed(pane)
+    harness.session.set_active(harness.app.watchlist[0])  # AAPL
+    harness.until(lambda: pane.subscribed is not None and pane.model.best_bid is not None)
+    yield pane
+
+
+def click(qtbot: QtBot, pane: DepthLadderPane, row: int, column: LadderColumn) -> None:
+    pane.view.scrollTo(pane.model.index(row, column))
+    rect = pane.view.visualRect(pane.model.index(row, column))
+    qtbot.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_a_ladder_click_stages_the_presets_quantity_and_bracket(
+    harness: Harness, ladder: DepthLadderPane, qtbot: QtBot, queue: ApprovalQueuePane
+) -> None:
+    assert ladder.presets.combo.currentData() == "AAPL scalp"  # the instrument's default
+    assert ladder.quantity.value() == 300
+    model = ladder.model
+    assert model.best_bid is not None
+    row = model.row_of_tick(model.best_bid - 2)
+    assert row is not None
+    price = model.price_of_row(row)
+    click(qtbot, ladder, row, LadderColumn.BID)
+    [parent] = [o for o in harness.app.orders.pending_approvals() if o.parent_id is None]
+    assert parent.intent.limit_price == price and parent.intent.source == "ladder"
+    by_role = legs(harness, parent)
+    assert by_role[OrderRole.TAKE_PROFIT].intent.limit_price == price + 10 * TICK
+    assert by_role[OrderRole.STOP_LOSS].intent.stop_price == price - 5 * TICK
+    assert {o.intent.quantity for o in by_role.values()} == {Decimal(300)}
+    assert queued_prices(harness, queue, parent) == (
+        f"{price:.2f} · TP {price + 10 * TICK:.2f} · SL {price - 5 * TICK:.2f}"
+    )
+
+
+def test_no_preset_in_the_ladder_stages_a_plain_limit(
+    harness: Harness, ladder: DepthLadderPane, qtbot: QtBot
+) -> None:
+    assert ladder.choose_preset("")
+    model = ladder.model
+    assert model.best_bid is not None
+    row = model.row_of_tick(model.best_bid - 2)
+    assert row is not None
+    click(qtbot, ladder, row, LadderColumn.BID)
+    [order] = harness.app.orders.pending_approvals()
+    assert order.group_id is None
+
+
+def test_a_blocking_preset_is_refused_in_the_ladder(
+    harness: Harness, ladder: DepthLadderPane
+) -> None:
+    records = audited(harness)
+    assert not ladder.choose_preset("AAPL huge")
+    assert ladder.presets.combo.currentData() == "AAPL scalp"
+    assert ladder.quantity.value() == 300
+    assert "refused" in ladder.presets.note.text()
+    harness.commit()
+    assert [r.details["by"] for r in records if r.action == "preset_refused"] == ["ladder"]
