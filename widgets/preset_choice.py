@@ -6,7 +6,8 @@ where it was chosen and audited (``preset_refused``), as staging refusals are. A
 cannot be priced yet (no quote) is accepted and says so: staging will price and check it again.
 
 :class:`PresetCombo` is the combo box both panes use: "No preset" and the presets that apply to
-the pane's instrument, the default marked.
+the pane's instrument, the default marked. :class:`PresetChoice` is what both panes do with it:
+list the instrument's presets, choose its default, check a choice, say why one is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from terminal.domain import DomainError, Instrument, OrderSide, VerdictLevel
 from terminal.oms.brackets import Bracket
@@ -22,6 +23,7 @@ from terminal.oms.describe import intent_details
 from terminal.presets.model import OrderPreset
 from terminal.presets.orders import PresetBook, preset_order
 from widgets.session import Session
+from widgets.style_props import set_tone
 
 NO_PRESET = "No preset"
 
@@ -125,3 +127,122 @@ class PresetCombo(QComboBox):
         index = self.findData(name)
         self.setCurrentIndex(index if index >= 0 else 0)
         self.blockSignals(blocked)
+
+
+class PresetChoice:
+    """A pane's preset: the combo, a note line under it, and the checked choice.
+
+    Subclasses say which sides a choice is checked for (:meth:`sides`) and what choosing does
+    to the pane (:meth:`apply`).
+    """
+
+    source = ""
+
+    def __init__(self, session: Session, name: str, parent: QWidget) -> None:
+        self.session = session
+        self.combo = PresetCombo(name, parent)
+        self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.note = QLabel("", parent)
+        self.note.setObjectName(f"{name}_note")
+        self.note.setWordWrap(True)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.note.hide()
+        self.instrument: Instrument | None = None
+        self._chosen = ""
+        self._listed: tuple[OrderPreset, ...] = ()
+        self.combo.activated.connect(self._activated)
+
+    def row(self) -> QHBoxLayout:
+        """ "Preset [combo]" as one row of the pane."""
+        row = QHBoxLayout()
+        label = QLabel("&Preset", self.combo.parentWidget())
+        label.setBuddy(self.combo)
+        row.addWidget(label)
+        row.addWidget(self.combo, 1)
+        return row
+
+    @property
+    def current(self) -> OrderPreset | None:
+        """The preset chosen now (None: no preset, or it was deleted in Settings)."""
+        return presets_of(self.session).get(self._chosen) if self._chosen else None
+
+    def show_for(self, instrument: Instrument) -> OrderPreset | None:
+        """List ``instrument``'s presets and choose its default; return what is chosen."""
+        self.instrument = instrument
+        self._chosen = ""
+        self._list()
+        self._say("", "muted")
+        default = presets_of(self.session).default_for(instrument)
+        if default is not None:
+            self.choose(default.name)
+        return self.current
+
+    def refresh(self) -> None:
+        """The settings changed: list the presets again. The choice stays while it exists;
+        with none chosen, a new default of the instrument is chosen."""
+        if self.instrument is None or self.session.app.settings.presets == self._listed:
+            return
+        book = presets_of(self.session)
+        if book.get(self._chosen) is None:
+            self._chosen = ""
+            self._say("", "muted")
+        self._list()
+        default = book.default_for(self.instrument)
+        if not self._chosen and default is not None:
+            self.choose(default.name)
+
+    def choose(self, name: str, *, keep_quantity: bool = False) -> bool:
+        """Choose the preset ``name`` ("" for none) and apply it to the pane.
+
+        Returns:
+            False when refused (it would BLOCK, or there is no such preset here): the previous
+            choice stays and the reason shows under the combo.
+        """
+        if not name:
+            self._chosen = ""
+            self.combo.select("")
+            self._say("", "muted")
+            return True
+        preset = presets_of(self.session).get(name)
+        instrument = self.instrument
+        if preset is None or instrument is None or not preset.applies_to(instrument):
+            self.combo.select(self._chosen)
+            self._say(f"no preset {name!r} for this instrument", "critical")
+            return False
+        check = check_choice(self.session, preset, instrument, self.sides(), self.source)
+        if check.refused:
+            self.combo.select(self._chosen)
+            self._say(check.refusal, "critical")
+            self.session.message.emit(f"{instrument.key}: {check.refusal}")
+            return False
+        self._chosen = preset.name
+        self.combo.select(preset.name)
+        self.apply(preset, check, keep_quantity=keep_quantity)
+        text = f"{preset.name}: {preset.describe()}{self.how}"
+        self._say(f"{text} — {check.problem}" if check.problem else text, "muted")
+        return True
+
+    #: Appended to the note of a chosen preset (how the pane uses it).
+    how = ""
+
+    def sides(self) -> tuple[OrderSide, ...]:
+        """The sides a choice is checked for (refused when every one BLOCKs)."""
+        raise NotImplementedError
+
+    def apply(self, preset: OrderPreset, check: PresetCheck, *, keep_quantity: bool) -> None:
+        """Put the chosen preset into the pane."""
+        raise NotImplementedError
+
+    def _list(self) -> None:
+        assert self.instrument is not None
+        self._listed = self.session.app.settings.presets
+        presets = presets_of(self.session).for_instrument(self.instrument)
+        self.combo.show_presets(presets, self._chosen)
+
+    def _activated(self, index: int) -> None:
+        self.choose(str(self.combo.itemData(index) or ""))
+
+    def _say(self, text: str, tone: str) -> None:
+        self.note.setText(text)
+        set_tone(self.note, tone)
+        self.note.setVisible(bool(text))

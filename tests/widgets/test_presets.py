@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from terminal.domain import Order, OrderRole, OrderSide, OrderType, TimeInForce
 from terminal.presets.model import OrderPreset, preset_from_table
+from widgets.main_window import MainWindow
 from widgets.panes.approvals import ApprovalQueuePane
 from widgets.panes.depth import DepthLadderPane
 from widgets.panes.depth_columns import LadderColumn
@@ -260,3 +261,37 @@ def test_a_blocking_preset_is_refused_in_the_ladder(
     assert "refused" in ladder.presets.note.text()
     harness.commit()
     assert [r.details["by"] for r in records if r.action == "preset_refused"] == ["ladder"]
+
+
+# -- the trading keys --------------------------------------------------------------------------
+def test_the_trading_keys_stage_with_the_tickets_preset_and_its_bracket(
+    harness: Harness, window: MainWindow
+) -> None:
+    ticket = window.panes["ticket"]
+    assert isinstance(ticket, OrderTicketPane)
+    aapl = next(i for i in harness.app.watchlist if i.key == "AAPL")
+    harness.session.set_active(aapl)
+    use_presets(harness, SCALP)  # a new default: the ticket chooses it
+    assert ticket.presets.current == SCALP
+    harness.qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)  # size 200
+    entry = bid(harness)
+    harness.qtbot.keyClick(window, Qt.Key.Key_F5)  # buy at the bid
+    [parent] = [o for o in harness.app.orders.pending_approvals() if o.parent_id is None]
+    assert parent.intent.limit_price == entry and parent.intent.quantity == 200
+    assert parent.intent.tif is TimeInForce.GTC and parent.intent.source == "hotkey"
+    by_role = legs(harness, parent)
+    assert by_role[OrderRole.TAKE_PROFIT].intent.limit_price == entry + 10 * TICK
+    assert by_role[OrderRole.STOP_LOSS].intent.stop_price == entry - 5 * TICK
+    assert harness.run(harness.broker.open_orders()) == []  # staged, not sent
+
+
+def test_with_no_preset_chosen_the_keys_stage_a_plain_order(
+    harness: Harness, window: MainWindow
+) -> None:
+    ticket = window.panes["ticket"]
+    assert isinstance(ticket, OrderTicketPane)
+    use_presets(harness, SCALP)
+    assert ticket.choose_preset("")
+    harness.qtbot.keyClick(window, Qt.Key.Key_F7)  # buy market
+    [order] = harness.app.orders.pending_approvals()
+    assert order.group_id is None and order.intent.order_type is OrderType.MARKET

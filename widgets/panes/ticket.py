@@ -121,7 +121,7 @@ class OrderTicketPane(Pane):
         self.take_profit, self.stop_loss = f.take_profit, f.stop_loss
         self.boxes = f.boxes
         self.presets = TicketPresets(self)
-        layout.addLayout(self.presets.row(self))
+        layout.addLayout(self.presets.row())
         layout.addWidget(self.presets.note)
         layout.addWidget(f)
 
