@@ -5,9 +5,9 @@ Every order key STAGES an order in the ticket's instrument with the ticket's qua
 sent until it is approved. With an order preset chosen in the ticket (the instrument's default
 preset unless the trader chose another) the key's order takes the preset's TIF and bracket.
 Approving the order just staged goes through the approval queue's own path (its checks, the
-core's re-check at approval, the audit record), exactly as a click on Approve. A key that cannot act says why in the status bar; a refused staging (no quote to price
-at the bid, an invalid quantity, trading halted) is audited as ``stage_refused``, as the ticket's
-refusals are.
+core's re-check at approval, the audit record), exactly as a click on Approve. A key that cannot
+act says why in the status bar; a refused staging (no quote to price at the bid, an invalid
+quantity, trading halted) is audited as ``stage_refused``, as the ticket's refusals are.
 """
 
 from __future__ import annotations
