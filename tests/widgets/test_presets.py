@@ -7,14 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from terminal.domain import Order, OrderRole, OrderSide, OrderType, TimeInForce
 from terminal.presets.model import OrderPreset, preset_from_table
+from terminal.settings import load_settings
+from widgets.dialogs.settings import SettingsDialog
 from widgets.main_window import MainWindow
 from widgets.panes.approvals import ApprovalQueuePane
 from widgets.panes.depth import DepthLadderPane
@@ -295,3 +299,86 @@ def test_with_no_preset_chosen_the_keys_stage_a_plain_order(
     harness.qtbot.keyClick(window, Qt.Key.Key_F7)  # buy market
     [order] = harness.app.orders.pending_approvals()
     assert order.group_id is None and order.intent.order_type is OrderType.MARKET
+
+
+# -- Settings › Presets ------------------------------------------------------------------------
+def type_into(harness: Harness, edit: QLineEdit, text: str) -> None:
+    edit.setFocus()
+    edit.selectAll()
+    harness.qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    harness.qtbot.keyClicks(edit, text)
+
+
+def test_a_preset_added_in_settings_is_refused_at_its_field_then_survives_a_restart(
+    harness: Harness, ticket: OrderTicketPane, tmp_path: Path
+) -> None:
+    use_presets(harness)  # none yet
+    path = tmp_path / "config" / "settings.toml"
+    dialog = SettingsDialog(harness.session, path)
+    harness.qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(dialog.tab_index("presets"))
+    page = dialog.presets_page
+    harness.qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    type_into(harness, page.edits["name"], "AAPL fast")
+    type_into(harness, page.edits["instrument"], "aapl")
+    assert page.asset_class.currentData() == ""  # an instrument preset now
+    type_into(harness, page.edits["quantity"], "50")
+    type_into(harness, page.edits["take_profit"], "ten ticks")
+    assert page.edits["take_profit"].property("invalid") is True  # at the field, as typed
+    assert "10 ticks" in page.boxes["take_profit"].error_text()
+    assert not dialog.apply()  # refused: nothing applied or saved
+    assert dialog.tabs.tabText(dialog.tab_index("presets")) == "Presets ⚠"
+    assert "AAPL fast" in dialog.error_label.text()
+    assert harness.app.settings.presets == ()
+    type_into(harness, page.edits["take_profit"], "8 ticks")
+    type_into(harness, page.edits["stop_loss"], "4 ticks")
+    page.default.setChecked(True)
+    assert not page.edits["take_profit"].property("invalid")
+    with harness.qtbot.waitSignal(dialog.saved, timeout=5_000):
+        harness.qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    expected = make(
+        name="AAPL fast", quantity="50", take_profit="8 ticks", stop_loss="4 ticks", default=True
+    )
+    assert harness.app.settings.presets == (expected,)
+    assert ticket.presets.current == expected  # the new default, chosen at once
+    assert ticket.quantity.text() == "50"
+    dialog.close()
+
+    saved = load_settings(path)
+    assert saved.presets == (expected,)
+    harness.app.settings = saved  # a restart reads the file
+    again = OrderTicketPane(harness.session)
+    harness.qtbot.addWidget(again)
+    assert again.presets.current == expected
+    assert again.bracket.isChecked() and again.take_profit.text() == "0.08"
+    reopened = SettingsDialog(harness.session, path)
+    harness.qtbot.addWidget(reopened)
+    assert reopened.presets_page.list.count() == 1
+    assert reopened.presets_page.edits["take_profit"].text() == "8 ticks"
+
+
+def test_a_second_default_for_one_instrument_and_a_deleted_preset(
+    harness: Harness, ticket: OrderTicketPane, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.toml"
+    dialog = SettingsDialog(harness.session, path)
+    harness.qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.presets_page
+    page.select(1)  # AAPL wide
+    page.default.setChecked(True)  # AAPL scalp is the default already
+    assert "already the default for AAPL" in page.boxes["default"].error_text()
+    assert not dialog.apply()
+    page.default.setChecked(False)
+    page.select(2)  # AAPL huge
+    harness.qtbot.mouseClick(page.delete_button, Qt.MouseButton.LeftButton)
+    with harness.qtbot.waitSignal(dialog.saved, timeout=5_000):
+        assert dialog.apply()
+    assert [p.name for p in load_settings(path).presets] == [
+        "AAPL scalp",
+        "AAPL wide",
+        "Stocks MKT",
+    ]
+    combo = ticket.presets.combo
+    assert "AAPL huge" not in [combo.itemData(i) for i in range(combo.count())]
