@@ -111,10 +111,11 @@ class OrderPreset:
         return self.asset_class is instrument.asset_class
 
     def describe(self) -> str:
-        """One line: "100 LMT +0 DAY · TP 10 ticks · SL 5 ticks"."""
+        """One line: "100 LMT at the touch DAY · TP 10 ticks · SL 5 ticks"."""
         entry = f"{self.quantity:f} {self.order_type.value}"
         if self.order_type is OrderType.LIMIT:
-            entry += f" {self.limit_offset_ticks:+d}t"
+            offset = self.limit_offset_ticks
+            entry += " at the touch" if offset == 0 else f" touch {offset:+d} ticks"
         parts = [f"{entry} {self.tif.value}"]
         if self.take_profit is not None:
             parts.append(f"TP {self.take_profit}")
