@@ -1,8 +1,9 @@
-"""Write docs/screenshots/pane-ticket-preset.png and settings-presets.png: order presets.
+"""Write docs/screenshots/pane-ticket-preset.png, pane-depth-preset.png and settings-presets.png.
 
 The real order ticket on the simulated exchange (virtual clock) with the AAPL default preset
 chosen (300 LMT at the bid, a GTC bracket 10 ticks up / 5 down), a refused preset's reason under
-the combo, and Settings › Presets with three presets (one per instrument, one for all stocks).
+the combo, the depth ladder with the same default (a click stages its bracket around the
+clicked price), and Settings › Presets with three presets (one per instrument, one for all stocks).
 Run by ``make screenshots`` after scripts/screenshots.py.
 """
 
@@ -24,6 +25,7 @@ from terminal.domain import ManualClock
 from terminal.presets.model import preset_from_table
 from terminal.settings import Settings
 from widgets.dialogs.settings import SettingsDialog
+from widgets.panes.depth import DepthLadderPane
 from widgets.panes.ticket import OrderTicketPane
 from widgets.session import Session
 
@@ -90,6 +92,16 @@ async def produce(
     session.refresh.flush_now()
     await asyncio.sleep(0.05)
     pane.grab().save(str(OUT / "pane-ticket-preset.png"))
+
+    ladder = DepthLadderPane(session)
+    ladder.resize(460, 420)
+    ladder.show()
+    await step(10)
+    ladder.recentre()
+    await asyncio.sleep(0.05)
+    ladder.grab().save(str(OUT / "pane-depth-preset.png"))
+    print(f"wrote {OUT / 'pane-depth-preset.png'}")
+    ladder.close()
 
     with tempfile.TemporaryDirectory() as folder:
         dialog = SettingsDialog(session, Path(folder) / "settings.toml")

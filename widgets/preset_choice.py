@@ -136,6 +136,7 @@ class PresetChoice:
     to the pane (:meth:`apply`).
     """
 
+    #: Who stages with the preset ("ticket", "ladder"): the audit record's ``by``.
     source = ""
 
     def __init__(self, session: Session, name: str, parent: QWidget) -> None:
@@ -211,6 +212,8 @@ class PresetChoice:
             return False
         check = check_choice(self.session, preset, instrument, self.sides(), self.source)
         if check.refused:
+            if name == self._chosen:  # the chosen preset re-checked (the other side): dropped
+                self._chosen = ""
             self.combo.select(self._chosen)
             self._say(check.refusal, "critical")
             self.session.message.emit(f"{instrument.key}: {check.refusal}")
@@ -218,12 +221,13 @@ class PresetChoice:
         self._chosen = preset.name
         self.combo.select(preset.name)
         self.apply(preset, check, keep_quantity=keep_quantity)
-        text = f"{preset.name}: {preset.describe()}{self.how}"
+        text = f"{preset.name}: {self.describe(preset)}"
         self._say(f"{text} — {check.problem}" if check.problem else text, "muted")
         return True
 
-    #: Appended to the note of a chosen preset (how the pane uses it).
-    how = ""
+    def describe(self, preset: OrderPreset) -> str:
+        """What the chosen preset does here (the note under the combo)."""
+        return preset.describe()
 
     def sides(self) -> tuple[OrderSide, ...]:
         """The sides a choice is checked for (refused when every one BLOCKs)."""

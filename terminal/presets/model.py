@@ -116,12 +116,16 @@ class OrderPreset:
         if self.order_type is OrderType.LIMIT:
             offset = self.limit_offset_ticks
             entry += " at the touch" if offset == 0 else f" touch {offset:+d} ticks"
-        parts = [f"{entry} {self.tif.value}"]
+        return " · ".join([f"{entry} {self.tif.value}", *self.exit_texts()])
+
+    def exit_texts(self) -> list[str]:
+        """The bracket as the trader reads it: ["TP 10 ticks", "SL at 226.00"]."""
+        parts = []
         if self.take_profit is not None:
             parts.append(f"TP {self.take_profit}")
         if self.stop_loss is not None:
             parts.append(f"SL {self.stop_loss}")
-        return " · ".join(parts)
+        return parts
 
 
 def parse_exit(text: str) -> ExitSpec | None:

@@ -28,11 +28,15 @@ class LadderPresets(PresetChoice):
     """The ladder's preset: checked for both sides, setting the ladder's quantity."""
 
     source = "ladder"
-    how = " (the clicked price is the entry)"
 
     def __init__(self, session: Session, quantity: QSpinBox, parent: QWidget) -> None:
         super().__init__(session, "depth_preset", parent)
         self.quantity = quantity
+
+    def describe(self, preset: OrderPreset) -> str:
+        exits = " · ".join(preset.exit_texts())
+        what = f"{preset.quantity:f} {preset.tif.value} at the clicked price"
+        return f"{what} · {exits} from it" if exits else what
 
     def sides(self) -> tuple[OrderSide, ...]:
         return (OrderSide.BUY, OrderSide.SELL)
