@@ -92,7 +92,7 @@ def check_choice(
 
 
 class PresetCombo(QComboBox):
-    """ "No preset" plus the presets of one instrument (the default marked "★")."""
+    """The combo of "No preset" and the presets of one instrument (the default marked ★)."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,10 +153,14 @@ class PresetChoice:
         self._listed: tuple[OrderPreset, ...] = ()
         self.combo.activated.connect(self._activated)
 
-    def row(self) -> QHBoxLayout:
-        """ "Preset [combo]" as one row of the pane."""
+    def row(self, text: str = "Preset") -> QHBoxLayout:
+        """Return "Preset [combo]" as one row of the pane.
+
+        ``text`` may carry a mnemonic for one pane of the window only (two would make Alt+P
+        ambiguous).
+        """
         row = QHBoxLayout()
-        label = QLabel("&Preset", self.combo.parentWidget())
+        label = QLabel(text, self.combo.parentWidget())
         label.setBuddy(self.combo)
         row.addWidget(label)
         row.addWidget(self.combo, 1)

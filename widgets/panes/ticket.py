@@ -3,6 +3,9 @@
 Staging never sends anything to the broker: the order goes to the approval queue, where a human
 approves it. The ticket stays filled after staging so the next order is one keystroke away.
 
+An order preset chosen in the Preset combo (the instrument's default is chosen with it) fills the
+fields; one that would be BLOCKED is refused when chosen (see ticket_presets.py).
+
 Field errors are shown at the field (``invalid`` property plus a message underneath), never as a
 traceback. The estimate and the verdict are recomputed on every edit and, while the ticket is
 visible, when the instrument's market moves (on refresh-clock flushes, never per tick).
@@ -121,7 +124,7 @@ class OrderTicketPane(Pane):
         self.take_profit, self.stop_loss = f.take_profit, f.stop_loss
         self.boxes = f.boxes
         self.presets = TicketPresets(self)
-        layout.addLayout(self.presets.row())
+        layout.addLayout(self.presets.row("&Preset"))  # Alt+P: the ticket's preset
         layout.addWidget(self.presets.note)
         layout.addWidget(f)
 
