@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from terminal.domain import Order, OrderRole, OrderSide, OrderType, TimeInForce
+from terminal.domain import Order, OrderRole, OrderSide, OrderStatus, OrderType, TimeInForce
 from terminal.presets.model import OrderPreset, preset_from_table
 from terminal.settings import load_settings
 from widgets.dialogs.settings import SettingsDialog
@@ -382,3 +382,29 @@ def test_a_second_default_for_one_instrument_and_a_deleted_preset(
     ]
     combo = ticket.presets.combo
     assert "AAPL huge" not in [combo.itemData(i) for i in range(combo.count())]
+
+
+def test_a_preset_blocked_on_one_side_only_is_refused_for_that_side_in_the_ticket(
+    harness: Harness, ticket: OrderTicketPane, ladder: DepthLadderPane
+) -> None:
+    """Long 300 with a position limit of 400: the preset's buy of 300 would BLOCK, its sell
+    would not. The ticket drops the preset when turned to Buy; the ladder (either side) keeps
+    it."""
+    aapl = next(i for i in harness.app.watchlist if i.key == "AAPL")
+    orders = harness.app.orders
+    bought = orders.stage_input(
+        aapl, side=OrderSide.BUY, quantity=Decimal(300), order_type=OrderType.MARKET
+    )
+    harness.run(orders.approve(bought.id))
+    harness.until(lambda: orders.get(bought.id).status is OrderStatus.FILLED)
+    settings = harness.app.settings
+    harness.app.apply_settings(
+        replace(settings, risk=replace(settings.risk, max_position_quantity=Decimal(400)))
+    )
+    ticket.sell.click()  # re-checked for a sell: back to flat, allowed
+    assert ticket.presets.current == SCALP
+    ticket.buy.click()  # re-checked for a buy: 600 > 400, BLOCKED
+    assert ticket.presets.current is None and ticket.presets.combo.currentData() == ""
+    assert "position" in ticket.presets.note.text()
+    assert ladder.choose_preset("AAPL scalp")  # the ladder can still sell with it
+    assert ladder.presets.current == SCALP
