@@ -67,6 +67,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/builder_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/strategies_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/risk_screenshot.py
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/chart_trading_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/presets_screenshot.py
 
 desk-demo: $(STAMP)

@@ -68,6 +68,11 @@ RECENTRE_LADDER = Shortcut("F4", "Re-centre the depth ladder on the market")
 FOLLOW = Shortcut("End", "Follow the last bar again", "chart")
 CHART_TIMEFRAME = Shortcut("1 … 5", "Timeframe 1m / 5m / 15m / 1h / 1D", "chart")
 CHART_PAN_ZOOM = Shortcut("Left / Right, + / −", "Pan (Shift: half a screen) / zoom", "chart")
+CHART_DRAG_ORDER = Shortcut(
+    "Drag an order line", "Modify the working order's price (Escape cancels)", "chart"
+)
+CHART_DELETE_DRAWING = Shortcut("Delete", "Remove the selected drawing", "chart")
+CHART_ESCAPE = Shortcut("Escape", "Cancel a line drag / put the drawing tool down", "chart")
 ACK_ALERT = Shortcut("Space / Enter", "Acknowledge the selected alert", "alerts")
 REMOVE_PRICE_ALERT = Shortcut("Delete", "Remove the selected price alert", "alerts › price alerts")
 SYMBOL_FIELD = Shortcut(
@@ -120,6 +125,9 @@ ALL: tuple[Shortcut, ...] = (
     FOLLOW,
     CHART_TIMEFRAME,
     CHART_PAN_ZOOM,
+    CHART_DRAG_ORDER,
+    CHART_DELETE_DRAWING,
+    CHART_ESCAPE,
     CLOSE_POSITION,
     MODIFY_ORDER,
     ACK_ALERT,

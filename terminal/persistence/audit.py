@@ -68,8 +68,12 @@ def to_json_value(value: object) -> Any:
         case set() | frozenset():
             return sorted(to_json_value(v) for v in value)
         case _ if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            # Fields the constructor does not take are derived (a cached key, a rule's last
+            # value): the record keeps what the value was made from.
             return {
-                f.name: to_json_value(getattr(value, f.name)) for f in dataclasses.fields(value)
+                f.name: to_json_value(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.init
             }
     raise TypeError(f"cannot put {type(value).__name__} into an audit record: {value!r}")
 

@@ -100,6 +100,21 @@ def test_option_key_and_multiplier() -> None:
     assert option.multiplier == 100 and option.is_option
 
 
+def test_the_key_follows_a_replaced_contract_and_stays_out_of_records() -> None:
+    """The key is built once per instrument: a changed copy gets its own, and the audit trail
+    records what the instrument was made from, not the derived key."""
+    import dataclasses
+
+    from terminal.persistence.audit import to_json_value
+
+    option = Instrument.option("SPY", dt.date(2026, 12, 18), "500", "C")
+    moved = dataclasses.replace(option, strike=Decimal("505"))
+    assert (option.key, moved.key) == ("SPY 20261218 C 500", "SPY 20261218 C 505")
+    assert option != moved and option == Instrument.option("SPY", dt.date(2026, 12, 18), 500, "C")
+    record = to_json_value(option)
+    assert isinstance(record, dict) and "_key" not in record and record["strike"] == "500"
+
+
 def test_option_missing_fields_and_empty_symbol_are_rejected() -> None:
     with pytest.raises(UnknownInstrument):
         Instrument(symbol=" ")

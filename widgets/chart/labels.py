@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from PySide6.QtGui import QColor
 
-from terminal.domain import Bar, Instrument, Order, Position, Timeframe
+from terminal.domain import Bar, Instrument, Order, OrderStatus, Position, Timeframe
 from terminal.domain.values import round_to_tick
 from widgets import formatting
 from widgets.chart.overlays import Level
@@ -41,7 +41,22 @@ def order_level(order: Order, decimals: int) -> Level | None:
     if intent.order_type.needs_stop and intent.limit_price is not None:
         text += f" / {formatting.price(intent.limit_price, decimals)}"
     kind = "buy" if intent.side.sign > 0 else "sell"
-    return Level(order.id, float(at), text, kind)
+    return Level(order.id, float(at), text, kind, draggable_field(order))
+
+
+def draggable_field(order: Order) -> str | None:
+    """The price dragging ``order``'s line modifies, or None when it cannot be dragged.
+
+    Only a working order can be modified, and not once its cancel is requested (the order
+    manager refuses that); a trailing order's stop follows the market and is not the trader's.
+    """
+    status = order.status
+    if not status.is_working or status is OrderStatus.CANCEL_REQUESTED:
+        return None
+    order_type = order.intent.order_type
+    if order_type.is_trailing:
+        return None
+    return "stop_price" if order_type.needs_stop else "limit_price"
 
 
 def position_level(position: Position | None, decimals: int) -> Level | None:

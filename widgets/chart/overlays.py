@@ -11,8 +11,9 @@ import PySide6  # noqa: F401  # before pyqtgraph, which uses the Qt binding alre
 
 # isort: split
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from PySide6.QtGui import QColor
 from terminal.domain import Bar
 from widgets.chart.candles import CandlesItem, cosmetic_pen
 from widgets.chart.indicators import Indicator
+from widgets.chart.order_line import OrderLine, Snap
 from widgets.chart.series import BarArrays
 
 FloatArray = npt.NDArray[np.float64]
@@ -118,6 +120,8 @@ class Level:
     price: float
     text: str
     kind: str  # "buy", "sell" or "average"
+    #: The order price dragging the line changes ("limit_price", "stop_price"); None: fixed.
+    field: str | None = None
 
 
 #: Pixels between a level label and the plot's left edge or the label before it.
@@ -131,7 +135,13 @@ class LevelLines:
 
     def __init__(self, plot: pg.PlotItem) -> None:
         self._plot = plot
-        self._lines: dict[str, tuple[Level, pg.InfiniteLine]] = {}
+        self._lines: dict[str, tuple[Level, OrderLine]] = {}
+        #: Rounds a dragged line's price to the instrument's tick (the pane sets it).
+        self.snap: Snap = lambda price: price
+        self.decimals = 2
+        #: ``on_drop(key, price)``: a draggable line was released at ``price`` (None: no line
+        #: is draggable).
+        self.on_drop: Callable[[str, float], None] | None = None
         self._colors: dict[str, QColor] = {}
         self._fill = QColor()
         self._arranged = (math.nan, 0.0)
@@ -164,12 +174,17 @@ class LevelLines:
         color = self._colors.get(level.kind, QColor("#888888"))
         pen = cosmetic_pen(color, 1.2)
         pen.setStyle(Qt.PenStyle.DashLine if level.kind != "average" else Qt.PenStyle.DotLine)
-        line = pg.InfiniteLine(
-            pos=level.price,
-            angle=0,
-            movable=False,
+        on_drop = self.on_drop
+        dropped = None
+        if level.field is not None and on_drop is not None:
+            dropped = functools.partial(on_drop, level.key)
+        line = OrderLine(
+            level.price,
+            level.text,
+            self.snap,
+            self.decimals,
+            dropped,
             pen=pen,
-            label=level.text,
             labelOpts={
                 "position": 0.02,
                 "anchors": [(0, 1), (0, 1)],
@@ -177,6 +192,7 @@ class LevelLines:
                 "fill": pg.mkBrush(self._fill),
             },
         )
+        line.setHoverPen(cosmetic_pen(color, 2.4))
         line.setZValue(20)
         self._plot.addItem(line, ignoreBounds=True)
         return line
@@ -205,9 +221,13 @@ class LevelLines:
             for key, (_, line) in self._lines.items()
         }
 
-    def line(self, key: str) -> pg.InfiniteLine | None:
+    def line(self, key: str) -> OrderLine | None:
         entry = self._lines.get(key)
         return entry[1] if entry is not None else None
+
+    def cancel_drag(self) -> bool:
+        """Put back a line being dragged (Escape); return whether one was."""
+        return any([line.cancel_drag() for _, line in self._lines.values()])
 
 
 class Crosshair:

@@ -33,6 +33,9 @@ class ChartColors:
     average: QColor
     label_fill: QColor
     overlays: dict[str, QColor]
+    #: The trader's horizontal and trend lines, and the one selected.
+    drawing: QColor
+    selected: QColor
 
     @classmethod
     def from_palette(cls, palette: Palette) -> ChartColors:
@@ -59,6 +62,8 @@ class ChartColors:
             average=QColor(palette.text),
             label_fill=fill,
             overlays={name: QColor(value) for name, value in overlays.items()},
+            drawing=QColor(palette.amber),
+            selected=QColor(palette.text),
         )
 
 

@@ -32,6 +32,7 @@ from terminal.domain import Bar, Timeframe
 from widgets import formatting
 from widgets.chart.axis import PriceAxis, TimeAxis, VolumeAxis, grid_values
 from widgets.chart.candles import CandlesItem, FormingCandleItem, FormingVolumeItem, VolumeItem
+from widgets.chart.drawing_layer import DrawingLayer
 from widgets.chart.indicators import EMA, SMA, VWAP, Indicator
 from widgets.chart.marks import SIZE as MARK_SIZE
 from widgets.chart.marks import FillMarkers
@@ -73,11 +74,21 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         hovered(object, float): the mouse is over the bar at index (int) and price (NaN off the
             price plot); (None, NaN) when it left the plots.
         context_requested(float, QPoint): right click on the price plot at price, global pos.
+        level_dropped(str, float): the draggable level line ``key`` (an order id) was dragged
+            and released at the price (snapped to the tick); the line is back at its level.
+        plot_clicked(float, float): a left click on the price plot that no line took, at the
+            fractional bar position and price.
+        escape_pressed(): Escape with no line being dragged.
+        delete_pressed(): Delete or Backspace.
     """
 
     follow_changed = Signal(bool)
     hovered = Signal(object, float)
     context_requested = Signal(float, QPoint)
+    level_dropped = Signal(str, float)
+    plot_clicked = Signal(float, float)
+    escape_pressed = Signal()
+    delete_pressed = Signal()
 
     def __init__(
         self, colors: ChartColors, timezone: str = "America/New_York", parent: QWidget | None = None
@@ -144,6 +155,9 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             for ind in _indicators(timezone)
         }
         self.levels = LevelLines(self.price_plot)
+        self.levels.on_drop = self.level_dropped.emit
+        #: The trader's horizontal and trend lines (the chart pane says which and saves them).
+        self.drawings = DrawingLayer(self.price_plot)
         self.last_price = LastPriceMarker(self.price_plot, self.price_axis)
         self.cursor_tag = AxisTag(self.price_axis, self.price_vb)
         self.crosshair = Crosshair(self.price_plot, self.volume_plot)
@@ -201,6 +215,7 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             {"buy": colors.buy, "sell": colors.sell, "average": colors.average}, colors.label_fill
         )
         self.last_price.set_colors(colors.up, colors.down)
+        self.drawings.set_colors(colors.drawing, colors.selected, colors.label_fill)
         self.cursor_tag.set_colors(colors.axis, colors.background)
         self.crosshair.set_color(colors.crosshair)
         self.fill_marks.set_colors(colors.buy, colors.sell, colors.text, colors.background)
@@ -220,6 +235,9 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.series = series
         self.fill_marks.clear()  # positioned against the series replaced
         self.decimals = decimals
+        self.levels.decimals = decimals
+        self.drawings.decimals = decimals
+        self.drawings.set_series(series)
         self.price_axis.decimals = decimals
         self.time_axis.bar_seconds = timeframe.seconds
         self.candles.set_bars(series.history)
@@ -458,8 +476,18 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     # -- keyboard -------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Left/Right pan (Shift: by half a screen), +/- zoom; the pane binds End and 1 … 5."""
+        """Left/Right pan (Shift: by half a screen), +/- zoom, Escape cancels a line drag; the
+        pane binds End and 1 … 5."""
         key = event.key()
+        if key == Qt.Key.Key_Escape:
+            if not self.levels.cancel_drag():
+                self.escape_pressed.emit()
+            event.accept()
+            return
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_pressed.emit()
+            event.accept()
+            return
         lo, hi = self.x_range()
         width = hi - lo
         if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
@@ -485,10 +513,16 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     def _on_mouse_clicked(self, event: object) -> None:
         button = event.button()  # type: ignore[attr-defined]
-        if button != Qt.MouseButton.RightButton:
+        scene_pos = event.scenePos()  # type: ignore[attr-defined]
+        price = self.price_at(scene_pos)
+        if price is None:
             return
-        price = self.price_at(event.scenePos())  # type: ignore[attr-defined]
-        if price is not None:
+        if button == Qt.MouseButton.LeftButton:
+            if not event.isAccepted():  # type: ignore[attr-defined]  # a line took it
+                x = float(self.price_vb.mapSceneToView(scene_pos).x())
+                self.plot_clicked.emit(x, price)
+            return
+        if button == Qt.MouseButton.RightButton:
             self.context_requested.emit(price, event.screenPos().toPoint())  # type: ignore[attr-defined]
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from decimal import Decimal
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -35,7 +34,6 @@ from terminal.domain import (
     DomainError,
     Instrument,
     Order,
-    OrderSide,
     OrderType,
     Position,
     Timeframe,
@@ -44,10 +42,13 @@ from terminal.marketdata.service import bar_feed
 from terminal.marketdata.staleness import Feed, FeedKind
 from widgets import shortcuts
 from widgets.chart.labels import levels_for, price_decimals, price_on_tick, readout_html
+from widgets.chart.staging import Offer, Touch, offers
 from widgets.chart.style import ChartColors, greyed
 from widgets.chart.view import ChartView
 from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
+from widgets.panes.chart_drawings import ChartDrawings
+from widgets.panes.chart_orders import modify_dropped_order
 from widgets.resources import icon
 from widgets.session import ChartMarks, Session, TicketRequest
 from widgets.style_props import set_tone
@@ -60,6 +61,8 @@ DEFAULT_TIMEFRAME = Timeframe.M5
 HISTORY_BARS = 5000
 #: A trade brought onto the chart is shown on the longest timeframe giving it this many bars.
 MARKED_BARS = 20
+#: A right click this many pixels from a horizontal line is a right click on the line.
+LINE_PIXELS = 5
 _TIMEFRAME_NAMES = {
     Timeframe.M1: "1 minute",
     Timeframe.M5: "5 minute",
@@ -126,6 +129,7 @@ class ChartPane(Pane):
         self.chart.follow_changed.connect(self._on_follow_changed)
         self.chart.hovered.connect(self._on_hovered)
         self.chart.context_requested.connect(self._show_context_menu)
+        self.chart.level_dropped.connect(self._on_level_dropped)
         self.apply_palette(session.palette)
         self._update_readout()
         if session.active is not None:
@@ -163,6 +167,10 @@ class ChartPane(Pane):
             button.setObjectName(f"chart_ind_{name}")
             button.toggled.connect(functools.partial(self.set_indicator, name))
             self.indicator_buttons[name] = button
+            bar.addWidget(button)
+        bar.addSpacing(10)
+        self.drawings = ChartDrawings(self.session, self.chart, self._tool_button, self)
+        for button in self.drawings.buttons.values():
             bar.addWidget(button)
         bar.addStretch(1)
 
@@ -255,6 +263,8 @@ class ChartPane(Pane):
             self.clear_marks()
         self.instrument = instrument
         self._decimals = price_decimals(instrument)
+        self.chart.levels.snap = lambda price: float(price_on_tick(instrument, price))
+        self.drawings.show_instrument(instrument)
         self._reload()
 
     def set_timeframe(self, timeframe: Timeframe) -> None:
@@ -489,6 +499,11 @@ class ChartPane(Pane):
             )
         )
 
+    def _on_level_dropped(self, key: str, price: float) -> None:
+        """An order line was dragged to ``price``: modify the order (:mod:`.chart_orders`)."""
+        if self.instrument is not None:
+            modify_dropped_order(self.session, self.instrument, key, price, self._decimals)
+
     # -- readout and mouse ------------------------------------------------------------------------
     def _on_hovered(self, index: int | None, price: float) -> None:
         self._hover_index = index
@@ -541,13 +556,20 @@ class ChartPane(Pane):
 
     # -- context menu -----------------------------------------------------------------------------
     def context_menu(self, price: float) -> QMenu:
-        """The menu for a right click at ``price``: alert, buy/sell limit tickets, follow."""
+        """The menu for a right click at ``price``: on a horizontal line drawn, an alert when
+        the price crosses it and deleting it; an alert at the price; buy/sell limit and stop
+        tickets (a
+        stop only on its side of the market, a marketable limit labelled so:
+        :mod:`widgets.chart.staging`), follow."""
         menu = QMenu(self)
         menu.setObjectName("chart_menu")
         instrument = self.instrument
         if instrument is None:
             menu.addAction("No instrument").setEnabled(False)
             return menu
+        lo, hi = self.chart.y_range()
+        pixels = max(float(self.chart.price_vb.height()), 1.0)
+        self.drawings.add_line_actions(menu, price, LINE_PIXELS * (hi - lo) / pixels)
         at = price_on_tick(instrument, price)
         shown = f"{at:,.{self._decimals}f}"
         alert = menu.addAction(icon("chart-alert"), f"Alert at {shown}")
@@ -556,10 +578,14 @@ class ChartPane(Pane):
             lambda _checked=False: self.session.request_price_alert(instrument, float(at))
         )
         menu.addSeparator()
-        for side in (OrderSide.BUY, OrderSide.SELL):
-            action = menu.addAction(f"{side.value.title()} limit at {shown}…")
-            action.setObjectName(f"chart_{side.value.lower()}_limit_action")
-            action.triggered.connect(functools.partial(self._request_ticket, instrument, side, at))
+        touch = Touch.of(
+            self.session.app.market.last_quote(instrument.key), self.chart.last_price.price
+        )
+        for offer in offers(at, touch, lambda p: f"{p:,.{self._decimals}f}"):
+            action = menu.addAction(offer.text(shown))
+            action.setObjectName(offer.object_name)
+            action.setEnabled(offer.enabled)
+            action.triggered.connect(functools.partial(self._request_ticket, instrument, offer))
         menu.addSeparator()
         follow = menu.addAction(f"Follow last bar\t{shortcuts.FOLLOW.keys}")
         follow.triggered.connect(lambda _checked=False: self.follow_last_bar())
@@ -569,11 +595,16 @@ class ChartPane(Pane):
             clear.triggered.connect(lambda _checked=False: self.clear_marks())
         return menu
 
-    def _request_ticket(
-        self, instrument: Instrument, side: OrderSide, at: Decimal, *_checked: object
-    ) -> None:
+    def _request_ticket(self, instrument: Instrument, offer: Offer, *_checked: object) -> None:
+        stop = offer.order_type is OrderType.STOP
         self.session.request_ticket(
-            TicketRequest(instrument, side=side, order_type=OrderType.LIMIT, limit_price=at)
+            TicketRequest(
+                instrument,
+                side=offer.side,
+                order_type=offer.order_type,
+                limit_price=None if stop else offer.price,
+                stop_price=offer.price if stop else None,
+            )
         )
 
     def _show_context_menu(self, price: float, global_pos: QPoint) -> None:
