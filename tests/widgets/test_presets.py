@@ -24,6 +24,7 @@ from widgets.panes.approvals import ApprovalQueuePane
 from widgets.panes.depth import DepthLadderPane
 from widgets.panes.depth_columns import LadderColumn
 from widgets.panes.ticket import OrderTicketPane
+from widgets.session import TicketRequest
 
 from .conftest import Harness
 
@@ -408,3 +409,23 @@ def test_a_preset_blocked_on_one_side_only_is_refused_for_that_side_in_the_ticke
     assert "position" in ticket.presets.note.text()
     assert ladder.choose_preset("AAPL scalp")  # the ladder can still sell with it
     assert ladder.presets.current == SCALP
+
+
+def test_an_order_opened_from_the_chart_takes_the_tickets_preset_at_the_charts_price(
+    harness: Harness, ticket: OrderTicketPane
+) -> None:
+    """The chart's right-click opens the ticket (a TicketRequest): the preset's quantity, TIF
+    and bracket, the chart's side and price."""
+    aapl = next(i for i in harness.app.watchlist if i.key == "AAPL")
+    price = bid(harness) + Decimal("0.50")
+    harness.session.ticket_requested.emit(
+        TicketRequest(aapl, side=OrderSide.SELL, order_type=OrderType.LIMIT, limit_price=price)
+    )
+    assert ticket.presets.current == SCALP
+    parent = ticket.stage()
+    assert parent is not None
+    assert (parent.intent.side, parent.intent.limit_price) == (OrderSide.SELL, price)
+    assert parent.intent.quantity == 300 and parent.intent.tif is TimeInForce.GTC
+    by_role = legs(harness, parent)
+    assert by_role[OrderRole.TAKE_PROFIT].intent.limit_price == price - 10 * TICK
+    assert by_role[OrderRole.STOP_LOSS].intent.stop_price == price + 5 * TICK
