@@ -429,3 +429,11 @@ def test_an_order_opened_from_the_chart_takes_the_tickets_preset_at_the_charts_p
     by_role = legs(harness, parent)
     assert by_role[OrderRole.TAKE_PROFIT].intent.limit_price == price - 10 * TICK
     assert by_role[OrderRole.STOP_LOSS].intent.stop_price == price + 5 * TICK
+
+
+def test_alt_p_puts_the_keyboard_on_the_tickets_preset(
+    harness: Harness, ticket: OrderTicketPane
+) -> None:
+    ticket.quantity.setFocus()
+    harness.qtbot.keyClick(ticket.quantity, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+    harness.qtbot.waitUntil(lambda: ticket.presets.combo.hasFocus())
