@@ -17,6 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from terminal.domain.errors import DomainError
 from terminal.domain.values import MAX_QUANTITY, to_decimal
+from terminal.presets.model import (
+    OrderPreset,
+    PresetError,
+    check_presets,
+    preset_from_table,
+    preset_table,
+)
 
 
 class SettingsError(ValueError):
@@ -225,6 +232,9 @@ class Settings:
     #: knows the actions and Qt's key names: it reports an unknown action or an unreadable key
     #: and keeps the default for it (see widgets/keymap.py), so a typo never stops the start.
     keymap: tuple[tuple[str, str], ...] = ()
+    #: Order presets (the ``[[presets]]`` tables; see terminal/presets/model.py), in the
+    #: order the trader keeps them.
+    presets: tuple[OrderPreset, ...] = ()
 
 
 _SECTIONS = {f.name: f for f in fields(Settings)}
@@ -283,11 +293,32 @@ def _coerce(where: str, hint: Any, value: Any) -> Any:
                         f'{where}.{action}: keys must be text such as "Ctrl+B", got {keys!r}'
                     )
             return tuple(sorted(value.items()))
+        if hint == tuple[OrderPreset, ...]:
+            return _presets(where, value)
     except SettingsError:
         raise
     except (TypeError, ValueError, ArithmeticError):
         raise SettingsError(f"{where}: invalid value {value!r}") from None
     raise SettingsError(f"{where}: unsupported setting type {hint}")  # pragma: no cover
+
+
+def _presets(where: str, value: Any) -> tuple[OrderPreset, ...]:
+    if not isinstance(value, list | tuple):
+        raise SettingsError(f"{where}: must be [[presets]] tables")
+    presets: list[OrderPreset] = []
+    for i, item in enumerate(value):
+        if isinstance(item, OrderPreset):  # built in code (the preset editor), not read
+            presets.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise SettingsError(f"{where}[{i}]: must be a table")
+        try:
+            presets.append(preset_from_table(item))
+        except PresetError as exc:
+            name = item.get("name") or f"#{i + 1}"
+            field = f".{exc.field}" if exc.field else ""
+            raise SettingsError(f"{where} {name!r}{field}: {exc}") from None
+    return tuple(presets)
 
 
 def _build[T](cls: type[T], data: dict[str, Any], where: str) -> T:
@@ -372,6 +403,10 @@ def validate(settings: Settings, source: str = "settings") -> None:
         raise SettingsError(f"{source}: ui.theme must be 'dark' or 'light'")
     if any(size <= 0 for size in settings.ui.size_presets):
         raise SettingsError(f"{source}: ui.size_presets must all be above zero")
+    for index, problems in check_presets(settings.presets).items():
+        name = settings.presets[index].name
+        field, message = next(iter(problems.items()))
+        raise SettingsError(f"{source}: presets {name!r}.{field}: {message}")
     if not 0 < settings.broker.port < 65536:
         raise SettingsError(f"{source}: broker.port must be a TCP port")
     if settings.broker.market_data_lines < 1 or settings.broker.depth_subscriptions < 0:
@@ -389,6 +424,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, OrderPreset):
+        return preset_table(value)
     return value
 
 
@@ -460,6 +497,10 @@ def dump_settings(settings: Settings) -> str:
         elif f.name == "keymap":
             tables.append(f"\n[{f.name}]")
             tables.extend(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in value)
+        elif f.name == "presets":
+            for preset in value:
+                tables.append(f"\n[[{f.name}]]")
+                tables.extend(f"{k} = {_toml_value(v)}" for k, v in preset_table(preset).items())
         else:
             top.append(f"{f.name} = {_toml_value(value)}")
     return "\n".join(top + tables) + "\n"

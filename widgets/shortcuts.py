@@ -53,6 +53,9 @@ SIZE_PRESETS = tuple(
 )
 
 STAGE = Shortcut("Enter", "Stage the order for approval", "order ticket")
+CHOOSE_PRESET = Shortcut(
+    "Alt+P", "Choose the order preset (quantity, type, TIF, bracket)", "order ticket"
+)
 APPROVE = Shortcut("Ctrl+Enter", "Approve the selected order", "approval queue")
 REJECT = Shortcut("Delete", "Reject the selected order", "approval queue")
 OVERRIDE = Shortcut(
@@ -119,6 +122,7 @@ ALL: tuple[Shortcut, ...] = (
     APPROVE_STAGED,
     *SIZE_PRESETS,
     STAGE,
+    CHOOSE_PRESET,
     APPROVE,
     REJECT,
     OVERRIDE,

@@ -2,11 +2,12 @@
 orders, size presets and "approve the order just staged" (keys in :mod:`widgets.keymap`).
 
 Every order key STAGES an order in the ticket's instrument with the ticket's quantity; nothing is
-sent until it is approved. Approving the order just staged goes through the approval queue's
-own path (its checks, the core's re-check at approval, the audit record), exactly as a click on
-Approve. A key that cannot act says why in the status bar; a refused staging (no quote to price
-at the bid, an invalid quantity, trading halted) is audited as ``stage_refused``, as the ticket's
-refusals are.
+sent until it is approved. With an order preset chosen in the ticket (the instrument's default
+preset unless the trader chose another) the key's order takes the preset's TIF and bracket.
+Approving the order just staged goes through the approval queue's own path (its checks, the
+core's re-check at approval, the audit record), exactly as a click on Approve. A key that cannot
+act says why in the status bar; a refused staging (no quote to price at the bid, an invalid
+quantity, trading halted) is audited as ``stage_refused``, as the ticket's refusals are.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from terminal.domain import (
     OrderType,
     TimeInForce,
 )
-from terminal.domain.values import round_to_tick
+from terminal.domain.values import round_to_tick, to_quantity
 from terminal.oms.kill_switch import closing_intent
+from terminal.presets.model import OrderPreset
+from terminal.presets.orders import preset_order, stage_preset_order
 from terminal.risk.pricing import usable
 from widgets import formatting as fmt
 from widgets.panes.approvals import ApprovalQueuePane
@@ -72,7 +75,9 @@ class TradeKeys(QObject):
     # -- staging -----------------------------------------------------------------------------
     def stage(self, side: OrderSide, source: PriceSource) -> Order | None:
         """Stage ``side`` in the ticket's instrument and quantity: a DAY limit at the bid or
-        the ask, or a market order. Returns the staged order, or None (the reason is shown)."""
+        the ask, or a market order. With a preset chosen in the ticket (the instrument's
+        default unless the trader chose another) the order takes the preset's TIF and its
+        bracket. Returns the staged order, or None (the reason is shown)."""
         what = f"{side.value.lower()} {'at the ' + source if source != 'market' else 'market'}"
         instrument = self._instrument(what)
         if instrument is None:
@@ -92,12 +97,49 @@ class TradeKeys(QObject):
                 self._refuse(what, instrument, f"no {source} quote", fields)
                 return None
             fields["limit_price"] = str(round_to_tick(Decimal(repr(touch)), instrument.tick_size))
+        how = f"at the {source}" if source != "market" else ""
+        preset = self.ticket.presets.current
+        if preset is not None and preset.applies_to(instrument):
+            return self._stage_preset(what, instrument, preset, fields, how)
         try:
             order = self.session.app.orders.stage_input(instrument, **fields)
         except DomainError as exc:  # refused and audited by the core
             self._say(f"{what} {instrument.key}: not staged: {exc}")
             return None
-        return self._staged(order, f"at the {source}" if source != "market" else "")
+        return self._staged(order, how)
+
+    def _stage_preset(
+        self,
+        what: str,
+        instrument: Instrument,
+        preset: OrderPreset,
+        fields: dict[str, Any],
+        how: str,
+    ) -> Order | None:
+        """Stage the key's order with ``preset``'s TIF and bracket (the ticket's quantity)."""
+        price = fields.get("limit_price")
+        try:
+            legs = preset_order(
+                preset,
+                instrument,
+                fields["side"],
+                self.session.app.market,
+                price=None if price is None else Decimal(price),
+                order_type=fields["order_type"],
+                quantity=to_quantity(fields["quantity"]),
+                source=SOURCE,
+            )
+        except DomainError as exc:
+            self._refuse(what, instrument, str(exc), fields | {"preset": preset.name})
+            return None
+        try:
+            order = stage_preset_order(self.session.app.orders, legs)
+        except DomainError as exc:  # refused and audited by the core
+            self._say(f"{what} {instrument.key}: not staged: {exc}")
+            return None
+        return self._staged(
+            order, f"{how}, preset {preset.name}" if how else f"preset {preset.name}"
+        )
 
     def flatten(self) -> Order | None:
         """Stage a market order closing the ticket instrument's whole position."""
@@ -197,6 +239,8 @@ class TradeKeys(QObject):
         self.last_staged = order.id
         intent = order.intent
         price = f" @ {intent.limit_price}" if intent.limit_price is not None else ""
+        if order.group_id is not None:
+            price += " + bracket"
         how = f" ({how})" if how else ""
         self._say(
             f"Staged {order.id}: {intent.side.value} {fmt.quantity(intent.quantity)} "

@@ -4,7 +4,7 @@ OK / Apply build new :class:`~terminal.settings.Settings` from the editors and r
 :func:`~terminal.settings.validate`; a problem is shown at the field it concerns (red editor,
 its tab marked, one line per problem at the top) and nothing is applied or saved. Valid settings
 are applied to the running session at once (risk limits, alert limits, default sizes, theme,
-the keymap),
+the keymap, the order presets),
 the trader is told what needs a restart, and the file is written in an executor with only the
 fields changed here (see :mod:`widgets.dialogs.settings_store`). Cancel changes nothing.
 """
@@ -42,6 +42,7 @@ from terminal.settings import Settings, SettingsError, validate
 from widgets.dialogs.settings_editors import FieldEditor, FieldError
 from widgets.dialogs.settings_fields import Group, Tab
 from widgets.dialogs.settings_keymap import KeymapPage
+from widgets.dialogs.settings_presets import PresetsPage
 from widgets.dialogs.settings_store import changed_fields, read_file_settings, save_changes
 from widgets.dialogs.settings_tabs import FIELDS, TAB_OF, TABS, describe_error, field_of_error
 from widgets.keymap import Keymap
@@ -50,6 +51,9 @@ from widgets.style_props import set_tone
 from widgets.theme import apply_theme
 
 log = logging.getLogger(__name__)
+
+#: The key of the presets page's problem in the dialog's errors (it is no single editor).
+PRESETS = "presets"
 
 LIVE_WARNING = (
     "LIVE ACCOUNT: orders will use real money. Check the account and the port "
@@ -109,6 +113,8 @@ class SettingsDialog(QDialog):
             self._tab_index[tab.key] = self.tabs.addTab(self._build_tab(tab), tab.title)
         self.keymap_page = KeymapPage(self)
         self._tab_index["keys"] = self.tabs.addTab(self.keymap_page, "Keys")
+        self.presets_page = PresetsPage(self)
+        self._tab_index["presets"] = self.tabs.addTab(self.presets_page, "Presets")
 
         self.result_label = QLabel(self)
         self.result_label.setObjectName("settings_result")
@@ -228,7 +234,7 @@ class SettingsDialog(QDialog):
 
     def tab_index(self, key: str) -> int:
         """The tab index of ``key`` (``"risk"``, ``"orders"``, ``"alerts"``, ``"broker"``,
-        ``"database"``, ``"appearance"``, ``"sim"``, ``"keys"``)."""
+        ``"database"``, ``"appearance"``, ``"sim"``, ``"keys"``, ``"presets"``)."""
         return self._tab_index[key]
 
     @property
@@ -243,6 +249,7 @@ class SettingsDialog(QDialog):
         self.live_warning.setVisible(settings.broker.live)
         # Entries the window set aside (reported at start) show as their default.
         self.keymap_page.set_keymap(Keymap.from_settings(settings.keymap)[0])
+        self.presets_page.set_presets(settings.presets)
 
     def restore_tab_defaults(self) -> None:
         """Put the defaults of the current tab's settings in its fields (applied on OK)."""
@@ -250,6 +257,8 @@ class SettingsDialog(QDialog):
         index = self.tabs.currentIndex()
         if index == self._tab_index["keys"]:
             self.keymap_page.reset_all()
+        if index == self._tab_index["presets"]:
+            self.presets_page.set_presets(defaults.presets)
         for name, editor in self._editors.items():
             if self._tab_index[TAB_OF[name].key] == index:
                 editor.set_value(_get(defaults, name))
@@ -274,8 +283,13 @@ class SettingsDialog(QDialog):
                 errors[name] = str(exc)
         # Fields that cannot be read keep their current value, so the cross-field rules still
         # run and every problem shows at once.
+        presets = self.presets_page.collect()
+        if presets is None:
+            errors[PRESETS] = self.presets_page.problem
         settings = dataclasses.replace(
-            _with_values(current, values), keymap=self.keymap_page.keymap.pairs()
+            _with_values(current, values),
+            keymap=self.keymap_page.keymap.pairs(),
+            presets=current.presets if presets is None else presets,
         )
         for name, message in _dialog_checks(settings).items():
             errors.setdefault(name, message)
@@ -299,6 +313,10 @@ class SettingsDialog(QDialog):
         for tab in TABS:
             index = self._tab_index[tab.key]
             self.tabs.setTabText(index, f"{tab.title} ⚠" if index in bad_tabs else tab.title)
+        presets_tab = self._tab_index["presets"]
+        self.tabs.setTabText(presets_tab, "Presets ⚠" if PRESETS in errors else "Presets")
+        if PRESETS in errors and not fields and move_focus:
+            self.tabs.setCurrentIndex(presets_tab)
         if not errors:
             self.error_label.hide()
             return

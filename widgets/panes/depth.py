@@ -45,11 +45,14 @@ from terminal.domain import (
     VerdictLevel,
 )
 from terminal.marketdata.staleness import Feed, FeedKind
+from terminal.presets.model import OrderPreset
+from terminal.presets.orders import stage_preset_order
 from widgets import shortcuts
 from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
 from widgets.panes.depth_columns import OPTIONAL_COLUMNS, WIDTH_SAMPLES, LadderColumn
 from widgets.panes.depth_model import HALF_ROWS, LadderModel
+from widgets.panes.depth_presets import LadderPresets
 from widgets.resources import icon
 from widgets.session import Session
 from widgets.style_props import set_tone
@@ -190,6 +193,7 @@ class DepthLadderPane(Pane):
         self._set_default_quantity(None)
         # Enter in the quantity hands the keyboard back to the ladder (Space re-centres there).
         self.quantity.lineEdit().returnPressed.connect(self.view.setFocus)
+        self.presets = LadderPresets(session, self.quantity, self)
         self.recentre_button = QPushButton(icon("depth-recentre"), "Re-centre")
         self.recentre_button.setObjectName("depth_recentre")
         self.recentre_button.setToolTip(
@@ -232,6 +236,8 @@ class DepthLadderPane(Pane):
         layout.setSpacing(4)
         layout.addLayout(top)
         layout.addLayout(controls)
+        layout.addLayout(self.presets.row())
+        layout.addWidget(self.presets.note)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.hint)
         self.setFocusProxy(self.view)
@@ -247,6 +253,7 @@ class DepthLadderPane(Pane):
         self.subscribe(session.app.orders.order_updated, self._on_order)
         self.subscribe(session.active_changed, self.show_instrument)
         self.subscribe(session.theme_changed, self._on_theme)
+        self.subscribe(session.settings_applied, self._on_settings_applied)
         self.register_flush(self.flush)
         if session.active is not None:
             self.show_instrument(session.active)
@@ -271,6 +278,7 @@ class DepthLadderPane(Pane):
         self.symbol_label.setText(instrument.key)
         self.market_label.setText("waiting for the book…")
         self._set_default_quantity(instrument)
+        self.presets.show_for(instrument)  # its default preset sets the quantity
         self.feeds.watch(
             (Feed(FeedKind.DEPTH, instrument.key), Feed(FeedKind.QUOTES, instrument.key))
         )
@@ -317,6 +325,14 @@ class DepthLadderPane(Pane):
         value = max(1, min(MAX_QUANTITY, int(default)))
         self.quantity.setSingleStep(value if value > 1 else 1)
         self.quantity.setValue(value)
+
+    def choose_preset(self, name: str) -> bool:
+        """Choose the order preset ``name`` ("" for none) for the ladder's clicks; False when
+        refused (it would be BLOCKED either way): the reason shows and is audited."""
+        return self.presets.choose(name)
+
+    def _on_settings_applied(self, _settings: object) -> None:
+        self.presets.refresh()
 
     # -- core events (record only) ----------------------------------------------------------
     def _on_depth(self, book: DepthBook) -> None:
@@ -495,19 +511,24 @@ class DepthLadderPane(Pane):
         price_field = "stop_price" if stop else "limit_price"
         shown = self.model.format_price(price)
         what = f"ladder {side.value} {order_type.value} {instrument.key} @ {shown}"
+        preset = self.presets.current
         try:
-            order = self.session.app.orders.stage_input(
-                instrument,
-                side=side,
-                quantity=quantity,
-                order_type=order_type,
-                source="ladder",
-                **{price_field: price},
-            )
+            if preset is not None:
+                order = self._stage_preset(preset, price, side, stop=stop)
+            else:
+                order = self.session.app.orders.stage_input(
+                    instrument,
+                    side=side,
+                    quantity=quantity,
+                    order_type=order_type,
+                    source="ladder",
+                    **{price_field: price},
+                )
         except DomainError as exc:
             self.session.fail(what, exc)
             return None
-        summary = f"Staged {side.value} {quantity:,} {order_type.value} {shown}"
+        bracket = f" + bracket ({preset.name})" if preset is not None and preset.has_bracket else ""
+        summary = f"Staged {side.value} {quantity:,} {order_type.value} {shown}{bracket}"
         verdict = order.verdict
         if verdict is not None and verdict.level is VerdictLevel.BLOCK:
             self.session.message.emit(
@@ -518,6 +539,28 @@ class DepthLadderPane(Pane):
         else:
             self.session.message.emit(f"{summary} — awaiting approval")
         return order
+
+    def _stage_preset(
+        self, preset: OrderPreset, price: Decimal, side: OrderSide, *, stop: bool
+    ) -> Order:
+        """Stage ``preset`` at ``price``; a leg that cannot be built is audited here (the core
+        audits its own refusals)."""
+        try:
+            legs = self.presets.legs(preset, price, side, stop=stop)
+        except DomainError as exc:
+            key = self._instrument.key if self._instrument is not None else ""
+            self.session.app.audit.record(
+                "stage_refused",
+                key,
+                {
+                    "reason": str(exc),
+                    "by": "ladder",
+                    "preset": preset.name,
+                    "input": {"side": side.value, "price": str(price), "stop": stop},
+                },
+            )
+            raise
+        return stage_preset_order(self.session.app.orders, legs)
 
     def price_index(self, price: Decimal | float, column: LadderColumn) -> QModelIndex:
         """The model index of ``price`` in ``column`` (invalid when outside the ladder)."""

@@ -3,6 +3,9 @@
 Staging never sends anything to the broker: the order goes to the approval queue, where a human
 approves it. The ticket stays filled after staging so the next order is one keystroke away.
 
+An order preset chosen in the Preset combo (the instrument's default is chosen with it) fills the
+fields; one that would be BLOCKED is refused when chosen (see ticket_presets.py).
+
 Field errors are shown at the field (``invalid`` property plus a message underneath), never as a
 traceback. The estimate and the verdict are recomputed on every edit and, while the ticket is
 visible, when the instrument's market moves (on refresh-clock flushes, never per tick).
@@ -39,6 +42,7 @@ from widgets import instrument_text, shortcuts
 from widgets.panes import ticket_form as tf
 from widgets.panes.base import Pane
 from widgets.panes.ticket_fields import TicketFields
+from widgets.panes.ticket_presets import TicketPresets
 from widgets.panes.ticket_widgets import PreviewBox, enter_variants, set_text
 from widgets.resources import icon
 from widgets.session import Session, TicketRequest
@@ -119,6 +123,9 @@ class OrderTicketPane(Pane):
         self.outside_rth, self.bracket = f.outside_rth, f.bracket
         self.take_profit, self.stop_loss = f.take_profit, f.stop_loss
         self.boxes = f.boxes
+        self.presets = TicketPresets(self)
+        layout.addLayout(self.presets.row("&Preset"))  # Alt+P: the ticket's preset
+        layout.addWidget(self.presets.note)
         layout.addWidget(f)
 
         self.preview = PreviewBox(self)
@@ -160,6 +167,7 @@ class OrderTicketPane(Pane):
         self.subscribe(s.app.market.quotes_updated, self._on_quotes)
         self.subscribe(s.app.orders.order_updated, self._on_order_updated)
         self.subscribe(s.app.trading_state.state_changed, self._on_state_changed)
+        self.subscribe(s.settings_applied, self._on_settings_applied)
         self.register_flush(self._flush)
 
     # -- public API --------------------------------------------------------------------------
@@ -232,6 +240,23 @@ class OrderTicketPane(Pane):
         """What the ticket holds right now (None without an instrument)."""
         return self._form()
 
+    def choose_preset(self, name: str) -> bool:
+        """Choose the order preset ``name`` ("" for none) and fill the fields from it.
+
+        Returns False when it is refused (it would be BLOCKED): the reason shows under the
+        preset and the refusal is audited.
+        """
+        return self.presets.choose(name)
+
+    def preset_filled(self) -> None:
+        """The preset row filled the fields: check and re-estimate once."""
+        self._clear_errors()
+        self._edited()
+
+    def price_text(self, value: Decimal) -> str:
+        """``value`` as the ticket's price fields write it (the instrument's decimals)."""
+        return self._price_text(value)
+
     # -- showing the outcome -----------------------------------------------------------------
     def _form(self) -> tf.TicketInput | None:
         return None if self.instrument is None else self.fields.read(self.instrument)
@@ -286,10 +311,10 @@ class OrderTicketPane(Pane):
             set_text(self.status, "")
             self._clear_errors()
             self._follow_quotes(instrument)
+            self.quantity.setText(self._default_quantity(instrument))
+            self.presets.show_for(instrument)  # its default preset fills the fields
         if quantity is not None:
             self.quantity.setText(fmt.quantity(quantity).replace(",", ""))
-        elif changed:
-            self.quantity.setText(self._default_quantity(instrument))
         if changed:
             self._prefill_limit()
             self._edited()
@@ -413,6 +438,9 @@ class OrderTicketPane(Pane):
 
     def _on_state_changed(self, *_args: object) -> None:
         self._market_moved = True
+
+    def _on_settings_applied(self, _settings: object) -> None:
+        self.presets.refresh()
 
     def _flush(self) -> None:
         if not self._market_moved or self.session.refresh.flush_count % MARKET_REFRESH_EVERY:

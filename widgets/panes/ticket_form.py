@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from terminal.domain import DomainError, Instrument, OrderIntent, OrderSide, OrderType, TimeInForce
-from terminal.domain.values import ZERO, round_to_tick, to_decimal, to_quantity
+from terminal.domain.exits import ExitSpec, ExitUnit
+from terminal.domain.values import ZERO, to_decimal, to_quantity
+from terminal.oms import brackets
+from terminal.oms.brackets import Bracket
 from terminal.risk.context import QuoteLookup
-from terminal.risk.pricing import market_price
 
 # Field names (the keys of the error dictionaries); "" is an error of the form as a whole.
 QUANTITY = "quantity"
@@ -84,10 +86,7 @@ def _text_or_none(text: str) -> str | None:
     return stripped or None
 
 
-def _without_key(instrument: Instrument, message: str) -> str:
-    """Drop the ``"AAPL: "`` prefix of a price error: the field already says which instrument."""
-    prefix = f"{instrument.key}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
+_without_key = brackets.without_key  # the field already says which instrument
 
 
 def _check_price(instrument: Instrument, text: str, name: str) -> str | None:
@@ -208,62 +207,27 @@ def build_intent(form: TicketInput) -> OrderIntent:
     return OrderIntent(form.instrument, **form.intent_fields())
 
 
-@dataclass(frozen=True, slots=True)
-class Bracket:
-    """A bracket's three legs: the parent, the take-profit limit and the protective stop."""
-
-    parent: OrderIntent
-    take_profit: OrderIntent | None
-    stop_loss: OrderIntent | None
-    entry: Decimal
-
-
-def entry_price(intent: OrderIntent, quotes: QuoteLookup) -> Decimal | None:
-    """The price a bracket's offsets count from: the limit or stop, else the far touch."""
-    if intent.reference_price is not None:
-        return intent.reference_price
-    found = market_price(intent.side, quotes.last_quote(intent.instrument.key))
-    if found is None:
-        return None
-    return round_to_tick(found[0], intent.instrument.tick_size)
-
-
 def build_bracket(form: TicketInput, quotes: QuoteLookup) -> Bracket:
     """Return the parent and its exits: take-profit at entry ± offset, stop-loss at entry ∓ offset.
+
+    The offsets are in price units (checked against the tick here, so the message names the
+    offset); the legs come from the core's one bracket construction.
 
     Raises:
         DomainError: a leg is invalid; its message names the leg ("take-profit ...").
     """
     parent = build_intent(form)
-    entry = entry_price(parent, quotes)
-    if entry is None:
-        raise DomainError("no market price to place the bracket from: use a limit order")
     inst = form.instrument
-    sign = parent.side.sign
-    exit_side = parent.side.opposite
-    # Exits rest until the parent fills: IOC/FOK would cancel them at once.
-    tif = parent.tif if parent.tif in (TimeInForce.DAY, TimeInForce.GTC) else TimeInForce.DAY
-    common: dict[str, Any] = {
-        "side": exit_side,
-        "quantity": parent.quantity,
-        "tif": tif,
-        "outside_rth": parent.outside_rth,
-        "source": "ticket",
-    }
-    take_profit = stop_loss = None
-    if form.take_profit.strip():
+    exits: list[ExitSpec | None] = []
+    for leg, text in (("take-profit", form.take_profit), ("stop-loss", form.stop_loss)):
+        if not text.strip():
+            exits.append(None)
+            continue
         try:
-            price = entry + sign * inst.check_price(form.take_profit.strip())
-            take_profit = OrderIntent(inst, order_type=OrderType.LIMIT, limit_price=price, **common)
+            exits.append(ExitSpec(inst.check_price(text.strip()), ExitUnit.PRICE))
         except DomainError as exc:
-            raise DomainError(f"take-profit {_without_key(inst, str(exc))}") from None
-    if form.stop_loss.strip():
-        try:
-            price = entry - sign * inst.check_price(form.stop_loss.strip())
-            stop_loss = OrderIntent(inst, order_type=OrderType.STOP, stop_price=price, **common)
-        except DomainError as exc:
-            raise DomainError(f"stop-loss {_without_key(inst, str(exc))}") from None
-    return Bracket(parent, take_profit, stop_loss, entry)
+            raise DomainError(f"{leg} {_without_key(inst, str(exc))}") from None
+    return brackets.build_bracket(parent, quotes, exits[0], exits[1], source="ticket")
 
 
 def bracket_field_of(message: str) -> str:

@@ -1,0 +1,1 @@
+"""Order presets: named order templates per instrument or asset class (see model.py)."""
