@@ -27,7 +27,6 @@ from sqlalchemy import (
     Engine,
     String,
     func,
-    inspect,
     select,
     type_coerce,
 )
