@@ -410,6 +410,13 @@ class TradingApp:
         self.report_failure(failure.source, failure.error, f"on {failure.event}")
 
     # -- lifecycle ---------------------------------------------------------------------------
+    def _own_fills(self, fills: list[Fill]) -> list[Fill]:
+        if self.shares_account or not self.on_desk:
+            return fills
+        orders = self.store.load_orders_by_id({f.order_id for f in fills if f.order_id})
+        own = {o.id for o in orders if self.orders.book.owns(o)}
+        return [f for f in fills if f.order_id in own]
+
     def restore(self) -> None:
         """Load what the last session left (blocking reads; call before the loop runs)."""
         recent_fills = self.store.load_fills(since=self.clock.now() - RECENT_FILLS)
@@ -420,11 +427,10 @@ class TradingApp:
             # days), so a commission that came too late for the last session corrects its fill.
             recent_fills,
         )
-        if self.shares_account or not self.on_desk:
-            # Today's fills of the last session: the part of a loaded position bought today is
-            # not marked from the previous close. (On a desk of separate accounts the store
-            # holds the other terminals' fills too, which this account never booked.)
-            self.portfolio.restore_day_fills(recent_fills)
+        # Today's fills of the last session: the part of a loaded position bought today is not
+        # marked from the previous close. On a desk of separate accounts the store holds the
+        # other terminals' fills too, which this account never booked: keep this terminal's.
+        self.portfolio.restore_day_fills(self._own_fills(recent_fills))
         self.alerts.restore(self.store.load_alerts(active_only=True))
         stored = self.store.load_settings()
         self._restore_alert_rules(stored.get(ALERT_RULES_KEY))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -269,6 +269,18 @@ class Store:
         query = select(*OrderRow.__table__.columns).order_by(OrderRow.created_at, OrderRow.id)
         if open_only:
             query = query.where(OrderRow.status.not_in(_TERMINAL_VALUES))
+        with Session(self.engine) as s:
+            return [codec.order_from_row(r) for r in s.execute(query).mappings()]
+
+    def load_orders_by_id(self, ids: Collection[str]) -> list[Order]:
+        """Return the stored orders with these ids (any status), oldest first."""
+        if not ids:
+            return []
+        query = (
+            select(*OrderRow.__table__.columns)
+            .where(OrderRow.id.in_(sorted(ids)))
+            .order_by(OrderRow.created_at, OrderRow.id)
+        )
         with Session(self.engine) as s:
             return [codec.order_from_row(r) for r in s.execute(query).mappings()]
 

@@ -27,6 +27,12 @@ def new_app(
     return app
 
 
+def track(app: TradingApp) -> TradingApp:
+    """Count ``app`` among the apps :func:`close_left_open` stops after the test."""
+    _opened.append(app)
+    return app
+
+
 def close_left_open() -> None:
     """Stop the threads of every app a test opened and did not stop (it failed half-way), so its
     writer cannot go on writing into the next test's logs or a dropped database."""

@@ -27,7 +27,7 @@ from terminal.persistence.schema import AuditRow, FillRow, OrderRow
 from terminal.settings import Settings
 from tests.helpers.fake_broker import FakeBroker
 from tests.helpers.waiting import until
-from tests.integration.app_setup import AAPL, MSFT, buy, new_app, quote, sell
+from tests.integration.app_setup import AAPL, MSFT, buy, new_app, quote, sell, track
 
 pytestmark = pytest.mark.asyncio
 
@@ -182,7 +182,7 @@ async def test_a_simulator_session_records_the_mid_and_reports_what_waiting_cost
 ) -> None:
     clock = ManualClock(dt.datetime(2026, 1, 5, 15, 0, tzinfo=dt.UTC))
     broker = SimBroker(clock, SimConfig(quote_fraction=1.0, trade_probability=0.8), seed=7)
-    app = TradingApp.open(Settings(), db_url, broker, clock)
+    app = track(TradingApp.open(Settings(), db_url, broker, clock))
     app.restore()
     await app.start()
     for _ in range(10):

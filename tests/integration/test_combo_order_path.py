@@ -25,6 +25,7 @@ from terminal.oms.trail import replay
 from terminal.options.strategies import vertical
 from terminal.persistence.audit_verify import iter_records, verify_chain
 from terminal.settings import Settings
+from tests.integration.app_setup import track
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,7 +38,7 @@ class Session:
     def __init__(self, db_url: str) -> None:
         self.clock = ManualClock(MORNING)
         self.broker = SimBroker(self.clock, SimConfig(quote_fraction=1.0), seed=11)
-        self.app = TradingApp.open(Settings(), db_url, self.broker, self.clock)
+        self.app = track(TradingApp.open(Settings(), db_url, self.broker, self.clock))
         self.app.restore()
 
     def run(self, seconds: float) -> None:

@@ -22,6 +22,7 @@ from terminal.domain import (
 )
 from terminal.persistence.audit_verify import iter_records
 from terminal.settings import Settings
+from tests.integration.app_setup import track
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,6 +38,7 @@ class Session:
         config = SimConfig(quote_fraction=1.0, trade_probability=0.8)
         self.broker = SimBroker(self.clock, config, seed=seed)
         self.app = TradingApp.open(Settings(), db_url, self.broker, self.clock)
+        track(self.app)  # stopped by the db_url fixture if the test fails before stop()
         self.app.restore()
 
     async def start(self) -> None:

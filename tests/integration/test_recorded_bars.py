@@ -33,7 +33,7 @@ from terminal.persistence.schema import PriceBarRow
 from terminal.settings import Settings
 from tests.helpers.fake_broker import FakeBroker
 from tests.helpers.waiting import until
-from tests.integration.app_setup import AAPL, MSFT, buy, new_app, quote, sell
+from tests.integration.app_setup import AAPL, MSFT, buy, new_app, quote, sell, track
 
 pytestmark = pytest.mark.asyncio
 
@@ -187,7 +187,7 @@ class SimSession:
         self.clock = ManualClock(at)
         config = SimConfig(quote_fraction=1.0, trade_probability=0.8)
         self.broker = SimBroker(self.clock, config, seed=7)
-        self.app = TradingApp.open(Settings(), db_url, self.broker, self.clock)
+        self.app = track(TradingApp.open(Settings(), db_url, self.broker, self.clock))
         self.app.restore()
         self.prints: list[Trade] = []
         self.broker.trades_received += self._on_trades
