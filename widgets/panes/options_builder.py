@@ -87,6 +87,7 @@ class StrategyBuilder(QWidget):
         self.value: StrategyValue | None = None
         self._combo: Combo | None = None
         self._factor = 1
+        self._problem = ""  # why the legs make no combo ("" when they do or there are none)
         self._underlying: Instrument | None = None
         self._params: OptionChainParams | None = None
         self._expiry: dt.date | None = None
