@@ -84,7 +84,8 @@ async def produce(
     pane.grab().save(str(OUT))
     print(f"wrote {OUT}")
     dialog = pane.positions.open_close_strategy(combo.key)
-    assert dialog is not None and dialog.quote.tradable, dialog and dialog.quote.refusal()
+    assert dialog is not None
+    assert dialog.quote.tradable, dialog.quote.refusal()
     await asyncio.sleep(0.05)
     dialog.grab().save(str(CLOSE))
     print(f"wrote {CLOSE}")
