@@ -66,6 +66,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/builder_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/strategies_screenshot.py
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/ticket_combo_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/risk_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/position_pnl_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/chart_trading_screenshot.py

@@ -1,4 +1,5 @@
-"""Write docs/screenshots/pane-blotter-strategy.png: an iron condor held as one strategy line.
+"""Write docs/screenshots/pane-blotter-strategy.png: an iron condor held as one strategy line,
+and docs/screenshots/dialog-close-strategy.png: its Close strategy dialog at the net mid.
 
 The real blotter on the simulated exchange (virtual clock): a SPY iron condor bought as one
 combo order (MKT, approved, filled leg by leg) and 50 AAPL shares; the Positions tab shows the
@@ -27,6 +28,7 @@ from widgets.panes.blotter import BlotterPane
 from widgets.session import Session
 
 OUT = ROOT / "docs" / "screenshots" / "pane-blotter-strategy.png"
+CLOSE = ROOT / "docs" / "screenshots" / "dialog-close-strategy.png"
 
 
 def main() -> int:
@@ -80,6 +82,14 @@ async def produce(
     pane.flush()
     await asyncio.sleep(0.05)
     pane.grab().save(str(OUT))
+    print(f"wrote {OUT}")
+    dialog = pane.positions.open_close_strategy(combo.key)
+    assert dialog is not None
+    assert dialog.quote.tradable, dialog.quote.refusal()
+    await asyncio.sleep(0.05)
+    dialog.grab().save(str(CLOSE))
+    print(f"wrote {CLOSE}")
+    dialog.reject()
 
 
 if __name__ == "__main__":

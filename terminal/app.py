@@ -12,7 +12,7 @@ import datetime as dt
 import getpass
 import logging
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +38,7 @@ from terminal.domain import (
     Instrument,
     Order,
     OrderIntent,
+    Position,
     Severity,
     format_money,
 )
@@ -201,8 +202,11 @@ class TradingApp:
         )
         self._listener: Any = None
         self.watchlist: list[Instrument] = []
-        #: Held instruments subscribed so their positions are marked (not in the watchlist).
+        #: Held instruments subscribed so their positions are marked (not in the watchlist),
+        #: and the legs of open combo orders (their risk re-check and close read leg quotes).
         self._held_subscriptions: set[str] = set()
+        self._quotes_wanted: dict[str, Instrument] = {}
+        self._subscribing: asyncio.Task[Any] | None = None
         #: Day baselines saved for today's trading date, by account (read by :meth:`restore`).
         self._day_baselines: dict[str, Decimal] = {}
         #: Filled combo orders of earlier sessions (grouped positions come from them too).
@@ -251,6 +255,8 @@ class TradingApp:
             (self.orders.fill_corrected, self._correct_fill),
             (self.orders.commission_unmatched, system.on_commission_unmatched),
             (self.orders.order_updated, system.on_order_updated),
+            (self.orders.order_updated, self._keep_combo_legs_quoted),
+            (self.portfolio.positions_changed, self._keep_positions_quoted),
             (self.orders.error_occurred, system.on_error),
             (self.portfolio.pnl_updated, self._on_pnl),
             (self.risk_monitor.utilisation_crossed, self._on_utilisation),
@@ -619,6 +625,41 @@ class TradingApp:
         tests call ``market.feeds.check(now)`` with their virtual clock instead.
         """
         return self.spawn(self._watch_feeds(every), "feed-watchdog")
+
+    def _keep_positions_quoted(self, positions: list[Position]) -> None:
+        """A position opened during the session (a combo's legs, say) is marked like those held
+        at start-up, whether or not a view still subscribes its quotes."""
+        self._want_quotes(p.instrument for p in positions if not p.is_flat)
+
+    def _keep_combo_legs_quoted(self, order: Order) -> None:
+        """Quote the legs of an open combo order: the builder gives its legs' quotes back when
+        the chain is hidden (the approval queue shares its dock), and approving re-checks the
+        combo against them."""
+        combo = order.intent.combo
+        if combo is not None and order.status.is_open:
+            self._want_quotes(leg.instrument for leg in combo.legs)
+
+    def _want_quotes(self, instruments: Iterable[Instrument]) -> None:
+        if not self._started:
+            return  # start-up marks what is held (_mark_held_positions)
+        watched = {i.key for i in self.watchlist}
+        for inst in instruments:
+            if inst.key not in watched and inst.key not in self._held_subscriptions:
+                self._quotes_wanted[inst.key] = inst
+        if self._quotes_wanted and (self._subscribing is None or self._subscribing.done()):
+            self._subscribing = self.spawn(self._subscribe_wanted(), "keep-quoted")
+
+    async def _subscribe_wanted(self) -> None:
+        while self._quotes_wanted:
+            key, inst = self._quotes_wanted.popitem()
+            if key in self._held_subscriptions:
+                continue
+            try:
+                await self.market.subscribe(inst)
+            except (BrokerError, DomainError) as exc:
+                log.warning("cannot keep %s quoted: %s", key, exc)
+                continue
+            self._held_subscriptions.add(key)
 
     async def _mark_held_positions(self) -> None:
         """Subscribe the instruments held outside the watchlist, so every position is marked

@@ -2,7 +2,8 @@
 
 Until the window lands (``widgets/``), ``trading-terminal`` runs here: it connects to the chosen
 broker, subscribes the watchlist, and prints the market and the account once a second. The
-``--smoke-test`` walks the order path end to end and prints one JSON line.
+``--smoke-test`` walks the order path end to end (one share, then a call vertical from the
+chain as one combo order) and prints one JSON line.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from terminal.domain import (
 )
 from terminal.persistence.errors import PersistenceError
 from terminal.settings import SettingsError
+from terminal.smoke_vertical import SIMULATOR, trade_vertical
 from terminal.startup import (
     SmokeFailure,
     open_app,
@@ -187,6 +189,8 @@ async def _smoke(app: TradingApp) -> int:
         }
         position = app.portfolio.position(instrument.key)
         seen["position"] = str(position.quantity) if position else "0"
+        if app.broker.name == SIMULATOR:
+            seen["vertical"] = await trade_vertical(app, instrument)
         kill = await app.kill_switch.trip("smoke test", by="smoke-test")
         seen["kill_switch"] = {"tripped": app.kill_switch.is_tripped, "broker_cancel_ok": kill.ok}
         app.kill_switch.rearm("smoke test complete", by="smoke-test")

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 from terminal.analytics.fill_marks import FillMark
 from terminal.app import StartReport, TradingApp
 from terminal.broker.base import BrokerError
-from terminal.domain import DomainError, Instrument, OrderSide, OrderType, Severity
+from terminal.domain import Combo, DomainError, Instrument, OrderSide, OrderType, Severity
 from widgets.ownership import Ownership, Source
 from widgets.refresh import RefreshClock
 from widgets.theme import Palette
@@ -64,6 +64,8 @@ class TicketRequest:
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
     quantity: Decimal | None = None
+    #: A combo to load (legs read-only; ``instrument`` is its combo instrument).
+    combo: Combo | None = None
 
 
 @dataclass(frozen=True, slots=True)

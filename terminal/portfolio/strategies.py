@@ -81,20 +81,30 @@ class StrategyPosition:
         """The strategy's P&L: the sum of its legs' unrealized P&L on the quantities it holds."""
         return sum((leg.position.unrealized_pnl(_mark(leg, mark)) for leg in self.legs), ZERO)
 
-    def closing_intent(self, *, source: str) -> OrderIntent:
-        """A DAY market order for the opposite combo, every unit held (approval still needed).
+    def closing_intent(
+        self,
+        *,
+        source: str,
+        limit_price: Decimal | None = None,
+        tif: TimeInForce = TimeInForce.DAY,
+    ) -> OrderIntent:
+        """The opposite combo for every unit held (approval still needed).
 
-        MKT, as closing a single position or flattening is: the trader sees the legs' prices in
-        the queue and can amend before approving.
+        LMT at ``limit_price`` (the closing dialog offers the net mid from
+        :func:`terminal.portfolio.closing.close_quote`), MKT without one.
         """
         side = OrderSide.SELL if self.units > 0 else OrderSide.BUY
+        if limit_price is None:
+            return OrderIntent.for_combo(
+                self.combo,
+                side,
+                abs(self.units),
+                order_type=OrderType.MARKET,
+                tif=tif,
+                source=source,
+            )
         return OrderIntent.for_combo(
-            self.combo,
-            side,
-            abs(self.units),
-            order_type=OrderType.MARKET,
-            tif=TimeInForce.DAY,
-            source=source,
+            self.combo, side, abs(self.units), limit_price=limit_price, tif=tif, source=source
         )
 
 

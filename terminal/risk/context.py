@@ -103,7 +103,8 @@ def working_quantity(
 ) -> Decimal:
     """Return how much the counted open orders on ``side`` of ``instrument`` can still add.
 
-    Each order adds its remaining quantity, except:
+    Each order adds its remaining quantity (a combo order with a leg in ``instrument`` traded
+    on ``side``: its remaining units × the leg's ratio), except:
 
     - orders of one OCA group cancel each other, so at most one of them fills: the group adds
       its largest member once (bracket take-profit and stop, one-cancels-other siblings);
@@ -124,9 +125,19 @@ def working_quantity(
     for order in orders:
         intent = order.intent
         status = order.status
-        if intent.side is not side or not status.is_open:
-            continue
-        if intent.instrument is not instrument and intent.instrument.key != key:
+        combo = intent.combo
+        per_unit = 1
+        if combo is not None:
+            # A combo order trades its legs: it adds ratio × units to a leg on the leg's side.
+            leg = combo.leg(key) if status.is_open else None
+            if leg is None or intent.side.sign * leg.sign != side.sign:
+                continue
+            per_unit = leg.ratio
+        elif (
+            intent.side is not side
+            or not status.is_open
+            or (intent.instrument is not instrument and intent.instrument.key != key)
+        ):
             continue
         verdict = order.verdict
         if (
@@ -143,6 +154,8 @@ def working_quantity(
             parent_filled = parent_fills.get(order.parent_id)
             if parent_filled is not None:
                 quantity = min(quantity, parent_filled)
+        if per_unit != 1:
+            quantity *= per_unit
         oca = order.oca_group
         if oca is None:
             singles.append(quantity)

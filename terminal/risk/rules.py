@@ -15,6 +15,7 @@ from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import RiskReason, VerdictLevel
 from terminal.risk.context import CheckContext, counted_orders, oca_largest, working_quantity
+from terminal.risk.legs import Traded, traded
 from terminal.risk.pricing import fmt_money, fmt_price, fmt_qty, to_decimal, usable
 from terminal.risk.state import TradingState
 
@@ -92,8 +93,12 @@ def max_position(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
     same side of the instrument, as if they all filled: several orders that each pass alone
     cannot exceed the limit together. Orders on the other side are not counted against it
     (they might never fill), and an OCA group counts once (see ``working_quantity``). An order
-    that takes the projected position towards zero always passes.
+    that takes the projected position towards zero always passes. A combo is weighed leg by
+    leg (:mod:`terminal.risk.legs`): each leg's contracts against that contract's position,
+    counting the legs of other combo orders working on it.
     """
+    if intent.combo is not None:
+        return _combo_max_position(intent, ctx)
     key, side = intent.instrument.key, intent.side
     working = working_quantity(ctx.open_orders, intent.instrument, side, apart_from=ctx.oca_group)
     # A sibling in the order's own OCA group is cancelled when this order fills, or this one
@@ -122,6 +127,30 @@ def max_position(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
             )
         return [RiskReason("max_position", BLOCK, text)]
     return []
+
+
+def _held(ctx: CheckContext, key: str) -> Decimal:
+    position = ctx.portfolio.position(key)
+    return position.quantity if position is not None else ZERO
+
+
+def _combo_max_position(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    limit = ctx.limits.max_position_quantity
+    reasons = []
+    for leg in traded(intent):
+        held = _held(ctx, leg.key)
+        working = working_quantity(ctx.open_orders, leg.instrument, leg.side)
+        before = held + working * leg.side.sign
+        after = before + leg.quantity * leg.side.sign
+        if abs(after) > limit and abs(after) > abs(before):
+            counted = f", {leg.side.value.lower()} orders working {fmt_qty(working)}"
+            text = (
+                f"position in {leg.key} (a leg of the combo, {fmt_qty(leg.quantity)} contracts) "
+                f"{'could reach' if working else 'would be'} {fmt_qty(after)}, beyond the limit "
+                f"of {fmt_qty(limit)}: position {fmt_qty(held)}{counted if working else ''}"
+            )
+            reasons.append(RiskReason("max_position", BLOCK, text))
+    return reasons
 
 
 def max_gross_exposure(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
@@ -449,21 +478,35 @@ def trading_state(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
         text = f"trading halted by kill switch: {ctx.state_reason}"
         return [RiskReason("trading_state", BLOCK, text)]
     # Reduce-only: count same-side orders already working, so several sells cannot together
-    # flip a long into a short.
-    key = intent.instrument.key
+    # flip a long into a short. A combo passes only when every leg reduces its position (a
+    # closing combo does; see terminal.risk.legs), and the legs of working combos count too.
+    for leg in traded(intent):
+        current = ctx.position if intent.combo is None else _held(ctx, leg.key)
+        pending = _pending(ctx, leg)
+        after = current + (pending + leg.quantity) * leg.side.sign
+        if (
+            current == 0
+            or abs(after) > abs(current)
+            or (after != 0 and (after > 0) != (current > 0))
+        ):
+            what = "the order" if intent.combo is None else "the combo's leg"
+            text = (
+                f"reduce-only: {what} would take {leg.key} from {fmt_qty(current)} to "
+                f"{fmt_qty(after)}{' counting open orders' if pending else ''}; only reducing "
+                "orders are allowed"
+            )
+            return [RiskReason("trading_state", BLOCK, text)]
+    return []
+
+
+def _pending(ctx: CheckContext, leg: Traded) -> Decimal:
+    """What the counted open orders still trade of ``leg``'s instrument on its side."""
     pending = ZERO
     for order in counted_orders(ctx.open_orders):
-        if order.intent.side is intent.side and order.key == key:
-            pending += order.remaining
-    current = ctx.position
-    after = current + (pending + intent.quantity) * intent.side.sign
-    if current == 0 or abs(after) > abs(current) or (after != 0 and (after > 0) != (current > 0)):
-        text = (
-            f"reduce-only: the order would take {key} from {fmt_qty(current)} to {fmt_qty(after)}"
-            f"{' counting open orders' if pending else ''}; only reducing orders are allowed"
-        )
-        return [RiskReason("trading_state", BLOCK, text)]
-    return []
+        for other in traded(order.intent):
+            if other.side is leg.side and other.key == leg.key:
+                pending += other.quantity * order.remaining / order.intent.quantity
+    return pending
 
 
 #: Every rule, in the order their reasons are listed (the most fundamental first).

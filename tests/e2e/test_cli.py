@@ -10,7 +10,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.test_sigterm import line_starting, session_env
 
@@ -50,6 +52,17 @@ def run(
     )
 
 
+def assert_vertical_filled(report: dict[str, Any]) -> None:
+    """The smoke test's call vertical: one combo filled, its long leg +1 and short leg -1, at
+    a net debit no worse than its limit."""
+    vertical = report["vertical"]
+    assert vertical["combo"].endswith(" C vertical") and vertical["filled"] == "1"
+    by_strike = {Decimal(key.split()[-1]): qty for key, qty in vertical["held"].items()}
+    assert [by_strike[k] for k in sorted(by_strike)] == ["1", "-1"]  # the lower call bought
+    net = Decimal(vertical["net"].replace("+", ""))
+    assert Decimal(0) < net <= Decimal(vertical["limit"])
+
+
 def test_window_smoke_test_trades_one_share_through_the_panes(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'smoke.db'}"
     result = run("--smoke-test", "--db", db, home=tmp_path)
@@ -60,6 +73,7 @@ def test_window_smoke_test_trades_one_share_through_the_panes(tmp_path: Path) ->
     assert report["queued"] is True
     assert report["blotter_fills"] >= 1
     assert report["position"] == "1"
+    assert_vertical_filled(report)
     assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
     assert report["rearmed"] is True
     assert_prices_on_tick(report)
@@ -75,6 +89,7 @@ def test_headless_smoke_test_trades_one_share_on_the_simulator(tmp_path: Path) -
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["ok"] is True and report["paper"] is True
     assert report["position"] == "1"
+    assert_vertical_filled(report)
     assert report["kill_switch"] == {"tripped": True, "broker_cancel_ok": True}
     assert report["rearmed"] is True
     assert_prices_on_tick(report)
@@ -98,7 +113,7 @@ def test_a_second_session_on_the_same_database_records_its_own_fills(tmp_path: P
         assert json.loads(result.stdout.strip().splitlines()[-1])["ok"] is True
     with sqlite3.connect(tmp_path / "smoke.db") as conn:
         (fills,) = conn.execute("SELECT COUNT(DISTINCT exec_id) FROM fills").fetchone()
-    assert fills == 2
+    assert fills == 2 * 3  # each session: the share, and the vertical's two legs
 
 
 def test_audit_verify_names_the_first_altered_record(tmp_path: Path) -> None:

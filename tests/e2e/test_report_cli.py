@@ -14,7 +14,8 @@ from tests.e2e.test_cli import run
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, object]]:
-    """A real simulator session: the headless smoke test buys one share (and keeps it)."""
+    """A real simulator session: the headless smoke test buys one share and one call vertical
+    (and keeps them)."""
     home = tmp_path_factory.mktemp("report")
     db = f"sqlite:///{home / 'session.db'}"
     result = run("--headless", "--smoke-test", "--db", db, home=home)
@@ -26,6 +27,13 @@ def _days() -> tuple[str, str]:
     # The session ran on the wall clock: a window around today holds it whatever the hour.
     today = dt.datetime.now(dt.UTC).date()
     return str(today - dt.timedelta(days=1)), str(today + dt.timedelta(days=1))
+
+
+def smoke_legs(smoke: dict[str, object]) -> list[str]:
+    """``+1 AAPL … C 230`` per leg of the smoke test's vertical, as the report lists them."""
+    vertical = smoke["vertical"]
+    assert isinstance(vertical, dict)
+    return [f"{int(qty):+d} {key}" for key, qty in vertical["held"].items()]
 
 
 def test_json_report_holds_the_sessions_order_fill_and_open_trade(
@@ -46,8 +54,12 @@ def test_json_report_holds_the_sessions_order_fill_and_open_trade(
     # The smoke session's market order: the OMS noted the mid at staging and approval.
     assert order["slippage_vs_arrival_money"] is not None
     assert order["approval_delay_cost"] is not None
-    assert data["trades"] == [] and len(data["open_trades"]) == 1
-    assert data["open_trades"][0]["side"] == "LONG" and data["open_trades"][0]["quantity"] == "1"
+    # Open: the share, and the smoke test's call vertical as one combo trade in combo units.
+    share, vertical = data["open_trades"]
+    assert data["trades"] == []
+    assert (share["instrument"], share["side"], share["quantity"]) == ("AAPL", "LONG", "1")
+    assert vertical["combo"] is True and vertical["quantity"] == "1"
+    assert vertical["legs"] == ", ".join(smoke_legs(smoke))
     assert not any("no arrival price" in note for note in data["notes"])
     assert "1 orders, 0 closed trades" in result.stderr and "Traceback" not in result.stderr
 

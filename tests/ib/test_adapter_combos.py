@@ -275,3 +275,33 @@ async def test_a_resting_combo_modified_to_a_marketable_limit_fills_both_legs() 
             assert modified.order_id == placed.order_id
             assert modified.combo_legs == placed.combo_legs
             assert modified.lmt_price == float(limit)
+
+
+async def test_a_combo_on_euro_options_qualifies_its_legs_in_euros_and_goes_non_guaranteed() -> (
+    None
+):
+    # Legs used to be qualified by key, which names no currency: IB was asked for US-dollar
+    # contracts and a leg in euros could not be found, so the order never left.
+    with gateway() as gw:
+        gw.add_stock("SIE", 180.0, primary_exchange="IBIS", currency="EUR", with_options=True)
+        async with connected(gw) as (broker, seen):
+            aapl = await broker.qualify("AAPL")
+            expiry = (await broker.option_chain_params(aapl)).expiries[0]  # one calendar here
+
+            def call(strike: int) -> Instrument:
+                return Instrument.option("SIE", expiry, strike, "C", currency="EUR")
+
+            combo = Combo((ComboLeg(call(180), 1, BUY), ComboLeg(call(185), 1, SELL)), "vertical")
+            assert combo.currency == "EUR"
+            order = combo_order(combo, BUY, 2, order_type=OrderType.LIMIT, limit_price="0.05")
+            await broker.place_order(order)
+            await seen.until(lambda: S.ACCEPTED in seen.statuses_of(order.id), "working")
+            (placed,) = gw.placed_orders
+            assert (placed.contract.sec_type, placed.contract.currency) == ("BAG", "EUR")
+            legs = [(leg.con_id, leg.ratio, leg.action) for leg in placed.combo_legs]
+            assert legs == [
+                (gw.con_id(occ(call(180))), 1, "BUY"),
+                (gw.con_id(occ(call(185))), 1, "SELL"),
+            ]
+            # IB guarantees only US combos: this one goes tagged NonGuaranteed.
+            assert placed.combo_params == (("NonGuaranteed", "1"),)

@@ -13,6 +13,7 @@ from hypothesis import strategies as hs
 
 from terminal.broker.base import OrderStatusUpdate
 from terminal.broker.sim import SimBroker, SimConfig
+from terminal.broker.sim.exchange import SimExchange
 from terminal.broker.sim.matching import MatchingEngine
 from terminal.domain import (
     Combo,
@@ -20,6 +21,7 @@ from terminal.domain import (
     Fill,
     Instrument,
     ManualClock,
+    OptionChainParams,
     Order,
     OrderIntent,
     OrderSide,
@@ -29,7 +31,7 @@ from terminal.domain import (
 )
 from terminal.domain.combo_fills import leg_side
 from terminal.domain.commission import CommissionModel
-from terminal.options.strategies import vertical
+from terminal.options.strategies import iron_condor, vertical
 from terminal.persistence.paper_codec import paper_account_from_json, paper_account_to_json
 from tests.helpers.sim_support import BookVenue, run
 
@@ -297,3 +299,36 @@ async def test_a_resting_combo_survives_the_paper_account_and_still_trades_as_on
     )
     assert {f.order_id for f in fills} == {"GTC-COMBO"}
     assert again.exchange.account.quantity(combo.legs[0].instrument.key) == 2 * combo.legs[0].sign
+
+
+def test_a_close_that_must_sell_a_zero_bid_wing_rests_on_the_real_option_books() -> None:
+    # Why a MKT close of a wide iron condor rested unfilled: on the simulator's own books a far
+    # wing worth under ~2 cents bids 0.00, which is no bid at all, and closing the condor sells
+    # it. No unit can trade, so none does (all legs or nothing), as on an exchange.
+    clock = ManualClock()
+    ex = SimExchange(clock, SimConfig(), 0)
+    strikes, expiry = ex.options.strikes["SPY"], ex.options.expiries[1]
+    spot = float(ex.market.touch_mid(ex.market.index["SPY"]))
+    atm = min(strikes, key=lambda k: abs(k - spot))
+    condor = iron_condor(
+        OptionChainParams("SPY", ex.options.expiries, strikes), expiry, atm, inner=2, wing=2
+    )
+    for leg in condor.legs:
+        assert ex.known(leg.instrument)
+    wings = [leg for leg in condor.legs if leg.side is BUY]
+    assert any(ex.venue.touch(leg.instrument.key)[0] == 0 for leg in wings)  # a 0.00 bid
+
+    def send(side: OrderSide) -> OrderStatusUpdate:
+        intent = OrderIntent.for_combo(condor, side, 1, order_type=OrderType.MARKET)
+        now = clock.now()
+        order = Order(f"C-{side.value}", intent, S.APPROVED, now, now)
+        so = ex.engine.submit(order, now.date())
+        ex.engine.activate(so, regular=True)
+        return so.snapshot()
+
+    assert send(BUY).status is S.FILLED  # opening buys the wings: they have offers
+    closing = send(SELL)
+    assert closing.status is S.ACCEPTED and closing.filled == 0
+    # Nothing of the close traded: every leg still holds what the opening bought or sold.
+    held = {leg.instrument.key: ex.account.quantity(leg.instrument.key) for leg in condor.legs}
+    assert held == {leg.instrument.key: leg.sign for leg in condor.legs}

@@ -272,3 +272,13 @@ def test_a_strategy_builder_calendar_needs_a_later_expiry(
     assert combo == strategies.calendar(
         chain._params, near, far, builder.strike.currentData(), OptionRight.CALL
     )  # type: ignore[arg-type]
+
+
+def test_a_builder_opened_in_a_fresh_chain_refreshes_before_any_leg(harness: Harness) -> None:
+    # Quotes arriving while the builder is open with no legs yet recompute it: that once read
+    # a problem text the builder set only when legs were first edited (an AttributeError in
+    # the refresh, raised as a critical alert).
+    pane = OptionsChainPane(harness.session)
+    harness.qtbot.addWidget(pane)
+    pane.builder.refresh()
+    assert pane.builder.value is None and pane.builder.title.text() == "no legs"

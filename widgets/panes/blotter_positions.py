@@ -12,7 +12,9 @@ sent.
 Legs traded as one combo show as one strategy line above the table (:mod:`blotter_strategies`),
 expandable to its legs; the table keeps only what the legs hold outside their strategies. The
 grouping is the core's, redone when positions change or a combo order fills. "Close strategy"
-(or a double-click on its line) stages the opposite combo, MKT, for every unit held.
+(or a double-click on its line) opens the closing dialog: the opposite combo for every unit held,
+LMT at the legs' net mid (editable; MKT one choice away), staged with Enter for approval. A close
+that cannot fill (a leg unquoted, or a wing without a bid to sell it to) is refused, saying why.
 """
 
 from __future__ import annotations
@@ -33,10 +35,14 @@ from terminal.domain import (
     DomainError,
     Order,
     Position,
+    TimeInForce,
 )
+from terminal.domain.combos import BidAsk
 from terminal.oms.kill_switch import closing_intent
-from terminal.portfolio.strategies import Grouping
+from terminal.portfolio.closing import CloseQuote, close_quote
+from terminal.portfolio.strategies import Grouping, StrategyPosition
 from widgets import formatting as fmt
+from widgets.dialogs.close_strategy import CloseChoice, CloseStrategyDialog
 from widgets.panes.blotter_position_columns import PositionRow, position_columns, position_row
 from widgets.panes.blotter_strategies import STRATEGY_ROLE, StrategiesView
 from widgets.resources import icon
@@ -66,7 +72,8 @@ class PositionsTab(QWidget):
         )
         self.close_button.clicked.connect(self._close_selected)
         hint = QLabel(
-            "Double-click a position or a strategy to stage a closing market order for approval",
+            "Double-click a position to stage a closing market order, a strategy to price "
+            "its closing combo, for approval",
             self,
         )
         hint.setProperty("tone", "muted")
@@ -77,8 +84,8 @@ class PositionsTab(QWidget):
         )
         self.close_strategy_button.setObjectName("blotter_close_strategy")
         self.close_strategy_button.setToolTip(
-            "Stage the opposite combo, market, for every unit of the selected strategy "
-            "(approve it in the queue)"
+            "Price the opposite combo for every unit of the selected strategy (LMT at the net "
+            "mid, or MKT) and stage it (approve it in the queue)"
         )
         self.close_strategy_button.clicked.connect(self._close_selected_strategy)
         bar = QHBoxLayout()
@@ -91,6 +98,7 @@ class PositionsTab(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.strategies)
         layout.addWidget(self.view, 1)
+        self.close_dialog: CloseStrategyDialog | None = None
         self._marks_moved = False
         self._regroup_due = False
         self._grouped_keys: set[str] = set()
@@ -204,30 +212,75 @@ class PositionsTab(QWidget):
 
     def _on_strategy_double_click(self, item: QTreeWidgetItem, _column: int) -> None:
         if item.parent() is None:  # a leg's double-click only expands nothing: ignore it
-            self.stage_close_strategy(str(item.data(0, STRATEGY_ROLE)))
+            self.open_close_strategy(str(item.data(0, STRATEGY_ROLE)))
 
     def _close_selected_strategy(self) -> None:
         key = self.strategies.selected_key()
         if key is None:
             self.session.message.emit("Select a strategy to close")
             return
-        self.stage_close_strategy(key)
+        self.open_close_strategy(key)
 
-    def stage_close_strategy(self, key: str) -> Order | None:
-        """Stage the opposite combo for every unit of the strategy ``key`` (approval needed)."""
+    def _strategy(self, key: str) -> StrategyPosition | None:
         app = self.session.app
         strategy = next((s for s in app.strategy_positions().strategies if s.key == key), None)
         if strategy is None:
             self.session.message.emit(f"No strategy {key} held to close")
+        return strategy
+
+    def _close_quote(self, strategy: StrategyPosition) -> CloseQuote:
+        market = self.session.app.market
+        quotes: dict[str, BidAsk] = {}
+        for leg in strategy.legs:
+            quote = market.last_quote(leg.key)
+            if quote is not None and not quote.delayed:
+                quotes[leg.key] = quote
+        return close_quote(strategy, quotes)
+
+    def open_close_strategy(self, key: str) -> CloseStrategyDialog | None:
+        """Open the closing dialog of strategy ``key`` (not modal for the loop)."""
+        strategy = self._strategy(key)
+        if strategy is None:
             return None
+        if self.close_dialog is not None:
+            self.close_dialog.close()
+        dialog = CloseStrategyDialog(lambda: self._close_quote(strategy), self)
+        dialog.accepted.connect(lambda: self.stage_close_strategy(key, dialog.choice()))
+        dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
+        self.close_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _forget_dialog(self, dialog: CloseStrategyDialog) -> None:
+        if self.close_dialog is dialog:
+            self.close_dialog = None
+        dialog.deleteLater()
+
+    def stage_close_strategy(self, key: str, choice: CloseChoice | None = None) -> Order | None:
+        """Stage the opposite combo for every unit of the strategy ``key`` (approval needed):
+        as ``choice`` says, else LMT DAY at the legs' net mid now. Refused, saying why, when a
+        leg cannot trade."""
+        strategy = self._strategy(key)
+        if strategy is None:
+            return None
+        quote = self._close_quote(strategy)
+        if not quote.tradable:
+            self.session.fail(f"close {strategy.description}", quote.refusal())
+            return None
+        if choice is None:
+            choice = CloseChoice(quote.mid, TimeInForce.DAY)
         try:
-            order = app.orders.stage(strategy.closing_intent(source="blotter close strategy"))
+            intent = strategy.closing_intent(
+                source="blotter close strategy", limit_price=choice.limit_price, tif=choice.tif
+            )
+            order = self.session.app.orders.stage(intent)
         except DomainError as exc:
             self.session.fail(f"close {strategy.description}", exc)
             return None
         side, quantity = order.intent.side.value, fmt.quantity(order.intent.quantity)
+        price = "MKT" if choice.limit_price is None else f"LMT {choice.limit_price}"
         self.session.message.emit(
-            f"Staged {side} {quantity} {strategy.description} MKT to close the strategy: "
+            f"Staged {side} {quantity} {strategy.description} {price} to close the strategy: "
             "approve it in the approval queue (not sent yet)"
         )
         return order

@@ -54,7 +54,7 @@ from terminal.options import labels, strategies
 from terminal.options.builder import Draft, StrategyValue, evaluate
 from widgets.panes.options_builder_legs import LegsTable
 from widgets.panes.options_payoff import PayoffChart
-from widgets.session import Session
+from widgets.session import Session, TicketRequest
 from widgets.style_props import set_tone
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class StrategyBuilder(QWidget):
         self.value: StrategyValue | None = None
         self._combo: Combo | None = None
         self._factor = 1
+        self._problem = ""  # why the legs make no combo ("" when they do or there are none)
         self._underlying: Instrument | None = None
         self._params: OptionChainParams | None = None
         self._expiry: dt.date | None = None
@@ -210,6 +211,10 @@ class StrategyBuilder(QWidget):
         self.stage_button.setProperty("role", "primary")
         self.stage_button.setToolTip("Stage for approval (Enter); nothing is sent until approved")
         self.stage_button.clicked.connect(self.stage)
+        self.ticket_button = QPushButton("Send to ticket")
+        self.ticket_button.setObjectName("builder_send_to_ticket")
+        self.ticket_button.setToolTip("Load the combo into the order ticket to stage it from there")
+        self.ticket_button.clicked.connect(self.send_to_ticket)
         self.side.currentIndexChanged.connect(self._order_changed)
         self.tif.currentIndexChanged.connect(self._order_changed)
         self.quantity.valueChanged.connect(self._order_changed)
@@ -225,6 +230,7 @@ class StrategyBuilder(QWidget):
         for widget in widgets:
             order.addWidget(widget)
         order.addWidget(self.stage_button, 1)
+        order.addWidget(self.ticket_button)
         self.status = QLabel("")
         self.status.setObjectName("builder_status")
         self.status.setWordWrap(True)
@@ -564,6 +570,24 @@ class StrategyBuilder(QWidget):
             combo, self.order_side(), self.quantity.value() * self._factor, self.limit_price()
         )
         self.stage_button.setText(f"Stage {title}")
+
+    def send_to_ticket(self) -> bool:
+        """Load the combo into the order ticket (legs read-only, side, units, net limit)."""
+        combo = self._combo
+        if combo is None:
+            self._say(self._problem or "no legs to send", "warning")
+            return False
+        self.session.request_ticket(
+            TicketRequest(
+                combo.instrument,
+                side=self.order_side(),
+                order_type=OrderType.LIMIT,
+                limit_price=self.limit_price(),
+                quantity=Decimal(self.quantity.value() * self._factor),
+                combo=combo,
+            )
+        )
+        return True
 
     def stage(self) -> Order | None:
         """Stage the combo (LMT at the net limit) for approval; None when refused (shown)."""

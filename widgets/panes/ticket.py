@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 from terminal.broker.base import BrokerError
 from terminal.domain import (
+    Combo,
     DomainError,
     Instrument,
     Order,
@@ -41,6 +42,7 @@ from widgets import formatting as fmt
 from widgets import instrument_text, shortcuts
 from widgets.panes import ticket_form as tf
 from widgets.panes.base import Pane
+from widgets.panes.ticket_combo import ComboTicket, header_texts
 from widgets.panes.ticket_fields import TicketFields
 from widgets.panes.ticket_presets import TicketPresets
 from widgets.panes.ticket_widgets import PreviewBox, enter_variants, set_text
@@ -127,6 +129,9 @@ class OrderTicketPane(Pane):
         layout.addLayout(self.presets.row("&Preset"))  # Alt+P: the ticket's preset
         layout.addWidget(self.presets.note)
         layout.addWidget(f)
+        self.combo_ticket = ComboTicket(self.session, self)  # replaces the fields for a combo
+        self.combo_ticket.hide()
+        layout.addWidget(self.combo_ticket)
 
         self.preview = PreviewBox(self)
         layout.addWidget(self.preview)
@@ -174,6 +179,11 @@ class OrderTicketPane(Pane):
     def load(self, request: TicketRequest) -> None:
         """Pre-fill the ticket from ``request`` and put the cursor in the quantity field."""
         set_tone(self.status, "muted")  # the last "Staged ..." is history for the new order
+        self._show_combo(request.combo is not None)
+        if request.combo is not None:
+            self._show_combo_header(request.combo)
+            self.combo_ticket.load(request)
+            return
         self._set_instrument(request.instrument, quantity=request.quantity)
         if request.side is not None:
             self.fields.set_side(request.side)
@@ -201,6 +211,8 @@ class OrderTicketPane(Pane):
             The staged order (the parent of a bracket), or None when the input is invalid or the
             core refused it; the reason is then shown at the field (see :meth:`error_text`).
         """
+        if self.combo_ticket.isVisibleTo(self):
+            return self.combo_ticket.stage()
         self._clear_errors()
         form = self._form()
         if form is None:
@@ -299,7 +311,19 @@ class OrderTicketPane(Pane):
         set_tone(self.status, tone)
 
     # -- instrument and fields ---------------------------------------------------------------
+    def _show_combo(self, shown: bool) -> None:
+        """Swap the single-instrument form for the combo form (or back)."""
+        if not shown and self.combo_ticket.isVisibleTo(self) and self.instrument is not None:
+            self._show_header(self.instrument)
+        for widget in (self.fields, self.preview, self.quote_line):
+            widget.setVisible(not shown)
+        self.combo_ticket.setVisible(shown)
+        if shown:
+            set_text(self.stage_button, "Stage combo")
+        self.setFocusProxy(self.combo_ticket.limit if shown else self.quantity)
+
     def _set_instrument(self, instrument: Instrument, quantity: Decimal | None = None) -> None:
+        self._show_combo(False)
         changed = self.instrument is None or self.instrument.key != instrument.key
         self.instrument = instrument
         if changed:
@@ -331,6 +355,15 @@ class OrderTicketPane(Pane):
         text = instrument_text.details(instrument, today)
         self.description.setText(text)
         self.description.setToolTip(f"{instrument.key}: {text}")
+
+    def _show_combo_header(self, combo: Combo) -> None:
+        self.kind.setText(" COMBO ")
+        set_tone(self.kind, "option")
+        self.kind.show()
+        labels = (self.symbol, self.description)
+        for label, (text, tip) in zip(labels, header_texts(combo), strict=True):
+            label.setText(text)
+            label.setToolTip(tip)
 
     def _zone(self) -> ZoneInfo:
         return ZoneInfo(self.session.app.settings.risk.market_timezone)
@@ -411,6 +444,8 @@ class OrderTicketPane(Pane):
         self.stage()
 
     def _update_stage_text(self, form: tf.TicketInput | None) -> None:
+        if self.combo_ticket.isVisibleTo(self):
+            return  # "Stage combo": the combo form reads its order back when staged
         if form is None:
             set_text(self.stage_button, "Stage")
             return

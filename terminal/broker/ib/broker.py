@@ -417,9 +417,10 @@ class IBBroker(BrokerEvents):
         combo = order.intent.combo
         if combo is None:
             await self._known(order.instrument, urgent=True)
-        else:  # a BAG names its legs by conId: every leg is qualified first
+        else:  # a BAG names its legs by conId: every leg is qualified first, in its currency
             for leg in combo.legs:
-                await self._known(leg.instrument, urgent=True)
+                if not self.book.known(leg.instrument):
+                    await self.book.qualify_instrument(leg.instrument, urgent=True)
         return self.router.place(order, more_follow=more_follow)
 
     @wire_errors

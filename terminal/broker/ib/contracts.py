@@ -53,6 +53,21 @@ class ContractBook:
             return cached[1]
         return await self._qualify_contract(contract_for(wanted), wanted.key, urgent)
 
+    async def qualify_instrument(
+        self, instrument: Instrument, *, urgent: bool = False
+    ) -> Instrument:
+        """Qualify an instrument we already describe in full (a combo's leg): its currency,
+        multiplier and exchange go to IB as they are, where :meth:`qualify` reads only a key
+        (which names no currency, so a leg outside US dollars could not be found).
+
+        Raises:
+            UnknownInstrument: IB has no such security.
+        """
+        cached = self._by_key.get(instrument.key)
+        if cached is not None:
+            return cached[1]
+        return await self._qualify_contract(contract_for(instrument), instrument.key, urgent)
+
     async def qualify_options(
         self, underlying: Instrument, expiry: dt.date, strikes: Sequence[float], multiplier: int
     ) -> list[Instrument]:

@@ -91,6 +91,7 @@ class StockSeed:
     subcategory: str
     volatility: float
     has_options: bool = False
+    currency: str = "USD"
 
 
 DEFAULT_STOCKS = (
@@ -213,6 +214,7 @@ class Universe:
             industry=seed.industry,
             category=seed.category,
             subcategory=seed.subcategory,
+            currency=seed.currency,
         )
         self.stocks[seed.symbol] = stock
         self.seeds[seed.symbol] = seed
@@ -245,6 +247,7 @@ class Universe:
                         industry=stock.industry,
                         category=stock.category,
                         subcategory=stock.subcategory,
+                        currency=stock.currency,
                     )
                     self._next_option_con_id += 1
                     self.by_con_id[option.con_id] = option

@@ -396,8 +396,10 @@ class Gateway(FaultControls):
         stock_type: str = "COMMON",
         volatility: float = 0.3,
         with_options: bool = False,
+        currency: str = "USD",
     ) -> int:
-        """List another stock (and an option chain on it); return its conId."""
+        """List another stock (and an option chain on it, in the stock's currency); return its
+        conId."""
 
         def run() -> int:
             universe = self._core.universe
@@ -415,6 +417,7 @@ class Gateway(FaultControls):
                 subcategory="",
                 volatility=volatility,
                 has_options=with_options,
+                currency=currency,
             )
             stock = universe.add_stock(seed)
             self._core.market.add(symbol, price)
