@@ -142,3 +142,32 @@ async def test_when_one_of_two_modifies_is_refused_the_book_follows_ib(tmp_path:
             assert app.orders.get(order.id).status is S.ACCEPTED
             [record] = refusals(app, order.id)
             assert record["held"]["limit_price"] == "196"  # type: ignore[index]
+
+
+async def test_a_fill_at_the_old_limit_before_tws_takes_the_modify_stands(tmp_path: Path) -> None:
+    with gateway() as gw:
+        gw.set_quote("AAPL", bid=199.98, ask=200.02, last=200.0)
+        async with terminal_on(gw, tmp_path, 144) as app:
+            order, ib_id = await resting_bid(app, gw)
+            gw.hold_replies()  # the fill's messages are on their way when the modify leaves
+            gw.fill(ib_id, price=195.0)
+            await app.orders.modify(order.id, limit_price=Decimal("194"))
+            await gw.until(lambda g: len(g.placed_orders) == 2, what="the modify")
+            gw.release_replies()  # the fill, then TWS's error for the modify of a done order
+            await wait_for(
+                app.orders.order_updated,
+                lambda: (
+                    app.orders.get(order.id).status is S.FILLED
+                    and app.orders.get(order.id).intent.limit_price == Decimal("195")
+                ),
+                "filled, at the limit it filled under",
+                5,
+            )
+            filled = app.orders.get(order.id)
+            assert (filled.filled_quantity, filled.avg_fill_price) == (10, Decimal("195"))
+            [exec_id] = app.orders.book.known_exec_ids()
+            booked = app.orders.book.fill(exec_id)
+            assert booked is not None and booked.price == Decimal("195")
+            [record] = refusals(app, order.id)
+            assert record["refused"]["limit_price"] == "194"  # type: ignore[index]
+            assert record["reported"] == "filled"
