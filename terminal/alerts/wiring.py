@@ -193,6 +193,26 @@ class SystemAlerts:
             Severity.INFO, "orders", f"Order expired: {what}{filled}", f"order:{order.id}:expired"
         )
 
+    def on_modify_rejected(self, order: Order, reason: str) -> None:
+        """Warn when the broker refused a modification: the order stands at the terms shown
+        (those the broker holds), not at the ones the trader asked for."""
+        intent = order.intent
+        what = f"{intent.side.value} {_qty(intent.quantity)} {order.key}"
+        terms = ", ".join(
+            f"{name} {order.instrument.format_price(price)}"
+            for name, price in (("limit", intent.limit_price), ("stop", intent.stop_price))
+            if price is not None
+        )
+        stands = f"; it stands at {terms}" if terms else ""
+        if not order.status.is_terminal:
+            stands += " and keeps working"
+        self._service.raise_alert(
+            Severity.WARNING,
+            "orders",
+            f"Modify refused by broker: {what} — {reason}{stands}",
+            f"order:{order.id}:modify_rejected",
+        )
+
     def on_fill(self, fill: Fill) -> None:
         """Report each execution once (a replayed execution id is ignored)."""
         if not self._seen.add(f"fill:{fill.exec_id}"):

@@ -115,6 +115,15 @@ class BrokerCapabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class BrokerTerms:
+    """The terms a broker holds for one order: what it will trade at, whatever we asked for."""
+
+    quantity: Decimal
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OrderStatusUpdate:
     """A broker's report on one order.
 
@@ -135,6 +144,11 @@ class OrderStatusUpdate:
     time: dt.datetime | None = None
     #: True when a cancel request was refused and the order keeps working.
     cancel_rejected: bool = False
+    #: True when a modification was refused: the order keeps working (or ended) at the terms
+    #: the broker still holds, which ``terms`` carries, never at the ones we asked for.
+    modify_rejected: bool = False
+    #: The terms the broker holds for the order (with ``modify_rejected``; None: not reported).
+    terms: BrokerTerms | None = None
 
 
 @dataclass(frozen=True, slots=True)

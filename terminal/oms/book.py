@@ -34,7 +34,7 @@ from decimal import Decimal
 
 from eventkit import Event
 
-from terminal.domain import Clock, Fill, Order, OrderStatus
+from terminal.domain import Clock, Fill, Order, OrderIntent, OrderStatus
 from terminal.domain.combo_fills import add_leg_fill
 from terminal.domain.lifecycle import can_reach
 from terminal.oms.changes import ChangeSource, OrderChange
@@ -113,6 +113,9 @@ class OrderBook:
         self._exec_ids: set[str] = set()
         #: The fills recorded this session, by exec id (what a commission correction replaces).
         self._fills: dict[str, Fill] = {}
+        #: The terms of working orders before their last modification, while the broker may
+        #: still refuse it (what a refusal that reports no terms returns the order to).
+        self._before_modify: dict[str, OrderIntent] = {}
         self.order_updated = Event("order_updated")
         self.order_changed = Event("order_changed")
         self.fill_recorded = Event("fill_recorded")
@@ -182,6 +185,11 @@ class OrderBook:
     def known_exec_ids(self) -> frozenset[str]:
         return frozenset(self._exec_ids)
 
+    def terms_before_modify(self, order_id: str) -> OrderIntent | None:
+        """The terms ``order_id`` had before its last modification at the broker (None when
+        none was made, or a refusal already restored them)."""
+        return self._before_modify.get(order_id)
+
     def fill(self, exec_id: str) -> Fill | None:
         """The fill recorded this session under ``exec_id``, as it now stands."""
         return self._fills.get(exec_id)
@@ -231,6 +239,7 @@ class OrderBook:
             self._orders[after.id] = after
             if after.broker_order_id:
                 self._by_broker_id[after.broker_order_id] = after.id
+            self._remember_terms(change, before, after)
             self._journal.save_order(after)
             self._journal.append_order_event(after.id, after.updated_at, change.action, change.note)
         self._audit.record(
@@ -333,6 +342,12 @@ class OrderBook:
         log.error("order path: %s failed: %s", where, message, exc_info=exc)
         self._audit.record("order_path_failed", where, {"error": message})
         self.error_occurred.emit(where, message)
+
+    def _remember_terms(self, change: OrderChange, before: Order | None, after: Order) -> None:
+        if change.action == "modify" and before is not None and before.status.is_working:
+            self._before_modify[after.id] = before.intent
+        elif change.action == "modify_rejected" or after.status.is_terminal:
+            self._before_modify.pop(after.id, None)
 
     def _next(self, change: OrderChange) -> tuple[Order | None, Order | None]:
         if change.created is not None:

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import logging
 
-from terminal.broker.base import Broker, BrokerError
+from terminal.broker.base import Broker, BrokerError, OrderStatusUpdate
 from terminal.domain import DomainError, Order, OrderIntent, OrderStatus, Verdict
 from terminal.oms.book import OrderBook, is_local, owner_of
 from terminal.oms.changes import ChangeSource, OrderChange, cancellation
-from terminal.oms.errors import MissingApproval, NotPermitted, SubmissionFailed, UnknownOrder
+from terminal.oms.errors import (
+    MissingApproval,
+    ModifyFailed,
+    NotPermitted,
+    SubmissionFailed,
+    UnknownOrder,
+)
+from terminal.oms.reports import modify_rejected
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +124,19 @@ class Dispatcher:
         details: dict[str, object],
         note: str,
     ) -> Order:
-        """Change a pending or working order; a working one is changed at the broker too."""
-        self._refuse_foreign(self._book.get(order_id), "cannot modify")
+        """Change a pending or working order; a working one is changed at the broker too.
+
+        The book takes the new terms at once (the trader sees what was asked for while it is on
+        its way). When the broker refuses the call, the order goes back to the terms it had,
+        which the broker still holds: it keeps working, the refusal is audited
+        (``modify_rejected``) and raised. A refusal the broker reports later goes the same way
+        (:func:`terminal.oms.reports.modify_rejected`).
+
+        Raises:
+            ModifyFailed: the broker refused or failed the call; the order is as it was.
+        """
+        before = self._book.get(order_id)
+        self._refuse_foreign(before, "cannot modify")
         self._book.apply(
             OrderChange(
                 order_id=order_id,
@@ -131,6 +149,25 @@ class Dispatcher:
             )
         )
         updated = self._book.get(order_id)
-        if updated.status.is_working:
+        if not updated.status.is_working:
+            return updated
+        try:
             await self._broker.modify_order(updated)
-        return updated
+        except (BrokerError, DomainError, OSError, TimeoutError) as exc:
+            self._modify_failed(order_id, before.intent, exc)
+            raise ModifyFailed(f"{updated.key}: modification not made: {exc}") from exc
+        return self._book.get(order_id)
+
+    def _modify_failed(self, order_id: str, previous: OrderIntent, exc: BaseException) -> None:
+        """The broker call failed: put the terms back (what the broker still holds)."""
+        current = self._book.get(order_id)
+        update = OrderStatusUpdate(
+            order_id,
+            current.broker_order_id or "",
+            current.status,
+            reason=f"modification refused by {self._broker.name}: {exc}",
+            modify_rejected=True,
+        )
+        log.warning("order %s: %s", order_id, update.reason)
+        for change in modify_rejected(current, update, ChangeSource.BROKER, previous):
+            self._book.apply(change)

@@ -33,6 +33,10 @@ class SubmissionFailed(OrderError):
     """The broker refused or failed the submission; the order is marked rejected."""
 
 
+class ModifyFailed(OrderError):
+    """The broker refused or failed a modification; the order keeps the terms it holds there."""
+
+
 class OrderBookError(InvariantError):
     """A change the order book cannot apply: an unknown order, an order staged twice."""
 

@@ -47,7 +47,7 @@ def apply_status(book: OrderBook, update: OrderStatusUpdate, source: ChangeSourc
         # Another terminal of the desk sent it and reports it; its outcome arrives from there.
         log.info("status for %s left to the terminal that sent it: %s", order.id, update)
         return False
-    changes = status_changes(order, update, source)
+    changes = status_changes(order, update, source, book.terms_before_modify(order.id))
     if not changes:
         reason = stale_reason(order, update)
         if reason is not None:

@@ -10,14 +10,19 @@ allows:
   leg and it is filled when every leg has filled all its units
   (:mod:`terminal.domain.combo_fills`);
 - a refused cancel puts the order back to working;
+- a refused modification puts the order back to the terms the broker still holds (those the
+  report carries, else the terms before the modification): the book never shows terms the
+  broker does not hold, and the order keeps working (or stays as it ended);
 - a report that lags behind what the book already knows (a "submitted" echo for an accepted
   order, anything but a late fill for a closed one) is stale and changes nothing.
 """
 
 from __future__ import annotations
 
-from terminal.broker.base import OrderStatusUpdate
-from terminal.domain import Fill, Order, OrderStatus
+from dataclasses import replace
+
+from terminal.broker.base import BrokerTerms, OrderStatusUpdate
+from terminal.domain import Fill, Order, OrderIntent, OrderStatus
 from terminal.domain.combo_fills import filled_after
 from terminal.domain.lifecycle import can_transition
 from terminal.oms.changes import ChangeSource, OrderChange
@@ -42,7 +47,10 @@ def _submitted(order: Order, source: ChangeSource, broker_order_id: str | None) 
 
 
 def reported_status(order: Order, update: OrderStatusUpdate) -> OrderStatus:
-    """The status ``update`` means for ``order`` (a refused cancel, a rejected remainder)."""
+    """The status ``update`` means for ``order`` (a refused cancel or modification, a rejected
+    remainder)."""
+    if update.modify_rejected:
+        return order.status  # the order stands as it was; only its terms go back
     if update.cancel_rejected:
         # The cancel was refused: the order keeps working in its pre-cancel state.
         if order.status is not S.CANCEL_REQUESTED:
@@ -74,10 +82,78 @@ def stale_reason(order: Order, update: OrderStatusUpdate) -> str | None:
     return None
 
 
-def status_changes(
-    order: Order, update: OrderStatusUpdate, source: ChangeSource = ChangeSource.BROKER
+def held_intent(previous: OrderIntent, terms: BrokerTerms | None) -> OrderIntent:
+    """The intent the broker holds: ``previous`` (our terms before the refused modification)
+    with every term the broker reported in its place."""
+    if terms is None:
+        return previous
+    fields: dict[str, object] = {"quantity": terms.quantity}
+    if terms.limit_price is not None and previous.limit_price is not None:
+        fields["limit_price"] = terms.limit_price
+    if terms.stop_price is not None and previous.stop_price is not None:
+        fields["stop_price"] = terms.stop_price
+    return replace(previous, **fields)  # type: ignore[arg-type]  # re-validates
+
+
+def modify_rejected(
+    order: Order,
+    update: OrderStatusUpdate,
+    source: ChangeSource,
+    previous: OrderIntent | None = None,
 ) -> tuple[OrderChange, ...]:
-    """Return the changes a broker status report makes to ``order`` (none when it is stale)."""
+    """The change a refused modification makes: ``order`` goes back to the terms the broker
+    holds (``update.terms`` over ``previous``, the terms before the modification), keeps its
+    status, and says why while it works. A repeat that changes nothing changes nothing."""
+    held = held_intent(previous or order.intent, update.terms)
+    working = not order.status.is_terminal
+    reason = update.reason or "modification refused by the broker"
+    if held == order.intent and (not working or reason == order.reason):
+        return ()
+    return (
+        OrderChange(
+            order_id=order.id,
+            action="modify_rejected",
+            source=source,
+            intent=held,
+            reason=reason if working else None,  # a closed order keeps saying why it closed
+            details={
+                "broker_order_id": update.broker_order_id,
+                "reported": update.status.value,
+                "reason": reason,
+                "refused": _terms(order.intent),
+                "held": _terms(held),
+                "terms_reported": update.terms is not None,
+            },
+            note=reason,
+            at=update.time,
+        ),
+    )
+
+
+def _terms(intent: OrderIntent) -> dict[str, str | None]:
+    def text(value: object) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "quantity": str(intent.quantity),
+        "limit_price": text(intent.limit_price),
+        "stop_price": text(intent.stop_price),
+    }
+
+
+def status_changes(
+    order: Order,
+    update: OrderStatusUpdate,
+    source: ChangeSource = ChangeSource.BROKER,
+    previous: OrderIntent | None = None,
+) -> tuple[OrderChange, ...]:
+    """Return the changes a broker status report makes to ``order`` (none when it is stale).
+
+    ``previous``: the order's terms before a modification still in flight (what a refused
+    modification returns to where the broker does not report its terms).
+    """
+    if update.modify_rejected:
+        return modify_rejected(order, update, source, previous)
     if stale_reason(order, update) is not None:
         return ()
     status = reported_status(order, update)

@@ -20,6 +20,7 @@ from terminal.broker.base import (
     BrokerEvents,
     BrokerHealth,
     BrokerPosition,
+    BrokerTerms,
     ConnectionState,
     NotConnected,
     OrderStatusUpdate,
@@ -316,6 +317,25 @@ class FakeBroker(BrokerEvents):
     def refuse_cancel(self, order_id: str, reason: str = "too late to cancel") -> None:
         record = self._by_client_id(order_id)
         self._emit(record, record.status, reason, cancel_rejected=True)
+
+    def refuse_modify(
+        self, order_id: str, reason: str = "modify refused", terms: BrokerTerms | None = None
+    ) -> None:
+        """Refuse the last modification: the order keeps its status; ``terms`` are what the
+        broker says it holds (None: the report carries none)."""
+        record = self._by_client_id(order_id)
+        self.order_status_received.emit(
+            OrderStatusUpdate(
+                order_id=order_id,
+                broker_order_id=record.broker_id,
+                status=record.status,
+                filled=record.filled,
+                reason=reason,
+                time=self.now(),
+                modify_rejected=True,
+                terms=terms,
+            )
+        )
 
     def expire(self, order_id: str) -> None:
         self._emit(self._by_client_id(order_id), OrderStatus.EXPIRED, "expired at session close")

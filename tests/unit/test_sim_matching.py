@@ -213,7 +213,9 @@ def test_modify_below_the_filled_quantity_is_refused() -> None:
     order = make_order(AAPL, "BUY", 300, limit_price="100.01")
     h.place(order)
     h.engine.modify(make_order(AAPL, "BUY", 50, limit_price="100.01", order_id=order.id))
-    assert h.updates(order.id)[-1].cancel_rejected
+    refused = h.updates(order.id)[-1]
+    assert refused.modify_rejected and not refused.cancel_rejected
+    assert refused.terms is not None and refused.terms.quantity == 300
     assert h.engine.by_client[order.id].quantity == 300
 
 

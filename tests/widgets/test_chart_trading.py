@@ -220,6 +220,33 @@ def test_dragging_an_order_line_modifies_the_order_at_the_snapped_price(
     assert pane.chart.levels.levels()[order.id][1] == f"BUY 100 LMT {dragged:,.2f}"
 
 
+def test_a_drag_the_broker_refuses_puts_the_line_back_where_the_broker_holds_the_order(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    order = rest_limit(harness)
+    harness.step()
+    line = pane.chart.levels.line(order.id)
+    assert line is not None
+    old = order.intent.limit_price
+    assert old is not None
+    harness.broker.refuse_next_modify("modify refused: price band")
+    start = viewport_pos(pane, float(old))
+    press_and_move(pane, start, start + QPoint(0, -40))
+    assert Decimal(repr(float(line.value()))) > old
+    with qtbot.waitSignal(pane.chart.level_dropped):
+        release(pane, start + QPoint(0, -40))
+    harness.until(lambda: harness.app.orders.get(order.id).reason == "modify refused: price band")
+    assert harness.broker.exchange.engine.by_client[order.id].order.intent.limit_price == old
+    refused = harness.app.orders.get(order.id)
+    assert refused.intent.limit_price == old and refused.status.is_working
+    harness.until(lambda: pane.chart.levels.levels()[order.id][0] == float(old))
+    assert pane.chart.levels.levels()[order.id][1] == f"BUY 100 LMT {old:,.2f}"
+    assert any(
+        "Modify refused by broker" in a.message and "price band" in a.message
+        for a in harness.app.alerts.active()
+    )
+
+
 def test_escape_while_dragging_puts_the_line_back_and_modifies_nothing(
     harness: Harness, pane: ChartPane, qtbot: QtBot
 ) -> None:

@@ -73,6 +73,7 @@ _KINDS: Final[dict[int, ErrorKind]] = {
     2108: K.INFO,
     2159: K.INFO,
     2119: K.INFO,  # connecting
+    2102: K.ORDER_REJECTED,  # "Unable to modify this order as it is still being processed"
     202: K.ORDER_CANCELLED,
     136: K.CANCEL_REJECTED,
     161: K.CANCEL_REJECTED,
@@ -102,6 +103,14 @@ _KINDS: Final[dict[int, ErrorKind]] = {
 }
 
 
+def refuses_modify(code: int) -> bool:
+    """Whether IB message ``code``, for an order whose modification is on its way, means IB
+    refused the modification (a refusal, or an error of no known kind: 321 validation...):
+    the order keeps working at the terms IB held. Cancels, cancel refusals, warnings and
+    information are not refusals of the modification."""
+    return classify(code) in (K.ORDER_REJECTED, K.ERROR)
+
+
 def classify(code: int) -> ErrorKind:
     """Return what kind of event IB message ``code`` reports (other 2100-2199: a warning)."""
     kind = _KINDS.get(code)
@@ -123,6 +132,7 @@ _MESSAGES: Final[dict[int, str]] = {
     200: "IB does not know this contract (200): {text}",
     201: "Order rejected by IB (201): {reason}",
     202: "Order cancelled by IB (202): {reason}",
+    2102: "IB is still processing the order (2102): {text}",
     326: "IB client id already in use (326): choose another client id in the settings",
     10167: "Showing delayed market data (IB 10167): no real-time subscription",
     10197: "No market data while another IB session (TWS, mobile) holds the live data (10197)",

@@ -15,7 +15,7 @@ from typing import Final
 from ib_async import Fill as IBFill
 from ib_async import Order as IBOrder
 
-from terminal.broker.base import OrderStatusUpdate
+from terminal.broker.base import BrokerTerms, OrderStatusUpdate
 from terminal.broker.ib.mapping_combos import combo_routing_params
 from terminal.broker.ib.mapping_values import (
     decimal_or_none,
@@ -113,6 +113,23 @@ def ib_order_for(order: Order, *, account: str = "") -> IBOrder:
     elif intent.stop_price is not None:
         ib.auxPrice = ib_float(intent.stop_price)
     return ib
+
+
+#: IB order types whose lmtPrice / auxPrice is the limit / the stop (a trailing order's
+#: auxPrice is its trail amount, which the terms do not carry).
+_LIMIT_TYPES: Final = frozenset({"LMT", "STP LMT"})
+_STOP_TYPES: Final = frozenset({"STP", "STP LMT"})
+
+
+def held_terms(order: IBOrder) -> BrokerTerms | None:
+    """The terms IB holds for ``order`` as ib_async keeps it (those of the last openOrder, or
+    of the placement until one came); None when it carries no quantity."""
+    quantity = decimal_or_none(order.totalQuantity)
+    if quantity is None or quantity <= 0:
+        return None
+    limit = decimal_or_none(order.lmtPrice) if order.orderType in _LIMIT_TYPES else None
+    stop = decimal_or_none(order.auxPrice) if order.orderType in _STOP_TYPES else None
+    return BrokerTerms(quantity, limit, stop)
 
 
 def status_from_ib(status: str, filled: float, remaining: float) -> OrderStatus | None:

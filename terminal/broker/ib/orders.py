@@ -9,6 +9,14 @@ permId do (:mod:`terminal.broker.ib.attribution`). The broker order id is IB's `
 A rejection arrives as an error (e.g. 201) on the order id; ib_async marks the order cancelled
 first. The router turns the pair into one REJECTED_BY_BROKER report carrying IB's reason.
 
+A modification is a placeOrder under the same order id. While one is on its way (until an
+openOrder carries the terms sent), an error on the order id that refuses it (see
+:func:`~terminal.broker.ib.errors.refuses_modify`) does not end the order: TWS keeps it
+working at the terms it held. The router reports it as a refused modification carrying those
+terms (the last openOrder's, which ib_async keeps on the Trade), and undoes ib_async's own
+"Cancelled" marking of the Trade. An openOrder that later reports other terms for it is
+reported the same way, so the core follows what IB holds.
+
 Every message here goes out in the order lane (:mod:`terminal.broker.ib.lanes`): ahead of any
 queued data request.
 """
@@ -18,16 +26,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ib_async import IB, Trade
 from ib_async import Order as IBOrder
 
-from terminal.broker.base import BrokerError, BrokerEvents, OrderStatusUpdate
+from terminal.broker.base import BrokerError, BrokerEvents, BrokerTerms, OrderStatusUpdate
 from terminal.broker.ib.attribution import OrderIdentities
 from terminal.broker.ib.contracts import ContractBook
-from terminal.broker.ib.errors import ErrorKind, classify, describe
+from terminal.broker.ib.errors import ErrorKind, classify, describe, refuses_modify
 from terminal.broker.ib.lanes import Lanes, Queued
 from terminal.broker.ib.mapping import ib_order_for, status_update
+from terminal.broker.ib.mapping_orders import held_terms
 from terminal.broker.ib.repeats import unique_trades
 from terminal.domain import Order, OrderStatus
 
@@ -56,7 +66,13 @@ class OrderRouter:
         #: (order id, error code) of the errors that ended an order, so a repeat of one is not
         #: reported (and audited) a second time.
         self._ended: set[tuple[int, int]] = set()
+        #: IB order id -> the terms of the modification sent and not yet confirmed by IB.
+        self._modifying: dict[int, BrokerTerms | None] = {}
+        #: IB order id -> the terms reported held after IB refused a modification (and the
+        #: reason), so that an openOrder reporting other terms corrects them.
+        self._refused: dict[int, tuple[BrokerTerms | None, str]] = {}
         ib.orderStatusEvent += self.on_order_status
+        ib.openOrderEvent += self.on_open_order
 
     # -- requests ---------------------------------------------------------------------------------
     # Each message waits in the order lane while the throttle window is full, so the ib_async
@@ -110,6 +126,8 @@ class OrderRouter:
                     0, f"{order.id} not modified: it is already {sent.orderStatus.status} at IB"
                 )
                 return
+            self._modifying[ib_id] = held_terms(ib_order)
+            self._refused.pop(ib_id, None)
             self.ib.placeOrder(sent.contract if sent else contract, ib_order)
 
         self.lanes.order(send, f"modify {order.id}")
@@ -201,6 +219,40 @@ class OrderRouter:
             time=dt.datetime.now(dt.UTC),
         )
 
+    def on_open_order(self, trade: Trade) -> None:
+        """IB's terms for an order: they confirm a modification on its way, or, after IB
+        refused one, correct the terms reported held when they differ."""
+        ib_id = trade.order.orderId
+        terms = held_terms(trade.order)
+        if ib_id in self._modifying and terms == self._modifying[ib_id]:
+            del self._modifying[ib_id]  # IB holds what was sent: the modification is made
+            return
+        refused = self._refused.get(ib_id)
+        if refused is not None and terms is not None and terms != refused[0]:
+            self._refused[ib_id] = (terms, refused[1])
+            self._report_refused_modify(trade, refused[1], terms)
+
+    def _modify_refused(self, trade: Trade, code: int, reason: str) -> None:
+        """IB refused the modification on its way: the order stands at the terms IB held."""
+        ib_id = trade.order.orderId
+        del self._modifying[ib_id]
+        if trade.isDone() and trade.log and trade.log[-1].errorCode == code:
+            # WORKAROUND(ib_async 2.1 wrapper.error, "modification to *existing* order just has
+            # an update error, but the order is STILL LIVE"): it marks the Trade Cancelled on
+            # any error; put back the status it had when the modification left.
+            before = next((e.status for e in reversed(trade.log) if e.message == "Modify"), None)
+            if before is not None and before not in ("Cancelled", "ApiCancelled", "Inactive"):
+                trade.orderStatus.status = before
+        terms = held_terms(trade.order)
+        self._refused[ib_id] = (terms, reason)
+        log.warning("IB refused the modification of order %s (%s): %s", ib_id, code, reason)
+        self._report_refused_modify(trade, reason, terms)
+
+    def _report_refused_modify(self, trade: Trade, reason: str, terms: BrokerTerms | None) -> None:
+        update = self._update(trade, reason)
+        if update is not None:
+            self._emit(replace(update, modify_rejected=True, terms=terms))
+
     def on_error(self, req_id: int, code: int, text: str) -> bool:
         """An error about one of our orders; return True when it was one."""
         if req_id < 0:
@@ -213,6 +265,9 @@ class OrderRouter:
             return True
         kind = classify(code)
         reason = describe(code, text)
+        if req_id in self._modifying and refuses_modify(code):
+            self._modify_refused(trade, code, reason)
+            return True
         order = trade.order
         order_ref = self.ids.ours(
             order_ref=order.orderRef,

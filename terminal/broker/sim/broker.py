@@ -365,9 +365,15 @@ class SimBroker(BrokerEvents):
         self._require_connection()
         if order.id not in self.exchange.engine.by_client:
             raise BrokerError(f"unknown order {order.id}")
-        self._schedule(
-            self.config.ack_latency, lambda: self.exchange.engine.modify(order), order.id
-        )
+        engine = self.exchange.engine
+        refusal = self.faults.take_modify_refusal()
+        if refusal is not None:
+            reason: str = refusal
+            self._schedule(
+                self.config.ack_latency, lambda: engine.refuse_modify(order.id, reason), order.id
+            )
+            return
+        self._schedule(self.config.ack_latency, lambda: engine.modify(order), order.id)
 
     async def cancel_order(self, order: Order) -> None:
         """Request a cancel; it is confirmed (or refused) after the ack latency."""
@@ -492,6 +498,11 @@ class SimBroker(BrokerEvents):
     def reject_next_order(self, reason: str = "rejected by the exchange (injected fault)") -> None:
         """Make the next placed order come back REJECTED_BY_BROKER with ``reason``."""
         self.faults.reject_next.append(reason)
+
+    def refuse_next_modify(self, reason: str = "modify refused by the exchange (injected)") -> None:
+        """Make the next modification come back refused with ``reason``: the order keeps
+        working at the terms it had."""
+        self.faults.refuse_modify_next.append(reason)
 
     def delay_responses(self, seconds: float) -> None:
         """Add ``seconds`` of latency to every report from now on (0 clears it)."""

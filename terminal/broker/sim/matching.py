@@ -136,25 +136,25 @@ class MatchingEngine:
         so = self.by_client.get(order.id)
         if so is None:
             return
-        now = self.clock.now()
         if not so.is_working:
-            self._report(
-                "ack",
-                so.update(so.status, now, "modify refused: order is not working", refused=True),
-            )
+            self.refuse_modify(order.id, "modify refused: order is not working")
             return
         if order.intent.quantity < so.filled:
-            self._report(
-                "ack",
-                so.update(so.status, now, "modify refused: quantity below filled", refused=True),
-            )
+            self.refuse_modify(order.id, "modify refused: quantity below filled")
             return
+        now = self.clock.now()
         so.order = order
         if not so.order.parent_id or not so.held:
             so.quantity = order.intent.quantity
         if order.intent.order_type.is_trailing and not so.triggered:
             so.trail_stop = None  # recomputed from the watermark with the new trail
         self._report("ack", so.update(so.status, now, "modified"))
+
+    def refuse_modify(self, order_id: str, reason: str) -> None:
+        """Refuse a modification: the order stays as it is, and the report says at what terms."""
+        so = self.by_client.get(order_id)
+        if so is not None:
+            self._report("ack", so.refused_modify(self.clock.now(), reason))
 
     def cancel_all(self) -> None:
         """Cancel every working order (the kill switch)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from terminal.broker.base import OrderStatusUpdate
+from terminal.broker.base import BrokerTerms, OrderStatusUpdate
 from terminal.domain import Order, OrderRole, OrderStatus, OrderType
 from terminal.domain.values import ZERO
 
@@ -127,6 +127,22 @@ class SimOrder:
             reason=reason,
             time=now,
             cancel_rejected=refused,
+        )
+
+    def refused_modify(self, now: dt.datetime, reason: str) -> OrderStatusUpdate:
+        """The report of a refused modification: the status as it is, the terms it holds."""
+        intent = self.order.intent
+        return OrderStatusUpdate(
+            order_id=self.id,
+            broker_order_id=self.broker_id,
+            status=self.status,
+            filled=self.filled,
+            remaining=self.remaining,
+            avg_fill_price=self.avg_price,
+            reason=reason,
+            time=now,
+            modify_rejected=True,
+            terms=BrokerTerms(intent.quantity, intent.limit_price, intent.stop_price),
         )
 
     def snapshot(self, now: dt.datetime | None = None) -> OrderStatusUpdate:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from . import messages as msg
 from . import order_flow
-from .faults import DEFAULT_REJECT_TEXT, REPEATS, Reject, Repeat
+from .faults import DEFAULT_REJECT_TEXT, REPEATS, ModifyRefusal, Reject, Repeat
 
 if TYPE_CHECKING:
     from .core import GatewayCore
@@ -52,6 +52,18 @@ class FaultControls:
     def reject_next_order(self, code: int = 201, text: str = DEFAULT_REJECT_TEXT) -> None:
         """Answer the next new placeOrder with ``error(orderId, code, text)``, then Inactive."""
         self._control(lambda: self._core.faults.rejects.append(Reject(code, text)))
+
+    def refuse_next_modify(
+        self,
+        code: int = 201,
+        text: str = "Order rejected - reason:Price is too far from the market",
+        *,
+        report_order: bool = True,
+    ) -> None:
+        """Refuse the next modification of a working order with ``error(orderId, code, text)``
+        (then, with ``report_order``, its openOrder and orderStatus at the terms it kept)."""
+        refusal = ModifyRefusal(code, text, report_order)
+        self._control(lambda: self._core.faults.modify_refusals.append(refusal))
 
     def drop_connections(self) -> None:
         """Close every client socket abruptly (state is kept, as TWS keeps it)."""

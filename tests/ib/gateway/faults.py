@@ -1,4 +1,4 @@
-"""Scripted faults a test switches on: rejects, held replies, repeated messages, silenced
+"""Scripted faults a test switches on: rejects, refused modifications, held replies, repeated messages, silenced
 feeds, order refs left out, late commission reports, refused connections."""
 
 from __future__ import annotations
@@ -41,11 +41,22 @@ class Reject:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class ModifyRefusal:
+    """How the next modification of a working order is refused: ``error(orderId, code,
+    text)``, then (``report_order``) openOrder and orderStatus with the terms kept."""
+
+    code: int
+    text: str
+    report_order: bool = True
+
+
 @dataclass(slots=True)
 class Faults:
     """The fault switches; read by the server on every reply and connection."""
 
     rejects: deque[Reject] = field(default_factory=deque)
+    modify_refusals: deque[ModifyRefusal] = field(default_factory=deque)
     #: Replies are queued per connection, not written, until released (a slow TWS, exactly:
     #: a test decides when the answer comes instead of guessing how long a delay lasts).
     holding: bool = False
@@ -66,6 +77,10 @@ class Faults:
     def take_reject(self) -> Reject | None:
         """The reject queued for the next new order, if any (consumed)."""
         return self.rejects.popleft() if self.rejects else None
+
+    def take_modify_refusal(self) -> ModifyRefusal | None:
+        """The refusal queued for the next modification of a working order (consumed)."""
+        return self.modify_refusals.popleft() if self.modify_refusals else None
 
     def order_ref(self, where: str, ref: str) -> str:
         """The orderRef sent in a message of ``where`` ("executions" or "orders")."""

@@ -8,6 +8,11 @@ queue them) and the client finds the outcome through reqOpenOrders / reqComplete
 reqExecutions after it reconnects. ``Gateway.repeat_messages`` makes it send a kind of message
 twice, as TWS does (see :data:`.faults.Repeat`).
 
+A refused modification (``Gateway.refuse_next_modify``) answers error(orderId, code, text)
+and, by default, the order's openOrder and orderStatus with the terms it kept; the order keeps
+working (what TWS sends after a refused modify was not captured from a real TWS: the error is
+documented, the openOrder that follows it is an assumption the adapter must not rely on).
+
 Rejects (``Gateway.reject_next_order``) answer like TWS does for a risk reject: error 201 with
 the order id, then openOrder and orderStatus with status ``Inactive``. (Captured in
 erdewit/ib_insync#554: ``4,2,15,201,Order rejected...`` then ``5,15,...Inactive`` then
@@ -78,7 +83,16 @@ def _place_order(core: GatewayCore, conn: Connection, fields: list[str]) -> None
     if placed.what_if and not legs:
         _what_if(core, conn, placed, instrument, account)
         return
-    is_new = core.book.get(conn.client_id, placed.order_id) is None
+    existing = core.book.get(conn.client_id, placed.order_id)
+    is_new = existing is None
+    refusal = core.faults.take_modify_refusal() if existing and existing.is_working else None
+    if existing is not None and refusal is not None:
+        # The modification is refused; the order keeps working at the terms it had.
+        conn.send(msg.error(existing.order_id, refusal.code, refusal.text))
+        if refusal.report_order:
+            conn.send(_open_order(core, existing))
+            conn.send(omsg.order_status(existing))
+        return
     reject = core.faults.take_reject() if is_new else None
     if reject is not None:
         order = core.book.reject(placed, instrument, account, legs)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terminal.broker.ib.errors import ErrorKind, classify, describe
+from terminal.broker.ib.errors import ErrorKind, classify, describe, refuses_modify
 
 K = ErrorKind
 ROWS = [
@@ -18,6 +18,7 @@ ROWS = [
     (2105, K.FARM_BROKEN),
     (2157, K.FARM_BROKEN),
     (2104, K.FARM_OK),
+    (2102, K.ORDER_REJECTED),  # unable to modify: the order is still being processed
     (2106, K.FARM_OK),
     (2158, K.FARM_OK),
     (2107, K.INFO),
@@ -157,3 +158,23 @@ def test_describe_is_always_one_line(code: int, text: str) -> None:
     assert line
     assert "\n" not in line and "\r" not in line
     assert str(code) in line
+
+
+@pytest.mark.parametrize(
+    ("code", "refuses"),
+    [
+        (201, True),  # order rejected
+        (110, True),  # price off the tick
+        (329, True),  # cannot change to the new order type
+        (2102, True),  # still being processed
+        (321, True),  # validation error (no known kind)
+        (202, False),  # cancelled: the order ended, the modification is moot
+        (10148, False),  # a refused cancel
+        (399, False),  # a warning on a live order
+        (2104, False),  # farm OK
+    ],
+)
+def test_which_errors_on_an_order_being_modified_refuse_the_modification(
+    code: int, refuses: bool
+) -> None:
+    assert refuses_modify(code) is refuses

@@ -12,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ib_async import CommissionReport, Contract, Execution
 from ib_async import Fill as IBFill
+from ib_async import Order as IBOrder
 
+from terminal.broker.base import BrokerTerms
 from terminal.broker.ib.mapping import (
     UNSET_DOUBLE,
     UNSET_INTEGER,
@@ -22,6 +24,7 @@ from terminal.broker.ib.mapping import (
     status_from_ib,
     status_update,
 )
+from terminal.broker.ib.mapping_orders import held_terms
 from terminal.domain import (
     Instrument,
     Order,
@@ -314,3 +317,15 @@ def test_a_fill_from_elsewhere_has_no_order_id_and_takes_the_execution_time() ->
 def test_an_unreadable_execution_is_refused(change: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"execution 0001f4e8\.65"):
         fill_from_ib(ib_fill(**change), AAPL)
+
+
+def test_the_terms_ib_holds_are_read_by_order_type() -> None:
+    limit = IBOrder(orderType="LMT", totalQuantity=10.0, lmtPrice=195.5, auxPrice=0.0)
+    assert held_terms(limit) == BrokerTerms(Decimal(10), Decimal("195.5"), None)
+    stop = IBOrder(orderType="STP", totalQuantity=5.0, lmtPrice=UNSET_DOUBLE, auxPrice=180.25)
+    assert held_terms(stop) == BrokerTerms(Decimal(5), None, Decimal("180.25"))
+    both = IBOrder(orderType="STP LMT", totalQuantity=1.0, lmtPrice=181.0, auxPrice=180.0)
+    assert held_terms(both) == BrokerTerms(Decimal(1), Decimal(181), Decimal(180))
+    trail = IBOrder(orderType="TRAIL", totalQuantity=3.0, auxPrice=1.5)  # auxPrice: the trail
+    assert held_terms(trail) == BrokerTerms(Decimal(3), None, None)
+    assert held_terms(IBOrder(orderType="LMT", totalQuantity=0.0, lmtPrice=1.0)) is None
