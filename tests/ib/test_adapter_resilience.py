@@ -74,6 +74,9 @@ async def test_1100_freezes_1102_resumes_without_resubscribing_1101_resubscribes
     with gateway() as gw:
         async with connected(gw) as (broker, seen):
             await broker.subscribe_quotes(await broker.qualify("AAPL"))
+            # The request is on the wire when subscribe_quotes returns, not yet read by the
+            # gateway: count the requests only once the gateway holds the line.
+            await gw.until(lambda g: g.market_data_lines() == 1, what="the quote stream at IB")
             gw.send_error(1100, "Connectivity between IB and Trader Workstation has been lost.")
             await seen.until(lambda: broker.connection_state is C.DISCONNECTED, "1100")
             assert "1100" in seen.states[-1][1]
