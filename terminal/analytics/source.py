@@ -145,7 +145,8 @@ def _mid(details: ColumnElement[str], dialect: str) -> ColumnElement[Any]:
     reading it. The column is text, so PostgreSQL needs a cast to JSON; SQLite's JSON
     functions read text as it is (a CAST there would turn it into a number)."""
     as_json = type_coerce(details, JSON) if dialect == "sqlite" else cast(details, JSON)
-    return as_json[MID_FIELD].as_string()
+    mid: ColumnElement[Any] = as_json[MID_FIELD].as_string()
+    return mid
 
 
 def load_history(engine: Engine, start: dt.date, end: dt.date, timezone: str = "UTC") -> History:
