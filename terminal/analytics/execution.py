@@ -67,36 +67,39 @@ def order_execution(order: OrderRecord) -> OrderExecution:
     """Compute the execution metrics of ``order`` from its record and fills.
 
     Written flat (locals, no helper calls per figure): it runs for every order of a long
-    history, and every Decimal operation it saves is one per order.
+    history, and every Decimal operation it saves is one per order. Comparisons are against
+    the Decimal ``ZERO``, not the int 0: a Decimal compared with an int converts the int
+    first, which takes twice as long.
     """
     filled = commission = value = ZERO
     first = last = None
-    for f in order.fills:  # one pass
-        quantity = f.quantity
-        filled += quantity
-        commission += f.commission
-        value += quantity * f.price
-        time = f.time
-        if first is None or last is None:
-            first = last = time
-        elif time < first:
-            first = time
-        elif time > last:
-            last = time
+    if fills := order.fills:
+        earliest = latest = fills[0].time
+        for f in fills:  # one pass
+            quantity = f.quantity
+            filled += quantity
+            commission += f.commission
+            value += quantity * f.price
+            time = f.time
+            if time < earliest:
+                earliest = time
+            elif time > latest:
+                latest = time
+        first, last = earliest, latest
     avg = vs_arrival = vs_approval = delay_cost = shortfall = None
     arrival, approval = order.arrival_price, order.approval_price
-    if filled > 0:
+    if filled > ZERO:
         avg = value / filled
         buy, tick, mult = order.sign > 0, order.tick_size, order.multiplier
         # Signed by subtracting the other way round for a sell (cheaper than x -1, and a
         # zero stays 0 rather than -0).
-        if arrival is not None and arrival > 0:
+        if arrival is not None and arrival > ZERO:
             per_unit = avg - arrival if buy else arrival - avg
             at_arrival = arrival * filled
             money = (value - at_arrival if buy else at_arrival - value) * mult
             vs_arrival = Slippage(per_unit, per_unit / tick, per_unit / arrival * _BPS, money)
             shortfall = money + commission
-        if approval is not None and approval > 0:
+        if approval is not None and approval > ZERO:
             per_unit = avg - approval if buy else approval - avg
             at_approval = approval * filled
             money = (value - at_approval if buy else at_approval - value) * mult
@@ -104,11 +107,12 @@ def order_execution(order: OrderRecord) -> OrderExecution:
         if arrival is not None and approval is not None:
             delay_cost = (approval - arrival if buy else arrival - approval) * filled * mult
     staged, approved, acked = order.staged_at, order.approved_at, order.acknowledged_at
+    quantity = order.quantity
     return OrderExecution(  # positional: measured faster than keywords, in the field order
         order,
         filled,
         avg,
-        filled / order.quantity if order.quantity > 0 else ZERO,
+        filled / quantity if quantity > ZERO else ZERO,
         commission,
         vs_arrival,
         vs_approval,

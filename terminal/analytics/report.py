@@ -217,14 +217,19 @@ def _execution_groups(
     by_instrument: dict[str, list[_OrderFigures]] = {}
     cells: dict[tuple[str, str, str, str], list[_OrderFigures]] = {}
     days: dict[dt.date, str] = {}
-    for e in executions:
+    for e in executions:  # per order: no call that can be saved (setdefault builds a list)
         o = e.order
         row = _figures(e)
         date = o.staged_at.astimezone(tz).date()
         if (day := days.get(date)) is None:
             day = days[date] = date.isoformat()
-        cells.setdefault((day, o.side, o.order_type, o.source or "unknown"), []).append(row)
-        by_instrument.setdefault(o.instrument, []).append(row)
+        key = (day, "BUY" if o.sign > 0 else "SELL", o.order_type, o.source or "unknown")
+        if (cell := cells.get(key)) is None:
+            cell = cells[key] = []
+        cell.append(row)
+        if (own := by_instrument.get(o.instrument)) is None:
+            own = by_instrument[o.instrument] = []
+        own.append(row)
     overall = _Totals()
     rolled: dict[str, dict[str, _Totals]] = {group: {} for group in GROUPS}
     for key, rows in cells.items():

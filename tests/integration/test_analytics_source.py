@@ -224,3 +224,67 @@ async def test_a_simulator_session_records_the_mid_and_reports_what_waiting_cost
     assert e.shortfall == e.vs_arrival.money + e.commission
     assert report.execution.approval_delay_cost == e.approval_delay_cost
     assert not [n for n in report.notes if "arrival price" in n]
+
+
+async def test_only_a_top_level_decimal_mid_is_read_and_kept_as_written(db_url: str) -> None:
+    # The database extracts the field (JSON_EXTRACT / ->>): a nested "mid", a mid that is not
+    # a price or no mid at all are unknown, never a guess; a read mid keeps its digits.
+    t0 = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+    inst = {"key": "AAPL", "tick_size": "0.01", "multiplier": "1"}
+    db = open_database(db_url)
+    steps = [
+        ("O1", "stage", {"by": "alice", "mid": "101.50"}),
+        ("O1", "approve", {"by": "alice", "note": "the mid was wide"}),
+        ("O2", "stage", {"quote": {"mid": "5.00"}}),
+        ("O2", "approve", {"mid": "n/a"}),
+    ]
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(OrderRow),
+            [
+                {
+                    "id": order_id,
+                    "instrument_key": "AAPL",
+                    "instrument": inst,
+                    "side": "BUY",
+                    "quantity": "1",
+                    "order_type": "LMT",
+                    "tif": "DAY",
+                    "outside_rth": False,
+                    "source": "ticket",
+                    "status": "accepted",
+                    "role": "single",
+                    "filled_quantity": "0",
+                    "reason": "",
+                    "extra": {},
+                    "created_at": t0,
+                    "updated_at": t0,
+                }
+                for order_id in ("O1", "O2")
+            ],
+        )
+        conn.execute(
+            insert(AuditRow),
+            [
+                {
+                    "seq": seq,
+                    "at": t0 + dt.timedelta(seconds=seq),
+                    "actor": "alice",
+                    "workstation": "ws",
+                    "action": action,
+                    "subject": order_id,
+                    "details": json.dumps(details),
+                    "prev_hash": "0" * 64,
+                    "hash": "0" * 64,
+                }
+                for seq, (order_id, action, details) in enumerate(steps, start=1)
+            ],
+        )
+    try:
+        history = load_history(db.engine, t0.date(), t0.date())
+    finally:
+        db.close()
+    by_id = {o.order_id: o for o in history.orders}
+    assert str(by_id["O1"].arrival_price) == "101.50" and by_id["O1"].approval_price is None
+    assert by_id["O2"].arrival_price is None and by_id["O2"].approval_price is None
+    assert by_id["O1"].approved_at == t0 + dt.timedelta(seconds=2)
