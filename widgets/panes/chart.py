@@ -134,7 +134,6 @@ class ChartPane(Pane):
         self.subscribe(market.subscriptions_renewed, self._on_renewed)
         self.subscribe(session.app.orders.order_updated, self._on_order)
         self.subscribe(session.app.portfolio.positions_changed, self._on_positions)
-        self.subscribe(session.active_changed, self.show_instrument)
         self.subscribe(session.chart_marks_requested, self.show_marks)
         self.subscribe(session.theme_changed, self.apply_palette)
         self.register_flush(self.flush)
@@ -144,8 +143,7 @@ class ChartPane(Pane):
         self.chart.level_dropped.connect(self._on_level_dropped)
         self.apply_palette(session.palette)
         self._update_readout()
-        if session.active is not None:
-            self.show_instrument(session.active)
+        self.follow_link(self.show_instrument)
 
     # -- layout ---------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -154,6 +152,7 @@ class ChartPane(Pane):
         bar = QHBoxLayout(self.toolbar)
         bar.setContentsMargins(4, 3, 4, 3)
         bar.setSpacing(3)
+        bar.addWidget(self.link_button())
 
         self.timeframe_buttons: dict[Timeframe, QToolButton] = {}
         self.timeframe_group = QButtonGroup(self)
