@@ -3,6 +3,7 @@ named workspaces saved in the database, floating panes put back on a screen that
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -18,7 +19,7 @@ from widgets.panes.depth import DepthLadderPane
 from widgets.panes.tape import TimeAndSalesPane
 from widgets.panes.watchlist import WatchlistPane
 from widgets.refresh import RefreshClock
-from widgets.session import Session
+from widgets.session import ChartMarks, Session
 from widgets.theme import DARK
 from widgets.workspace import fit_on_screen
 
@@ -269,3 +270,19 @@ def test_fit_on_screen_moves_and_shrinks_a_frame_onto_the_screen() -> None:
     assert fit_on_screen(QRect(3000, 500, 300, 200), screen) == QRect(1620, 500, 300, 200)
     assert fit_on_screen(QRect(-900, -50, 300, 200), screen) == QRect(0, 0, 300, 200)
     assert fit_on_screen(QRect(10, 10, 2500, 1500), screen) == QRect(0, 0, 1920, 1080)
+
+
+def test_marked_fills_go_to_the_main_groups_chart_not_to_another_groups(
+    window: MainWindow, harness: Harness
+) -> None:
+    spy, msft = instrument(harness, "SPY"), instrument(harness, "MSFT")
+    window.new_pane("chart").set_link_group("blue")
+    harness.session.set_active(spy, "blue")
+    now = harness.app.clock.now()
+    harness.session.request_chart_marks(
+        ChartMarks(msft, "MSFT LONG 100", now - dt.timedelta(hours=1), now, ())
+    )
+    assert key(chart(window, "chart").instrument) == "MSFT"
+    assert chart(window, "chart").marks is not None
+    assert key(chart(window, "chart-2").instrument) == "SPY"
+    assert chart(window, "chart-2").marks is None
