@@ -143,6 +143,8 @@ class MainWindow(QMainWindow):
         self.workspace: str | None = None
         #: The user's saved workspaces, read off the GUI thread (:meth:`refresh_workspaces`).
         self.workspace_names: list[str] = []
+        #: A layout restored before the core started: its groups' instruments, shown at start.
+        self._links_at_start: WorkspaceExtras | None = None
         for pane_type in PANE_TYPES:
             self._add_pane(pane_type(session))
         self._arrange_default()
@@ -595,6 +597,9 @@ class MainWindow(QMainWindow):
         self.session.started.emit(report)
         if self.session.active is None and self.session.app.watchlist:
             self.session.set_active(self.session.app.watchlist[0])
+        if self._links_at_start is not None:
+            extras, self._links_at_start = self._links_at_start, None
+            self._apply_links(extras)
 
     # -- connection ---------------------------------------------------------------------------
     def connect_broker(self) -> asyncio.Task[Any] | None:
@@ -813,7 +818,13 @@ class MainWindow(QMainWindow):
         self._open_instances(extras.instances)
         self.restoreGeometry(geometry)
         restored = bool(self.restoreState(state, LAYOUT_VERSION))
-        self._apply_links(extras)
+        if self.session.start_report is None:
+            # Restored at start, before the core is up: the colours now, the instruments once
+            # it started (a chart asking for bars now would only be refused).
+            self._assign_groups(extras)
+            self._links_at_start = extras
+        else:
+            self._apply_links(extras)
         self._place_floating(extras.floating)
         self.workspace = extras.name
         self._rebuild_workspaces_menu()
@@ -829,17 +840,21 @@ class MainWindow(QMainWindow):
                 self.new_pane(kind, pane_id)
 
     def _apply_links(self, extras: WorkspaceExtras) -> None:
+        """Each pane in its saved group, each group on its instrument, unlinked panes on theirs."""
         links = self.session.links
         for group, instrument in extras.groups.items():
             links.select(group, instrument)
+        self._assign_groups(extras)
+        for pane_id, own in extras.own.items():
+            pane = self.panes.get(pane_id)
+            if pane is not None and pane.link_group == UNLINKED:
+                pane.show_linked(own)  # not a selection: the ticket stays
+
+    def _assign_groups(self, extras: WorkspaceExtras) -> None:
         for pane in self.panes.values():
-            if not pane.linkable:
-                continue
-            group = extras.links.get(pane.pane_id, MAIN)
-            pane.set_link_group(group if group in GROUPS else MAIN)
-            own = extras.own.get(pane.pane_id)
-            if group == UNLINKED and own is not None:
-                pane.select_instrument(own)
+            if pane.linkable:
+                group = extras.links.get(pane.pane_id, MAIN)
+                pane.set_link_group(group if group in GROUPS else MAIN)
 
     def _place_floating(self, floating: dict[str, Floating]) -> None:
         """Each floating dock back on the screen it was on; on the primary screen, fully

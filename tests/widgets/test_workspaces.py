@@ -190,12 +190,15 @@ def test_a_workspace_with_two_linked_groups_comes_back_in_a_new_window(
     window2.show()
     assert "chart-2" not in window2.panes  # a new window has one pane of each kind
     blob = MainWindow.load_layout_for(store, "tester", harness.app.workstation)
-    assert window2.restore_layout(blob)
+    assert window2.restore_layout(blob)  # as the launcher does, before the core started
 
     assert window2.workspace == "two groups"
     assert set(window2.extra_panes()) == {"chart-2", "depth-2", "tape-2"}
     assert {p: window2.pane(p).link_group for p in groups} == groups
     assert window2.pane("tape-2").link_group == UNLINKED
+    assert chart(window2, "chart-2").instrument is None  # loaded once the core is up
+    assert harness.report is not None
+    window2.on_started(harness.report)
     of = shows(window2)
     assert [of(p) for p in ("chart", "depth", "chart-2", "depth-2", "tape-2")] == [
         "MSFT",

@@ -50,7 +50,7 @@ class Pane(QWidget):
         self._docked = False
         self._dock_visible = False
         self._reported_on_screen = False
-        self._show_linked: Callable[[Instrument], None] | None = None
+        self._link_show: Callable[[Instrument], None] | None = None
         self._link_button: QToolButton | None = None
         self._dock: QDockWidget | None = None
         #: The instrument the link last gave this pane (what a workspace saves for it).
@@ -69,40 +69,41 @@ class Pane(QWidget):
     @property
     def linkable(self) -> bool:
         """Whether this pane follows a link group (it shows one instrument)."""
-        return self._show_linked is not None
+        return self._link_show is not None
 
     def follow_link(self, show: Callable[[Instrument], None]) -> None:
         """Show each instrument this pane's link group selects with ``show`` (and the group's
         instrument now, if it has one)."""
-        self._show_linked = show
+        self._link_show = show
         self.subscribe(self.session.link_selected, self._on_link_selected)
         current = self.session.group_instrument(self.link_group)
         if current is not None:
-            self._show(current)
+            self.show_linked(current)
 
     def set_link_group(self, group: str) -> None:
         """Join ``group``: show its instrument at once (unlinked: keep the one shown)."""
         current = self.session.links.join(self.pane_id, group)
         self._update_link_marks()
         if current is not None:
-            self._show(current)
+            self.show_linked(current)
 
     def select_instrument(self, instrument: Instrument) -> None:
         """The trader chose ``instrument`` in this pane: its whole group shows it (unlinked: only
         this pane)."""
         group = self.link_group
         if group == UNLINKED:
-            self._show(instrument)
+            self.show_linked(instrument)
         self.session.set_active(instrument, group)
 
     def _on_link_selected(self, group: str, instrument: Instrument) -> None:
         if group == self.link_group and group != UNLINKED:
-            self._show(instrument)
+            self.show_linked(instrument)
 
-    def _show(self, instrument: Instrument) -> None:
+    def show_linked(self, instrument: Instrument) -> None:
+        """Show ``instrument`` as the link would (a workspace restoring an unlinked pane)."""
         self.linked_instrument = instrument
-        if self._show_linked is not None:
-            self._show_linked(instrument)
+        if self._link_show is not None:
+            self._link_show(instrument)
 
     def link_button(self) -> QToolButton:
         """A small button showing the pane's link colour, its menu choosing another."""
