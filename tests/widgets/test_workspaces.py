@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
 
 from terminal.domain import Instrument
@@ -289,3 +289,20 @@ def test_marked_fills_go_to_the_main_groups_chart_not_to_another_groups(
     assert chart(window, "chart").marks is not None
     assert key(chart(window, "chart-2").instrument) == "SPY"
     assert chart(window, "chart-2").marks is None
+
+
+def test_keys_open_another_chart_and_cycle_the_focused_panes_link_group(
+    window: MainWindow, harness: Harness
+) -> None:
+    window.activateWindow()
+    alt_ctrl = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    harness.qtbot.keyClick(window, Qt.Key.Key_C, alt_ctrl)  # Window › New chart
+    second = chart(window, "chart-2")
+    second.chart.setFocus()
+    assert second.chart.hasFocus()
+    harness.qtbot.keyClick(second.chart, Qt.Key.Key_L, alt_ctrl)
+    assert second.link_group == "red"  # main → red, the next in the menu's order
+    assert window.pane("chart").link_group == MAIN
+    harness.qtbot.keyClick(second.chart, Qt.Key.Key_L, alt_ctrl)
+    assert second.link_group == "green"
+    assert window.docks["chart-2"].windowTitle() == "Chart 2 [green]"
