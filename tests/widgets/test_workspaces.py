@@ -239,6 +239,8 @@ def test_switching_and_deleting_named_workspaces(window: MainWindow, harness: Ha
     harness.run(window.open_workspace("plain"))  # gone: said so, nothing changes
     assert window.workspace == "two charts"
     assert not window.save_workspace("   ")  # a name is needed
+    window.reset_layout()  # View › Reset layout: one pane of each kind again
+    assert "chart-2" not in window.panes and not window.extra_panes()
 
 
 def test_a_floating_pane_whose_screen_is_gone_opens_fully_on_the_primary_screen(
