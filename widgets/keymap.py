@@ -54,6 +54,12 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("toggle_theme", shortcuts.TOGGLE_THEME),
     Binding("health", shortcuts.HEALTH),
     Binding("focus_analytics", shortcuts.ANALYTICS),
+    Binding("new_chart", shortcuts.NEW_CHART),
+    Binding("new_ladder", shortcuts.NEW_LADDER),
+    Binding("new_tape", shortcuts.NEW_TAPE),
+    Binding("new_options", shortcuts.NEW_OPTIONS),
+    Binding("cycle_link", shortcuts.CYCLE_LINK),
+    Binding("save_workspace", shortcuts.SAVE_WORKSPACE),
     Binding("help", shortcuts.HELP),
     Binding("quit", shortcuts.QUIT),
 )

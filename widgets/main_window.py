@@ -16,11 +16,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -38,6 +39,7 @@ from terminal.startup import run_market
 from widgets import confirmations, shortcuts
 from widgets.dialogs.shortcuts import ShortcutsDialog
 from widgets.keymap import BY_NAME, Keymap
+from widgets.link_groups import GROUPS, MAIN, UNLINKED
 from widgets.panes.alerts import AlertsPane
 from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.approvals import ApprovalQueuePane
@@ -56,6 +58,13 @@ from widgets.session import ChartMarks, Mode, Session, TicketRequest
 from widgets.status_bar import StatusBar
 from widgets.theme import THEMES, apply_theme
 from widgets.trade_keys import PriceSource, TradeKeys
+from widgets.workspace import (
+    Floating,
+    WorkspaceExtras,
+    check_name,
+    fit_on_screen,
+    workspace_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +86,25 @@ PANE_TYPES: tuple[type[Pane], ...] = (
 )
 
 LAYOUT_VERSION = 1
+
+#: The kinds of pane the trader can open more of (Window › New …), by the first one's id.
+INSTANCE_KINDS: dict[str, type[Pane]] = {
+    "chart": ChartPane,
+    "depth": DepthLadderPane,
+    "tape": TimeAndSalesPane,
+    "options": OptionsChainPane,
+}
+
+
+class PaneDock(QDockWidget):
+    """A pane's dock; ``closed`` says the trader closed it (its close button)."""
+
+    closed = Signal()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()
 
 
 class MainWindow(QMainWindow):
@@ -111,6 +139,12 @@ class MainWindow(QMainWindow):
         )
         self.panes: dict[str, Pane] = {}
         self.docks: dict[str, QDockWidget] = {}
+        #: The name of the workspace the window shows (None: never saved under a name).
+        self.workspace: str | None = None
+        #: The user's saved workspaces, read off the GUI thread (:meth:`refresh_workspaces`).
+        self.workspace_names: list[str] = []
+        #: A layout restored before the core started: its groups' instruments, shown at start.
+        self._links_at_start: WorkspaceExtras | None = None
         for pane_type in PANE_TYPES:
             self._add_pane(pane_type(session))
         self._arrange_default()
@@ -141,7 +175,7 @@ class MainWindow(QMainWindow):
 
     # -- panes -------------------------------------------------------------------------------
     def _add_pane(self, pane: Pane) -> None:
-        dock = QDockWidget(pane.title, self)
+        dock = PaneDock(pane.title, self)
         dock.setObjectName(f"dock_{pane.pane_id}")
         dock.setWidget(pane)
         dock.setFeatures(
@@ -153,6 +187,66 @@ class MainWindow(QMainWindow):
         self.panes[pane.pane_id] = pane
         self.docks[pane.pane_id] = dock
         pane.attach_dock(dock)
+
+    def new_pane(self, kind: str, pane_id: str | None = None) -> Pane:
+        """Open another pane of ``kind`` (Window › New chart …), tabbed with the first one;
+        it starts in the main link group. Closing its dock closes it for good."""
+        pane_type = INSTANCE_KINDS[kind]
+        if pane_id is None:
+            number = 2
+            while f"{kind}-{number}" in self.panes:
+                number += 1
+            pane_id = f"{kind}-{number}"
+        if pane_id in self.panes:
+            raise ValueError(f"pane {pane_id} is already open")
+        pane = pane_type(self.session)
+        pane.assign_id(pane_id)
+        self._add_pane(pane)
+        dock = self.docks[pane_id]
+        first = self.docks.get(kind)
+        if first is not None and first.isVisible() and not first.isFloating():
+            self.tabifyDockWidget(first, dock)
+        dock.show()
+        dock.raise_()
+        assert isinstance(dock, PaneDock)
+        dock.closed.connect(functools.partial(self.close_pane, pane_id))
+        return pane
+
+    def extra_panes(self) -> dict[str, str]:
+        """The panes opened besides the first of each kind: pane id → kind."""
+        return {
+            pane_id: kind
+            for pane_id in self.panes
+            for kind in INSTANCE_KINDS
+            if pane_id.startswith(f"{kind}-")
+        }
+
+    def close_pane(self, pane_id: str) -> None:
+        """Close the extra pane ``pane_id``: it gives back its market data and is destroyed."""
+        if pane_id not in self.extra_panes():
+            return  # the first of a kind only hides (View menu brings it back)
+        pane, dock = self.panes.pop(pane_id), self.docks.pop(pane_id)
+        pane.close()  # releases its subscriptions (off screen: its market data too)
+        self.removeDockWidget(dock)
+        dock.deleteLater()
+
+    def cycle_link_group(self) -> None:
+        """Give the pane with the keyboard focus the next link group (Window › Link group)."""
+        pane = self.focused_linkable_pane()
+        if pane is None:
+            self.session.message.emit(
+                "link group: give a chart, ladder, tape, options chain or the watchlist the focus"
+            )
+            return
+        pane.set_link_group(GROUPS[(GROUPS.index(pane.link_group) + 1) % len(GROUPS)])
+        self.session.message.emit(f"{pane.dock_title()}")
+
+    def focused_linkable_pane(self) -> Pane | None:
+        focus = QApplication.focusWidget()
+        for pane in self.panes.values():
+            if pane.linkable and focus is not None and (pane is focus or pane.isAncestorOf(focus)):
+                return pane
+        return None
 
     def _on_ticket_requested(self, _request: TicketRequest) -> None:
         self.bring_forward("ticket")
@@ -345,6 +439,8 @@ class MainWindow(QMainWindow):
             )
         )
 
+        self._build_window_menu(bar.addMenu("&Window"))
+
         alerts = bar.addMenu("&Alerts")
         alerts.addAction(
             self._action(
@@ -364,6 +460,49 @@ class MainWindow(QMainWindow):
         help_menu.addAction(
             self._action("help", "&Keyboard shortcuts", self.show_shortcuts, shortcuts.HELP.keys)
         )
+
+    def _build_window_menu(self, menu: QMenu) -> None:
+        """New panes, link groups, named workspaces."""
+        for kind, text in (
+            ("chart", "New &chart"),
+            ("depth", "New &ladder"),
+            ("tape", "New &time && sales"),
+            ("options", "New &options chain"),
+        ):
+            name = {"depth": "new_ladder", "options": "new_options"}.get(kind, f"new_{kind}")
+            menu.addAction(self._action(name, text, functools.partial(self.new_pane, kind)))
+        menu.addAction(
+            self._action("cycle_link", "Next &link group of this pane", self.cycle_link_group)
+        )
+        menu.addSeparator()
+        self.workspaces_menu = menu.addMenu("&Workspaces")
+        self.workspaces_menu.setObjectName("workspaces_menu")
+        self._action("save_workspace", "&Save workspace as…", self.ask_workspace_name)
+        self._rebuild_workspaces_menu()
+
+    def _rebuild_workspaces_menu(self) -> None:
+        menu = self.workspaces_menu
+        menu.clear()
+        menu.addAction(self.named_actions["save_workspace"])
+        menu.addSeparator()
+        for name in self.workspace_names:
+            action = menu.addAction(name)
+            action.setObjectName(f"workspace_{name}")
+            action.setCheckable(True)
+            action.setChecked(name == self.workspace)
+            action.triggered.connect(functools.partial(self._open_from_menu, name))
+        delete = menu.addMenu("&Delete")
+        delete.setEnabled(bool(self.workspace_names))
+        for name in self.workspace_names:
+            action = delete.addAction(name)
+            action.setObjectName(f"delete_workspace_{name}")
+            action.triggered.connect(functools.partial(self._delete_from_menu, name))
+
+    def _open_from_menu(self, name: str, _checked: bool = False) -> None:
+        self.open_workspace(name)
+
+    def _delete_from_menu(self, name: str, _checked: bool = False) -> None:
+        self.delete_workspace(name)
 
     def _build_trade_keys(self, trade: QMenu) -> None:
         """The trading keys (they stage for approval; see widgets/trade_keys.py)."""
@@ -454,9 +593,13 @@ class MainWindow(QMainWindow):
         """The core is up: panes fill from it, the first watchlist instrument becomes active."""
         self.session.start_report = report
         self._update_connection_actions()
+        self.refresh_workspaces()
         self.session.started.emit(report)
         if self.session.active is None and self.session.app.watchlist:
             self.session.set_active(self.session.app.watchlist[0])
+        if self._links_at_start is not None:
+            extras, self._links_at_start = self._links_at_start, None
+            self._apply_links(extras)
 
     # -- connection ---------------------------------------------------------------------------
     def connect_broker(self) -> asyncio.Task[Any] | None:
@@ -616,12 +759,40 @@ class MainWindow(QMainWindow):
         return self.layout_name_for(app.actor, app.workstation)
 
     def layout_blob(self) -> bytes:
+        """The window as it is: Qt's geometry and dock state, plus what Qt cannot recreate
+        (:class:`~widgets.workspace.WorkspaceExtras`)."""
         data = {
             "version": LAYOUT_VERSION,
             "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode(),
             "state": base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode(),
+            "workspace": self.workspace_extras().to_json(),
         }
         return json.dumps(data).encode()
+
+    def workspace_extras(self) -> WorkspaceExtras:
+        links = self.session.links
+        linkable = [p for p in self.panes.values() if p.linkable]
+        floating = {}
+        for dock in self.docks.values():
+            if dock.isFloating() and dock.isVisible():
+                frame = dock.geometry()
+                screen = dock.screen()
+                floating[dock.objectName()] = Floating(
+                    screen.name() if screen is not None else "",
+                    (frame.x(), frame.y(), frame.width(), frame.height()),
+                )
+        return WorkspaceExtras(
+            instances=self.extra_panes(),
+            links={p.pane_id: p.link_group for p in linkable if p.link_group != MAIN},
+            groups={g: i for g, i in links.groups_in_use().items() if g != MAIN},
+            own={
+                p.pane_id: p.linked_instrument
+                for p in linkable
+                if p.link_group == UNLINKED and p.linked_instrument is not None
+            },
+            floating=floating,
+            name=self.workspace,
+        )
 
     def save_layout(self) -> None:
         self.session.app.store.save_layout(self.layout_name, self.layout_blob())
@@ -640,13 +811,144 @@ class MainWindow(QMainWindow):
             data = json.loads(blob)
             geometry = QByteArray(base64.b64decode(data["geometry"]))
             state = QByteArray(base64.b64decode(data["state"]))
-        except (ValueError, KeyError, TypeError):
+            extras = WorkspaceExtras.from_json(dict(data.get("workspace") or {}))
+        except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("saved layout %s is unreadable; using the default", self.layout_name)
             return False
+        self._open_instances(extras.instances)
         self.restoreGeometry(geometry)
-        return bool(self.restoreState(state, LAYOUT_VERSION))
+        restored = bool(self.restoreState(state, LAYOUT_VERSION))
+        if self.session.start_report is None:
+            # Restored at start, before the core is up: the colours now, the instruments once
+            # it started (a chart asking for bars now would only be refused).
+            self._assign_groups(extras)
+            self._links_at_start = extras
+        else:
+            self._apply_links(extras)
+        self._place_floating(extras.floating)
+        self.workspace = extras.name
+        self._rebuild_workspaces_menu()
+        return restored
+
+    def _open_instances(self, wanted: dict[str, str]) -> None:
+        """Open the extra panes ``wanted`` lists, close the others (before Qt's dock state is
+        restored: it places only docks that exist)."""
+        for pane_id in set(self.extra_panes()) - set(wanted):
+            self.close_pane(pane_id)
+        for pane_id, kind in wanted.items():
+            if pane_id not in self.panes and kind in INSTANCE_KINDS:
+                self.new_pane(kind, pane_id)
+
+    def _apply_links(self, extras: WorkspaceExtras) -> None:
+        """Each pane in its saved group, each group on its instrument, unlinked panes on theirs."""
+        links = self.session.links
+        for group, instrument in extras.groups.items():
+            links.select(group, instrument)
+        self._assign_groups(extras)
+        for pane_id, own in extras.own.items():
+            pane = self.panes.get(pane_id)
+            if pane is not None and pane.link_group == UNLINKED:
+                pane.show_linked(own)  # not a selection: the ticket stays
+
+    def _assign_groups(self, extras: WorkspaceExtras) -> None:
+        for pane in self.panes.values():
+            if pane.linkable:
+                group = extras.links.get(pane.pane_id, MAIN)
+                pane.set_link_group(group if group in GROUPS else MAIN)
+
+    def _place_floating(self, floating: dict[str, Floating]) -> None:
+        """Each floating dock back on the screen it was on; on the primary screen, fully
+        visible, when that screen is not connected now."""
+        screens = {screen.name(): screen for screen in QGuiApplication.screens()}
+        primary = QGuiApplication.primaryScreen()
+        for dock in self.docks.values():
+            saved = floating.get(dock.objectName())
+            if saved is None or not dock.isFloating():
+                continue
+            frame = QRect(*saved.rect)
+            if saved.screen not in screens and primary is not None:
+                log.info(
+                    "screen %r of %s is gone: it opens on %s",
+                    saved.screen,
+                    dock.objectName(),
+                    primary.name(),
+                )
+                frame = fit_on_screen(frame, primary.availableGeometry())
+            dock.setGeometry(frame)
+
+    # -- named workspaces ----------------------------------------------------------------------
+    def refresh_workspaces(self) -> asyncio.Task[Any]:
+        """Read the user's workspace names off the GUI thread, then list them in the menu."""
+        prefix = workspace_key(self.session.app.actor, "")
+        store = self.session.app.store
+
+        def show(names: list[str]) -> None:
+            self.workspace_names = [n.removeprefix(prefix) for n in names]
+            self._rebuild_workspaces_menu()
+
+        return self.session.run(
+            asyncio.to_thread(store.layout_names, prefix), "list workspaces", show, owner=self
+        )
+
+    def ask_workspace_name(self) -> QInputDialog:
+        """Window › Workspaces › Save as…: ask a name (opened with ``open()``, no nested loop)."""
+        dialog = QInputDialog(self)
+        dialog.setObjectName("workspace_name_dialog")
+        dialog.setWindowTitle("Save workspace")
+        dialog.setLabelText("Workspace name:")
+        dialog.setTextValue(self.workspace or "")
+        dialog.textValueSelected.connect(self.save_workspace)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def save_workspace(self, name: str) -> bool:
+        """Save the window as workspace ``name`` (replacing one of that name)."""
+        try:
+            name = check_name(name)
+        except ValueError as exc:
+            self.session.fail("save workspace", exc)
+            return False
+        self.workspace = name
+        self.session.app.store.save_layout(
+            workspace_key(self.session.app.actor, name), self.layout_blob()
+        )
+        if name not in self.workspace_names:
+            self.workspace_names = sorted([*self.workspace_names, name])
+        self._rebuild_workspaces_menu()
+        self.session.message.emit(f"workspace {name} saved")
+        return True
+
+    def open_workspace(self, name: str) -> asyncio.Task[Any]:
+        """Switch to the saved workspace ``name`` (read off the GUI thread)."""
+        store = self.session.app.store
+        key = workspace_key(self.session.app.actor, name)
+
+        def show(blob: bytes | None) -> None:
+            if blob is None:
+                self.session.fail("open workspace", f"no workspace {name} is saved")
+            elif not self.restore_layout(blob):
+                self.session.fail("open workspace", f"workspace {name} could not be restored")
+            else:
+                self.workspace = name
+                self._rebuild_workspaces_menu()
+                self.session.message.emit(f"workspace {name}")
+
+        return self.session.run(
+            asyncio.to_thread(store.load_layout, key), f"open workspace {name}", show, owner=self
+        )
+
+    def delete_workspace(self, name: str) -> None:
+        self.session.app.store.delete_layout(workspace_key(self.session.app.actor, name))
+        self.workspace_names = [n for n in self.workspace_names if n != name]
+        if self.workspace == name:
+            self.workspace = None
+        self._rebuild_workspaces_menu()
+        self.session.message.emit(f"workspace {name} deleted")
 
     def reset_layout(self) -> None:
+        """The default layout: the first pane of each kind, docked (extra panes close)."""
+        self._open_instances({})
         for dock in self.docks.values():
             dock.setFloating(False)
         self.restoreState(self.default_state, LAYOUT_VERSION)

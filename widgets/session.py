@@ -28,6 +28,7 @@ from terminal.analytics.fill_marks import FillMark
 from terminal.app import StartReport, TradingApp
 from terminal.broker.base import BrokerError
 from terminal.domain import Combo, DomainError, Instrument, OrderSide, OrderType, Severity
+from widgets.link_groups import MAIN, UNLINKED, LinkGroups
 from widgets.ownership import Ownership, Source
 from widgets.refresh import RefreshClock
 from widgets.theme import Palette
@@ -87,7 +88,9 @@ class Session(QObject):
     """The shared state of one window.
 
     Signals:
-        active_changed(Instrument): the instrument the linked panes show.
+        active_changed(Instrument): the instrument the panes of the main link group show.
+        link_selected(str, Instrument): a link group (:mod:`widgets.link_groups`) changed
+            instrument, the main group included: its panes show it.
         instrument_selected(Instrument): the trader selected an instrument (even the active one
             again): the order ticket goes to it.
         ticket_requested(TicketRequest): pre-fill the order ticket and bring it forward.
@@ -102,6 +105,7 @@ class Session(QObject):
     """
 
     active_changed = Signal(object)
+    link_selected = Signal(str, object)
     instrument_selected = Signal(object)
     ticket_requested = Signal(object)
     price_alert_requested = Signal(object, float)
@@ -126,6 +130,8 @@ class Session(QObject):
         self.refresh = refresh
         self.palette = palette
         self.active: Instrument | None = None
+        #: Which pane follows which link group, and each colour group's instrument.
+        self.links = LinkGroups()
         self.mode = Mode.of(app.broker.name, paper=None)
         #: What the core's start found, once it started (None before, or after a failed start).
         self.start_report: StartReport | None = None
@@ -168,17 +174,28 @@ class Session(QObject):
         self._ownership.release_all()
 
     # -- linking -----------------------------------------------------------------------------
-    def set_active(self, instrument: Instrument) -> None:
-        """Make ``instrument`` the one the linked panes (chart, depth, ticket, options) show.
+    def set_active(self, instrument: Instrument, group: str = MAIN) -> None:
+        """Make ``instrument`` the one the panes of link ``group`` (chart, depth, tape, options,
+        watchlist) show; by default the main group, whose instrument is :attr:`active`.
 
-        Selecting the active instrument again changes no pane but the ticket, which may have
-        moved to another instrument meanwhile (an option from the chain): it comes back.
+        The order ticket goes to every selection, whatever its group. Selecting the group's
+        instrument again changes no pane but the ticket, which may have moved to another
+        instrument meanwhile (an option from the chain): it comes back.
         """
-        changed = self.active is None or self.active.key != instrument.key
-        self.active = instrument
-        if changed:
-            self.active_changed.emit(instrument)
+        if group == MAIN:
+            changed = self.active is None or self.active.key != instrument.key
+            self.active = instrument
+            self.links.select(MAIN, instrument)
+            if changed:
+                self.active_changed.emit(instrument)
+                self.link_selected.emit(MAIN, instrument)
+        elif group != UNLINKED and self.links.select(group, instrument):
+            self.link_selected.emit(group, instrument)
         self.instrument_selected.emit(instrument)
+
+    def group_instrument(self, group: str) -> Instrument | None:
+        """What link ``group`` shows (:attr:`active` for the main group)."""
+        return self.active if group == MAIN else self.links.instrument(group)
 
     def request_ticket(self, request: TicketRequest) -> None:
         self.ticket_requested.emit(request)

@@ -34,6 +34,12 @@ ANALYTICS = Shortcut("Ctrl+Shift+P", "Analytics: P&L, slippage and what waiting 
 MUTE_SOUNDS = Shortcut(
     "Ctrl+Shift+M", "Mute / unmute the sounds of fills, rejects and alerts (Settings › Alerts)"
 )
+NEW_CHART = Shortcut("Ctrl+Alt+C", "Open another chart (Window menu)")
+NEW_LADDER = Shortcut("Ctrl+Alt+D", "Open another depth ladder (Window menu)")
+NEW_TAPE = Shortcut("Ctrl+Alt+T", "Open another time & sales (Window menu)")
+NEW_OPTIONS = Shortcut("Ctrl+Alt+O", "Open another options chain (Window menu)")
+CYCLE_LINK = Shortcut("Ctrl+Alt+L", "Next link group (colour) of the pane with the focus")
+SAVE_WORKSPACE = Shortcut("Ctrl+Alt+S", "Save the workspace as… (Window › Workspaces)")
 
 # Trading keys: they STAGE orders in the ticket's instrument with the ticket's quantity, for
 # approval; only "approve the order just staged" approves, through the queue's own checks.
@@ -110,6 +116,12 @@ ALL: tuple[Shortcut, ...] = (
     FOCUS_PANE,
     ANALYTICS,
     MUTE_SOUNDS,
+    NEW_CHART,
+    NEW_LADDER,
+    NEW_TAPE,
+    NEW_OPTIONS,
+    CYCLE_LINK,
+    SAVE_WORKSPACE,
     BUY_AT_BID,
     BUY_AT_ASK,
     BUY_MARKET,

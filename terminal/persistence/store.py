@@ -176,6 +176,13 @@ class Store:
             lambda s: _upsert(s, LayoutRow, {"name": name, "data": blob}), f"save layout {name}"
         )
 
+    def delete_layout(self, name: str) -> None:
+        """Forget the layout ``name`` (a named workspace deleted)."""
+        self.writer.submit(
+            lambda s: s.execute(delete(LayoutRow).where(LayoutRow.name == name)),
+            f"delete layout {name}",
+        )
+
     def save_instrument(self, inst: Instrument) -> None:
         """Insert or replace ``inst``, keyed by its key."""
         values = codec.instrument_to_row(inst)
@@ -348,6 +355,12 @@ class Store:
         with Session(self.engine) as s:
             row = s.get(LayoutRow, name)
             return None if row is None else bytes(row.data)
+
+    def layout_names(self, prefix: str) -> list[str]:
+        """The names of the saved layouts that start with ``prefix``, sorted (blocking read)."""
+        query = select(LayoutRow.name).where(LayoutRow.name.startswith(prefix, autoescape=True))
+        with Session(self.engine) as s:
+            return sorted(s.scalars(query))
 
     def load_paper_account(self, account_id: str) -> PaperAccount | None:
         """Return the saved paper account ``account_id``, or ``None`` when none is saved.

@@ -51,6 +51,7 @@ from widgets.chart.staging import Offer, Touch, offers
 from widgets.chart.style import ChartColors, greyed
 from widgets.chart.view import ChartView
 from widgets.feed_view import FeedWatch, age_text
+from widgets.link_groups import MAIN
 from widgets.panes.base import Pane
 from widgets.panes.chart_drawings import ChartDrawings
 from widgets.panes.chart_orders import modify_dropped_order
@@ -134,8 +135,7 @@ class ChartPane(Pane):
         self.subscribe(market.subscriptions_renewed, self._on_renewed)
         self.subscribe(session.app.orders.order_updated, self._on_order)
         self.subscribe(session.app.portfolio.positions_changed, self._on_positions)
-        self.subscribe(session.active_changed, self.show_instrument)
-        self.subscribe(session.chart_marks_requested, self.show_marks)
+        self.subscribe(session.chart_marks_requested, self._on_marks_requested)
         self.subscribe(session.theme_changed, self.apply_palette)
         self.register_flush(self.flush)
         self.chart.follow_changed.connect(self._on_follow_changed)
@@ -144,8 +144,7 @@ class ChartPane(Pane):
         self.chart.level_dropped.connect(self._on_level_dropped)
         self.apply_palette(session.palette)
         self._update_readout()
-        if session.active is not None:
-            self.show_instrument(session.active)
+        self.follow_link(self.show_instrument)
 
     # -- layout ---------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -154,6 +153,7 @@ class ChartPane(Pane):
         bar = QHBoxLayout(self.toolbar)
         bar.setContentsMargins(4, 3, 4, 3)
         bar.setSpacing(3)
+        bar.addWidget(self.link_button())
 
         self.timeframe_buttons: dict[Timeframe, QToolButton] = {}
         self.timeframe_group = QButtonGroup(self)
@@ -310,6 +310,11 @@ class ChartPane(Pane):
             self._draw_marks()
             if not self.marks_covered and self._recorded_for is not marks:
                 self._reload()  # with the bars recorded for the span, drawn when loaded
+
+    def _on_marks_requested(self, marks: ChartMarks) -> None:
+        # Marks make their instrument the main group's: a chart of another group keeps its own.
+        if self.link_group == MAIN:
+            self.show_marks(marks)
 
     def clear_marks(self) -> None:
         """Remove the fills marked (context menu; another instrument charted)."""

@@ -220,6 +220,7 @@ class DepthLadderPane(Pane):
         self.hint.setWordWrap(True)
 
         top = QHBoxLayout()
+        top.addWidget(self.link_button())
         top.addWidget(self.symbol_label)
         top.addWidget(self.feed_label)
         top.addWidget(self.market_label, 1)
@@ -251,12 +252,10 @@ class DepthLadderPane(Pane):
         self.subscribe(market.feeds.feeds_changed, self.feeds.on_changed)
         self.subscribe(market.quotes_updated, self._on_quotes)
         self.subscribe(session.app.orders.order_updated, self._on_order)
-        self.subscribe(session.active_changed, self.show_instrument)
         self.subscribe(session.theme_changed, self._on_theme)
         self.subscribe(session.settings_applied, self._on_settings_applied)
         self.register_flush(self.flush)
-        if session.active is not None:
-            self.show_instrument(session.active)
+        self.follow_link(self.show_instrument)
 
     # -- following the active instrument ----------------------------------------------------
     @property

@@ -166,6 +166,7 @@ class OptionsChainPane(Pane):
         self.builder.hide()
 
         top = QHBoxLayout()
+        top.addWidget(self.link_button())
         top.addWidget(self.underlying_label)
         top.addWidget(self.spot_label)
         top.addSpacing(12)
@@ -212,11 +213,9 @@ class OptionsChainPane(Pane):
 
         market = session.app.market
         self.subscribe(market.option_quotes_updated, self._on_option_quotes)
-        self.subscribe(session.active_changed, self.show_underlying)
         self.subscribe(session.theme_changed, self._on_theme)
         self.register_flush(self.flush)
-        if session.active is not None:
-            self.show_underlying(session.active)
+        self.follow_link(self.show_underlying)
 
     # -- state ---------------------------------------------------------------------------------
     @property

@@ -93,6 +93,7 @@ class TimeAndSalesPane(Pane):
         self._show_source(session.app.market.tape_source)
 
         top = QHBoxLayout()
+        top.addWidget(self.link_button())
         top.addWidget(self.symbol_label)
         top.addWidget(self.summary_label, 1)
         layout = QVBoxLayout(self)
@@ -105,11 +106,9 @@ class TimeAndSalesPane(Pane):
 
         market = session.app.market
         self.subscribe(market.prints_updated, self._on_prints)
-        self.subscribe(session.active_changed, self.show_instrument)
         self.subscribe(session.theme_changed, self._on_theme)
         self.register_flush(self.flush)
-        if session.active is not None:
-            self.show_instrument(session.active)
+        self.follow_link(self.show_instrument)
 
     # -- following the active instrument ----------------------------------------------------
     @property

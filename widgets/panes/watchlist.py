@@ -99,6 +99,7 @@ class WatchlistPane(Pane):
         entry = QHBoxLayout()
         entry.setContentsMargins(0, 0, 0, 0)
         entry.setSpacing(4)
+        entry.addWidget(self.link_button())
         entry.addWidget(self.symbol, 1)
         entry.addWidget(self.add_button)
         layout = QVBoxLayout(self)
@@ -117,7 +118,7 @@ class WatchlistPane(Pane):
         self.subscribe(app.portfolio.positions_changed, self.model.on_positions)
         self.register_flush(self._flush)
         self.subscribe(session.started, self._on_started)
-        self.subscribe(session.active_changed, self._on_active_changed)
+        self.follow_link(self._on_active_changed)
         self.subscribe(session.theme_changed, self._on_theme)
         if app.watchlist:  # the core started before this pane was built
             self.sync()
@@ -149,12 +150,12 @@ class WatchlistPane(Pane):
             return
         row = self.view.selected_row()
         if isinstance(row, WatchRow):
-            self.session.set_active(row.instrument)
+            self.select_instrument(row.instrument)
 
     def _on_row_clicked(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)
         if isinstance(row, WatchRow):
-            self.session.set_active(row.instrument)
+            self.select_instrument(row.instrument)
 
     def _on_active_changed(self, _instrument: Instrument) -> None:
         self._select_active()
@@ -164,7 +165,7 @@ class WatchlistPane(Pane):
 
     def _select_active(self) -> None:
         """Select the active instrument's row (or nothing) without echoing it back."""
-        active = self.session.active
+        active = self.linked_instrument  # its link group's (or its own, unlinked)
         self._selecting = True
         try:
             if active is not None and active.key in self.model:
@@ -213,7 +214,7 @@ class WatchlistPane(Pane):
         if self.symbol.text().strip().upper() in (instrument.symbol, instrument.key):
             self.symbol.clear()
         self.sync()
-        self.session.set_active(instrument)
+        self.select_instrument(instrument)
         self.session.message.emit(f"{instrument.key} is on the watchlist")
 
     def _symbol_refused(self, symbol: str, reason: str) -> None:
