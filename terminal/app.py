@@ -46,7 +46,7 @@ from terminal.health import HealthMonitor
 from terminal.listeners import ListenerFailure, ListenerSupervisor
 from terminal.marketdata.recorder import BarRecorder
 from terminal.marketdata.service import MarketDataService
-from terminal.oms.changes import ChangeSource, OrderChange
+from terminal.oms.changes import ChangeSource
 from terminal.oms.kill_switch import KillSwitch
 from terminal.oms.manager import OrderManager
 from terminal.oms.reconcile import ReconcileReport, reconcile
@@ -257,7 +257,7 @@ class TradingApp:
             (self.orders.order_updated, system.on_order_updated),
             (self.orders.order_updated, self._keep_combo_legs_quoted),
             (self.portfolio.positions_changed, self._keep_positions_quoted),
-            (self.orders.book.order_changed, self._alert_modify_rejected),
+            (self.orders.modify_rejected, system.on_modify_rejected),
             (self.orders.error_occurred, system.on_error),
             (self.portfolio.pnl_updated, self._on_pnl),
             (self.risk_monitor.utilisation_crossed, self._on_utilisation),
@@ -310,12 +310,6 @@ class TradingApp:
         booked (see :meth:`_book_fill`)."""
         if self.shares_account or not self.desk.is_desk_fill(before.exec_id):
             self.portfolio.correct_fill(before, after.commission)
-
-    def _alert_modify_rejected(
-        self, _before: Order | None, after: Order, change: OrderChange
-    ) -> None:
-        if change.action == "modify_rejected":
-            self.system_alerts.on_modify_rejected(after, str(change.details.get("reason", "")))
 
     def _alert_fill(self, fill: Fill) -> None:
         # The terminal that booked it raised the fill alert; it reaches us through the desk.

@@ -123,6 +123,7 @@ class OrderBook:
         self.commission_unmatched = Event("commission_unmatched")
         self.approval_queue_changed = Event("approval_queue_changed")
         self.error_occurred = Event("error_occurred")
+        self.modify_rejected = Event("modify_rejected")
 
     @property
     def audit(self) -> AuditSink:
@@ -248,6 +249,8 @@ class OrderBook:
         if after is not None:
             self.order_updated.emit(after)
             self.order_changed.emit(before, after, change)
+            if change.action == "modify_rejected":
+                self.modify_rejected.emit(after, str(change.details.get("reason", "")))
             if (before is not None and is_local(before)) or is_local(after):
                 self.approval_queue_changed.emit(self.pending_approvals())
         if fill is not None:

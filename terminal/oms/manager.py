@@ -80,6 +80,8 @@ class OrderManager:
             this session did not record (warned).
         approval_queue_changed(pending: list[Order]): the approval queue may have changed.
         error_occurred(where: str, message: str): a step nobody awaits failed (critical).
+        modify_rejected(order: Order, reason: str): the broker refused a modification; the
+            order is back at the terms the broker holds (``order``) and keeps working.
     """
 
     def __init__(
@@ -125,6 +127,7 @@ class OrderManager:
         self.commission_unmatched = self.book.commission_unmatched
         self.approval_queue_changed = self.book.approval_queue_changed
         self.error_occurred = self.book.error_occurred
+        self.modify_rejected = self.book.modify_rejected
 
     # -- queries (the book's) --------------------------------------------------------------------
     def get(self, order_id: str) -> Order:
