@@ -109,12 +109,26 @@ class _Open:
             exit_time,
             self.entry_value / self.entry_qty,
             self.exit_value / self.exit_qty if self.exit_qty else None,
-            (self.gross if self.direction > 0 else -self.gross) * self.multiplier,
+            _money((self.gross if self.direction > 0 else -self.gross) * self.multiplier),
             self.commission,
             self.multiplier,
             tuple(self.order_ids),
             combo=self.combo,
         )
+
+
+def _money(value: Decimal) -> Decimal:
+    """A trade's P&L to at most :data:`SHARE_QUANTUM`'s 10 decimals.
+
+    Prices worked out by a division (a combo's net per unit, a price fed as a fraction) carry
+    28 significant digits, and sums of such figures round differently by grouping, so the
+    trades of a day, an instrument or a source would not add up to the total to the last
+    digit. A figure with 10 decimals or fewer (every price on a tick) is left as it is.
+    """
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -10:
+        return value.quantize(SHARE_QUANTUM)
+    return value
 
 
 #: A fill's place in time (ties by execution id); an attrgetter builds the key in C.
