@@ -117,3 +117,14 @@ def with_combo_units(
         own.sort(key=lambda f: (f.time, f.exec_id))
         out.extend(_combo_fill(combos[order_id], own))
     return out
+
+
+def in_combo_units(order: OrderRecord) -> OrderRecord:
+    """``order`` (a combo order) with its fills as the combo's: its complete units as one
+    fill at the net price per unit (the bought combo's, debit positive, like its arrival
+    mid), so its execution quality is measured as any order's; leg quantity beyond the
+    complete units is left out (it is not a unit of the combo)."""
+    if not order.legs or not order.fills:
+        return order._replace(fills=())
+    fills = sorted(order.fills, key=lambda f: (f.time, f.exec_id))
+    return order._replace(fills=tuple(f for f in _combo_fill(order, fills) if f.combo))

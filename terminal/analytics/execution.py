@@ -93,17 +93,20 @@ def order_execution(order: OrderRecord) -> OrderExecution:
         buy, tick, mult = order.sign > 0, order.tick_size, order.multiplier
         # Signed by subtracting the other way round for a sell (cheaper than x -1, and a
         # zero stays 0 rather than -0).
-        if arrival is not None and arrival > ZERO:
+        # A combo's net price may be a credit (negative): bps are of its size, and a zero net
+        # (a free combo) has no bps, so no slippage record at all, rather than a division.
+        if arrival is not None and arrival != ZERO:
             per_unit = avg - arrival if buy else arrival - avg
             at_arrival = arrival * filled
             money = (value - at_arrival if buy else at_arrival - value) * mult
-            vs_arrival = Slippage(per_unit, per_unit / tick, per_unit / arrival * _BPS, money)
+            vs_arrival = Slippage(per_unit, per_unit / tick, per_unit / abs(arrival) * _BPS, money)
             shortfall = money + commission
-        if approval is not None and approval > ZERO:
+        if approval is not None and approval != ZERO:
             per_unit = avg - approval if buy else approval - avg
             at_approval = approval * filled
             money = (value - at_approval if buy else at_approval - value) * mult
-            vs_approval = Slippage(per_unit, per_unit / tick, per_unit / approval * _BPS, money)
+            bps = per_unit / abs(approval) * _BPS
+            vs_approval = Slippage(per_unit, per_unit / tick, bps, money)
         if arrival is not None and approval is not None:
             delay_cost = (approval - arrival if buy else arrival - approval) * filled * mult
     staged, approved, acked = order.staged_at, order.approved_at, order.acknowledged_at

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from terminal.analytics.combo_trades import with_combo_units
+from terminal.analytics.combo_trades import in_combo_units, with_combo_units
 from terminal.analytics.excursion import PriceBars, with_excursions
 from terminal.analytics.execution import OrderExecution, order_execution
 from terminal.analytics.records import FillRecord, OrderRecord
@@ -344,9 +344,14 @@ def build_report(
     all_orders = list(orders)
     by_id = {o.order_id: o for o in all_orders}
     period_orders = [o for o in all_orders if begin <= o.staged_at < finish]
-    # A combo's fills are its legs' (other contracts, other sides): not one price to measure.
-    executions = [order_execution(o) for o in period_orders if not o.combo]
-    combos = len(period_orders) - len(executions)
+    # A combo's fills are its legs': it is measured in combo units at its net price, which
+    # needs its legs (recorded with every combo order since schema 0004).
+    executions = [
+        order_execution(in_combo_units(o) if o.combo else o)
+        for o in period_orders
+        if o.legs or not o.combo
+    ]
+    legless = len(period_orders) - len(executions)
     # A combo position is one trade in combo units, not one per leg (combo_trades).
     trades = round_trips(with_combo_units(all_orders, (f for f in fills if f.time < finish)))
     closed = [t for t in trades if t.exit_time is not None and t.exit_time >= begin]
@@ -362,10 +367,10 @@ def build_report(
             "staging) in the audit trail: slippage against arrival, the approval-delay cost "
             "and the shortfall are left out for them"
         )
-    if combos:
+    if legless:
         found.append(
-            f"{combos} combo order(s) left out of execution quality (not measured per combo "
-            "yet); their trades are grouped per combo and counted"
+            f"{legless} combo order(s) without recorded legs left out of execution quality; "
+            "their fills are traded per leg"
         )
     # Without bars (a caller that reads none) MAE / MFE are n/a for every trade; that is not
     # a note. Bars read from the database (even none: nothing was recorded for the period)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 from terminal.domain import Combo, OrderIntent, Quote
 from terminal.risk.pricing import to_decimal, usable
 
@@ -57,3 +60,22 @@ def market_details(quote: Quote | None) -> dict[str, str]:
     if quote is None or quote.delayed or not usable(quote.mid):
         return {}
     return {MID: f"{to_decimal(quote.mid):f}"}
+
+
+def intent_market(intent: OrderIntent, last_quote: Callable[[str], Quote | None]) -> dict[str, str]:
+    """The market a ``stage`` / ``approve`` record notes for ``intent``: its instrument's mid,
+    or for a combo the net mid of its legs' live quotes (the bought combo's, debit positive,
+    as its net price) — nothing when any leg lacks a live two-sided quote."""
+    combo = intent.combo
+    if combo is None:
+        return market_details(last_quote(intent.instrument.key))
+    quotes: dict[str, Quote] = {}
+    for leg in combo.legs:
+        quote = last_quote(leg.instrument.key)
+        if quote is None or quote.delayed:
+            return {}
+        quotes[leg.instrument.key] = quote
+    mid = combo.net_quote(quotes).mid
+    if not math.isfinite(mid):
+        return {}
+    return {MID: f"{to_decimal(mid):f}"}

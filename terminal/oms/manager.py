@@ -40,7 +40,7 @@ from terminal.domain import (
 )
 from terminal.oms.book import OrderBook
 from terminal.oms.changes import ChangeSource, OrderChange, cancellation
-from terminal.oms.describe import intent_summary, market_details
+from terminal.oms.describe import intent_market, intent_summary
 from terminal.oms.dispatch import Dispatcher
 from terminal.oms.errors import ApprovalRefused, NotPermitted, SubmissionFailed
 from terminal.oms.groups import GroupCoordinator
@@ -336,7 +336,7 @@ class OrderManager:
         """The market an approval saw (an OCO group may span instruments: each its own)."""
         if self.quotes is None:
             return {}
-        return market_details(self.quotes.last_quote(order.intent.instrument.key))
+        return intent_market(order.intent, self.quotes.last_quote)
 
     def _group_head(self, order_id: str) -> Order:
         """The order a decision is about: a bracket child is decided with its parent."""

@@ -21,7 +21,7 @@ from terminal.domain import (
 )
 from terminal.oms.book import STAGED_BY, OrderBook
 from terminal.oms.changes import ChangeSource, OrderChange
-from terminal.oms.describe import intent_details, intent_summary, market_details
+from terminal.oms.describe import intent_details, intent_market, intent_summary
 from terminal.oms.errors import NotPermitted, TradingHalted
 from terminal.oms.ports import OpenGate, OrderGate, QuoteLookup, RiskCheck
 from terminal.risk.state import TradingState, TradingStateMachine
@@ -124,7 +124,7 @@ class Staging:
     def _market(self, intent: OrderIntent) -> dict[str, str]:
         if self._quotes is None:
             return {}
-        return market_details(self._quotes.last_quote(intent.instrument.key))
+        return intent_market(intent, self._quotes.last_quote)
 
     def _refuse_when_halted(self, intents: Sequence[OrderIntent]) -> None:
         """The one halt check of staging: refuse, audit it, say how to get out of it."""

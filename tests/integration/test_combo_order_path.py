@@ -24,6 +24,7 @@ from terminal.domain import (
 from terminal.oms.trail import replay
 from terminal.options.strategies import vertical
 from terminal.persistence.audit_verify import iter_records, verify_chain
+from terminal.risk.pricing import to_decimal
 from terminal.settings import Settings
 from tests.integration.app_setup import track
 
@@ -128,12 +129,14 @@ async def test_a_vertical_bought_and_sold_reads_back_as_one_combo_trade(db_url: 
     app = session.app
     await app.start()
     combo = await session.call_vertical()
-    ids = []
+    ids: list[str] = []
+    mids: list[Decimal] = []
     for side in (OrderSide.BUY, OrderSide.SELL):
         quotes = {
             leg.instrument.key: app.market.last_quote(leg.instrument.key) for leg in combo.legs
         }
         net = combo.net_quote({k: q for k, q in quotes.items() if q is not None})
+        mids.append(to_decimal(net.mid))  # the simulator holds the quotes until the next step
         limit = (
             combo.round_price(net.ask) + Decimal("0.05")
             if side is OrderSide.BUY
@@ -160,3 +163,11 @@ async def test_a_vertical_bought_and_sold_reads_back_as_one_combo_trade(db_url: 
     assert trade.net_pnl == realized  # the legs' realized P&L, as the portfolio booked it
     entry = app.orders.get(ids[0]).avg_fill_price
     assert entry is not None and abs(trade.entry_price - entry) < Decimal("1e-9")
+    # Each combo order's execution is measured at its net price against the legs' net mid
+    # the stage record noted (the arrival price).
+    executions = {e.order.order_id: e for e in report.orders}
+    assert [executions[i].order.arrival_price for i in ids] == mids
+    bought = executions[ids[0]]
+    assert bought.avg_fill_price is not None and bought.vs_arrival is not None
+    assert abs(bought.avg_fill_price - entry) < Decimal("1e-9") and bought.fill_rate == 1
+    assert bought.vs_arrival.per_unit == bought.avg_fill_price - mids[0]

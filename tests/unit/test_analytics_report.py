@@ -8,7 +8,7 @@ import io
 import json
 from decimal import Decimal
 
-from terminal.analytics.records import FillRecord, OrderRecord
+from terminal.analytics.records import ComboLegRecord, FillRecord, OrderRecord
 from terminal.analytics.render import write_report
 from terminal.analytics.report import Report, build_report
 from tests.unit.analytics_fixtures import T0, fill
@@ -86,22 +86,54 @@ def test_missing_arrival_prices_are_counted_in_a_note() -> None:
     assert any(n.startswith("3 of 4 filled orders have no arrival price") for n in report.notes)
 
 
-def test_a_combo_order_is_left_out_of_execution_quality_with_a_note_but_its_legs_trade() -> None:
-    orders, fills = _two_day_book()
-    legs = [
-        fill("BUY", 2, "8.05", seconds=30, order_id="K", instrument="X C 150", multiplier=100),
-        fill("SELL", 2, "2.95", seconds=30, order_id="K", instrument="X C 160", multiplier=100),
-        fill("SELL", 2, "9.00", seconds=40, order_id="L", instrument="X C 150", multiplier=100),
-    ]
-    combo = OrderRecord(
-        "K", "X COMBO", 1, Decimal(2), "LMT", "ticket", "filled", T0, fills=(legs[0], legs[1]),
-        combo=True,
+def _combo(order_id: str, *legs: tuple[FillRecord, int], **kw: object) -> OrderRecord:
+    """A bought combo of 2 units (×100) whose legs are ``legs`` (fill, side in the combo)."""
+    return OrderRecord(
+        order_id, "X COMBO", 1, Decimal(2), "LMT", "builder", "filled", T0,
+        multiplier=Decimal(100), fills=tuple(f for f, _ in legs),
+        combo=True, legs=tuple(ComboLegRecord(f.instrument, 1, sign) for f, sign in legs),
+        **kw,  # type: ignore[arg-type]
     )  # fmt: skip
-    report = build_report([*orders, combo], [*fills, *legs], T0.date(), (T0 + DAY).date())
-    assert "K" not in {e.order.order_id for e in report.orders}
-    assert any(n.startswith("1 combo order(s) left out") for n in report.notes)
+
+
+def test_a_combo_order_is_measured_in_combo_units_at_its_net_price() -> None:
+    """A debit call spread and a credit put spread, 2 units each: slippage per unit against
+    the legs' net mid at staging, in ticks, bps of the net's size and money ×100."""
+    orders, fills = _two_day_book()
+    call = (
+        fill("BUY", 2, "8.05", seconds=30, order_id="K", instrument="X C 150", multiplier=100),
+        fill("SELL", 2, "2.95", seconds=31, order_id="K", instrument="X C 160", multiplier=100),
+    )
+    put = (
+        fill("SELL", 2, "3.00", seconds=40, order_id="P", instrument="X P 150", multiplier=100),
+        fill("BUY", 2, "1.00", seconds=40, order_id="P", instrument="X P 140", multiplier=100),
+    )
+    debit = _combo("K", (call[0], 1), (call[1], -1), arrival_price=Decimal("5.00"))
+    credit = _combo("P", (put[0], -1), (put[1], 1), arrival_price=Decimal("-2.05"))
+    report = build_report(
+        [*orders, debit, credit], [*fills, *call, *put], T0.date(), (T0 + DAY).date()
+    )
+    measured = {e.order.order_id: e for e in report.orders}
+    k, p = measured["K"], measured["P"]
+    assert (k.filled_quantity, k.avg_fill_price, k.fill_rate) == (2, Decimal("5.10"), 1)
+    assert k.vs_arrival is not None and k.vs_arrival.per_unit == Decimal("0.10")
+    assert (k.vs_arrival.ticks, k.vs_arrival.bps, k.vs_arrival.money) == (10, 200, 20)
+    # The credit came in 0.05 short of the mid: a cost, positive like the debit's.
+    assert p.avg_fill_price == Decimal("-2.00")
+    assert p.vs_arrival is not None and p.vs_arrival.per_unit == Decimal("0.05")
+    assert p.vs_arrival.money == 10 and round(p.vs_arrival.bps, 1) == Decimal("243.9")
+    assert not any("combo" in n for n in report.notes)
     closed = {t.instrument: t for t in report.trades}
-    assert closed["X C 150"].order_ids[0] == "K"  # the leg's trade, opened by the combo
+    assert "X C 150" not in closed  # the legs trade as the combo, not per leg
+
+
+def test_a_combo_order_without_recorded_legs_is_left_out_with_a_note() -> None:
+    orders, fills = _two_day_book()
+    leg = fill("BUY", 2, "8.05", seconds=30, order_id="K", instrument="X C 150", multiplier=100)
+    legless = _combo("K", (leg, 1))._replace(legs=())
+    report = build_report([*orders, legless], [*fills, leg], T0.date(), (T0 + DAY).date())
+    assert "K" not in {e.order.order_id for e in report.orders}
+    assert any(n.startswith("1 combo order(s) without recorded legs") for n in report.notes)
 
 
 def test_json_holds_exact_decimals_and_csv_is_one_tidy_table() -> None:
