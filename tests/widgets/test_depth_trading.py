@@ -310,6 +310,34 @@ def test_volume_today_adds_up_the_simulators_prints_at_each_price(
             assert text == (size_text(size) if size else "")
 
 
+def test_volume_today_includes_the_prints_the_tape_held_before_the_ladder_came(
+    harness: Harness, qtbot: QtBot
+) -> None:
+    instrument = harness.app.watchlist[0]
+    harness.run(harness.app.market.subscribe_tape(instrument))  # as a time & sales pane does
+    printed: list[Trade] = []
+    harness.broker.trades_received.connect(
+        lambda trades: printed.extend(t for t in trades if t.key == "AAPL")
+    )
+    harness.step(6)
+    earlier = len(printed)
+    assert earlier >= 2
+    pane = DepthLadderPane(harness.session)
+    qtbot.addWidget(pane)
+    pane.resize(760, 640)
+    pane.show()
+    qtbot.waitExposed(pane)
+    harness.session.set_active(instrument)
+    harness.until(lambda: pane.subscribed is not None and pane.model.best_bid is not None)
+    model = pane.model
+    expected: dict[int, float] = {}
+    for trade in printed:  # the earlier ones and those since the ladder subscribed
+        tick = model.to_tick(trade.price)
+        expected[tick] = expected.get(tick, 0.0) + trade.size
+    for tick, size in expected.items():
+        assert model.volume(tick) == pytest.approx(size)
+
+
 def test_volume_today_starts_again_when_the_day_rolls(
     ladder: DepthLadderPane, harness: Harness
 ) -> None:

@@ -68,7 +68,7 @@ WIDTH_SAMPLES = {
     LadderColumn.CUM_ASK: "888.8K",
     LadderColumn.ASK: "888.8K",
     LadderColumn.MY_SELLS: "88,888 (8)",
-    LadderColumn.VOLUME: "888.8K",
+    LadderColumn.VOLUME: "Volume ",
     LadderColumn.PNL: "-88,888.88",
 }
 
