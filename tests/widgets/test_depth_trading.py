@@ -206,6 +206,23 @@ def test_dragging_an_order_modifies_it_at_the_broker_to_the_rows_price(
     assert cell(ladder, old, C.MY_BUYS) == ""
 
 
+def test_a_click_on_an_order_without_moving_stages_as_before(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot
+) -> None:
+    model = ladder.model
+    bid, _ = touch(ladder)
+    price = model.price_of_tick(bid - 10)
+    order = rest(harness, price)
+    harness.step()
+    ladder.lock_button.setChecked(True)
+    point = centre_of(ladder, price, C.MY_BUYS)
+    qtbot.mouseClick(ladder.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    [staged] = harness.app.orders.pending_approvals()  # a new order, for approval
+    assert (staged.intent.side, staged.intent.limit_price) == (OrderSide.BUY, price)
+    assert harness.app.orders.get(order.id).intent.limit_price == price
+    assert not ladder.view.dragging
+
+
 def test_a_stop_dragged_to_the_wrong_side_of_the_market_is_refused(
     ladder: DepthLadderPane, harness: Harness, qtbot: QtBot
 ) -> None:

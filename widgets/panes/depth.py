@@ -182,6 +182,7 @@ class LadderView(QTableView):
                     own = model.own_orders(tick, side)
                     if own is not None and own.movable:
                         self._drag = (tick, column, event.modifiers())
+                        self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
                         event.accept()
                         return
                 self.cell_clicked.emit(index.row(), index.column(), event.modifiers())
@@ -211,8 +212,7 @@ class LadderView(QTableView):
             super().mouseReleaseEvent(event)
             return
         source, column, modifiers = self._drag
-        self._drag = None
-        self._model.set_drag(None)
+        self._end_drag()
         event.accept()
         target = self._target(event)
         if target is None:
@@ -228,9 +228,13 @@ class LadderView(QTableView):
         """Put a dragged order back (Escape); return whether a drag was under way."""
         if self._drag is None:
             return False
+        self._end_drag()
+        return True
+
+    def _end_drag(self) -> None:
         self._drag = None
         self._model.set_drag(None)
-        return True
+        self.viewport().unsetCursor()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.cancel_drag():
