@@ -30,7 +30,7 @@ from terminal.domain import (
 )
 from terminal.marketdata.tape import Aggressor, Print
 from widgets.panes.depth import DepthLadderPane
-from widgets.panes.depth_columns import LadderColumn, size_text
+from widgets.panes.depth_columns import LadderColumn, pnl_text, size_text
 
 from .conftest import Harness
 
@@ -471,3 +471,12 @@ def test_a_position_change_repaints_the_pnl_column_only(
     model.flush()
     assert emitted == [(0, model.rowCount() - 1, C.PNL, C.PNL)]
     assert model.pnl(model.to_tick(Decimal("101.50"))) == Decimal("15.00")
+
+
+def test_pnl_texts_stay_narrow() -> None:
+    assert pnl_text(Decimal("-999.99")) == "-999.99"
+    assert pnl_text(Decimal("25")) == "+25.00"
+    assert pnl_text(Decimal("1234.4")) == "+1,234"
+    assert pnl_text(Decimal("-99999")) == "-99,999"
+    assert pnl_text(Decimal("123456")) == "+123.5K"
+    assert pnl_text(Decimal("0")) == "0.00"

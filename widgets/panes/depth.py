@@ -146,11 +146,20 @@ class LadderView(QTableView):
         return QSize(self.total_width(), hint.height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        # Too narrow for every column: drop the cumulative sizes before scrolling sideways.
-        narrow = event.size().width() < self.total_width()
-        for column in OPTIONAL_COLUMNS:
-            if self.isColumnHidden(column) != narrow:
-                self.setColumnHidden(column, narrow)
+        # Too narrow for every column: drop the optional ones, group by group, before scrolling
+        # sideways.
+        width = event.size().width()
+        shown = list(LadderColumn)
+        hidden: set[LadderColumn] = set()
+        for group in OPTIONAL_COLUMNS:
+            if width >= self.total_width(shown):
+                break
+            hidden.update(group)
+            shown = [c for c in shown if c not in group]
+        for group in OPTIONAL_COLUMNS:
+            for column in group:
+                if self.isColumnHidden(column) != (column in hidden):
+                    self.setColumnHidden(column, column in hidden)
         super().resizeEvent(event)
 
     def visible_rows(self) -> tuple[int, int] | None:

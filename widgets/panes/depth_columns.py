@@ -60,20 +60,26 @@ TITLES = {
 
 #: Sample texts that size each column (fixed widths: no resize-to-contents per flush).
 WIDTH_SAMPLES = {
-    LadderColumn.CANCEL: "××",
-    LadderColumn.MY_BUYS: "88,888 (8)",
+    LadderColumn.CANCEL: "×",
+    LadderColumn.MY_BUYS: "8,888 (8)",
     LadderColumn.BID: "888.8K",
     LadderColumn.CUM_BID: "888.8K",
     LadderColumn.PRICE: "8,888.88",
     LadderColumn.CUM_ASK: "888.8K",
     LadderColumn.ASK: "888.8K",
-    LadderColumn.MY_SELLS: "88,888 (8)",
+    LadderColumn.MY_SELLS: "8,888 (8)",
     LadderColumn.VOLUME: "Volume ",
-    LadderColumn.PNL: "-88,888.88",
+    LadderColumn.PNL: "-88,888",
 }
 
-#: Columns dropped first when the pane is too narrow for all of them.
-OPTIONAL_COLUMNS = (LadderColumn.CUM_BID, LadderColumn.CUM_ASK)
+#: Columns dropped, group by group in this order, while the pane is too narrow for the rest:
+#: the cumulative sizes first, then the volume today, then the P/L (the book, the orders and
+#: their cancel column always show).
+OPTIONAL_COLUMNS: tuple[tuple[LadderColumn, ...], ...] = (
+    (LadderColumn.CUM_BID, LadderColumn.CUM_ASK),
+    (LadderColumn.VOLUME,),
+    (LadderColumn.PNL,),
+)
 
 
 def tick_decimals(tick_size: Decimal) -> int:
@@ -105,6 +111,16 @@ def order_price(order: Order) -> Decimal | None:
 
 #: Where a Shift+Click stop goes: the side follows the price, not the column clicked.
 STOP_TIP = "Shift+Click: a stop, BUY STOP above the market, SELL STOP below it"
+
+
+def pnl_text(pnl: Decimal) -> str:
+    """A P/L cell, narrow: cents below 1,000, whole units up to 100,000, then compact (+123.5K)."""
+    if pnl == 0:
+        return "0.00"
+    size = abs(pnl)
+    if size >= 100_000:
+        return f"{float(pnl) / 1000:+,.1f}K"
+    return formatting.signed(pnl, 0 if size >= 1000 else 2)
 
 
 def orders_text(quantity: Decimal | None, count: int) -> str:

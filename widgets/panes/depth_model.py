@@ -38,6 +38,7 @@ from widgets.panes.depth_columns import (
     LadderColumn,
     order_price,
     orders_text,
+    pnl_text,
     size_text,
     tick_decimals,
 )
@@ -488,9 +489,7 @@ class LadderModel(QAbstractTableModel):
         if cached is not None:
             return cached
         pnl = self.pnl(tick)
-        result = ("", 0) if pnl is None else (formatting.signed(pnl), (pnl > 0) - (pnl < 0))
-        if pnl is not None and pnl == 0:
-            result = ("0.00", 0)
+        result = ("", 0) if pnl is None else (pnl_text(pnl), (pnl > 0) - (pnl < 0))
         self._pnl_texts[tick] = result
         return result
 
