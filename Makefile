@@ -72,6 +72,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/chart_trading_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/presets_screenshot.py
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/workspace_screenshot.py
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/depth_trading_screenshot.py
 
 desk-demo: $(STAMP)
 	@PY=$(PY) sh scripts/with-postgres.sh sh scripts/desk-demo.sh

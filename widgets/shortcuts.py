@@ -74,6 +74,12 @@ LADDER_CLICK = Shortcut(
     "Bid side: buy limit; ask side: sell limit / a stop: buy above the market, sell below",
     "depth ladder",
 )
+LADDER_DRAG_ORDER = Shortcut(
+    "Drag My buys / My sells",
+    "Move your working order(s) to that price (a modify; Escape cancels the drag)",
+    "depth ladder",
+)
+LADDER_CANCEL = Shortcut("Click ×", "Cancel your working orders at that price", "depth ladder")
 RECENTRE = Shortcut("Space", "Re-centre the ladder on the market", "depth ladder")
 # Not Space: anywhere else Space ticks the checkbox or presses the button that has the focus.
 RECENTRE_LADDER = Shortcut("F4", "Re-centre the depth ladder on the market")
@@ -141,6 +147,8 @@ ALL: tuple[Shortcut, ...] = (
     CANCEL_ORDER,
     REMOVE_SYMBOL,
     LADDER_CLICK,
+    LADDER_DRAG_ORDER,
+    LADDER_CANCEL,
     RECENTRE,
     FOLLOW,
     CHART_TIMEFRAME,

@@ -176,6 +176,10 @@ class MarketDataService:
         """Return the tape of ``key`` while someone subscribes to it."""
         return self._tapes.get(key)
 
+    def tape_references(self, key: str) -> int:
+        """How many subscribers hold the tape of ``key`` (the tape pane, the depth ladder)."""
+        return self._tape_subs.count(key)
+
     @property
     def tape_source(self) -> TapeSource:
         """Where the prints on the tape come from (simulator prints or IB last-price ticks)."""

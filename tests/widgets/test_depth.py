@@ -26,11 +26,12 @@ C = LadderColumn
 def ladder(harness: Harness, qtbot: QtBot) -> Iterator[DepthLadderPane]:
     pane = DepthLadderPane(harness.session)
     qtbot.addWidget(pane)
-    pane.resize(460, 640)
+    pane.resize(pane.view.total_width() + 40, 640)  # every column shown
     pane.show()
     qtbot.waitExposed(pane)
     harness.session.set_active(harness.app.watchlist[0])  # AAPL
     harness.until(lambda: pane.subscribed is not None and pane.model.best_bid is not None)
+    qtbot.waitUntil(lambda: not pane.view.isColumnHidden(C.CUM_ASK))
     yield pane
 
 
@@ -445,5 +446,17 @@ def test_a_narrow_ladder_drops_the_cumulative_columns_first(
     ladder.resize(view.total_width() - 60, 600)
     qtbot.waitUntil(lambda: view.isColumnHidden(C.CUM_BID) and view.isColumnHidden(C.CUM_ASK))
     shown = [c for c in C if not view.isColumnHidden(c)]
-    assert shown == [C.MY_BUYS, C.BID, C.PRICE, C.ASK, C.MY_SELLS]
+    assert shown == [C.CANCEL, C.MY_BUYS, C.BID, C.PRICE, C.ASK, C.MY_SELLS, C.VOLUME, C.PNL]
     assert view.horizontalScrollBar().maximum() == 0  # no sideways scrolling
+    # Narrower still: the volume goes next, then the P/L; the book and the orders stay.
+    core = [C.CANCEL, C.MY_BUYS, C.BID, C.PRICE, C.ASK, C.MY_SELLS]
+    ladder.resize(view.total_width([*core, C.PNL]) + 36, 600)
+    qtbot.waitUntil(lambda: view.isColumnHidden(C.VOLUME))
+    assert not view.isColumnHidden(C.PNL)
+    assert view.horizontalScrollBar().maximum() == 0
+    ladder.resize(view.total_width(core) + 36, 600)
+    qtbot.waitUntil(lambda: view.isColumnHidden(C.PNL))
+    assert [c for c in C if not view.isColumnHidden(c)] == core
+    assert view.horizontalScrollBar().maximum() == 0
+    ladder.resize(view.total_width() + 40, 600)  # wide again: every column comes back
+    qtbot.waitUntil(lambda: not any(view.isColumnHidden(c) for c in C))

@@ -44,8 +44,13 @@ def test_the_tape_is_behind_the_ladder_by_default_and_holds_no_tape_there(
     pane = tape_of(window)
     harness.step(3)
     assert not pane.on_screen and pane.subscribed is None
-    assert harness.app.market.tape("AAPL") is None
-    assert pane.model.rowCount() == 0
+    # Only the ladder in front holds AAPL's tape (its Volume today column), not this pane.
+    assert window.panes["depth"].on_screen
+    assert harness.app.market.tape_references("AAPL") == 1
+    # What it shows is the ladder's tape (a pane shows a tape another holds, see show_instrument).
+    tape = harness.app.market.tape("AAPL")
+    assert tape is not None
+    assert pane.model.rowCount() <= len(tape)
 
 
 def test_the_tape_fills_from_simulator_prints_newest_on_top_judged_at_the_touch(
@@ -114,9 +119,11 @@ def test_a_hidden_tape_releases_its_subscription_and_takes_it_back(
     window: MainWindow, harness: Harness
 ) -> None:
     pane = shown_tape(window, harness)
+    assert harness.app.market.tape_references("AAPL") == 1  # this pane's; the ladder is behind
     window.bring_forward("depth")  # the tape goes behind its tab
     harness.until(lambda: pane.subscribed is None)
-    assert harness.app.market.tape("AAPL") is None
+    harness.until(lambda: window.panes["depth"].subscribed is not None)
+    assert harness.app.market.tape_references("AAPL") == 1  # the ladder's only
     assert pane.model.rowCount() == 0
 
     window.bring_forward("tape")
@@ -124,7 +131,8 @@ def test_a_hidden_tape_releases_its_subscription_and_takes_it_back(
 
     window.docks["tape"].close()  # the dock's close button
     harness.until(lambda: pane.subscribed is None)
-    assert harness.app.market.tape("AAPL") is None
+    harness.until(lambda: window.panes["depth"].subscribed is not None)
+    assert harness.app.market.tape_references("AAPL") == 1  # the ladder's only
 
 
 # -- the table model on its own ----------------------------------------------------------------

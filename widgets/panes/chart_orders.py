@@ -1,4 +1,4 @@
-"""An order line dragged on the chart becomes a modify, sent through the order manager.
+"""An order dragged on the chart (or the depth ladder) becomes a modify, sent through the OMS.
 
 The chart never changes an order itself. The drop is checked against the order as the order
 manager knows it now (it may have filled, or its cancel been requested, while it was dragged),
@@ -22,11 +22,17 @@ from widgets.session import Session
 
 
 def modify_dropped_order(
-    session: Session, instrument: Instrument, order_id: str, price: float, decimals: int
+    session: Session,
+    instrument: Instrument,
+    order_id: str,
+    price: float,
+    decimals: int,
+    by: str = "chart",
 ) -> asyncio.Task[Any] | None:
     """Send the modify for the line of ``order_id`` dropped at ``price``; None if nothing was
-    sent (the order cannot be modified any more, or the price did not change)."""
-    what = f"chart modify {order_id}"
+    sent (the order cannot be modified any more, or the price did not change). ``by`` names
+    the view in the messages ("chart", "ladder")."""
+    what = f"{by} modify {order_id}"
     try:
         order = session.app.orders.get(order_id)
     except UnknownOrder:

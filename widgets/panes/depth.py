@@ -10,16 +10,26 @@ sell side (Cum. ask, Ask, My sells) a SELL LIMIT. Shift+click stages a STOP, who
 the price as in TWS BookTrader and every DOM: above the market a BUY STOP, below it a SELL STOP
 (a stop on the other side would trigger at once); at the market no stop is staged.
 Staging puts the order in the approval queue: nothing reaches the broker until a human approves.
+
+The trader's working orders show in My buys / My sells at their price (remaining quantity, and
+how many when several). Dragging them to another row modifies them to that price through the
+order manager (:func:`~widgets.panes.chart_orders.modify_dropped_order`, as the chart's order
+lines do; a stop dragged to the wrong side of the market is refused here, as a Shift+click
+there is); Escape cancels the drag, and orders whose cancel is requested do not move. A click
+on × cancels the working orders at that price. Volume today is the size printed at each price
+since the day started (the tape's prints); P/L open is the position's P/L were the market at
+that row's price.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QMouseEvent, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -40,18 +50,29 @@ from terminal.domain import (
     Instrument,
     Order,
     OrderSide,
+    OrderStatus,
     OrderType,
+    Position,
     Quote,
     VerdictLevel,
 )
 from terminal.marketdata.staleness import Feed, FeedKind
+from terminal.marketdata.tape import Print
 from terminal.presets.model import OrderPreset
 from terminal.presets.orders import stage_preset_order
 from widgets import shortcuts
+from widgets.chart.labels import draggable_field
 from widgets.feed_view import FeedWatch, age_text
 from widgets.panes.base import Pane
-from widgets.panes.depth_columns import OPTIONAL_COLUMNS, WIDTH_SAMPLES, LadderColumn
-from widgets.panes.depth_model import HALF_ROWS, LadderModel
+from widgets.panes.chart_orders import modify_dropped_order
+from widgets.panes.depth_columns import (
+    OPTIONAL_COLUMNS,
+    ORDER_COLUMNS,
+    WIDTH_SAMPLES,
+    LadderColumn,
+    order_price,
+)
+from widgets.panes.depth_model import HALF_ROWS, DragPreview, LadderModel
 from widgets.panes.depth_presets import LadderPresets
 from widgets.resources import icon
 from widgets.session import Session
@@ -63,22 +84,33 @@ MAX_QUANTITY = 1_000_000
 AUTO_CENTRE_BAND = 4
 HINT = (
     "Click bid side: buy limit · ask side: sell limit · "
-    "Shift+Click above the market: buy stop, below it: sell stop"
+    "Shift+Click above the market: buy stop, below it: sell stop · "
+    "drag your order to move it · × cancels"
 )
 
 
 class LadderView(QTableView):
     """The ladder table: fixed sizes, no selection, one signal per click with its modifiers.
 
+    A press on the trader's own movable orders (My buys / My sells) starts a drag instead: the
+    click is reported on release if the mouse stayed on the row, else the drop. Prices are held
+    as ticks, so a re-centre during the drag does not change what was picked up.
+
     Signals:
         cell_clicked(int, int, Qt.KeyboardModifier): row, column and the modifiers held.
+        order_dropped(int, int, int): source tick, target tick and the column dragged.
     """
 
     cell_clicked = Signal(int, int, object)
+    order_dropped = Signal(int, int, int)
 
     def __init__(self, model: LadderModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        self._model = model
+        #: The drag under way: (source tick, column, modifiers at the press).
+        self._drag: tuple[int, LadderColumn, Qt.KeyboardModifier] | None = None
+        self.setMouseTracking(False)
         self.setObjectName("depth_ladder")
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -114,11 +146,20 @@ class LadderView(QTableView):
         return QSize(self.total_width(), hint.height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        # Too narrow for every column: drop the cumulative sizes before scrolling sideways.
-        narrow = event.size().width() < self.total_width()
-        for column in OPTIONAL_COLUMNS:
-            if self.isColumnHidden(column) != narrow:
-                self.setColumnHidden(column, narrow)
+        # Too narrow for every column: drop the optional ones, group by group, before scrolling
+        # sideways.
+        width = event.size().width()
+        shown = list(LadderColumn)
+        hidden: set[LadderColumn] = set()
+        for group in OPTIONAL_COLUMNS:
+            if width >= self.total_width(shown):
+                break
+            hidden.update(group)
+            shown = [c for c in shown if c not in group]
+        for group in OPTIONAL_COLUMNS:
+            for column in group:
+                if self.isColumnHidden(column) != (column in hidden):
+                    self.setColumnHidden(column, column in hidden)
         super().resizeEvent(event)
 
     def visible_rows(self) -> tuple[int, int] | None:
@@ -132,15 +173,83 @@ class LadderView(QTableView):
         last = self.rowAt(self.viewport().height() - 1)
         return first, (rows - 1 if last < 0 else last)
 
+    @property
+    def dragging(self) -> bool:
+        """Whether an own order is being dragged."""
+        return self._drag is not None
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() is Qt.MouseButton.LeftButton:
             index = self.indexAt(event.position().toPoint())
             if index.isValid():
                 self.setFocus(Qt.FocusReason.MouseFocusReason)
+                column = LadderColumn(index.column())
+                model = self._model
+                side = column.side
+                if column in ORDER_COLUMNS and side is not None and model.centre is not None:
+                    tick = model.tick_of_row(index.row())
+                    own = model.own_orders(tick, side)
+                    if own is not None and own.movable:
+                        self._drag = (tick, column, event.modifiers())
+                        self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+                        event.accept()
+                        return
                 self.cell_clicked.emit(index.row(), index.column(), event.modifiers())
                 event.accept()
                 return
         super().mousePressEvent(event)
+
+    def _target(self, event: QMouseEvent) -> int | None:
+        index = self.indexAt(event.position().toPoint())
+        if not index.isValid() or self._model.centre is None:
+            return None
+        return self._model.tick_of_row(index.row())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag is None:
+            super().mouseMoveEvent(event)
+            return
+        source, column, _ = self._drag
+        target = self._target(event)
+        side = column.side
+        assert side is not None
+        self._model.set_drag(DragPreview(source, target if target is not None else source, side))
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag is None or event.button() is not Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)
+            return
+        source, column, modifiers = self._drag
+        self._end_drag()
+        event.accept()
+        target = self._target(event)
+        if target is None:
+            return  # dropped off the ladder: nothing happens
+        if target == source:
+            row = self._model.row_of_tick(source)
+            if row is not None:  # a click on the orders' row: stage as on any other cell
+                self.cell_clicked.emit(row, int(column), modifiers)
+            return
+        self.order_dropped.emit(source, target, int(column))
+
+    def cancel_drag(self) -> bool:
+        """Put a dragged order back (Escape); return whether a drag was under way."""
+        if self._drag is None:
+            return False
+        self._end_drag()
+        return True
+
+    def _end_drag(self) -> None:
+        self._drag = None
+        self._model.set_drag(None)
+        self.viewport().unsetCursor()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.cancel_drag():
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         # The first press of a double click already staged the order: stage once, not twice.
@@ -163,13 +272,17 @@ class DepthLadderPane(Pane):
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
-        self.model = LadderModel(session.palette, self)
+        self.model = LadderModel(session.palette, self, session.app.settings.risk.market_timezone)
         self.view = LadderView(self.model, self)
         self.view.cell_clicked.connect(self._on_cell_clicked)
+        self.view.order_dropped.connect(self._on_order_dropped)
         self._instrument: Instrument | None = None
         self._subscribed: Instrument | None = None
         self._lock: asyncio.Lock | None = None
         self._orders_dirty = False
+        self._position_dirty = False
+        #: The tape is subscribed: count the volume at price again from its prints.
+        self._seed_volume = False
         self._label_state: tuple[str, str] = ("", "")
 
         self.symbol_label = QLabel("No instrument")
@@ -252,6 +365,8 @@ class DepthLadderPane(Pane):
         self.subscribe(market.feeds.feeds_changed, self.feeds.on_changed)
         self.subscribe(market.quotes_updated, self._on_quotes)
         self.subscribe(session.app.orders.order_updated, self._on_order)
+        self.subscribe(market.prints_updated, self._on_prints)
+        self.subscribe(session.app.portfolio.positions_changed, self._on_positions)
         self.subscribe(session.theme_changed, self._on_theme)
         self.subscribe(session.settings_applied, self._on_settings_applied)
         self.register_flush(self.flush)
@@ -272,7 +387,7 @@ class DepthLadderPane(Pane):
         if self._instrument is not None and self._instrument.key == instrument.key:
             return
         self._instrument = instrument
-        self.model.reset(instrument)
+        self.model.reset(instrument, self.session.app.clock.now())
         self._label_state = ("", "")
         self.symbol_label.setText(instrument.key)
         self.market_label.setText("waiting for the book…")
@@ -289,6 +404,7 @@ class DepthLadderPane(Pane):
         if quote is not None:
             self.model.set_last(quote.last)
         self._orders_dirty = True
+        self._position_dirty = True
         self.run(self._resubscribe(), f"depth ladder {instrument.key}")
 
     async def _resubscribe(self) -> None:
@@ -305,6 +421,7 @@ class DepthLadderPane(Pane):
             target = self._instrument if self.on_screen else None
             if current is not None and (target is None or current.key != target.key):
                 self._subscribed = None
+                await market.unsubscribe_tape(current)
                 await market.unsubscribe_depth(current)
                 await market.unsubscribe(current)
             if target is None or self._subscribed is not None:
@@ -312,10 +429,16 @@ class DepthLadderPane(Pane):
             await market.subscribe(target)
             try:
                 await market.subscribe_depth(target)
+                try:
+                    await market.subscribe_tape(target)  # the prints of the volume at price
+                except BaseException:
+                    await market.unsubscribe_depth(target)
+                    raise
             except BaseException:
                 await market.unsubscribe(target)
                 raise
             self._subscribed = target
+            self._seed_volume = True
 
     def _set_default_quantity(self, instrument: Instrument | None) -> None:
         ui = self.session.app.settings.ui
@@ -349,6 +472,16 @@ class DepthLadderPane(Pane):
         if self._instrument is not None and order.key == self._instrument.key:
             self._orders_dirty = True
 
+    def _on_prints(self, prints: Sequence[Print]) -> None:
+        instrument = self._instrument
+        if instrument is not None:
+            self.model.add_prints(p for p in prints if p.key == instrument.key)
+
+    def _on_positions(self, positions: Sequence[Position]) -> None:
+        instrument = self._instrument
+        if instrument is not None and any(p.key == instrument.key for p in positions):
+            self._position_dirty = True
+
     def _on_theme(self, palette: Palette) -> None:
         self.model.set_palette(palette)
 
@@ -360,6 +493,16 @@ class DepthLadderPane(Pane):
             return
         if self.feeds.due():
             self._show_feeds()
+        market, now = self.session.app.market, self.session.app.clock.now()
+        self.model.roll_day(now)
+        if self._seed_volume:
+            self._seed_volume = False
+            tape = market.tape(instrument.key)
+            if tape is not None:
+                self.model.seed_prints(reversed(tape.newest()), now)
+        if self._position_dirty:
+            self._position_dirty = False
+            self.model.set_position(self.session.app.portfolio.position(instrument.key))
         if self._orders_dirty:
             self._orders_dirty = False
             self.model.set_orders(
@@ -406,7 +549,7 @@ class DepthLadderPane(Pane):
         with every tick; once the market drifts out of the middle half (or the touch out of
         view) the ladder re-centres on it.
         """
-        if self.locked:
+        if self.locked or self.view.dragging:  # prices hold still under a dragged order
             return
         model = self.model
         market = model.market_tick
@@ -460,10 +603,23 @@ class DepthLadderPane(Pane):
 
     # -- click trading ---------------------------------------------------------------------
     def _on_cell_clicked(self, row: int, column: int, modifiers: Qt.KeyboardModifier) -> None:
+        if self.model.centre is None:
+            return
+        if column == LadderColumn.CANCEL:
+            self.cancel_at(self.model.price_of_row(row))
+            return
         side = LadderColumn(column).side
-        if side is None or self.model.centre is None:
+        if side is None:
             return
         price = self.model.price_of_row(row)
+        own = self.model.own_orders(self.model.tick_of_row(row), side)
+        if column in ORDER_COLUMNS and own is not None and not own.movable:
+            # Pressed to drag an order whose cancel is under way: it stays, nothing is staged.
+            shown = self.model.format_price(price)
+            self.session.message.emit(
+                f"Your {side.value} order at {shown} is being cancelled: it cannot move"
+            )
+            return
         if not modifiers & Qt.KeyboardModifier.ShiftModifier:
             self.stage_at(price, side)
             return
@@ -561,6 +717,97 @@ class DepthLadderPane(Pane):
             raise
         return stage_preset_order(self.session.app.orders, legs)
 
+    # -- own orders: cancel and drag ----------------------------------------------------------
+    def orders_at(self, price: Decimal, side: OrderSide | None = None) -> list[Order]:
+        """The instrument's working orders at ``price`` (of ``side`` when given), as the order
+        manager knows them now."""
+        instrument = self._instrument
+        if instrument is None:
+            return []
+        tick = self.model.to_tick(price)
+        result = []
+        for order in self.session.app.orders.working_orders():
+            at = order_price(order)
+            if order.key != instrument.key or at is None or self.model.to_tick(at) != tick:
+                continue
+            if side is None or order.intent.side is side:
+                result.append(order)
+        return result
+
+    def cancel_at(self, price: Decimal) -> list[asyncio.Task[Any]]:
+        """Cancel the working orders at ``price`` (the × column); return the cancels sent.
+
+        No question is asked: a cancel only takes risk off, and only cancel-all (which removes
+        protective orders wholesale) has a confirmation in the settings.
+        """
+        shown = self.model.format_price(price)
+        orders = [o for o in self.orders_at(price) if o.status is not OrderStatus.CANCEL_REQUESTED]
+        if not orders:
+            self.session.message.emit(f"No working orders at {shown} to cancel")
+            return []
+        ids = ", ".join(o.id for o in orders)
+        self.session.message.emit(f"Cancel requested for {len(orders)} at {shown} ({ids})")
+        return [
+            self.session.run(
+                self.session.app.orders.cancel(o.id, "cancelled by trader from the ladder"),
+                f"cancel {o.id}",
+            )
+            for o in orders
+        ]
+
+    def _on_order_dropped(self, source: int, target: int, column: int) -> None:
+        side = LadderColumn(column).side
+        if side is None:
+            return
+        self.move_orders(self.model.price_of_tick(source), self.model.price_of_tick(target), side)
+
+    def move_orders(
+        self, source: Decimal, target: Decimal, side: OrderSide
+    ) -> list[asyncio.Task[Any]]:
+        """Modify ``side``'s working orders at ``source`` to ``target`` (a drop on the ladder).
+
+        Each goes through :func:`modify_dropped_order`, the chart's path, to the order manager.
+        A stop whose new price is on the wrong side of the market (it would trigger at once) is
+        refused here, shown and audited, as staging one there is. Returns the modifies sent.
+        """
+        instrument = self._instrument
+        if instrument is None:
+            return []
+        model = self.model
+        tasks = []
+        for order in self.orders_at(source, side):
+            field = draggable_field(order)
+            if field is None:
+                continue  # its cancel is requested, or a trailing stop: it stays
+            if field == "stop_price" and model.stop_side(model.to_tick(target)) is not side:
+                self._refuse_stop_move(order, target)
+                continue
+            task = modify_dropped_order(
+                self.session, instrument, order.id, float(target), model.decimals, by="ladder"
+            )
+            if task is not None:
+                tasks.append(task)
+        return tasks
+
+    def _refuse_stop_move(self, order: Order, target: Decimal) -> None:
+        model = self.model
+        bid, ask = (
+            "—" if tick is None else model.format_price(model.price_of_tick(tick))
+            for tick in (model.best_bid, model.best_ask)
+        )
+        side = order.intent.side
+        where = "above the ask" if side is OrderSide.BUY else "below the bid"
+        reason = (
+            f"a {side.value} stop at {model.format_price(target)} would trigger at once "
+            f"(bid {bid}, ask {ask}): a {side.value} stop goes {where}"
+        )
+        self.session.app.audit.record(
+            "modify_refused",
+            order.id,
+            {"by": "ladder", "reason": reason, "changes": {"stop_price": str(target)}},
+        )
+        self.session.fail(f"ladder modify {order.id}", reason)
+
     def price_index(self, price: Decimal | float, column: LadderColumn) -> QModelIndex:
         """The model index of ``price`` in ``column`` (invalid when outside the ladder)."""
         row = self.model.row_of_price(price)
@@ -573,8 +820,9 @@ class DepthLadderPane(Pane):
         instrument = self._instrument
         if instrument is not None:
             if on_screen:  # the book is subscribed again: start from its first snapshot
-                self.model.reset(instrument)
+                self.model.reset(instrument, self.session.app.clock.now())
                 self._orders_dirty = True
+                self._position_dirty = True
             what = "resubscribe" if on_screen else "release"
             self.session.run(self._resubscribe(), f"depth ladder {what} {instrument.key}")
         if on_screen:

@@ -1,11 +1,14 @@
 """The depth ladder's table model: one row per price tick, centred on the market.
 
-The core reports whole books (``depth_updated``), the last trade (``quotes_updated``) and the
-trader's orders (``order_updated``). The pane's handlers only hand those to this model
+The core reports whole books (``depth_updated``), the last trade (``quotes_updated``), the
+prints (``prints_updated``), the trader's orders (``order_updated``) and position
+(``positions_changed``). The pane's handlers only hand those to this model
 (:meth:`LadderModel.set_book` and friends), which keeps them as *pending*. The window's refresh
-clock calls :meth:`LadderModel.flush`: it recomputes the per-price sizes, cumulative sizes and
-working quantities, compares them with what is shown, and emits one ranged ``dataChanged`` for
-the rows whose cells changed. Nothing is emitted per tick.
+clock calls :meth:`LadderModel.flush`: it recomputes the per-price sizes, cumulative sizes,
+working orders and volume at price, compares them with what is shown, and emits one ranged
+``dataChanged`` for the rows whose cells changed. Nothing is emitted per tick, and nothing is
+computed per paint: a cell's text is looked up, and the P/L column's texts are computed once
+per position change (a position change repaints that column only).
 
 Prices are kept as integer ticks (``price / tick_size``), so a row is exact and maps back to a
 ``Decimal`` price on the instrument's tick. Columns and cell texts live in
@@ -14,21 +17,28 @@ Prices are kept as integer ticks (``price / tick_size``), so a row is exact and 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from terminal.domain import DepthBook, Instrument, Order, OrderSide
+from terminal.domain import DepthBook, Instrument, Order, OrderSide, OrderStatus, Position
+from terminal.marketdata.tape import Print
+from terminal.marketdata.volume_at_price import VolumeAtPrice
 from widgets import formatting
 from widgets.panes.depth_columns import (
     HEADER_TIPS,
+    ORDER_COLUMNS,
     TITLES,
     LadderColumn,
     order_price,
+    orders_text,
+    pnl_text,
     size_text,
     tick_decimals,
 )
@@ -41,6 +51,30 @@ HALF_ROWS = 100
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_LAST_COLUMN = len(LadderColumn) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class OwnOrders:
+    """The trader's working orders of one side at one price."""
+
+    quantity: Decimal
+    count: int
+    #: Orders whose cancel is requested (they cannot be dragged any more).
+    cancelling: int
+
+    @property
+    def movable(self) -> bool:
+        return self.count > self.cancelling
+
+
+@dataclass(frozen=True, slots=True)
+class DragPreview:
+    """An own order being dragged: from ``source`` to ``target`` (ticks) on ``side``."""
+
+    source: int
+    target: int
+    side: OrderSide
 
 
 class LadderModel(QAbstractTableModel):
@@ -51,8 +85,11 @@ class LadderModel(QAbstractTableModel):
     count so the view's scroll position stays meaningful.
     """
 
-    def __init__(self, palette: Palette, parent: QObject | None = None) -> None:
+    def __init__(
+        self, palette: Palette, parent: QObject | None = None, timezone: str = "America/New_York"
+    ) -> None:
         super().__init__(parent)
+        self._timezone = timezone
         self.instrument: Instrument | None = None
         self._tick = Decimal("0.01")
         self._tick_f = 0.01
@@ -63,8 +100,12 @@ class LadderModel(QAbstractTableModel):
         self._asks: dict[int, float] = {}
         self._cum_bids: dict[int, float] = {}
         self._cum_asks: dict[int, float] = {}
-        self._my_buys: dict[int, Decimal] = {}
-        self._my_sells: dict[int, Decimal] = {}
+        self._my_buys: dict[int, OwnOrders] = {}
+        self._my_sells: dict[int, OwnOrders] = {}
+        self._volume: VolumeAtPrice | None = None
+        self._position: Position | None = None
+        self._pnl_texts: dict[int, tuple[str, int]] = {}  # tick -> (text, sign), filled lazily
+        self.drag: DragPreview | None = None
         self.best_bid: int | None = None
         self.best_ask: int | None = None
         self.last: int | None = None
@@ -72,6 +113,8 @@ class LadderModel(QAbstractTableModel):
         self._pending_book: DepthBook | None = None
         self._pending_last: float | None = None
         self._pending_orders: list[Order] | None = None
+        self._pending_prints: list[Print] = []
+        self._pending_position: tuple[Position | None] | None = None
         #: perf_counter stamp of the newest book shown (tick-to-paint measurements).
         self.flushed_stamp = 0.0
         #: The book (or the quotes) stopped updating: sizes and prices are greyed.
@@ -95,11 +138,20 @@ class LadderModel(QAbstractTableModel):
         self._last_brush = QBrush(_with_alpha(palette.text, 60))
         self._muted = QBrush(palette.muted)
         self._stale_brush = QBrush(_with_alpha(palette.muted, 40))
+        self._gain_text = QBrush(palette.up)
+        self._loss_text = QBrush(palette.down)
+        self._volume_brush = QBrush(_with_alpha(palette.muted, 35))
         if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 6))
+            self._emit_all()
 
-    def reset(self, instrument: Instrument | None) -> None:
-        """Show ``instrument`` (or nothing): forget every book, order and the centre."""
+    def _emit_all(self) -> None:
+        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, _LAST_COLUMN))
+
+    def reset(self, instrument: Instrument | None, now: dt.datetime | None = None) -> None:
+        """Show ``instrument`` (or nothing): forget every book, order, print and the centre.
+
+        The volume at price counts from the day of ``now`` (nothing is counted without it).
+        """
         self.beginResetModel()
         self.instrument = instrument
         if instrument is not None:
@@ -111,10 +163,20 @@ class LadderModel(QAbstractTableModel):
             table.clear()
         self._my_buys.clear()
         self._my_sells.clear()
+        self._volume = (
+            VolumeAtPrice(self._tick, now, self._timezone)
+            if instrument is not None and now is not None
+            else None
+        )
+        self._position = None
+        self._pnl_texts.clear()
+        self.drag = None
         self.best_bid = self.best_ask = self.last = None
         self._pending_book = None
         self._pending_last = None
         self._pending_orders = None
+        self._pending_prints.clear()
+        self._pending_position = None
         self.endResetModel()
 
     # -- recording (cheap: called from core event handlers) -------------------------------------
@@ -128,12 +190,45 @@ class LadderModel(QAbstractTableModel):
         """The instrument's working orders (all of them, replacing what was shown)."""
         self._pending_orders = list(orders)
 
+    def add_prints(self, prints: Iterable[Print]) -> None:
+        """Prints of the instrument (oldest first) for the volume at price."""
+        self._pending_prints.extend(prints)
+
+    def seed_prints(self, prints: Iterable[Print], now: dt.datetime) -> None:
+        """Count the volume at price again from ``prints`` (the tape's, oldest first): they
+        hold every print recorded so far, which are dropped."""
+        if self.instrument is None:
+            return
+        old = self._volume
+        self._volume = VolumeAtPrice(self._tick, now, self._timezone)
+        changed: set[int] = set()
+        self._volume.add(prints, changed)
+        if old is not None:
+            changed.update(old.ticks())
+        self._pending_prints.clear()
+        self._emit_ticks(changed)
+
+    def set_position(self, position: Position | None) -> None:
+        """The position in the instrument (None or flat: no P/L column)."""
+        self._pending_position = (position,)
+
+    def roll_day(self, now: dt.datetime) -> bool:
+        """Start the volume at price again if the day rolled by ``now`` (the refresh clock's
+        time); returns whether it did."""
+        changed: set[int] = set()
+        if self._volume is None or not self._volume.roll(now, changed):
+            return False
+        self._emit_ticks(changed)
+        return True
+
     @property
     def has_pending(self) -> bool:
         return (
             self._pending_book is not None
             or self._pending_last is not None
             or self._pending_orders is not None
+            or bool(self._pending_prints)
+            or self._pending_position is not None
         )
 
     # -- ticks, rows and prices ---------------------------------------------------------------
@@ -166,6 +261,11 @@ class LadderModel(QAbstractTableModel):
 
     def format_price(self, price: float | Decimal | None) -> str:
         return formatting.price(price, self._decimals)
+
+    @property
+    def decimals(self) -> int:
+        """Decimals of the instrument's prices (its tick's)."""
+        return self._decimals
 
     @property
     def centre(self) -> int | None:
@@ -210,10 +310,52 @@ class LadderModel(QAbstractTableModel):
         return self._cum_asks.get(tick)
 
     def my_buys(self, tick: int) -> Decimal | None:
-        return self._my_buys.get(tick)
+        own = self._my_buys.get(tick)
+        return None if own is None else own.quantity
 
     def my_sells(self, tick: int) -> Decimal | None:
-        return self._my_sells.get(tick)
+        own = self._my_sells.get(tick)
+        return None if own is None else own.quantity
+
+    def own_orders(self, tick: int, side: OrderSide) -> OwnOrders | None:
+        """The trader's working orders on ``side`` at ``tick`` as shown."""
+        return (self._my_buys if side is OrderSide.BUY else self._my_sells).get(tick)
+
+    def cancellable(self, tick: int) -> bool:
+        """Whether the cancel column offers × at ``tick`` (an order not yet being cancelled)."""
+        return any(
+            own is not None and own.movable
+            for own in (self._my_buys.get(tick), self._my_sells.get(tick))
+        )
+
+    def volume(self, tick: int) -> float | None:
+        """The size printed at ``tick`` today (None when nothing printed there)."""
+        return None if self._volume is None else self._volume.size(tick)
+
+    @property
+    def position(self) -> Position | None:
+        """The open position shown in the P/L column (None when flat)."""
+        return self._position
+
+    def pnl(self, tick: int) -> Decimal | None:
+        """The open position's P/L were the market at ``tick`` (None when flat)."""
+        position = self._position
+        if position is None:
+            return None
+        return position.unrealized_pnl(self.price_of_tick(tick))
+
+    def set_drag(self, drag: DragPreview | None) -> None:
+        """Show (or stop showing) an own order dragged to another row."""
+        if drag == self.drag:
+            return
+        changed = {t for d in (self.drag, drag) if d is not None for t in (d.source, d.target)}
+        self.drag = drag
+        self._emit_ticks(changed)
+
+    def _emit_ticks(self, ticks: Iterable[int]) -> None:
+        rows = [r for r in map(self.row_of_tick, ticks) if r is not None]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), _LAST_COLUMN))
 
     def set_stale(self, stale: bool) -> None:
         """Grey the book (its feed went quiet) or colour it again; every row repaints."""
@@ -221,7 +363,7 @@ class LadderModel(QAbstractTableModel):
             return
         self.stale = stale
         if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 6))
+            self._emit_all()
 
     # -- moving the window ------------------------------------------------------------------------
     def centre_on(self, tick: int) -> None:
@@ -234,7 +376,7 @@ class LadderModel(QAbstractTableModel):
         if tick == self._centre:
             return
         self._centre = tick
-        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 6))
+        self._emit_all()
 
     # -- publishing ----------------------------------------------------------------------------
     def flush(self) -> bool:
@@ -257,6 +399,12 @@ class LadderModel(QAbstractTableModel):
         orders, self._pending_orders = self._pending_orders, None
         if orders is not None:
             self._apply_orders(orders, changed)
+        prints, self._pending_prints = self._pending_prints, []
+        if prints and self._volume is not None:
+            self._volume.add(prints, changed)
+        position, self._pending_position = self._pending_position, None
+        if position is not None:
+            self._apply_position(position[0])
         if self._centre is None:
             market = self.market_tick
             if market is None:
@@ -266,7 +414,7 @@ class LadderModel(QAbstractTableModel):
         rows = [r for r in map(self.row_of_tick, changed) if r is not None]
         if not rows:
             return bool(changed)
-        self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 6))
+        self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), _LAST_COLUMN))
         return True
 
     def _apply_book(self, book: DepthBook, changed: set[int]) -> None:
@@ -305,18 +453,53 @@ class LadderModel(QAbstractTableModel):
         self.flushed_stamp = max(self.flushed_stamp, book.stamp)
 
     def _apply_orders(self, orders: list[Order], changed: set[int]) -> None:
-        buys: dict[int, Decimal] = {}
-        sells: dict[int, Decimal] = {}
+        buys: dict[int, OwnOrders] = {}
+        sells: dict[int, OwnOrders] = {}
         for order in orders:
             price = order_price(order)
             if price is None or order.remaining <= 0:
                 continue
             tick = self.to_tick(price)
             table = buys if order.intent.side is OrderSide.BUY else sells
-            table[tick] = table.get(tick, Decimal(0)) + order.remaining
+            was = table.get(tick) or OwnOrders(Decimal(0), 0, 0)
+            cancelling = int(order.status is OrderStatus.CANCEL_REQUESTED)
+            table[tick] = OwnOrders(
+                was.quantity + order.remaining, was.count + 1, was.cancelling + cancelling
+            )
         _diff(self._my_buys, buys, changed)
         _diff(self._my_sells, sells, changed)
         self._my_buys, self._my_sells = buys, sells
+
+    def _apply_position(self, position: Position | None) -> None:
+        """A new position: the P/L column's texts are all new (repaint that column only)."""
+        shown = None if position is None or position.is_flat else position
+        if shown == self._position:
+            return
+        self._position = shown
+        self._pnl_texts.clear()
+        if self.rowCount():
+            last = self.rowCount() - 1
+            self.dataChanged.emit(
+                self.index(0, LadderColumn.PNL), self.index(last, LadderColumn.PNL)
+            )
+
+    def _pnl_text(self, tick: int) -> tuple[str, int]:
+        """The P/L cell of ``tick``: its text and sign, computed once per position."""
+        cached = self._pnl_texts.get(tick)
+        if cached is not None:
+            return cached
+        pnl = self.pnl(tick)
+        result = ("", 0) if pnl is None else (pnl_text(pnl), (pnl > 0) - (pnl < 0))
+        self._pnl_texts[tick] = result
+        return result
+
+    def _orders_cell(self, tick: int, side: OrderSide) -> str:
+        drag = self.drag
+        if drag is not None and drag.side is side and tick == drag.target != drag.source:
+            own = self.own_orders(drag.source, side)
+            return "" if own is None else f"→ {formatting.quantity(own.quantity)}"
+        own = self.own_orders(tick, side)
+        return "" if own is None else orders_text(own.quantity, own.count)
 
     # -- Qt model ----------------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
@@ -357,7 +540,7 @@ class LadderModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole:
             return self._font(tick, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTER if column is LadderColumn.PRICE else _RIGHT
+            return _CENTER if column in (LadderColumn.PRICE, LadderColumn.CANCEL) else _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(tick, column)
         return None
@@ -375,12 +558,29 @@ class LadderModel(QAbstractTableModel):
             case LadderColumn.CUM_ASK:
                 return size_text(self._cum_asks.get(tick))
             case LadderColumn.MY_BUYS:
-                return formatting.quantity(self._my_buys.get(tick))
+                return self._orders_cell(tick, OrderSide.BUY)
             case LadderColumn.MY_SELLS:
-                return formatting.quantity(self._my_sells.get(tick))
+                return self._orders_cell(tick, OrderSide.SELL)
+            case LadderColumn.CANCEL:
+                return "×" if self.cancellable(tick) else ""
+            case LadderColumn.VOLUME:
+                return size_text(self.volume(tick))
+            case LadderColumn.PNL:
+                return self._pnl_text(tick)[0]
 
     def _background(self, tick: int, column: LadderColumn) -> QBrush | None:
-        if self.stale and column not in (LadderColumn.MY_BUYS, LadderColumn.MY_SELLS):
+        if column in ORDER_COLUMNS:
+            side = column.side
+            assert side is not None
+            drag = self.drag
+            if drag is not None and drag.side is side and tick == drag.target:
+                return self._own_brush
+            return self._own_brush if self.own_orders(tick, side) is not None else None
+        if column is LadderColumn.VOLUME:
+            return self._volume_brush if self.volume(tick) is not None else None
+        if column in (LadderColumn.CANCEL, LadderColumn.PNL):
+            return None
+        if self.stale:
             book = self._bids if column in (LadderColumn.BID, LadderColumn.CUM_BID) else self._asks
             return self._stale_brush if tick in book and column is not LadderColumn.PRICE else None
         if column is LadderColumn.BID and tick in self._bids:
@@ -399,15 +599,19 @@ class LadderModel(QAbstractTableModel):
             if tick == self.best_ask:
                 return self._ask_brush
             return None
-        if column is LadderColumn.MY_BUYS and tick in self._my_buys:
-            return self._own_brush
-        if column is LadderColumn.MY_SELLS and tick in self._my_sells:
-            return self._own_brush
         return None
 
     def _foreground(self, tick: int, column: LadderColumn) -> QBrush | None:
-        if column in (LadderColumn.MY_BUYS, LadderColumn.MY_SELLS):
+        if column in ORDER_COLUMNS:
+            side = column.side
+            assert side is not None
+            own = self.own_orders(tick, side)
+            return self._muted if own is not None and not own.movable else self._own_text
+        if column is LadderColumn.CANCEL:
             return self._own_text
+        if column is LadderColumn.PNL:
+            sign = self._pnl_text(tick)[1]
+            return self._gain_text if sign > 0 else self._loss_text if sign < 0 else self._muted
         if self.stale:
             return self._muted
         if column is LadderColumn.PRICE:
@@ -423,7 +627,7 @@ class LadderModel(QAbstractTableModel):
         return None
 
     def _font(self, tick: int, column: LadderColumn) -> QFont | None:
-        if column in (LadderColumn.MY_BUYS, LadderColumn.MY_SELLS):
+        if column in ORDER_COLUMNS or column is LadderColumn.CANCEL:
             return self._bold
         if tick == self.best_bid and column in (LadderColumn.BID, LadderColumn.PRICE):
             return self._bold
@@ -435,6 +639,25 @@ class LadderModel(QAbstractTableModel):
 
     def _tooltip(self, tick: int, column: LadderColumn) -> str:
         price = formatting.price(self.price_of_tick(tick), self._decimals)
+        if column is LadderColumn.CANCEL:
+            return f"Cancel your working orders at {price}" if self.cancellable(tick) else price
+        if column is LadderColumn.VOLUME:
+            size = self.volume(tick)
+            return f"{price}: {round(size or 0):,} traded here today"
+        if column is LadderColumn.PNL:
+            text = self._pnl_text(tick)[0]
+            return f"Open P/L were the market at {price}: {text}" if text else "No open position"
+        if column in ORDER_COLUMNS:
+            side = column.side
+            assert side is not None
+            own = self.own_orders(tick, side)
+            if own is not None:
+                orders = "order" if own.count == 1 else f"{own.count} orders"
+                note = f", {own.cancelling} being cancelled" if own.cancelling else ""
+                return (
+                    f"{price}: your {side.value} {orders}, {formatting.quantity(own.quantity)} "
+                    f"remaining{note}\nDrag to another price to modify · × cancels"
+                )
         size = {
             LadderColumn.BID: self._bids,
             LadderColumn.CUM_BID: self._cum_bids,
