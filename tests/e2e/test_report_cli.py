@@ -46,7 +46,9 @@ def test_json_report_holds_the_sessions_order_fill_and_open_trade(
     data = json.loads(result.stdout)
     fill = smoke["fill"]
     assert isinstance(fill, dict)
-    (order,) = data["orders"]
+    vertical_order = smoke["vertical"]
+    assert isinstance(vertical_order, dict)
+    order, combo = data["orders"]  # the share, then the vertical (staged after it)
     assert order["order_id"] == fill["order"] and order["source"] == "smoke"
     assert order["avg_fill_price"] == fill["price"] and order["fill_rate"] == "1"
     assert order["side"] == "BUY" and order["order_type"] == "MKT"
@@ -54,6 +56,9 @@ def test_json_report_holds_the_sessions_order_fill_and_open_trade(
     # The smoke session's market order: the OMS noted the mid at staging and approval.
     assert order["slippage_vs_arrival_money"] is not None
     assert order["approval_delay_cost"] is not None
+    # The vertical is measured as one order in combo units against the legs' net mid.
+    assert combo["order_id"] == vertical_order["order"] and combo["fill_rate"] == "1"
+    assert combo["slippage_vs_arrival_money"] is not None
     # Open: the share, and the smoke test's call vertical as one combo trade in combo units.
     share, vertical = data["open_trades"]
     assert data["trades"] == []
@@ -61,7 +66,7 @@ def test_json_report_holds_the_sessions_order_fill_and_open_trade(
     assert vertical["combo"] is True and vertical["quantity"] == "1"
     assert vertical["legs"] == ", ".join(smoke_legs(smoke))
     assert not any("no arrival price" in note for note in data["notes"])
-    assert "1 orders, 0 closed trades" in result.stderr and "Traceback" not in result.stderr
+    assert "2 orders, 0 closed trades" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_html_and_csv_reports_written_to_files_named_by_their_suffix(
@@ -81,7 +86,12 @@ def test_html_and_csv_reports_written_to_files_named_by_their_suffix(
     assert csv_run.returncode == 0, csv_run.stderr
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
     filled = [r for r in rows if r["section"] == "orders" and r["metric"] == "filled"]
-    assert [(r["name"], r["value"]) for r in filled] == [(fill["order"], "1")]
+    vertical = smoke["vertical"]
+    assert isinstance(vertical, dict)
+    assert [(r["name"], r["value"]) for r in filled] == [
+        (fill["order"], "1"),
+        (vertical["order"], "1"),
+    ]
 
 
 def test_a_period_without_the_session_reports_nothing(
