@@ -21,7 +21,7 @@ from terminal.risk.greeks import (
     holdings_by_underlying,
 )
 from terminal.risk.history import StagingHistory
-from terminal.risk.pricing import reference_price
+from terminal.risk.pricing import reference_price, to_decimal, usable
 from terminal.risk.rules import RULES
 from terminal.risk.state import TradingStateMachine
 from terminal.risk.usage import LimitUsage, limit_usages
@@ -122,7 +122,9 @@ class RiskEngine:
             recheck=recheck,
             oca_group=oca_group,
             combo=figures,
-            greeks=check_figures(intent, self._holdings(), self._greeks, now),
+            greeks=check_figures(
+                intent, self._holdings(), self._greeks, now, lambda u: self._spot(u, intent, price)
+            ),
         )
         reasons = []
         for rule in RULES:
@@ -130,6 +132,17 @@ class RiskEngine:
             if found:
                 reasons.extend(found)
         return Verdict.of(tuple(reasons))
+
+    def _spot(self, underlying: str, intent: OrderIntent, price: Decimal | None) -> Decimal | None:
+        """The underlying's price for delta dollars: its quote (last, else mid), else the
+        position's mark, else, for an order on the underlying itself, the order's price."""
+        quote = self._quotes.last_quote(underlying)
+        if quote is not None and usable(quote.mark):
+            return to_decimal(quote.mark)
+        mark = self._portfolio.mark(underlying)
+        if mark is not None and mark > 0:
+            return mark
+        return price if intent.combo is None and intent.instrument.key == underlying else None
 
     def _holdings(self) -> list[tuple[Instrument, Decimal]]:
         return [(p.instrument, p.quantity) for p in self._portfolio.positions() if p.quantity]
