@@ -95,8 +95,9 @@ def test_contracts_without_greeks_are_named_not_counted_as_zero(desk: Desk) -> N
     )
     (past,) = desk.reasons(limit_buy(1_000), "concentration")
     assert "10.8% of equity in delta dollars" in past.message
-    assert past.message.endswith(f"not counted: no Greeks for {lonely.key} (no option quote or "
-                                 "implied volatility)")
+    assert past.message.endswith(
+        f"not counted: no Greeks for {lonely.key} (no option quote or implied volatility)"
+    )
 
 
 def test_an_underlying_without_options_is_weighed_as_one_instrument_as_before(desk: Desk) -> None:
@@ -120,3 +121,19 @@ def test_a_combo_whose_delta_dollars_pass_is_still_weighed_by_its_own_exposure(
     # Delta -1,000 + 25 × 30 = -250: a hedge. The combo's own 25 × 5.00 × 100 = 12,500: 12.5%.
     assert "12.5% of equity" in reason.message
     assert "delta dollars" not in reason.message
+
+
+def test_the_underlying_is_priced_by_its_quote_else_its_mark_else_not_checked(desk: Desk) -> None:
+    combo = OrderIntent.for_combo(VERTICAL, BUY, 100, limit_price="5.00")
+    desk.portfolio.marks["AAPL"] = Decimal(140)
+
+    (reason,) = desk.reasons(combo, "concentration")
+    assert "9,200 shares × 150.00" in reason.message  # the quote's last first
+
+    del desk.quotes.quotes["AAPL"]  # no quote: the position's mark
+    (reason,) = desk.reasons(combo, "concentration")
+    assert "1,288,000.00 = 9,200 shares × 140.00" in reason.message
+
+    del desk.portfolio.marks["AAPL"]
+    (reason,) = desk.reasons(combo, "concentration")
+    assert reason.message == "concentration in AAPL not checked: no price for AAPL"
