@@ -134,15 +134,20 @@ class RiskEngine:
         return Verdict.of(tuple(reasons))
 
     def _spot(self, underlying: str, intent: OrderIntent, price: Decimal | None) -> Decimal | None:
-        """The underlying's price for delta dollars: its quote (last, else mid), else the
-        position's mark, else, for an order on the underlying itself, the order's price."""
+        """The underlying's price for delta dollars (see :meth:`_underlying_price`), else, for
+        an order on the underlying itself, the order's price."""
+        spot = self._underlying_price(underlying)
+        if spot is not None:
+            return spot
+        return price if intent.combo is None and intent.instrument.key == underlying else None
+
+    def _underlying_price(self, underlying: str) -> Decimal | None:
+        """The underlying's quote (last, else mid), else the position's mark (None: unknown)."""
         quote = self._quotes.last_quote(underlying)
         if quote is not None and usable(quote.mark):
             return to_decimal(quote.mark)
         mark = self._portfolio.mark(underlying)
-        if mark is not None and mark > 0:
-            return mark
-        return price if intent.combo is None and intent.instrument.key == underlying else None
+        return mark if mark is not None and mark > 0 else None
 
     def _holdings(self) -> list[tuple[Instrument, Decimal]]:
         return [(p.instrument, p.quantity) for p in self._portfolio.positions() if p.quantity]
@@ -166,4 +171,25 @@ class RiskEngine:
 
     def utilisation(self, open_orders: Sequence[Order]) -> list[LimitUsage]:
         """Return how close the account is to each live limit."""
-        return limit_usages(self._limits, self._portfolio, open_orders, self.orders_last_second())
+        return limit_usages(
+            self._limits,
+            self._portfolio,
+            open_orders,
+            self.orders_last_second(),
+            self._delta_dollars(),
+        )
+
+    def _delta_dollars(self) -> dict[str, Decimal]:
+        """|delta| × price of every underlying with an option held, as the concentration rule
+        weighs it (an underlying whose price is unknown is left out: its positions are then
+        weighed one by one)."""
+        now = self._clock.now()
+        figures: dict[str, Decimal] = {}
+        for underlying, held in holdings_by_underlying(self._holdings()).items():
+            if not any(instrument.is_option for instrument, _ in held):
+                continue
+            price = self._underlying_price(underlying)
+            if price is not None:
+                delta = self._greeks.exposure(underlying, held, now).delta
+                figures[underlying] = abs(to_decimal(delta)) * price
+        return figures
