@@ -21,7 +21,7 @@ from terminal.risk.greeks import (
     holdings_by_underlying,
 )
 from terminal.risk.history import StagingHistory
-from terminal.risk.pricing import reference_price
+from terminal.risk.pricing import reference_price, to_decimal, usable
 from terminal.risk.rules import RULES
 from terminal.risk.state import TradingStateMachine
 from terminal.risk.usage import LimitUsage, limit_usages
@@ -122,7 +122,9 @@ class RiskEngine:
             recheck=recheck,
             oca_group=oca_group,
             combo=figures,
-            greeks=check_figures(intent, self._holdings(), self._greeks, now),
+            greeks=check_figures(
+                intent, self._holdings(), self._greeks, now, lambda u: self._spot(u, intent, price)
+            ),
         )
         reasons = []
         for rule in RULES:
@@ -130,6 +132,22 @@ class RiskEngine:
             if found:
                 reasons.extend(found)
         return Verdict.of(tuple(reasons))
+
+    def _spot(self, underlying: str, intent: OrderIntent, price: Decimal | None) -> Decimal | None:
+        """The underlying's price for delta dollars (see :meth:`_underlying_price`), else, for
+        an order on the underlying itself, the order's price."""
+        spot = self._underlying_price(underlying)
+        if spot is not None:
+            return spot
+        return price if intent.combo is None and intent.instrument.key == underlying else None
+
+    def _underlying_price(self, underlying: str) -> Decimal | None:
+        """The underlying's quote (last, else mid), else the position's mark (None: unknown)."""
+        quote = self._quotes.last_quote(underlying)
+        if quote is not None and usable(quote.mark):
+            return to_decimal(quote.mark)
+        mark = self._portfolio.mark(underlying)
+        return mark if mark is not None and mark > 0 else None
 
     def _holdings(self) -> list[tuple[Instrument, Decimal]]:
         return [(p.instrument, p.quantity) for p in self._portfolio.positions() if p.quantity]
@@ -153,4 +171,25 @@ class RiskEngine:
 
     def utilisation(self, open_orders: Sequence[Order]) -> list[LimitUsage]:
         """Return how close the account is to each live limit."""
-        return limit_usages(self._limits, self._portfolio, open_orders, self.orders_last_second())
+        return limit_usages(
+            self._limits,
+            self._portfolio,
+            open_orders,
+            self.orders_last_second(),
+            self._delta_dollars(),
+        )
+
+    def _delta_dollars(self) -> dict[str, Decimal]:
+        """|delta| × price of every underlying with an option held, as the concentration rule
+        weighs it (an underlying whose price is unknown is left out: its positions are then
+        weighed one by one)."""
+        now = self._clock.now()
+        figures: dict[str, Decimal] = {}
+        for underlying, held in holdings_by_underlying(self._holdings()).items():
+            if not any(instrument.is_option for instrument, _ in held):
+                continue
+            price = self._underlying_price(underlying)
+            if price is not None:
+                delta = self._greeks.exposure(underlying, held, now).delta
+                figures[underlying] = abs(to_decimal(delta)) * price
+        return figures

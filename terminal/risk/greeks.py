@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -247,10 +247,21 @@ def order_holdings(intent: OrderIntent) -> list[tuple[Instrument, Decimal]]:
 
 @dataclass(frozen=True, slots=True)
 class GreeksCheck:
-    """An order's underlying before the order and what the order adds, for the Greeks rule."""
+    """An order's underlying before the order and what the order adds, for the Greeks and
+    concentration rules.
+
+    Attributes:
+        before: The Greeks of the positions held on the underlying.
+        order: What the order adds.
+        options: Whether an option on the underlying is held or ordered (then concentration
+            is weighed by underlying in delta dollars, see ``rules.concentration``).
+        price: The underlying's price that delta dollars are reckoned at (None: unknown).
+    """
 
     before: GreeksExposure
     order: GreeksExposure
+    options: bool = False
+    price: Decimal | None = None
 
     @property
     def after(self) -> GreeksExposure:
@@ -262,13 +273,22 @@ def check_figures(
     positions: Iterable[tuple[Instrument, Decimal]],
     source: GreeksSource,
     now: dt.datetime,
+    price: Callable[[str], Decimal | None] = lambda underlying: None,
 ) -> GreeksCheck | None:
-    """The Greeks of the order's underlying now and of the order (None: no underlying)."""
+    """The Greeks of the order's underlying now and of the order (None: no underlying).
+
+    ``price`` tells the underlying's price; it is asked only when an option is in play (the
+    delta-dollar concentration needs it then and only then).
+    """
     ordered = holdings_by_underlying(order_holdings(intent))
     if len(ordered) != 1:  # a combo's legs share one underlying; a flat order has none
         return None
     ((underlying, adds),) = ordered.items()
     held = holdings_by_underlying(positions).get(underlying, [])
+    options = any(instrument.is_option for instrument, _ in (*held, *adds))
     return GreeksCheck(
-        source.exposure(underlying, held, now), source.exposure(underlying, adds, now)
+        source.exposure(underlying, held, now),
+        source.exposure(underlying, adds, now),
+        options,
+        price(underlying) if options else None,
     )

@@ -15,6 +15,7 @@ from terminal.domain.orders import OrderIntent, OrderSide, OrderType
 from terminal.domain.values import ZERO
 from terminal.domain.verdicts import RiskReason, VerdictLevel
 from terminal.risk.context import CheckContext, counted_orders, oca_largest, working_quantity
+from terminal.risk.greeks import GreeksCheck
 from terminal.risk.legs import Traded, traded
 from terminal.risk.pricing import fmt_money, fmt_price, fmt_qty, to_decimal, usable
 from terminal.risk.state import TradingState
@@ -173,7 +174,25 @@ def max_gross_exposure(intent: OrderIntent, ctx: CheckContext) -> list[RiskReaso
 
 
 def concentration(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
-    """Warn when one instrument would take more than the allowed share of equity."""
+    """Warn when one underlying (or one instrument) would take more than the allowed share of
+    equity.
+
+    When an option on the order's underlying is held or ordered, the figure is the whole
+    underlying's delta dollars (see :func:`_underlying_concentration`): shares held, options'
+    delta and this order, so 5,000 shares plus calls plus a new combo are weighed together. An
+    instrument without options in play is weighed alone, as before: its position's value, which
+    for a stock is the same figure (its delta is its shares). A combo whose delta dollars pass is
+    still weighed by its own value (its max loss can be large at little delta: an iron condor).
+    One order gets one concentration reason at most.
+    """
+    check = ctx.greeks
+    if check is not None and check.options:
+        return _underlying_concentration(intent, ctx, check)
+    return _instrument_concentration(intent, ctx)
+
+
+def _instrument_concentration(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
+    """One instrument's position value (a combo: its exposure) after the order, of equity."""
     if ctx.price is None or not _increases(intent, ctx):
         return []
     if ctx.combo is not None:
@@ -192,6 +211,50 @@ def concentration(intent: OrderIntent, ctx: CheckContext) -> list[RiskReason]:
             f"(limit {share * _HUNDRED:.0f}%)"
         )
         return [RiskReason("concentration", CONCENTRATION_LEVEL, text)]
+    return []
+
+
+def _underlying_concentration(
+    intent: OrderIntent, ctx: CheckContext, check: GreeksCheck
+) -> list[RiskReason]:
+    """The underlying's delta dollars after the order, of equity: |delta| (shares of the
+    underlying: shares held plus each option's delta × contracts × multiplier, plus the order)
+    × the underlying's price.
+
+    An order that brings the figure closer to zero passes (a hedge), as in ``greeks_limits``.
+    Contracts whose Greeks are unknown are named in the WARN, never counted as zero silently.
+    """
+    u = check.before.underlying
+    missing = check.after.missing
+    unknown = (
+        f"no Greeks for {', '.join(missing)} (no option quote or implied volatility)"
+        if missing
+        else ""
+    )
+    equity = ctx.portfolio.equity()
+    price = check.price
+    if equity <= 0 or price is None:
+        why = "account equity is unknown" if equity <= 0 else f"no price for {u}"
+        text = f"concentration in {u} not checked: {why}{'; ' + unknown if unknown else ''}"
+        return [RiskReason("concentration", CONCENTRATION_LEVEL, text)]
+    was = abs(to_decimal(check.before.delta)) * price
+    delta = to_decimal(check.after.delta)
+    now = abs(delta) * price
+    share = ctx.limits.max_concentration
+    if now > share * equity and now > was:
+        text = (
+            f"{u} would be {now / equity * _HUNDRED:.1f}% of equity in delta dollars "
+            f"(limit {share * _HUNDRED:.0f}%): {fmt_money(now)} = {delta:,.0f} shares × "
+            f"{fmt_price(price)}, now {was / equity * _HUNDRED:.1f}% ({fmt_money(was)})"
+        )
+        if unknown:
+            text += f"; not counted: {unknown}"
+        return [RiskReason("concentration", CONCENTRATION_LEVEL, text)]
+    if unknown:
+        text = f"concentration in {u} not checked in full: {unknown}"
+        return [RiskReason("concentration", CONCENTRATION_LEVEL, text)]
+    if ctx.combo is not None:
+        return _instrument_concentration(intent, ctx)
     return []
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -12,6 +12,7 @@ from terminal.domain.instruments import Instrument
 from terminal.domain.orders import Order, OrderSide
 from terminal.domain.values import ZERO
 from terminal.risk.context import PortfolioView, counted_orders, working_quantity
+from terminal.risk.greeks import underlying_of
 from terminal.risk.pricing import fmt_qty
 from terminal.settings import RiskLimits
 
@@ -87,8 +88,15 @@ def limit_usages(
     portfolio: PortfolioView,
     open_orders: Sequence[Order],
     orders_last_second: int,
+    delta_dollars: Mapping[str, Decimal] | None = None,
 ) -> list[LimitUsage]:
-    """Return the utilisation of every live limit, in the order the risk panel shows them."""
+    """Return the utilisation of every live limit, in the order the risk panel shows them.
+
+    ``delta_dollars`` holds, by underlying symbol, the delta-dollar figure of each underlying
+    with an option held: concentration counts that underlying as one (as the pre-trade rule
+    does), not its stock and options one by one.
+    """
+    by_underlying = delta_dollars or {}
     alert = limits.utilisation_alert_fraction
     # A provisional baseline measures nothing yet: no loss is counted against the limit.
     day_loss = max(-portfolio.day_pnl(), ZERO) if portfolio.day_pnl_established else ZERO
@@ -98,9 +106,14 @@ def limit_usages(
 
     biggest_key, biggest_qty, with_orders = "", ZERO, False
     top_key, top_share = "", ZERO
+    if equity > 0:
+        for underlying, value in by_underlying.items():
+            share = value / equity * _HUNDRED
+            if share > top_share:
+                top_key, top_share = underlying, share
     for position in portfolio.positions():
         size = abs(position.quantity)
-        if size == 0:
+        if size == 0 or underlying_of(position.instrument) in by_underlying:
             continue
         mark = portfolio.mark(position.key)
         if mark is not None and equity > 0:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from terminal.domain import OrderSide, Quote
+from terminal.domain import Greeks, OptionQuote, OrderSide, Quote
 from terminal.risk import LimitUsage, RiskMonitor, UsageLevel, estimate_order
 from terminal.risk.usage import describe
 from tests.helpers.risk_fakes import (
@@ -129,6 +129,38 @@ def test_largest_concentration_is_in_percent_of_equity(desk: Desk) -> None:
 
     assert usage.label == "Largest concentration % (MSFT)"
     assert (usage.used, usage.limit, usage.level) == (Decimal(8), Decimal(10), WARN)
+
+
+def test_an_underlying_with_options_held_counts_as_one_in_delta_dollars(desk: Desk) -> None:
+    desk.portfolio.cash_equity = Decimal(1_000_000)
+    desk.option_quotes.set(
+        OptionQuote(AAPL_CALL.key, 7.95, 8.05, greeks=Greeks(0.6, 0.02, -0.05, 0.3))
+    )
+    desk.portfolio.hold(AAPL_CALL, 20, "8.00")  # 0.6 × 20 × 100 = 1,200 shares of delta
+    desk.portfolio.hold(AAPL, 500, "150")
+    desk.portfolio.hold(MSFT, -200, "400")  # 8.0%
+
+    usage = usage_of(desk, "concentration")
+
+    # (500 + 1,200) × 150 (AAPL's last) = 255,000: 25.5%, not the shares' 7.5% alone.
+    assert usage.label == "Largest concentration % (AAPL)"
+    assert (usage.used, usage.level) == (Decimal("25.5"), BREACH)
+
+    # Hedged flat, AAPL weighs nothing (the short shares alone would be 18%): MSFT is largest.
+    desk.portfolio.hold(AAPL, -1_200, "150")
+    usage = usage_of(desk, "concentration")
+    assert (usage.label, usage.used) == ("Largest concentration % (MSFT)", Decimal(8))
+
+    # An underlying without a price is weighed position by position, as before: the calls'
+    # 20 × 8.00 × 100 = 16,000 (1.6%); the shares have no mark.
+    del desk.quotes.quotes["AAPL"]
+    del desk.portfolio.marks["AAPL"]
+    desk.portfolio.hold(MSFT, 0)
+    usage = usage_of(desk, "concentration")
+    assert (usage.label, usage.used) == (
+        f"Largest concentration % ({AAPL_CALL.key})",
+        Decimal("1.6"),
+    )
 
 
 def test_orders_in_the_last_second_breach_at_the_rate_limit(desk: Desk) -> None:

@@ -95,7 +95,8 @@ RISK = Tab(
                     "Max concentration",
                     "decimal",
                     "× equity",
-                    "Largest share of equity one instrument may take (0.10 = 10 %).",
+                    "Largest share of equity one instrument may take (0.10 = 10 %); with options "
+                    "on it, one underlying in delta dollars.",
                     maximum=1,
                     positive=True,
                 ),
