@@ -1,5 +1,6 @@
-"""The keymap: which key runs which window action — the defaults of :mod:`widgets.shortcuts`
-with the trader's own keys (the ``[keymap]`` table of the settings file) over them.
+"""The keymap: which key runs which window action (and the depth ladder's order keys) — the
+defaults of :mod:`widgets.shortcuts` with the trader's own keys (the ``[keymap]`` table of the
+settings file) over them.
 
 One key runs one action: a rebinding onto a key another action uses (a window action, or a
 pane's fixed key, which Qt could not tell apart in that pane) is refused, naming the other
@@ -46,6 +47,13 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("approve_staged", shortcuts.APPROVE_STAGED),
     *(Binding(f"size_preset_{n}", s) for n, s in enumerate(shortcuts.SIZE_PRESETS, start=1)),
     Binding("recentre_ladder", shortcuts.RECENTRE_LADDER),
+    # The ladder's own keys (they work while a ladder has the focus).
+    Binding("ladder_next_order", shortcuts.LADDER_NEXT_ORDER),
+    Binding("ladder_previous_order", shortcuts.LADDER_PREVIOUS_ORDER),
+    Binding("ladder_order_up", shortcuts.LADDER_ORDER_UP),
+    Binding("ladder_order_down", shortcuts.LADDER_ORDER_DOWN),
+    Binding("ladder_order_up_10", shortcuts.LADDER_ORDER_UP_10),
+    Binding("ladder_order_down_10", shortcuts.LADDER_ORDER_DOWN_10),
     Binding("find_symbol", shortcuts.FIND_SYMBOL),
     Binding("ack_all", shortcuts.ACK_ALL),
     Binding("mute_sounds", shortcuts.MUTE_SOUNDS),

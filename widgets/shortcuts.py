@@ -1,8 +1,9 @@
 """Every keyboard shortcut of the window, in one table: the window and panes bind from here and
 the help dialog (F1) lists it, so the two cannot drift apart.
 
-These are the defaults. The window's actions ("anywhere") can be rebound by the trader in
-Settings › Keys (see :mod:`widgets.keymap`); the keys of a pane are fixed.
+These are the defaults. The window's actions ("anywhere") and the depth ladder's order keys can
+be rebound by the trader in Settings › Keys (see :mod:`widgets.keymap`); a pane's other keys are
+fixed.
 """
 
 from __future__ import annotations
@@ -81,6 +82,26 @@ LADDER_DRAG_ORDER = Shortcut(
 )
 LADDER_CANCEL = Shortcut("Click ×", "Cancel your working orders at that price", "depth ladder")
 RECENTRE = Shortcut("Space", "Re-centre the ladder on the market", "depth ladder")
+# Moving an order with the keyboard: select one of your working orders, then move it by ticks.
+# The moves add up on the ladder and go to the broker as ONE modify, on Enter or once the keys
+# rest (LADDER_MOVE_IDLE_SECONDS in widgets.panes.depth_keys); Escape drops the move.
+LADDER_NEXT_ORDER = Shortcut(
+    "Ctrl+Right", "Select the next of your working orders (top to bottom)", "depth ladder"
+)
+LADDER_PREVIOUS_ORDER = Shortcut(
+    "Ctrl+Left", "Select the previous of your working orders", "depth ladder"
+)
+LADDER_ORDER_UP = Shortcut("Ctrl+Up", "Move the selected order one tick up", "depth ladder")
+LADDER_ORDER_DOWN = Shortcut("Ctrl+Down", "Move the selected order one tick down", "depth ladder")
+LADDER_ORDER_UP_10 = Shortcut("Ctrl+PgUp", "Move the selected order ten ticks up", "depth ladder")
+LADDER_ORDER_DOWN_10 = Shortcut(
+    "Ctrl+PgDown", "Move the selected order ten ticks down", "depth ladder"
+)
+LADDER_SEND_MOVE = Shortcut(
+    "Enter / Escape",
+    "Send the selected order's move now (one modify) / drop the move, then the selection",
+    "depth ladder",
+)
 # Not Space: anywhere else Space ticks the checkbox or presses the button that has the focus.
 RECENTRE_LADDER = Shortcut("F4", "Re-centre the depth ladder on the market")
 FOLLOW = Shortcut("End", "Follow the last bar again", "chart")
@@ -148,6 +169,13 @@ ALL: tuple[Shortcut, ...] = (
     REMOVE_SYMBOL,
     LADDER_CLICK,
     LADDER_DRAG_ORDER,
+    LADDER_NEXT_ORDER,
+    LADDER_PREVIOUS_ORDER,
+    LADDER_ORDER_UP,
+    LADDER_ORDER_DOWN,
+    LADDER_ORDER_UP_10,
+    LADDER_ORDER_DOWN_10,
+    LADDER_SEND_MOVE,
     LADDER_CANCEL,
     RECENTRE,
     FOLLOW,

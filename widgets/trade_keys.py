@@ -8,6 +8,11 @@ Approving the order just staged goes through the approval queue's own path (its 
 core's re-check at approval, the audit record), exactly as a click on Approve. A key that cannot
 act says why in the status bar; a refused staging (no quote to price at the bid, an invalid
 quantity, trading halted) is audited as ``stage_refused``, as the ticket's refusals are.
+
+Once a flatten staged here fills, the instrument's bracket exits still open (take-profit and
+protective stop) are cancelled: the position they closed is gone, and left working they would
+open a new one the other way. Until the flatten fills they stay, so the position is never
+unprotected while the flatten waits for approval.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from terminal.domain import (
     Instrument,
     Order,
     OrderIntent,
+    OrderRole,
     OrderSide,
     OrderStatus,
     OrderType,
@@ -60,9 +66,16 @@ class TradeKeys(QObject):
         #: The order this terminal staged last (by a key, the ticket, the ladder...).
         self.last_staged: str | None = None
         self._seen: set[str] = set()
+        #: Flatten orders staged here and not yet done: their instrument's key.
+        self._flattening: dict[str, str] = {}
         session.subscribe(session.app.orders.order_updated, self._on_order_updated, owner=self)
 
     def _on_order_updated(self, order: Order) -> None:
+        key = self._flattening.get(order.id)
+        if key is not None and order.status.is_terminal:
+            del self._flattening[order.id]
+            if order.status is OrderStatus.FILLED:
+                self._cancel_exits(key, order.id)
         if (
             order.status is OrderStatus.PENDING_APPROVAL
             and order.parent_id is None
@@ -150,7 +163,31 @@ class TradeKeys(QObject):
         if position is None or position.is_flat:
             self._say(f"flatten {instrument.key}: no position to close")
             return None
-        return self._stage_intent("flatten", closing_intent(position, source=f"{SOURCE} flatten"))
+        order = self._stage_intent("flatten", closing_intent(position, source=f"{SOURCE} flatten"))
+        if order is not None:
+            self._flattening[order.id] = instrument.key
+        return order
+
+    def _cancel_exits(self, key: str, flatten_id: str) -> asyncio.Task[Any] | None:
+        """Cancel ``key``'s open bracket exits: the flatten ``flatten_id`` closed their
+        position (each cancel is the order manager's, audited there)."""
+        orders = self.session.app.orders
+        exits = [
+            o.id
+            for o in orders.open_orders()
+            if o.instrument.key == key and o.role in (OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS)
+        ]
+        if not exits:
+            return None
+        self._say(f"flattened {key}: cancelling its {len(exits)} bracket exit(s)")
+        reason = f"position flattened by {flatten_id}: its bracket exit is cancelled"
+
+        async def cancel_each() -> None:
+            for order_id in exits:
+                if orders.get(order_id).status.is_open:  # an OCA sibling may have gone with it
+                    await orders.cancel(order_id, reason)
+
+        return self.session.run(cancel_each(), f"cancel bracket exits in {key}")
 
     def reverse(self) -> Order | None:
         """Stage a market order for twice the position the other way: flat, then as much short

@@ -220,6 +220,42 @@ def test_dragging_an_order_line_modifies_the_order_at_the_snapped_price(
     assert pane.chart.levels.levels()[order.id][1] == f"BUY 100 LMT {dragged:,.2f}"
 
 
+def test_a_stop_dragged_through_the_market_is_refused_as_on_the_ladder(
+    harness: Harness, pane: ChartPane, qtbot: QtBot
+) -> None:
+    app, inst = harness.app, instrument(harness)
+    q = quote(harness)
+    stop = round_to_tick(Decimal(str(q.bid)) * Decimal("0.99"), inst.tick_size)
+    order = app.orders.stage(
+        OrderIntent(inst, OrderSide.SELL, Decimal(100), OrderType.STOP, stop_price=stop)
+    )
+    harness.run(app.orders.approve(order.id, override_reason="test"))
+    harness.until(lambda: app.orders.get(order.id).status is S.ACCEPTED)
+    harness.step()
+    line = pane.chart.levels.line(order.id)
+    assert line is not None and line.movable
+    recorded: list[tuple[str, str]] = []
+    app.audit.recorded.connect(lambda r: recorded.append((r.action, r.subject)))
+    above = float(round_to_tick(Decimal(str(quote(harness).ask)) * Decimal("1.01"), inst.tick_size))
+    start, end = viewport_pos(pane, float(stop)), viewport_pos(pane, above)
+    press_and_move(pane, start, end)
+    assert float(line.value()) > quote(harness).ask  # a sell stop above the market
+    with qtbot.waitSignal(harness.session.message) as message:
+        release(pane, end)
+    assert message.args[0].startswith(f"chart modify {order.id}: a SELL stop at ")
+    assert "would trigger at once" in message.args[0]
+    assert "a SELL stop goes below the bid" in message.args[0]
+    harness.commit()
+    assert ("modify_refused", order.id) in recorded
+    harness.step(2)
+    assert harness.broker.exchange.engine.by_client[order.id].order.intent.stop_price == stop
+    assert app.orders.get(order.id).intent.stop_price == stop
+    # Lower, under the bid, the same stop moves (the rule refuses only the wrong side).
+    lower = float(stop) - 0.05
+    assert modify_dropped_order(harness.session, inst, order.id, lower, 2) is not None
+    harness.until(lambda: app.orders.get(order.id).intent.stop_price == tick(lower))
+
+
 def test_a_drag_the_broker_refuses_puts_the_line_back_where_the_broker_holds_the_order(
     harness: Harness, pane: ChartPane, qtbot: QtBot
 ) -> None:

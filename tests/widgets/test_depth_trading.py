@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QShortcut
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -480,3 +480,122 @@ def test_pnl_texts_stay_narrow() -> None:
     assert pnl_text(Decimal("-99999")) == "-99,999"
     assert pnl_text(Decimal("123456")) == "+123.5K"
     assert pnl_text(Decimal("0")) == "0.00"
+
+
+# -- keyboard: select an order and move it by ticks ---------------------------------------------
+Key, Ctrl = Qt.Key, Qt.KeyboardModifier.ControlModifier
+
+
+def focus(ladder: DepthLadderPane, qtbot: QtBot) -> None:
+    ladder.activateWindow()
+    ladder.view.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(lambda: ladder.view.hasFocus())
+
+
+def count_modifies(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Every modify the order manager is asked for (to check that presses are not each one)."""
+    calls: list[dict[str, object]] = []
+    real = harness.app.orders.modify
+
+    def spy(order_id: str, **changes: object) -> object:
+        calls.append({"id": order_id, **changes})
+        return real(order_id, **changes)
+
+    monkeypatch.setattr(harness.app.orders, "modify", spy)
+    return calls
+
+
+def test_keys_select_an_order_and_several_moves_are_one_modify_on_enter(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = ladder.model
+    bid, _ = touch(ladder)
+    high, low = model.price_of_tick(bid - 6), model.price_of_tick(bid - 12)
+    upper, lower = rest(harness, high), rest(harness, low)
+    harness.step()
+    ladder.lock_button.setChecked(True)
+    calls = count_modifies(harness, monkeypatch)
+    focus(ladder, qtbot)
+    qtbot.keyClick(ladder.view, Key.Key_Right, Ctrl)  # the top one first
+    assert ladder.order_keys.selected == upper.id
+    qtbot.keyClick(ladder.view, Key.Key_Right, Ctrl)
+    assert ladder.order_keys.selected == lower.id
+    assert cell(ladder, low, C.MY_BUYS) == "▶ 100"
+    assert ladder.selection_label.text().startswith(f"Selected {lower.id}: BUY 100 LMT")
+    for _ in range(3):
+        qtbot.keyClick(ladder.view, Key.Key_Up, Ctrl)
+    qtbot.keyClick(ladder.view, Key.Key_Down, Ctrl)
+    target = model.price_of_tick(bid - 10)
+    assert cell(ladder, target, C.MY_BUYS) == "→ 100"  # where it would go
+    assert f"→ {target:,.2f} (+2 ticks" in ladder.selection_label.text()
+    assert calls == []  # nothing sent while the keys move it
+    qtbot.keyClick(ladder.view, Key.Key_Return)
+    assert calls == [{"id": lower.id, "limit_price": target}]  # one modify, the final price
+    harness.until(lambda: at_broker(harness, lower.id).order.intent.limit_price == target)
+    assert at_broker(harness, upper.id).order.intent.limit_price == high
+    harness.step()
+    assert cell(ladder, target, C.MY_BUYS) == "▶ 100"  # still selected, at its new price
+    qtbot.keyClick(ladder.view, Key.Key_PageDown, Ctrl)
+    qtbot.keyClick(ladder.view, Key.Key_Escape)  # drops the move: nothing is sent
+    assert calls == [{"id": lower.id, "limit_price": target}]
+    harness.step(3)
+    assert at_broker(harness, lower.id).order.intent.limit_price == target
+    qtbot.keyClick(ladder.view, Key.Key_Escape)  # a second Escape drops the selection
+    assert ladder.order_keys.selected is None and not ladder.selection_label.isVisible()
+
+
+def test_keyboard_moves_are_sent_as_one_once_the_keys_rest_on_the_app_clock(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = ladder.model
+    bid, _ = touch(ladder)
+    order = rest(harness, model.price_of_tick(bid - 20))
+    harness.step()
+    ladder.lock_button.setChecked(True)
+    calls = count_modifies(harness, monkeypatch)
+    focus(ladder, qtbot)
+    qtbot.keyClick(ladder.view, Key.Key_Right, Ctrl)
+    qtbot.keyClick(ladder.view, Key.Key_PageUp, Ctrl)  # ten up
+    qtbot.keyClick(ladder.view, Key.Key_Up, Ctrl)
+    harness.step(seconds=0.5)  # a refresh before the idle is over: nothing yet
+    assert calls == []
+    harness.step(seconds=0.5)  # 1 s after the last press: sent, once
+    target = model.price_of_tick(bid - 9)
+    assert calls == [{"id": order.id, "limit_price": target}]
+    harness.until(lambda: at_broker(harness, order.id).order.intent.limit_price == target)
+    harness.step(3)
+    assert len(calls) == 1
+
+
+def test_a_stop_moved_by_keys_through_the_market_is_refused_and_audited(
+    ladder: DepthLadderPane, harness: Harness, qtbot: QtBot
+) -> None:
+    model = ladder.model
+    bid, _ = touch(ladder)
+    stop = model.price_of_tick(bid - 3)
+    order = rest(harness, stop, OrderSide.SELL, OrderType.STOP)
+    harness.step()
+    ladder.lock_button.setChecked(True)
+    recorded: list[tuple[str, str]] = []
+    harness.app.audit.recorded.connect(lambda r: recorded.append((r.action, r.subject)))
+    focus(ladder, qtbot)
+    qtbot.keyClick(ladder.view, Key.Key_Right, Ctrl)
+    assert ladder.order_keys.selected == order.id
+    qtbot.keyClick(ladder.view, Key.Key_PageUp, Ctrl)  # ten up: above the bid
+    with qtbot.waitSignal(harness.session.message) as message:
+        qtbot.keyClick(ladder.view, Key.Key_Enter)
+    assert message.args[0].startswith(f"ladder modify {order.id}: a SELL stop at ")
+    assert "would trigger at once" in message.args[0]
+    harness.commit()
+    assert ("modify_refused", order.id) in recorded
+    harness.step(2)
+    assert at_broker(harness, order.id).order.intent.stop_price == stop
+    assert ladder.order_keys.pending == 0  # the refused move is not kept
+
+
+def test_the_ladder_keys_follow_the_keymap(ladder: DepthLadderPane, harness: Harness) -> None:
+    app = harness.app
+    app.apply_settings(replace(app.settings, keymap=(("ladder_order_up", "Alt+Up"),)))
+    harness.session.settings_applied.emit(app.settings)
+    keys = ladder.findChild(QShortcut, "depth_key_ladder_order_up")
+    assert keys is not None and keys.key().toString() == "Alt+Up"

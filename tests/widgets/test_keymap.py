@@ -1,8 +1,9 @@
 """The keymap and the trading keys: a key rebound in Settings › Keys works at once and after a
 restart, a key in use is refused at the field, a broken file entry falls back to the default
 and says so; the trading keys stage the ticket's instrument and quantity at the right price for
-approval (never sending), F12 approves through the queue, and the keyboard-only scalp path
-(stage at the bid, approve, flatten) works on the simulator."""
+approval (never sending), F12 approves through the queue, and the keyboard-only scalp (a
+bracket staged at the bid, approved, its stop moved on the ladder, flattened) works on the
+simulator."""
 
 from __future__ import annotations
 
@@ -13,19 +14,23 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QKeySequenceEdit
+from PySide6.QtWidgets import QApplication, QKeySequenceEdit, QWidget
 
-from terminal.domain import Order, OrderSide, OrderStatus, OrderType, VerdictLevel
+from terminal.domain import Order, OrderRole, OrderSide, OrderStatus, OrderType, VerdictLevel
 from terminal.domain.values import round_to_tick
+from terminal.presets.model import preset_from_table
 from terminal.settings import load_settings
 from widgets.dialogs.settings import SettingsDialog
 from widgets.main_window import MainWindow
+from widgets.panes.approvals import ApprovalQueuePane
+from widgets.panes.depth import DepthLadderPane
 from widgets.panes.ticket import OrderTicketPane
 
 from .conftest import Harness
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
+TICK = Decimal("0.01")
 
 
 @pytest.fixture
@@ -46,12 +51,14 @@ def ticket_of(window: MainWindow) -> OrderTicketPane:
     return ticket
 
 
-def press(harness: Harness, window: MainWindow, key: Key, modifiers: Any = Mod.NoModifier) -> None:
-    """Press ``key`` in the window, as the trader at the desk (the window has the keyboard)."""
+def press(harness: Harness, target: QWidget, key: Key, modifiers: Any = Mod.NoModifier) -> None:
+    """Press ``key`` on ``target`` (the window, or the widget with the focus), as the trader at
+    the desk: the window has the keyboard."""
+    window = target.window()
     if QApplication.activeWindow() is not window:  # a dialog was in front
         window.activateWindow()
         harness.qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    harness.qtbot.keyClick(window, key, modifiers)
+    harness.qtbot.keyClick(target, key, modifiers)
 
 
 def new_orders(harness: Harness, before: set[str]) -> list[Order]:
@@ -148,7 +155,121 @@ def test_flatten_and_reverse_say_so_when_there_is_no_position(
     assert "approve: no order staged in this session yet" in messages
 
 
-def test_the_keyboard_only_scalp_stage_at_bid_approve_reverse_cancel_flatten(
+def test_the_keyboard_only_scalp_bracket_at_bid_approve_move_the_stop_flatten(
+    window: MainWindow, harness: Harness
+) -> None:
+    """Issue 17's scalp, keys only: a default preset with a bracket for AAPL, F5 stages it at
+    the bid, F12 approves, the parent fills on the simulator, the stop is selected on the
+    ladder and moved up two ticks (one modify, at the broker), F8 stages the flatten, F12
+    approves it: flat, and the bracket's exits cancelled. No mouse event anywhere."""
+    app, orders, portfolio = harness.app, harness.app.orders, harness.app.portfolio
+    aapl = next(i for i in app.watchlist if i.key == "AAPL")
+    harness.session.set_active(aapl)
+    scalp = preset_from_table(
+        {
+            "name": "AAPL scalp",
+            "instrument": "AAPL",
+            "quantity": "10",
+            "take_profit": "50 ticks",
+            "stop_loss": "5 ticks",
+            "default": True,
+        }
+    )
+    app.apply_settings(dataclasses.replace(app.settings, presets=(scalp,)))
+    harness.session.settings_applied.emit(app.settings)
+    assert ticket_of(window).presets.current == scalp
+    ladder = window.panes["depth"]
+    assert isinstance(ladder, DepthLadderPane)
+    harness.until(lambda: ladder.subscribed is not None and ladder.model.best_bid is not None)
+
+    # Focus the ladder by keyboard (Ctrl+n brings the n-th pane of the View menu forward).
+    number = list(window.docks).index("depth") + 1
+    press(harness, window, getattr(Key, f"Key_{number}"), Mod.ControlModifier)
+    harness.qtbot.waitUntil(ladder.view.hasFocus)
+
+    press(harness, ladder.view, Key.Key_F5)  # buy at the bid, with the preset's bracket
+    [parent] = [o for o in orders.pending_approvals() if o.parent_id is None]
+    assert parent.group_id is not None
+    legs = {o.role: o for o in orders.group_members(parent.group_id)}
+    entry = parent.intent.limit_price
+    assert entry is not None and parent.intent.quantity == 10
+    assert set(legs) == {OrderRole.PARENT, OrderRole.TAKE_PROFIT, OrderRole.STOP_LOSS}
+    assert all(o.status is OrderStatus.PENDING_APPROVAL for o in legs.values())
+    # The queue holds the bracket as one row: the entry with its two exits.
+    queue = window.panes["approvals"]
+    assert isinstance(queue, ApprovalQueuePane)
+    harness.until(lambda: queue.contains(parent.id))
+    column = [c.title for c in queue.model.columns].index("Price(s)")
+    row = queue.model.position(parent.id)
+    assert row is not None
+    shown = str(queue.model.index(row, column).data(Qt.ItemDataRole.DisplayRole))
+    assert shown == f"{entry:.2f} · TP {entry + 50 * TICK:.2f} · SL {entry - 5 * TICK:.2f}"
+    stop_loss = legs[OrderRole.STOP_LOSS]
+    take_profit = legs[OrderRole.TAKE_PROFIT]
+    assert stop_loss.intent.stop_price == entry - 5 * TICK
+    assert take_profit.intent.limit_price == entry + 50 * TICK
+    assert harness.run(harness.broker.open_orders()) == []  # staged, nothing sent
+
+    press(harness, ladder.view, Key.Key_F12)  # approve the order just staged
+    harness.until(lambda: orders.get(parent.id).status.is_working)
+    # The market has left the bid (the seeded simulator drifts up): chase it with the keys, as
+    # a scalper would. Ctrl+Right selects the working orders top to bottom: the take-profit
+    # (held until the entry fills), then the entry. Ctrl+Up moves it tick by tick to just through the ask, Enter sends one modify; the
+    # simulator fills it against the offer.
+    harness.step()
+    press(harness, ladder.view, Key.Key_Right, Mod.ControlModifier)
+    assert ladder.order_keys.selected == take_profit.id
+    press(harness, ladder.view, Key.Key_Right, Mod.ControlModifier)
+    assert ladder.order_keys.selected == parent.id
+    model = ladder.model
+    assert model.best_ask is not None
+    limit = orders.get(parent.id).intent.limit_price
+    assert limit is not None
+    ticks = model.best_ask - model.to_tick(limit) + 3
+    for _ in range(ticks):
+        press(harness, ladder.view, Key.Key_Up, Mod.ControlModifier)
+    press(harness, ladder.view, Key.Key_Return)
+    harness.until(lambda: orders.get(parent.id).status is OrderStatus.FILLED)
+    harness.until(lambda: orders.get(stop_loss.id).broker_order_id is not None)
+    assert orders.get(take_profit.id).status.is_working  # both exits work at the broker
+    position = portfolio.position("AAPL")
+    assert position is not None and position.quantity == 10
+
+    # Select the stop on the ladder by keyboard: the take-profit is above it, so it is second.
+    harness.step()
+    press(harness, ladder.view, Key.Key_Right, Mod.ControlModifier)
+    press(harness, ladder.view, Key.Key_Right, Mod.ControlModifier)
+    assert ladder.order_keys.selected == stop_loss.id
+    assert ladder.selection_label.text().startswith(f"Selected {stop_loss.id}: SELL 10 STP")
+    old = orders.get(stop_loss.id).intent.stop_price
+    assert old is not None
+    press(harness, ladder.view, Key.Key_Up, Mod.ControlModifier)
+    press(harness, ladder.view, Key.Key_Up, Mod.ControlModifier)
+    press(harness, ladder.view, Key.Key_Return)  # one modify, to the final price
+    moved = old + 2 * TICK
+    engine = harness.broker.exchange.engine
+    harness.until(lambda: engine.by_client[stop_loss.id].order.intent.stop_price == moved)
+    assert orders.get(stop_loss.id).intent.stop_price == moved
+
+    before = ids(harness)
+    press(harness, ladder.view, Key.Key_F8)  # flatten: a closing market order, staged
+    (flatten,) = new_orders(harness, before)
+    assert (flatten.intent.side, flatten.intent.quantity) == (OrderSide.SELL, Decimal(10))
+    assert flatten.status is OrderStatus.PENDING_APPROVAL
+    harness.step(2)  # while the flatten waits for approval the position keeps its stop
+    assert orders.get(stop_loss.id).status.is_working
+    press(harness, ladder.view, Key.Key_F12)
+    harness.until(lambda: orders.get(flatten.id).status is OrderStatus.FILLED)
+    assert portfolio.position("AAPL").is_flat  # type: ignore[union-attr]
+    harness.until(
+        lambda: all(
+            orders.get(o.id).status is OrderStatus.CANCELLED for o in (stop_loss, take_profit)
+        )
+    )
+    assert not [o for o in harness.run(harness.broker.open_orders()) if o.key == "AAPL"]
+
+
+def test_the_trading_keys_stage_at_bid_approve_reverse_cancel_flatten(
     window: MainWindow, harness: Harness
 ) -> None:
     ticket = ticket_of(window)

@@ -55,7 +55,9 @@ class KeymapPage(QWidget):
         grid.setVerticalSpacing(4)
         for row, binding in enumerate(BINDINGS):
             name = binding.name
-            label = QLabel(binding.default.action, table)
+            where = binding.default.where
+            text = binding.default.action
+            label = QLabel(text if where == "anywhere" else f"{text} ({where})", table)
             edit = QKeySequenceEdit(table)
             edit.setObjectName(f"key_{name}")
             edit.setMaximumSequenceLength(1)

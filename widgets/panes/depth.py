@@ -24,7 +24,7 @@ that row's price.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,7 @@ from terminal.presets.orders import stage_preset_order
 from widgets import shortcuts
 from widgets.chart.labels import draggable_field
 from widgets.feed_view import FeedWatch, age_text
+from widgets.keymap import Keymap
 from widgets.panes.base import Pane
 from widgets.panes.chart_orders import modify_dropped_order
 from widgets.panes.depth_columns import (
@@ -72,6 +73,7 @@ from widgets.panes.depth_columns import (
     LadderColumn,
     order_price,
 )
+from widgets.panes.depth_keys import LadderOrderKeys
 from widgets.panes.depth_model import HALF_ROWS, DragPreview, LadderModel
 from widgets.panes.depth_presets import LadderPresets
 from widgets.resources import icon
@@ -86,6 +88,12 @@ HINT = (
     "Click bid side: buy limit · ask side: sell limit · "
     "Shift+Click above the market: buy stop, below it: sell stop · "
     "drag your order to move it · × cancels"
+)
+#: The hint's tooltip: the keyboard's way to move an order (the defaults; F1 shows the keys).
+HINT_KEYS = (
+    "Keyboard: Ctrl+Right / Ctrl+Left select your next / previous working order, "
+    "Ctrl+Up / Ctrl+Down move it a tick (Ctrl+PgUp / Ctrl+PgDown ten), Enter sends the move "
+    "(it is also sent once the keys rest), Escape drops it"
 )
 
 
@@ -110,6 +118,8 @@ class LadderView(QTableView):
         self._model = model
         #: The drag under way: (source tick, column, modifiers at the press).
         self._drag: tuple[int, LadderColumn, Qt.KeyboardModifier] | None = None
+        #: The pane's keys (Enter, Escape of the keyboard move): True when it took the key.
+        self.key_handler: Callable[[QKeyEvent], bool] | None = None
         self.setMouseTracking(False)
         self.setObjectName("depth_ladder")
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -249,6 +259,10 @@ class LadderView(QTableView):
         if event.key() == Qt.Key.Key_Escape and self.cancel_drag():
             event.accept()
             return
+        handler = self.key_handler
+        if handler is not None and handler(event):
+            event.accept()
+            return
         super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
@@ -331,6 +345,12 @@ class DepthLadderPane(Pane):
         self.hint.setObjectName("depth_hint")
         self.hint.setProperty("tone", "muted")
         self.hint.setWordWrap(True)
+        self.hint.setToolTip(HINT_KEYS)
+        #: The order the keyboard selected and its pending move (hidden when none).
+        self.selection_label = QLabel("")
+        self.selection_label.setObjectName("depth_selection")
+        self.selection_label.setWordWrap(True)
+        self.selection_label.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.link_button())
@@ -353,12 +373,16 @@ class DepthLadderPane(Pane):
         layout.addLayout(self.presets.row())
         layout.addWidget(self.presets.note)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.selection_label)
         layout.addWidget(self.hint)
         self.setFocusProxy(self.view)
 
         recentre = QShortcut(QKeySequence(shortcuts.RECENTRE.keys), self)
         recentre.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         recentre.activated.connect(self.recentre)
+        self.order_keys = LadderOrderKeys(self)
+        self.order_keys.apply_keymap(Keymap.from_settings(session.app.settings.keymap)[0])
+        self.view.key_handler = self._on_key
 
         market = session.app.market
         self.subscribe(market.depth_updated, self._on_depth)
@@ -455,6 +479,8 @@ class DepthLadderPane(Pane):
 
     def _on_settings_applied(self, _settings: object) -> None:
         self.presets.refresh()
+        # The window reports keymap entries it set aside; the ladder only takes the keys.
+        self.order_keys.apply_keymap(Keymap.from_settings(self.session.app.settings.keymap)[0])
 
     # -- core events (record only) ----------------------------------------------------------
     def _on_depth(self, book: DepthBook) -> None:
@@ -508,6 +534,7 @@ class DepthLadderPane(Pane):
             self.model.set_orders(
                 o for o in self.session.app.orders.working_orders() if o.key == instrument.key
             )
+        self.order_keys.on_flush()
         if not self.model.has_pending:
             return
         first = self.model.centre is None
@@ -766,47 +793,59 @@ class DepthLadderPane(Pane):
     ) -> list[asyncio.Task[Any]]:
         """Modify ``side``'s working orders at ``source`` to ``target`` (a drop on the ladder).
 
-        Each goes through :func:`modify_dropped_order`, the chart's path, to the order manager.
-        A stop whose new price is on the wrong side of the market (it would trigger at once) is
-        refused here, shown and audited, as staging one there is. Returns the modifies sent.
+        Each goes through :func:`modify_dropped_order`, the chart's path, to the order manager,
+        measured against the book shown: a stop whose new price is on the wrong side of the
+        market (it would trigger at once) is refused there, shown and audited, as staging one
+        here is. Returns the modifies sent.
         """
-        instrument = self._instrument
-        if instrument is None:
-            return []
-        model = self.model
         tasks = []
         for order in self.orders_at(source, side):
-            field = draggable_field(order)
-            if field is None:
-                continue  # its cancel is requested, or a trailing stop: it stays
-            if field == "stop_price" and model.stop_side(model.to_tick(target)) is not side:
-                self._refuse_stop_move(order, target)
-                continue
-            task = modify_dropped_order(
-                self.session, instrument, order.id, float(target), model.decimals, by="ladder"
-            )
+            task = self.move_order(order, target)
             if task is not None:
                 tasks.append(task)
         return tasks
 
-    def _refuse_stop_move(self, order: Order, target: Decimal) -> None:
+    def move_order(self, order: Order, target: Decimal) -> asyncio.Task[Any] | None:
+        """Modify one working order to ``target`` through the shared path (None: not sent)."""
+        instrument = self._instrument
+        if instrument is None or draggable_field(order) is None:
+            return None  # its cancel is requested, or a trailing stop: it stays
         model = self.model
-        bid, ask = (
-            "—" if tick is None else model.format_price(model.price_of_tick(tick))
-            for tick in (model.best_bid, model.best_ask)
-        )
-        side = order.intent.side
-        where = "above the ask" if side is OrderSide.BUY else "below the bid"
-        reason = (
-            f"a {side.value} stop at {model.format_price(target)} would trigger at once "
-            f"(bid {bid}, ask {ask}): a {side.value} stop goes {where}"
-        )
-        self.session.app.audit.record(
-            "modify_refused",
+        return modify_dropped_order(
+            self.session,
+            instrument,
             order.id,
-            {"by": "ladder", "reason": reason, "changes": {"stop_price": str(target)}},
+            float(target),
+            model.decimals,
+            by="ladder",
+            touch=model.touch(),
         )
-        self.session.fail(f"ladder modify {order.id}", reason)
+
+    # -- own orders: the keyboard ---------------------------------------------------------------
+    def _on_key(self, event: QKeyEvent) -> bool:
+        """Enter sends the keyboard move now, Escape drops it (then the selection)."""
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        if event.key() in (Qt.Key.Key_Enter, Qt.Key.Key_Return):
+            return self.order_keys.send()
+        if event.key() == Qt.Key.Key_Escape:
+            return self.order_keys.escape()
+        return False
+
+    def reveal(self, tick: int) -> None:
+        """Scroll ``tick`` into view (re-centring on it when it is off the ladder's rows)."""
+        row = self.model.row_of_tick(tick)
+        if row is None:
+            self.model.centre_on(tick)
+            row = self.model.row_of_tick(tick)
+        if row is not None:
+            self.view.scrollTo(self.model.index(row, LadderColumn.PRICE))
+
+    def set_selection_text(self, text: str) -> None:
+        """Name the selected order (and its pending move) under the ladder; hide when empty."""
+        if text != self.selection_label.text():
+            self.selection_label.setText(text)
+        self.selection_label.setVisible(bool(text))
 
     def price_index(self, price: Decimal | float, column: LadderColumn) -> QModelIndex:
         """The model index of ``price`` in ``column`` (invalid when outside the ladder)."""

@@ -28,6 +28,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from terminal.domain import DepthBook, Instrument, Order, OrderSide, OrderStatus, Position
+from terminal.domain.stop_side import stop_side
 from terminal.marketdata.tape import Print
 from terminal.marketdata.volume_at_price import VolumeAtPrice
 from widgets import formatting
@@ -106,6 +107,8 @@ class LadderModel(QAbstractTableModel):
         self._position: Position | None = None
         self._pnl_texts: dict[int, tuple[str, int]] = {}  # tick -> (text, sign), filled lazily
         self.drag: DragPreview | None = None
+        #: The own order the keyboard selected: its tick and side (a stronger shade, "▶").
+        self.selected: tuple[int, OrderSide] | None = None
         self.best_bid: int | None = None
         self.best_ask: int | None = None
         self.last: int | None = None
@@ -134,6 +137,7 @@ class LadderModel(QAbstractTableModel):
         self._bid_text = QBrush(_opaque(palette.bid))
         self._ask_text = QBrush(_opaque(palette.ask))
         self._own_brush = QBrush(_with_alpha(palette.own_order, 45))
+        self._selected_brush = QBrush(_with_alpha(palette.own_order, 120))
         self._own_text = QBrush(palette.own_order)
         self._last_brush = QBrush(_with_alpha(palette.text, 60))
         self._muted = QBrush(palette.muted)
@@ -171,6 +175,7 @@ class LadderModel(QAbstractTableModel):
         self._position = None
         self._pnl_texts.clear()
         self.drag = None
+        self.selected = None
         self.best_bid = self.best_ask = self.last = None
         self._pending_book = None
         self._pending_last = None
@@ -282,20 +287,16 @@ class LadderModel(QAbstractTableModel):
         return None
 
     def stop_side(self, tick: int) -> OrderSide | None:
-        """The side of a stop at ``tick``: BUY above the market, SELL below it, as on every DOM.
+        """The side of a stop at ``tick`` against the book shown: BUY above the ask, SELL below
+        the bid, None at the market (:func:`terminal.domain.stop_side.stop_side`)."""
+        return stop_side(tick, self.best_bid, self.best_ask, self.last)
 
-        A buy stop triggers when the market trades up to it, a sell stop when it trades down:
-        one on the wrong side of the market triggers at once and acts as a market order. Above
-        means above the best ask and below means under the best bid (the last trade stands in
-        for a missing side). At the touch or inside the spread there is no safe side: None.
-        """
-        upper = next((t for t in (self.best_ask, self.last, self.best_bid) if t is not None), None)
-        lower = next((t for t in (self.best_bid, self.last, self.best_ask) if t is not None), None)
-        if upper is not None and tick > upper:
-            return OrderSide.BUY
-        if lower is not None and tick < lower:
-            return OrderSide.SELL
-        return None
+    def touch(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        """The book's best bid, best ask and last trade as prices (None when unknown)."""
+        return tuple(  # type: ignore[return-value]
+            None if t is None else self.price_of_tick(t)
+            for t in (self.best_bid, self.best_ask, self.last)
+        )
 
     def bid_size(self, tick: int) -> float | None:
         return self._bids.get(tick)
@@ -350,6 +351,14 @@ class LadderModel(QAbstractTableModel):
             return
         changed = {t for d in (self.drag, drag) if d is not None for t in (d.source, d.target)}
         self.drag = drag
+        self._emit_ticks(changed)
+
+    def set_selected(self, selected: tuple[int, OrderSide] | None) -> None:
+        """Mark (or stop marking) the own order the keyboard selected, at its tick and side."""
+        if selected == self.selected:
+            return
+        changed = {s[0] for s in (self.selected, selected) if s is not None}
+        self.selected = selected
         self._emit_ticks(changed)
 
     def _emit_ticks(self, ticks: Iterable[int]) -> None:
@@ -499,7 +508,8 @@ class LadderModel(QAbstractTableModel):
             own = self.own_orders(drag.source, side)
             return "" if own is None else f"→ {formatting.quantity(own.quantity)}"
         own = self.own_orders(tick, side)
-        return "" if own is None else orders_text(own.quantity, own.count)
+        text = "" if own is None else orders_text(own.quantity, own.count)
+        return f"▶ {text}" if text and self.selected == (tick, side) else text
 
     # -- Qt model ----------------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
@@ -575,6 +585,8 @@ class LadderModel(QAbstractTableModel):
             drag = self.drag
             if drag is not None and drag.side is side and tick == drag.target:
                 return self._own_brush
+            if self.selected == (tick, side):
+                return self._selected_brush
             return self._own_brush if self.own_orders(tick, side) is not None else None
         if column is LadderColumn.VOLUME:
             return self._volume_brush if self.volume(tick) is not None else None
