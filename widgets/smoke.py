@@ -31,7 +31,7 @@ from terminal.domain import (
 )
 from terminal.oms.kill_switch import KillReport
 from terminal.selfcheck import bundle_selfcheck
-from terminal.smoke_vertical import SIMULATOR, marketable_limit, vertical_report
+from terminal.smoke_vertical import SIMULATOR, marketable_limit, smoke_expiry, vertical_report
 from terminal.startup import SmokeFailure, wait_for
 from widgets.main_window import MainWindow
 from widgets.panes.approvals import ApprovalQueuePane
@@ -56,6 +56,16 @@ async def _vertical_from_the_chain(window: MainWindow, underlying: Instrument) -
         lambda: chain.subscribed is not None and not chain.loading,
         "the option chain",
     )
+    expiry = smoke_expiry(chain.expiries(), core.clock.now().date())
+    if chain.selected_expiry() != expiry:
+        chain.select_expiry(expiry)
+        await wait_for(
+            core.market.quotes_updated,
+            lambda: (
+                chain.subscribed is not None and chain.subscribed[1] == expiry and not chain.loading
+            ),
+            "the option chain of the week-out expiry",
+        )
     session.refresh.flush_now()
     chain.show_builder(True)
     builder = chain.builder
