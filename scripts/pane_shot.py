@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from terminal.app import TradingApp  # noqa: E402
 from terminal.broker.sim import SimBroker, SimConfig  # noqa: E402
-from terminal.domain import ManualClock  # noqa: E402
+from terminal.domain import ManualClock, OrderIntent  # noqa: E402
 from terminal.settings import Settings  # noqa: E402
 from widgets.launcher import qt_application  # noqa: E402
 from widgets.refresh import RefreshClock  # noqa: E402
@@ -44,6 +44,19 @@ async def step_market(
         broker.step()
         await asyncio.sleep(0.005)
         session.refresh.flush_now()
+
+
+async def fill(
+    core: TradingApp, step: Callable[[], Coroutine[Any, Any, None]], intent: OrderIntent
+) -> None:
+    """Stage and approve ``intent`` (a WARN overridden), stepping the market until it is done."""
+    order = core.orders.stage(intent)
+    await core.orders.approve(order.id, override_reason="screenshot")
+    for _ in range(200):
+        if core.orders.get(order.id).status.is_terminal:
+            return
+        await step()
+    raise RuntimeError(f"{order.id} did not fill: {core.orders.get(order.id)}")
 
 
 def shoot(

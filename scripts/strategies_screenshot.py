@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pane_shot import ROOT, shoot, step_market
+from pane_shot import fill as shared_fill
 
 from terminal.app import TradingApp
 from terminal.broker.sim import SimBroker
@@ -46,14 +47,7 @@ async def produce(
 ) -> None:
     step = functools.partial(step_market, clock, broker, session)
 
-    async def fill(intent: OrderIntent) -> None:
-        order = core.orders.stage(intent)
-        await core.orders.approve(order.id, override_reason="screenshot")
-        for _ in range(200):
-            if core.orders.get(order.id).status.is_terminal:
-                return
-            await step()
-        raise RuntimeError(f"{order.id} did not fill: {core.orders.get(order.id)}")
+    fill = functools.partial(shared_fill, core, step)
 
     report = await core.start()
     session.started.emit(report)
