@@ -39,6 +39,7 @@ from terminal.startup import run_market
 from widgets import confirmations, shortcuts
 from widgets.dialogs.shortcuts import ShortcutsDialog
 from widgets.keymap import BY_NAME, Keymap
+from widgets.layout_firewall import LayoutFirewall
 from widgets.link_groups import GROUPS, MAIN, UNLINKED
 from widgets.panes.alerts import AlertsPane
 from widgets.panes.analytics import AnalyticsPane
@@ -177,7 +178,7 @@ class MainWindow(QMainWindow):
     def _add_pane(self, pane: Pane) -> None:
         dock = PaneDock(pane.title, self)
         dock.setObjectName(f"dock_{pane.pane_id}")
-        dock.setWidget(pane)
+        dock.setWidget(LayoutFirewall(pane))  # a pane's re-layouts stay in the pane
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable

@@ -30,8 +30,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
+
+from widgets.cell_paint import Cell, CellTableView, cell_from_roles
 
 #: Role holding the raw value a column sorts by (numbers sort as numbers, not as text).
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -115,31 +117,45 @@ class RowModel[R](QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # A repaint asks every visible cell for a dozen roles; answer the unused ones first.
-        if role not in _ANSWERED_ROLES or not index.isValid():
+        if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column.text is not None:
-                return column.text(row)
-            value = column.value(row)
+        return self.role_data(index.row(), index.column(), role)
+
+    def role_data(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers for ``row`` / ``column`` (subclasses override this, so
+        the painted cell and ``data()`` can never differ)."""
+        if role not in _ANSWERED_ROLES:
+            return None
+        item = self._rows[row]
+        spec = self.columns[column]
+        if role == _DISPLAY:
+            if spec.text is not None:
+                return spec.text(item)
+            value = spec.value(item)
             return "" if value is None else str(value)
         if role == SORT_ROLE:
-            return _sortable(column.value(row))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
-            color = column.foreground(row)
+            return _sortable(spec.value(item))
+        if role == _ALIGN:
+            return int(spec.align)
+        if role == _FOREGROUND:
+            if spec.foreground is None:
+                return None
+            color = spec.foreground(item)
             return QBrush(color) if color is not None else None
-        if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
-            color = column.background(row)
+        if role == _BACKGROUND:
+            if spec.background is None:
+                return None
+            color = spec.background(item)
             return QBrush(color) if color is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(row)
+        if role == Qt.ItemDataRole.ToolTipRole and spec.tooltip is not None:
+            return spec.tooltip(item)
         if role == ROW_ROLE:
-            return row
+            return item
         return None
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The painted cell (see :mod:`widgets.cell_paint`)."""
+        return cell_from_roles(self, row, column)
 
     def row(self, position: int) -> R:
         return self._rows[position]
@@ -226,6 +242,11 @@ class RowModel[R](QAbstractTableModel):
         )
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+
 _ANSWERED_ROLES = frozenset(
     int(role)
     for role in (
@@ -287,18 +308,17 @@ class SortProxy(QSortFilterProxyModel):
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, count - 1)
 
 
-class FastTableView(QTableView):
+class FastTableView(CellTableView):
     """A table for streaming data: fixed widths and heights, numeric sorting, row selection.
 
-    ``on_painted`` (if set) is called after each paint; benchmarks use it to measure
-    tick-to-paint latency.
+    Cells are painted by :class:`~widgets.cell_paint.CellTableView` (one Python pass per
+    paint, no item delegate).
     """
 
     def __init__(
         self, model: RowModel[Any], *, sortable: bool = True, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.on_painted: Callable[[], None] | None = None
         self.source_model = model
         self._key_actions: list[tuple[QKeySequence, Callable[[], object]]] = []
         if sortable:
@@ -396,8 +416,3 @@ class FastTableView(QTableView):
             return
         action()
         event.accept()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if self.on_painted is not None:
-            self.on_painted()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 from terminal.alerts.rule_kinds import AlertRule, PercentMoveRule, PriceCrossRule
 from terminal.domain import Alert, AlertState, Severity
 from widgets import formatting as fmt
-from widgets.table_model import CENTER, LEFT, AnyIndex, Column, RowModel
+from widgets.table_model import CENTER, LEFT, Column, RowModel
 from widgets.theme import Palette
 
 PaletteSource = Callable[[], Palette]
@@ -108,10 +108,10 @@ class AlertsModel(RowModel[Alert]):
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role == Qt.ItemDataRole.FontRole and index.isValid():
-            return self._bold if self.row(index.row()).state is AlertState.RAISED else None
-        return super().data(index, role)
+    def role_data(self, row: int, column: int, role: int) -> object:
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if self.row(row).state is AlertState.RAISED else None
+        return super().role_data(row, column, role)
 
     def column_of(self, title: str) -> int:
         """The position of the column titled ``title``."""

@@ -32,6 +32,7 @@ from terminal.domain.stop_side import stop_side
 from terminal.marketdata.tape import Print
 from terminal.marketdata.volume_at_price import VolumeAtPrice
 from widgets import formatting
+from widgets.cell_paint import Cell
 from widgets.panes.depth_columns import (
     HEADER_TIPS,
     ORDER_COLUMNS,
@@ -52,6 +53,8 @@ HALF_ROWS = 100
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_COLUMNS = tuple(LadderColumn)
+_CENTRED = frozenset((LadderColumn.PRICE, LadderColumn.CANCEL))
 _LAST_COLUMN = len(LadderColumn) - 1
 
 
@@ -539,21 +542,41 @@ class LadderModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self._centre is None:
             return None
-        tick = self._centre + HALF_ROWS - index.row()
-        column = LadderColumn(index.column())
+        return self.role_data(index.row(), index.column(), role)
+
+    def role_data(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers (the ladder paints from it, see :mod:`widgets.cell_paint`)."""
+        if self._centre is None:
+            return None
+        tick = self._centre + HALF_ROWS - row
+        which = LadderColumn(column)
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(tick, column)
+            return self._text(tick, which)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return self._background(tick, column)
+            return self._background(tick, which)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(tick, column)
+            return self._foreground(tick, which)
         if role == Qt.ItemDataRole.FontRole:
-            return self._font(tick, column)
+            return self._font(tick, which)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTER if column in (LadderColumn.PRICE, LadderColumn.CANCEL) else _RIGHT
+            return _CENTER if which in (LadderColumn.PRICE, LadderColumn.CANCEL) else _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(tick, column)
+            return self._tooltip(tick, which)
         return None
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The painted cell: one pass for the five painted roles."""
+        if self._centre is None:
+            return ("", _RIGHT, None, None, None)
+        tick = self._centre + HALF_ROWS - row
+        which = _COLUMNS[column]
+        return (
+            self._text(tick, which),
+            _CENTER if which in _CENTRED else _RIGHT,
+            self._foreground(tick, which),
+            self._background(tick, which),
+            self._font(tick, which),
+        )
 
     def _text(self, tick: int, column: LadderColumn) -> str:
         match column:

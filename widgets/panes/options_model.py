@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor, QFont
 
 from terminal.domain import Instrument, OptionQuote, OptionRight
 from widgets import formatting
-from widgets.table_model import CENTER, RIGHT, AnyIndex, Column, RowModel
+from widgets.table_model import CENTER, RIGHT, Column, RowModel
 from widgets.theme import Palette
 
 
@@ -241,10 +241,10 @@ class ChainModel(RowModel[ChainRow]):
     def role(self, column: int) -> ChainColumnRole:
         return COLUMN_ROLES[column]
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.FontRole and index.isValid():
-            return self._bold if index.column() == STRIKE_COLUMN else None
-        return super().data(index, role)
+    def role_data(self, row: int, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if column == STRIKE_COLUMN else None
+        return super().role_data(row, column, role)
 
     def strikes(self) -> list[Decimal]:
         return [row.strike for row in self.rows()]
