@@ -194,6 +194,11 @@ class CellTableView(QTableView):
         right_edge = header.length() - header.offset() - 1  # the last column's right side
         last_column = columns - 1
         painted: list[int] = []
+        # Bound once: the inner loop runs per visible cell on every refresh.
+        cell_of = source.cell
+        fill = painter.fillRect
+        draw = painter.drawText
+        selected_cells = bool(selected) and not whole_rows
         for area in _rects(event.region()):
             first_row = self.rowAt(area.top())
             if first_row < 0:
@@ -227,13 +232,15 @@ class CellTableView(QTableView):
                 row_selected = view_row in selected_rows
                 cell_height = height - grid
                 for logical, x, size in shown:
-                    text, align, foreground, background, font = source.cell(row, logical)
-                    cell = QRect(x, y, size - grid, cell_height)
-                    is_selected = row_selected or (view_row, logical) in selected
+                    text, align, foreground, background, font = cell_of(row, logical)
+                    is_selected = row_selected or (
+                        selected_cells and (view_row, logical) in selected
+                    )
+                    width = size - grid
                     if is_selected:
-                        painter.fillRect(cell, highlight)
+                        fill(x, y, width, cell_height, highlight)
                     elif background is not None:
-                        painter.fillRect(cell, background)
+                        fill(x, y, width, cell_height, background)
                     if not text:
                         continue
                     pen = (
@@ -250,11 +257,11 @@ class CellTableView(QTableView):
                         painter.setFont(view_font if font is None else font)
                         current_font = font
                         metrics, fitted = self._metrics_of(view_font if font is None else font)
-                    room = cell.width() - 2 * margin
+                    room = width - 2 * margin
                     fit = fitted.get((text, room))
                     if fit is None:
                         fit = fitted[text, room] = fit_text(metrics, text, room)
-                    painter.drawText(cell.adjusted(margin, 0, -margin, 0), align, fit)
+                    draw(x + margin, y, room, cell_height, align, fit)
             if grid:
                 painter.setPen(grid_pen)
                 current_pen = None
