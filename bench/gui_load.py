@@ -43,6 +43,7 @@ from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from terminal.app import TradingApp  # noqa: E402
 from terminal.broker.sim import SimBroker, SimConfig, synthetic_universe  # noqa: E402
 from terminal.domain import Quote, WallClock  # noqa: E402
+from terminal.gc_policy import freeze_startup_objects  # noqa: E402
 from terminal.settings import Settings  # noqa: E402
 from widgets.launcher import build_window, qt_application  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
@@ -104,6 +105,7 @@ async def drive(window: MainWindow, seconds: float, rate: int) -> dict[str, obje
     started_core = time.perf_counter()
     report = await core.start()
     window.on_started(report)
+    freeze_startup_objects()  # as the launcher does
     session.refresh.start()
     cold_start_ms = (time.perf_counter() - SCRIPT_START) * 1000
     core_start_ms = (time.perf_counter() - started_core) * 1000
