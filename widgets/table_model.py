@@ -30,10 +30,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
-from widgets.cell_paint import Cell, CellTableView, cell_from_roles
+from widgets.cell_paint import Cell, CellTableView
 
 #: Role holding the raw value a column sorts by (numbers sort as numbers, not as text).
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -151,11 +151,32 @@ class RowModel[R](QAbstractTableModel):
             return spec.tooltip(item)
         if role == ROW_ROLE:
             return item
+        if role == _FONT:
+            return self.cell_font(row, column)
+        return None
+
+    def cell_font(self, row: int, column: int) -> QFont | None:
+        """The cell's font, None for the view's (subclasses make some cells bold)."""
         return None
 
     def cell(self, row: int, column: int) -> Cell:
-        """The painted cell (see :mod:`widgets.cell_paint`)."""
-        return cell_from_roles(self, row, column)
+        """The painted cell (see :mod:`widgets.cell_paint`): what :meth:`role_data` answers for
+        the painted roles, read straight from the column (the painter asks for every visible
+        cell on every refresh)."""
+        item = self._rows[row]
+        spec = self.columns[column]
+        if spec.text is not None:
+            text = spec.text(item)
+        else:
+            value = spec.value(item)
+            text = "" if value is None else str(value)
+        return (
+            text,
+            int(spec.align),
+            None if spec.foreground is None else spec.foreground(item),
+            None if spec.background is None else spec.background(item),
+            self.cell_font(row, column),
+        )
 
     def row(self, position: int) -> R:
         return self._rows[position]
@@ -246,6 +267,7 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
 
 _ANSWERED_ROLES = frozenset(
     int(role)
@@ -256,6 +278,7 @@ _ANSWERED_ROLES = frozenset(
         Qt.ItemDataRole.ForegroundRole,
         Qt.ItemDataRole.BackgroundRole,
         Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
         ROW_ROLE,
     )
 )

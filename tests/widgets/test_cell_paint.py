@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -94,10 +94,32 @@ def test_text_too_wide_is_elided_never_cut() -> None:
     assert fit_text(metrics, text, room + 4) == text
 
 
-def test_painted_text_is_what_data_says(qtbot: QtBot) -> None:
-    model = _model()
-    index = model.index(2, 1)
-    cell = model.cell(2, 1)
-    assert cell[0] == index.data() == "102.00"
-    assert cell[1] == index.data(Qt.ItemDataRole.TextAlignmentRole)
-    assert cell[2] is not None and cell[2].color() == GREEN
+class BoldHot(RowModel[Row]):
+    def __init__(self) -> None:
+        super().__init__(_model().columns, key=lambda r: r.key)
+        self.bold = QFont()
+        self.bold.setBold(True)
+
+    def cell_font(self, row: int, column: int) -> QFont | None:
+        return self.bold if self.row(row).hot else None
+
+
+def _color(value: object) -> object:
+    return value.color() if isinstance(value, QBrush) else value
+
+
+def test_every_painted_cell_is_what_data_says(qtbot: QtBot) -> None:
+    """The painter reads cell(); tests, tooltips and screen readers read data(): never apart."""
+    model = BoldHot()
+    model.set_rows([Row("A", 1.5), Row("B", 2.25, hot=True), Row("C", 1234567.0)])
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            text, align, foreground, background, font = model.cell(row, column)
+            assert text == index.data()
+            assert align == index.data(Qt.ItemDataRole.TextAlignmentRole)
+            assert _color(foreground) == _color(index.data(Qt.ItemDataRole.ForegroundRole))
+            assert _color(background) == _color(index.data(Qt.ItemDataRole.BackgroundRole))
+            assert font == index.data(Qt.ItemDataRole.FontRole)  # a copy through Qt
+    assert model.cell(1, 0)[4] is model.bold and model.cell(0, 0)[4] is None
+    assert model.cell(1, 1)[3] == RED

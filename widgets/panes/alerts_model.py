@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QWidget
 
@@ -108,10 +107,8 @@ class AlertsModel(RowModel[Alert]):
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def role_data(self, row: int, column: int, role: int) -> object:
-        if role == Qt.ItemDataRole.FontRole:
-            return self._bold if self.row(row).state is AlertState.RAISED else None
-        return super().role_data(row, column, role)
+    def cell_font(self, row: int, column: int) -> QFont | None:
+        return self._bold if self.row(row).state is AlertState.RAISED else None
 
     def column_of(self, title: str) -> int:
         """The position of the column titled ``title``."""

@@ -14,9 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QFont
 
 from terminal.domain import Instrument, OptionQuote, OptionRight
@@ -241,10 +240,8 @@ class ChainModel(RowModel[ChainRow]):
     def role(self, column: int) -> ChainColumnRole:
         return COLUMN_ROLES[column]
 
-    def role_data(self, row: int, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.FontRole:
-            return self._bold if column == STRIKE_COLUMN else None
-        return super().role_data(row, column, role)
+    def cell_font(self, row: int, column: int) -> QFont | None:
+        return self._bold if column == STRIKE_COLUMN else None
 
     def strikes(self) -> list[Decimal]:
         return [row.strike for row in self.rows()]
