@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 }
 
 
+#: bench file -> further quick runs with these arguments (each needing the program named first).
+VARIANTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "gui_load.py": (("Xvfb", ("--display", "xvfb")),),  # a real X server and Qt's xcb platform
+}
+
+
 def lookup(data: object, dotted: str) -> object:
     for part in dotted.split("."):
         if not isinstance(data, dict) or part not in data:
@@ -76,11 +83,11 @@ def lookup(data: object, dotted: str) -> object:
     return data
 
 
-def run(name: str, keys: tuple[str, ...]) -> str | None:
-    """Run ``bench/name --quick``; return what is wrong with it, or None."""
+def run(name: str, keys: tuple[str, ...], extra: tuple[str, ...] = ()) -> str | None:
+    """Run ``bench/name --quick [extra]``; return what is wrong with it, or None."""
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / name), "--quick"],
+        [sys.executable, str(ROOT / "bench" / name), "--quick", *extra],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -118,6 +125,14 @@ def main() -> int:
         problem = run(name, EXPECTED[name])
         print(f"bench-quick {name}: {'ok' if problem is None else 'FAILED: ' + problem}")
         failed += problem is not None
+        for program, extra in VARIANTS.get(name, ()):
+            label = f"{name} {' '.join(extra)}"
+            if shutil.which(program) is None:
+                print(f"bench-quick {label}: not run ({program} is not installed)")
+                continue
+            problem = run(name, EXPECTED[name], extra)
+            print(f"bench-quick {label}: {'ok' if problem is None else 'FAILED: ' + problem}")
+            failed += problem is not None
     return 1 if failed else 0
 
 
