@@ -219,8 +219,8 @@ def slope_per_min(samples: list[tuple[float, float]]) -> float | None:
 
 
 class LadderPaints(QObject):
-    """Watches the ladder's viewport paint events: rows each one repaints (from its region) and
-    the age of the newest book it shows."""
+    """Watches the ladder's viewport paint events: rows each one repaints (from the region Qt
+    hands it, whatever the view then paints) and the age of the newest book it shows."""
 
     def __init__(self, pane: DepthLadderPane) -> None:
         super().__init__()
@@ -232,6 +232,7 @@ class LadderPaints(QObject):
         self.latency: list[float] = []
         self._seen = 0.0
         self.view.viewport().installEventFilter(self)
+        self.view.on_painted = self.painted
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if self.counting and event.type() == QEvent.Type.Paint:
@@ -248,11 +249,14 @@ class LadderPaints(QObject):
                     last = self.model.rowCount() - 1
                 rows.update(range(first, last + 1))
             self.rows += len(rows)
-            stamp = self.model.flushed_stamp
-            if stamp > self._seen:
-                self._seen = stamp
-                self.latency.append((time.perf_counter() - stamp) * 1000)
         return False
+
+    def painted(self) -> None:
+        """After each paint of the ladder (its ``on_painted``): the age of the newest book."""
+        stamp = self.model.flushed_stamp
+        if self.counting and stamp > self._seen:
+            self._seen = stamp
+            self.latency.append((time.perf_counter() - stamp) * 1000)
 
     def on_screen_rows(self) -> int:
         visible = self.view.visible_rows()

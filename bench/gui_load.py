@@ -27,8 +27,7 @@ Reports:
   ``probe_fired_ratio``: how often it fired against how often it should have (a saturated loop
   fires far less often, which percentiles alone hide);
 * ``tick_to_paint_ms``: from the moment the exchange stamped a quote to the watchlist painting it;
-  ``ladder_tick_to_paint_ms``: from a book's stamp to the ladder's viewport receiving the paint
-  event that shows it (the ladder's own paint time is not included);
+  ``ladder_tick_to_paint_ms``: from a book's stamp to the ladder having painted it;
 * ``book_updates_per_s``: book updates of the ladder's instrument the core delivered;
   ``ladder_rows``: ladder rows on screen; ``ladder_rows_repainted_per_update``: rows the ladder's
   viewport repainted (from its paint events' regions) per book update delivered, and

@@ -6,14 +6,15 @@ prints (``prints_updated``), the trader's orders (``order_updated``) and positio
 (:meth:`LadderModel.set_book` and friends), which keeps them as *pending*. The window's refresh
 clock calls :meth:`LadderModel.flush`: it recomputes the per-price sizes, cumulative sizes,
 working orders and volume at price, and for each price whose state changed compares the row's
-look (every cell's text, colours and font, a tuple) with the look it published last; it emits one
-ranged ``dataChanged`` per contiguous run of rows whose look changed. A book update that moves
-one level therefore repaints that level's row (and the cumulative sizes it shifts), not the span
-between the highest and the lowest change, and a size change too small to show (or a book
-republished unchanged) repaints nothing: at hundreds of book updates a second the ladder's paint
-cost follows what changed on screen. Nothing is emitted per tick, and nothing is computed per
-paint: a cell's text is looked up, and the P/L column's texts are computed once per position
-change (a position change repaints that column only).
+look (every cell as :meth:`LadderModel.cell` hands it to the painter: text, alignment, colours,
+font) with the look it published last; it emits one ranged ``dataChanged`` per contiguous run of
+rows whose look changed. A book update that moves one level therefore repaints that level's row
+(and the cumulative sizes it shifts), not the span between the highest and the lowest change,
+and a size change too small to show (or a book republished unchanged) repaints nothing: at
+hundreds of book updates a second the ladder's paint cost follows what changed on screen.
+Nothing is emitted per tick, and nothing is computed per paint: a cell's text is looked up, and
+the P/L column's texts are computed once per position change (a position change repaints that
+column only).
 
 Prices are kept as integer ticks (``price / tick_size``), so a row is exact and maps back to a
 ``Decimal`` price on the instrument's tick. Columns and cell texts live in
@@ -61,7 +62,6 @@ _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 _COLUMNS = tuple(LadderColumn)
 _CENTRED = frozenset((LadderColumn.PRICE, LadderColumn.CANCEL))
 _LAST_COLUMN = len(LadderColumn) - 1
-_COLUMNS = tuple(LadderColumn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class LadderModel(QAbstractTableModel):
         self._pnl_texts: dict[int, tuple[str, int]] = {}  # tick -> (text, sign), filled lazily
         #: The look each row had when it was last published, by tick (see :meth:`_row_look`);
         #: a price without an entry repaints at its next change.
-        self._published: dict[int, tuple[object, ...]] = {}
+        self._published: dict[int, tuple[Cell, ...]] = {}
         self.drag: DragPreview | None = None
         #: The own order the keyboard selected: its tick and side (a stronger shade, "▶").
         self.selected: tuple[int, OrderSide] | None = None
@@ -461,7 +461,7 @@ class LadderModel(QAbstractTableModel):
             if row is None:
                 published.pop(tick, None)
                 continue
-            look = self._row_look(tick)
+            look = self._row_look(row)
             if published.get(tick) != look:
                 published[tick] = look
                 rows.append(row)
@@ -470,22 +470,11 @@ class LadderModel(QAbstractTableModel):
         self._emit_rows(rows)
         return True
 
-    def _row_look(self, tick: int) -> tuple[object, ...]:
-        """What the row of ``tick`` shows: each cell's text, background, foreground and font.
-
-        Built from the same methods :meth:`data` answers from, so a cell attribute added there
-        is compared too; the brushes and fonts are the model's own objects, so the comparison
-        is mostly by identity.
-        """
-        return tuple(
-            (
-                self._text(tick, column),
-                self._background(tick, column),
-                self._foreground(tick, column),
-                self._font(tick, column),
-            )
-            for column in _COLUMNS
-        )
+    def _row_look(self, row: int) -> tuple[Cell, ...]:
+        """What ``row`` shows: every cell as :meth:`cell` gives it to the painter (text,
+        alignment, colours, font). The brushes and fonts are the model's own objects, so the
+        comparison is mostly by identity."""
+        return tuple(self.cell(row, column) for column in range(len(_COLUMNS)))
 
     def _apply_book(self, book: DepthBook, changed: set[int]) -> None:
         bids: dict[int, float] = {}
