@@ -82,6 +82,7 @@ def open_charts(
         for upper, lower in itertools.pairwise(column):
             split(window, upper, lower, vertical=True)
     window.resize(*SCREEN)  # splitting grows the window; the docks shrink back to fit
+    fit_left_column(window)
     return charts
 
 
@@ -119,11 +120,16 @@ def show_every_pane(window: MainWindow, tape: bool) -> None:
             split(window, docks[left], docks[right], vertical=False)
     window.resize(*SCREEN)
     window.move(0, 0)
-    # The bottom rows as low as they go (the height goes to the charts and the ladder), the
-    # left column as narrow, the watchlist (the storm's main painter) as tall as it goes.
+    # The bottom rows as low as they go: the height goes to the charts and the ladder.
     heights = [docks[row[0]].minimumSizeHint().height() for row in BOTTOM_ROWS]
     window.resizeDocks([docks[row[0]] for row in BOTTOM_ROWS], heights, Qt.Orientation.Vertical)
-    left = [docks[p] for p in ("watchlist", "ticket", "risk")]
+    fit_left_column(window)
+
+
+def fit_left_column(window: MainWindow) -> None:
+    """The left column as narrow as it goes, the watchlist (the storm's main painter) in it as
+    tall as it goes."""
+    left = [window.docks[p] for p in ("watchlist", "ticket", "risk")]
     low = [d.minimumSizeHint().height() for d in left[1:]]
     window.resizeDocks(left, [SCREEN[1], *low], Qt.Orientation.Vertical)
     narrow = max(d.minimumSizeHint().width() for d in left)
