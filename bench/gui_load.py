@@ -3,9 +3,11 @@
 The simulated exchange publishes ``--rate`` quote updates per second spread over
 ``--instruments`` instruments (default 1,000 instruments, 20,000 updates/s, 20 s), the first
 ``--watchlist`` of them (default: all) in the watchlist, with every pane visible (no tabs, the
-time & sales tape beside the ladder unless ``--no-tape``) on a 2560×1440 window. The first chart,
-the ladder, the tape and the options chain show the first instrument; ``--charts N`` opens N-1
-more charts (unlinked), each on the next instrument of the watchlist, all on screen.
+time & sales tape beside the ladder unless ``--no-tape``) on a 2560×1440 window (the panes'
+minimum widths make it about 30 px wider, 160 px with ten charts: see ``window_size``; Qt paints
+all of it on either display). The first chart, the ladder, the tape and the options chain show
+the first instrument; ``--charts N`` opens N-1 more charts (unlinked), each on the next
+instrument of the watchlist, all on screen.
 
 Displays (``--display``): ``offscreen`` (Qt's offscreen platform, the default) or ``xvfb``: the
 bench starts its own Xvfb (a real X server, 2560×1440×24, on a free display number) and runs Qt
@@ -17,9 +19,9 @@ publishes a subscribed book once per step in which its instrument moved (20/s at
 50 ms step), so the bench tops that up: a timer on the GUI thread emits, through the broker's
 ``depth_received`` event (the path the simulator's and IB's books take), copies of the latest
 book with one level's size changed (what an incremental level-2 update does), as many as keep the
-total delivered at the rate asked. Making them costs the GUI thread a few µs each, which a real
-venue would spend in its own process; decoding a real feed's update would cost the adapter
-about as much on the loop.
+total delivered at the rate asked. Making each one (a copy of the book's levels) costs the GUI
+thread a little that a real venue would spend in its own process; an adapter decoding a real
+feed on the loop pays a cost of the same kind.
 
 Reports:
 
