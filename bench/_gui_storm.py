@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import cProfile
 import itertools
-import json
 import os
 import random
 import resource
@@ -44,9 +43,9 @@ BOTTOM_ROWS = (("approvals", "blotter", "alerts", "audit"), ("options", "health"
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    if not samples:
-        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
+def percentiles(samples: list[float]) -> dict[str, float | None]:
+    if not samples:  # null, not NaN: NaN is not JSON (Python's json writes it, jq refuses it)
+        return {"p50": None, "p99": None, "max": None, "n": 0}
     ordered = sorted(samples)
 
     def at(q: float) -> float:
@@ -476,5 +475,4 @@ def run(args: argparse.Namespace, script_start: float) -> dict[str, object]:
             window.close_now()
             loop.run_until_complete(core.stop())
     loop.close()  # shuts the loop's executor threads down before Qt goes away
-    json.dumps(result)  # fail here, not after the window is gone, if a value is not JSON
     return result

@@ -174,7 +174,7 @@ def run(args: argparse.Namespace, xvfb_ms: float) -> int:
 
     result = _gui_storm.run(args, SCRIPT_START + xvfb_ms / 1000)
     result["xvfb_start_ms"] = round(xvfb_ms, 1)
-    print(json.dumps(result), flush=True)
+    print(json.dumps(result, allow_nan=False), flush=True)
     return 0
 
 
