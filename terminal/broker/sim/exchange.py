@@ -71,6 +71,7 @@ class SimExchange:
             self.market.start_price,
             [s.optionable for s in specs],
             self.start.date(),
+            config.option_quote_interval,
         )
         self.venue = SimVenue(self.market, self.options, clock)
         self.account = SimAccount(config.account_id, config.starting_cash, config.margin_rate)
