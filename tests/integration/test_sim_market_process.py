@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 from terminal.app import TradingApp
 from terminal.broker.base import ConnectionState
 from terminal.broker.sim import SimBroker, SimConfig, synthetic_universe
+from terminal.broker.sim.factory import sim_broker_from_settings
 from terminal.domain import (
     ManualClock,
     OrderIntent,
@@ -26,7 +28,7 @@ from terminal.domain import (
     Quote,
     WallClock,
 )
-from terminal.settings import Settings
+from terminal.settings import Settings, SimSettings
 from tests.helpers.waiting import until
 from tests.integration.app_setup import track
 
@@ -241,3 +243,11 @@ async def test_the_market_process_exits_on_its_own_when_its_parent_is_killed() -
             loop.remove_reader(exited)
     finally:
         os.close(exited)
+
+
+def test_the_app_runs_the_market_in_a_process_on_wall_time_unless_the_setting_is_off() -> None:
+    on = SimSettings()
+    off = replace(on, market_process=False)
+    assert sim_broker_from_settings(on, WallClock()).market_process
+    assert not sim_broker_from_settings(off, WallClock()).market_process
+    assert not sim_broker_from_settings(on, ManualClock()).market_process  # virtual time
