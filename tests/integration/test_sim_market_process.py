@@ -245,7 +245,9 @@ async def test_the_market_process_exits_on_its_own_when_its_parent_is_killed() -
         os.close(exited)
 
 
-def test_the_app_runs_the_market_in_a_process_on_wall_time_unless_the_setting_is_off() -> None:
+async def test_the_app_runs_the_market_in_a_process_on_wall_time_unless_the_setting_is_off() -> (
+    None
+):
     on = SimSettings()
     off = replace(on, market_process=False)
     assert sim_broker_from_settings(on, WallClock()).market_process
