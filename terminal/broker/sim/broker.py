@@ -524,7 +524,11 @@ class SimBroker(BrokerEvents):
         Raises:
             BrokerError: already connected, or the account is another account.
         """
-        if self._state is not ConnectionState.DISCONNECTED or self.exchange.engine.orders:
+        if (
+            self._state is not ConnectionState.DISCONNECTED
+            or self.exchange.engine.orders
+            or self.process is not None  # its mirror is the market it streams into
+        ):
             raise BrokerError("a paper account can only be restored before trading starts")
         if account.account_id != self.config.account_id:
             raise BrokerError(
