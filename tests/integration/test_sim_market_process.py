@@ -253,3 +253,24 @@ async def test_the_app_runs_the_market_in_a_process_on_wall_time_unless_the_sett
     assert sim_broker_from_settings(on, WallClock()).market_process
     assert not sim_broker_from_settings(off, WallClock()).market_process
     assert not sim_broker_from_settings(on, ManualClock()).market_process  # virtual time
+
+
+async def test_ctrl_c_and_sigterm_to_the_group_leave_the_market_to_the_terminals_shutdown() -> None:
+    config = SimConfig(quote_fraction=1.0)
+    broker = SimBroker(
+        ManualClock(START), config, seed=2, market_process=True, process_steps_on_command=True
+    )
+    await broker.connect()
+    await subscribe_all(broker)
+    got = Batches(broker)
+    pid = await started(broker)
+    assert os.getpgid(pid) == pid != os.getpgid(0)  # Ctrl+C at the shell does not reach it
+    broker.step_market_process(0.1)
+    await got.next()  # it runs its loop: its signal dispositions are set
+    os.kill(pid, signal.SIGINT)
+    os.kill(pid, signal.SIGTERM)  # a service manager's stop reaches every process
+    broker.step_market_process(0.1)
+    assert await got.next()  # still streaming: it ends when the terminal closes the socket
+    assert broker.connection_state is ConnectionState.CONNECTED
+    await broker.stop()
+    assert gone(pid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import selectors
+import signal
 import socket
 import sys
 import time
@@ -64,13 +65,16 @@ def serve(sock: socket.socket, tick_interval: float) -> None:
 
 def main(argv: list[str]) -> int:
     """``python -m terminal.broker.sim.market_process FD TICK_INTERVAL`` (started by the parent)."""
+    # A service manager's SIGTERM reaches every process of the service (and Ctrl+C would, were
+    # this not in a session of its own): the terminal shuts down in order and closes the socket,
+    # which ends this process. Dying first would show a lost connection while it is stopping.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sock = socket.socket(fileno=int(argv[0]))
     try:
         serve(sock, float(argv[1]))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent went away mid-write
-    except KeyboardInterrupt:
-        pass  # Ctrl+C in the terminal reaches the whole process group: the parent reports it
     finally:
         sock.close()
     return 0

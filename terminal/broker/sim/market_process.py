@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 SOCKET_BUFFER = 4 << 20
 #: Bytes read per ``recv`` call.
 READ_SIZE = 1 << 20
+#: Reads per loop turn at most (64 MiB: hundreds of storm steps), so a turn always ends.
+_READS_PER_TURN = 64
 #: What the child runs (a module the package does not import, so ``-m`` runs it cleanly).
 CHILD_MODULE = "terminal.broker.sim.market_child"
 
@@ -121,7 +123,7 @@ class MarketProcess:
         sock = self._sock
         assert sock is not None
         bodies: list[bytes] = []
-        while True:  # everything queued now: one batch, never a backlog
+        for _ in range(_READS_PER_TURN):  # everything queued now: one batch, never a backlog
             try:
                 data = sock.recv(READ_SIZE)
             except BlockingIOError:
@@ -134,7 +136,7 @@ class MarketProcess:
                 self._lose(self._exit_reason())
                 return
             bodies += self._reader.feed(data)
-        self._apply(bodies)
+        self._apply(bodies)  # (a child outpacing even this continues on the next turn)
 
     def _apply(self, bodies: list[bytes]) -> None:
         steps = [b for b in bodies if b[:1] == wire.STEP]
@@ -203,4 +205,7 @@ def _spawn(child: socket.socket, tick_interval: float) -> subprocess.Popen[bytes
         pass_fds=(child.fileno(),),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # it prints nothing; errors go to the terminal's stderr
+        # Its own session: Ctrl+C at the shell goes to the terminal's process group, not to
+        # it; the terminal shuts down in order, and closing the socket ends the child.
+        start_new_session=True,
     )
