@@ -274,3 +274,39 @@ async def test_ctrl_c_and_sigterm_to_the_group_leave_the_market_to_the_terminals
     assert broker.connection_state is ConnectionState.CONNECTED
     await broker.stop()
     assert gone(pid)
+
+
+async def test_the_trader_is_alerted_when_the_market_process_dies_and_reconnecting_resumes_it(
+    db_url: str, logged_errors: list[logging.LogRecord]
+) -> None:
+    clock = WallClock()
+    broker = SimBroker(clock, SimConfig(tick_interval=0.02), seed=3, market_process=True)
+    app = track(TradingApp.open(Settings(), db_url, broker, clock))
+    app.restore()
+    await app.start()
+    aapl = await broker.qualify("AAPL")
+    await app.market.subscribe(aapl)
+    broker.start()
+    assert broker.process is not None
+    await asyncio.wait_for(broker.process.ready.wait(), timeout=10)
+    pid = broker.process.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    await until(
+        broker.connection_changed,
+        lambda: app.connection_status().state is ConnectionState.DISCONNECTED,
+        "the connection lost",
+    )
+    lost = [a.message for a in app.alerts.active() if a.message.startswith("Connection lost")]
+    assert lost == [
+        "Connection lost: the simulated exchange's market process ended (killed by signal 9); "
+        "reconnect to start a new one"
+    ]
+    assert logged_errors
+    quotes: list[int] = []
+    app.market.quotes_updated += lambda batch: quotes.append(len(batch))
+    await broker.connect()  # File -> Connect
+    await until(app.market.quotes_updated, lambda: quotes, "quotes again after reconnecting")
+    assert app.connection_status().state is ConnectionState.CONNECTED
+    assert broker.process is not None and broker.process.pid != pid
+    await app.stop()

@@ -87,15 +87,22 @@ class MarketProcess:
             with contextlib.suppress(OSError):
                 end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
                 end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
-        try:
-            self.process = _spawn(child, self.tick_interval)
-        finally:
-            child.close()
         parent.setblocking(False)
         self._sock = parent
         self._on_steps, self._on_lost = on_steps, on_lost
+        try:
+            self.process = _spawn(child, self.tick_interval)
+        except OSError as exc:
+            self._lose(f"could not start the simulated exchange's market process: {exc}")
+            return
+        finally:
+            child.close()
         loop = asyncio.get_running_loop()
-        await loop.sock_sendall(parent, wire.encode_start(self.market, self.steps_on_command))
+        try:
+            await loop.sock_sendall(parent, wire.encode_start(self.market, self.steps_on_command))
+        except OSError:
+            self._lose(self._exit_reason())  # it died before it read its start
+            return
         loop.add_reader(parent.fileno(), self._readable)
         self.ready.set()
         log.info("market process %d started", self.process.pid)
@@ -113,6 +120,9 @@ class MarketProcess:
             return
         try:
             sent = self._sock.send(data)  # a few bytes: the child drains its socket every turn
+        except (BrokenPipeError, ConnectionResetError):
+            self._lose(self._exit_reason())  # it died (unread bytes turn its end into a reset)
+            return
         except OSError as exc:
             self._lose(f"the market process's socket failed: {exc}")
             return
@@ -128,6 +138,8 @@ class MarketProcess:
                 data = sock.recv(READ_SIZE)
             except BlockingIOError:
                 break
+            except ConnectionResetError:
+                data = b""  # it died with bytes of ours unread: as good as end of file
             except OSError as exc:
                 self._lose(f"the market process's socket failed: {exc}")
                 return
@@ -170,7 +182,7 @@ class MarketProcess:
         sock, self._sock = self._sock, None
         if sock is not None:
             with contextlib.suppress(ValueError, RuntimeError):  # the loop may be closed
-                asyncio.get_running_loop().remove_reader(sock.fileno())
+                asyncio.get_running_loop().remove_reader(sock.fileno())  # (none yet: no-op)
             sock.close()
 
     def _reap(self) -> int | None:
