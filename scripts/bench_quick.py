@@ -24,7 +24,15 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "approve_to_broker_us.p99",
         "quotes_per_second",
     ),
-    "sim.py": ("market.market_updates_per_s", "matching.matching_orders_per_s"),
+    "sim.py": (
+        "market.market_updates_per_s",
+        "matching.matching_orders_per_s",
+        "process.in_process.main_cpu_ms_per_s",
+        "process.market_process.main_cpu_ms_per_s",
+        "process.market_process.child_cpu_ms_per_s",
+        "process.main_cpu_ratio",
+        "process.main_cpu_per_update_ratio",
+    ),
     "ib_throttle.py": ("runs.no_stall.adapter_4_per_100ms.max_per_1s", "ib_limit_per_1s", "ok"),
     "kill_switch.py": (
         "budget_ms.cancel_on_wire",
