@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import numpy as np
@@ -139,7 +140,7 @@ async def test_a_chain_is_quoted_at_most_every_quote_interval_and_keeps_a_move_f
     stamps: list[float] = []
     broker.option_quotes_received += lambda batch: stamps.append(clock.now().timestamp())
     run(broker, clock, 2.0)  # 20 steps of 0.1 s, the underlying moving on every one
-    gaps = [round(b - a, 6) for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(stamps)]
     assert len(stamps) == 7  # steps 1, 4, 7, ... : the first step, then every 0.3 s
     assert all(gap >= 0.25 for gap in gaps)
 
