@@ -390,6 +390,7 @@ async def drive(
     profiler = cProfile.Profile() if args.profile is not None else None
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     wall0 = time.perf_counter()
+    venue0 = getattr(core.broker, "venue_updates", 0)
     rss.start()
     probe.start()
     paints.counting = True
@@ -407,6 +408,7 @@ async def drive(
     probe.timer.stop()
     rss.stop()
     wall = time.perf_counter() - wall0
+    venue_updates = getattr(core.broker, "venue_updates", 0) - venue0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     core.market.quotes_updated -= count
@@ -427,6 +429,9 @@ async def drive(
         "watchlist_rows_on_screen": watchlist_rows(view),
         "target_updates_per_s": args.rate,
         "seconds": round(wall, 2),
+        "market": args.market,
+        "tick_ms": args.tick_ms,
+        "venue_updates_per_s": round(venue_updates / wall),
         "updates_per_s": round(delivered / wall),
         "loop_lag_ms": percentiles(probe.lateness),
         "probe_fired_ratio": round(probe.fired / expected, 3),
@@ -459,7 +464,7 @@ def run(args: argparse.Namespace, script_start: float) -> dict[str, object]:
         universe=universe, tick_interval=args.tick_ms / 1000, quote_fraction=fraction
     )
     clock = WallClock()
-    broker = SimBroker(clock, config, seed=11)
+    broker = SimBroker(clock, config, seed=11, market_process=args.market == "process")
     symbols = tuple(inst.symbol for inst in universe[: args.watchlist])
     settings = Settings()
     settings = replace(settings, ui=replace(settings.ui, watchlist=symbols))

@@ -40,7 +40,10 @@ Reports:
   the run is too short) and ``peak_rss_mb`` (the kernel's high-water mark);
 * ``cold_start_to_window_ms``: from the start of this script (before Qt is imported, less the
   time Xvfb took to start) to the window shown with the core started;
-* ``updates_per_s``: market updates the core actually delivered;
+* ``venue_updates_per_s``: quote updates the exchange made (``--market process``: in its own
+  process, as a venue does, on its own clock, every ``--tick-ms``); ``updates_per_s``: the ones
+  the core delivered after conflation (steps that queued while the GUI thread was busy are
+  published together, each instrument once: the window shows the latest, never a backlog);
 * ``panes_off_screen``: panes the trader could not see (should be empty), ``charts_on_screen``.
 
 ``--profile FILE`` runs cProfile, enabled from the GUI thread, during the storm only and writes
@@ -79,7 +82,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--instruments", type=int, default=1_000)
     parser.add_argument("--rate", type=int, default=20_000, help="market updates per second")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--tick-ms", type=float, default=50.0, help="exchange step interval")
+    parser.add_argument(
+        "--market",
+        choices=("process", "loop"),
+        default="process",
+        help="where the exchange makes the market: its own process, as a venue is (the app's "
+        "way), or the GUI thread's loop (how the simulator ran before)",
+    )
+    parser.add_argument(
+        "--tick-ms",
+        type=float,
+        default=None,
+        help="exchange step interval (default 10 ms in a process: a feed arrives in small "
+        "packets; 50 ms on the loop)",
+    )
     parser.add_argument(
         "--watchlist", type=int, default=None, help="instruments in the watchlist (all)"
     )
@@ -100,6 +116,8 @@ def parse_args() -> argparse.Namespace:
         args.charts = min(args.charts, 2)
     if args.watchlist is None:
         args.watchlist = args.instruments
+    if args.tick_ms is None:
+        args.tick_ms = 10.0 if args.market == "process" else 50.0
     args.instruments = max(args.instruments, args.watchlist, args.charts)
     return args
 

@@ -11,9 +11,12 @@ a quarter of the GUI thread in ``QLayout::activate`` → ``QDockWidgetLayout::si
 
 :class:`LayoutFirewall` sits between a dock and its pane and has no layout of its own. Qt then
 only *posts* it a ``LayoutRequest`` when the pane's layout has run; the firewall compares the
-pane's size hint, minimum and maximum with what it last passed up and calls its own
-``updateGeometry`` only when one of them changed. The pane still lays itself out as before;
-the window only when a pane really needs more (or less) room.
+pane's limits with what it last passed up and calls its own ``updateGeometry`` only when they
+changed. While the window is on screen it holds the preferred size the window was laid out with
+and lets minimums only grow: the chart's readout or the chain's header changing width by a digit
+(or a line coming and going) resized every dock of the window under a storm, and a trader's
+panes should not move because a label got longer. The pane still lays itself out as before;
+the window only when a pane needs more room than it ever did.
 """
 
 from __future__ import annotations
@@ -58,6 +61,20 @@ class LayoutFirewall(QWidget):
         self.setMaximumSize(maximum)
         self.setSizePolicy(policy)
 
+    def _held(self, limits: Limits) -> Limits:
+        """On screen: the preferred size the window was laid out with, and minimums that only
+        grow. A minimum that came and went (the chain's header toggling a 64 px wider line) and
+        a longer label re-laid out every dock of the window each time."""
+        _hint, min_hint, minimum, maximum, policy = limits
+        held_hint, held_min_hint, held_minimum, _, _ = self._limits
+        return (
+            held_hint,
+            min_hint.expandedTo(held_min_hint),
+            minimum.expandedTo(held_minimum),
+            maximum,
+            policy,
+        )
+
     def sizeHint(self) -> QSize:
         return self._limits[0]
 
@@ -77,6 +94,8 @@ class LayoutFirewall(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
             limits = self._read()
+            if self.isVisible():
+                limits = self._held(limits)
             if limits != self._limits:
                 self._limits = limits
                 self._apply(limits)

@@ -4,14 +4,17 @@ opens the health view). Refreshed a few times a second from the refresh clock.""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from terminal.broker.base import ConnectionState
 from terminal.risk.state import TradingState
 from widgets import formatting as fmt
 from widgets.health_rows import level_tone, short_summary, summary
+from widgets.layout_firewall import LayoutFirewall
 from widgets.session import Mode, Session
 from widgets.style_props import set_tone
 
@@ -54,6 +57,28 @@ class ClickableLabel(QLabel):
         super().mousePressEvent(event)
 
 
+_DIGIT = re.compile(r"[0-9]")
+
+
+def hold_width(label: QLabel) -> None:
+    """Keep the room ``label`` has needed so far, as if every digit were the font's widest.
+
+    The status bar's width is part of the window's minimum width. A label whose text changed
+    width with its digits (the clock every second, equity, P&L) changed that minimum, and a
+    window at its minimum width re-laid out every dock, resizing every pane by a few pixels and
+    repainting the whole window, about twice a second under a storm. A label now only ever
+    grows, and only for a text longer than any before, so the strip's layout firewall passes a
+    new minimum up only then.
+    """
+    text = label.text()
+    metrics = label.fontMetrics()
+    widest = max("0123456789", key=metrics.horizontalAdvance)
+    extra = metrics.horizontalAdvance(_DIGIT.sub(widest, text)) - metrics.horizontalAdvance(text)
+    needed = label.sizeHint().width() + extra
+    if needed > label.minimumWidth():
+        label.setMinimumWidth(needed)
+
+
 class StatusBar(QStatusBar):
     """The window's status line.
 
@@ -66,6 +91,14 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.setObjectName("status_bar")
         self.session = session
+        # The permanent labels sit in one strip behind a layout firewall: a label's new text
+        # re-lays out the strip, not the status bar and with it the whole main window.
+        self._strip = QWidget()
+        self._strip.setObjectName("status_strip")
+        self._strip_layout = QHBoxLayout(self._strip)
+        self._strip_layout.setContentsMargins(0, 0, 0, 0)
+        bar_layout = self.layout()
+        self._strip_layout.setSpacing(bar_layout.spacing() if bar_layout is not None else 6)
         self.broker = self._label("status_broker")
         self.mode = self._label("status_mode")
         self.trading = self._label("status_trading")
@@ -76,19 +109,30 @@ class StatusBar(QStatusBar):
         self.muted.setText("Sounds muted")
         set_tone(self.muted, "warning")
         self.muted.hide()
-        self.health = ClickableLabel(self)
+        self.health = ClickableLabel(self._strip)
         self.health.setObjectName("status_health")
         self.health.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.addPermanentWidget(self.health)
+        self._strip_layout.addWidget(self.health)
         self.clock = self._label("status_clock")
+        self.addPermanentWidget(LayoutFirewall(self._strip))
+        self._live = (
+            self.broker,
+            self.mode,
+            self.trading,
+            self.equity,
+            self.day_pnl,
+            self.alerts,
+            self.health,
+            self.clock,
+        )
         session.register_flush(self._maybe_refresh, owner=self)
         session.subscribe(session.message, self._show_message, owner=self)
         self.refresh()
 
     def _label(self, name: str) -> QLabel:
-        label = QLabel(self)
+        label = QLabel(self._strip)
         label.setObjectName(name)
-        self.addPermanentWidget(label)
+        self._strip_layout.addWidget(label)
         return label
 
     def _show_message(self, text: str) -> None:
@@ -124,3 +168,5 @@ class StatusBar(QStatusBar):
         self.health.setToolTip(f"{summary(report)}\n\nClick to open the health view")
         set_tone(self.health, level_tone(report.level))
         self.clock.setText(fmt.clock_time(app.clock.now()))
+        for label in self._live:
+            hold_width(label)

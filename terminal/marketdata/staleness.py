@@ -157,7 +157,11 @@ class FeedWatchdog:
 
     def stale(self, now: dt.datetime) -> list[FeedStatus]:
         """Every stale feed, oldest silence first."""
-        found = [s for f in self._tracks if (s := self.status(f, now)) is not None and s.stale]
+        found = [
+            s
+            for f, track in self._tracks.items()
+            if track.stale and (s := self.status(f, now)) is not None  # a thousand feeds: skip
+        ]
         return sorted(found, key=lambda s: -s.age)
 
     def watched(self) -> Sequence[Feed]:

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -91,10 +92,15 @@ async def test_streamed_path_equals_the_in_process_path_for_the_same_seed_and_st
     await started(streamed)
     assert streamed.process is not None and streamed.process.pid != os.getpid()
     for seconds in (0.05, 0.2, 1.0, 0.05):
+        asked = time.perf_counter()
         streamed.step_market_process(seconds)
         local.step(seconds)
         batch = await got.next()
+        published = time.perf_counter()
         expected = want.batches[-1]
+        # stamped by the venue when it made the step, not when we published it
+        assert all(asked < q.stamp < published for q in batch)
+        assert len({q.stamp for q in batch}) == 1
         assert [(q.key, q.bid, q.ask, q.bid_size, q.ask_size, q.last) for q in batch] == [
             (q.key, q.bid, q.ask, q.bid_size, q.ask_size, q.last) for q in expected
         ]

@@ -74,3 +74,26 @@ def test_a_pane_that_needs_more_room_still_gets_it(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: firewall.width() >= before + 150)  # the dock made room
     assert firewall.passed_up >= 1
     assert requests.count >= 1
+
+
+def test_on_screen_a_minimum_only_grows_so_a_line_that_comes_and_goes_moves_nothing(
+    qtbot: QtBot,
+) -> None:
+    _w, pane, _l, requests = _window(qtbot, firewall=True)
+    firewall = pane.parentWidget()
+    assert isinstance(firewall, LayoutFirewall)
+    wide = QLabel("a line much wider than anything else in this pane, shown now and then " * 2)
+    layout = pane.layout()
+    assert layout is not None
+    layout.addWidget(wide)
+    qtbot.waitUntil(lambda: firewall.passed_up >= 1)  # needs more room: passed up
+    _settle()
+    grown = firewall.minimumSizeHint().width()
+    passed, seen = firewall.passed_up, requests.count
+    for _ in range(3):
+        wide.hide()
+        _settle()
+        wide.show()
+        _settle()
+    assert firewall.minimumSizeHint().width() == grown
+    assert (firewall.passed_up, requests.count) == (passed, seen)

@@ -133,6 +133,9 @@ class SimBroker(BrokerEvents):
         self.process: MarketProcess | None = None
         self._process_runs = 0
         self._process_lost = False
+        #: Quote updates the venue made (every instrument requoted, subscribed or not, before
+        #: steps that queued were published together): what a storm asked of the terminal.
+        self.venue_updates = 0
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -260,6 +263,7 @@ class SimBroker(BrokerEvents):
         for res in steps:  # written into the mirror one at a time: each matched as it stood
             ex.absorb(res, now)
             results.append(res)
+            self.venue_updates += int(res.quoted.size)
         self._finish_step(merge(results) if results else None, now)
 
     def step(self, dt_seconds: float | None = None) -> None:
@@ -276,7 +280,10 @@ class SimBroker(BrokerEvents):
         ex = self.exchange
         ex.roll_day(now)
         self._deliver()
-        self._finish_step(ex.advance(dt_seconds, now), now)
+        res = ex.advance(dt_seconds, now)
+        if res is not None:
+            self.venue_updates += int(res.quoted.size)
+        self._finish_step(res, now)
 
     def _finish_step(self, res: StepResult | None, now: dt.datetime) -> None:
         self._deliver()

@@ -64,7 +64,7 @@ class MarketFeed:
         """Return the quotes of subscribed instruments that changed in this step."""
         m = self.market
         idx = res.quoted[self.subscribed[res.quoted]]
-        stamp = time.perf_counter()
+        stamp = res.stamp or time.perf_counter()
         cols = zip(
             (m.symbols[i] for i in idx.tolist()),
             m.bid[idx].tolist(),

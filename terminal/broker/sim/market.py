@@ -35,6 +35,8 @@ class StepResult:
         trade_ticks: Trade prices in ticks, aligned with ``traded``.
         trade_sizes: Trade sizes, aligned with ``traded``.
         trade_sides: Aggressor side (+1 buyer lifted the offer, -1 seller hit the bid).
+        stamp: ``time.perf_counter()`` when the venue made the step (0: unknown, stamp when
+            published). A market process stamps its steps, so tick-to-pixels counts the wire.
     """
 
     quoted: IntArray
@@ -42,6 +44,7 @@ class StepResult:
     trade_ticks: IntArray
     trade_sizes: FloatArray
     trade_sides: IntArray
+    stamp: float = 0.0
 
 
 class Market:

@@ -6,7 +6,9 @@ quote, so encoding and applying a step of a thousand requotes costs a few array 
 one-time start frame (the market to mirror) is a pickle, and only from the parent to its child.
 
 Child to parent:
-    ``Q`` one market step: ``<II`` (requoted count k, traded count t), then for the k requoted
+    ``Q`` one market step: ``<IId`` (requoted count k, traded count t, the child's
+    ``time.perf_counter()`` when it made the step: the monotonic clock is the machine's, so the
+    parent's tick-to-pixels counts the wire and the wait), then for the k requoted
     instruments their index (int32), bid and ask ticks (int64), mid and log-volatility (float64)
     and every level of bid and ask sizes (float64, k x levels each), then for the t prints their
     index (int32), price in ticks (int64), size (float64) and aggressor side (int8).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+import time
 
 import numpy as np
 
@@ -31,7 +34,7 @@ STEP = b"Q"
 START = b"I"
 HALT = b"H"
 STEP_NOW = b"S"
-_COUNTS = struct.Struct("<II")
+_COUNTS = struct.Struct("<IId")
 _HALT = struct.Struct("<iB")
 _STEP_NOW = struct.Struct("<dd")
 
@@ -70,7 +73,7 @@ def encode_step(market: Market, res: StepResult) -> bytes:
     q, t = res.quoted, res.traded
     parts = [
         STEP,
-        _COUNTS.pack(q.size, t.size),
+        _COUNTS.pack(q.size, t.size, time.perf_counter()),
         q.astype("<i4").tobytes(),
         market.bid_ticks[q].astype("<i8").tobytes(),
         market.ask_ticks[q].astype("<i8").tobytes(),
@@ -93,7 +96,7 @@ def apply_step(market: Market, body: bytes) -> StepResult:
     whatever our own fills took from the mirror's book since. Prints set last and last size and
     add to the day's volume, which the mirror keeps itself (its day roll resets it).
     """
-    k, t = _COUNTS.unpack_from(body, 1)
+    k, t, stamp = _COUNTS.unpack_from(body, 1)
     levels = market.levels
     offset = 1 + _COUNTS.size
 
@@ -117,7 +120,7 @@ def apply_step(market: Market, body: bytes) -> StepResult:
     market.last[traded] = ticks * market.tick[traded]
     market.last_size[traded] = sizes
     market.volume[traded] += sizes  # one print per instrument per step: no repeated index
-    return StepResult(quoted, traded, ticks, sizes, sides)
+    return StepResult(quoted, traded, ticks, sizes, sides, stamp)
 
 
 def merge(results: list[StepResult]) -> StepResult:
@@ -131,6 +134,7 @@ def merge(results: list[StepResult]) -> StepResult:
         trade_ticks=np.concatenate([r.trade_ticks for r in results]),
         trade_sizes=np.concatenate([r.trade_sizes for r in results]),
         trade_sides=np.concatenate([r.trade_sides for r in results]),
+        stamp=min(r.stamp for r in results),  # the oldest step's: latency is never flattered
     )
 
 
