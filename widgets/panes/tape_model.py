@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QWidget
 
 from terminal.marketdata.tape import Aggressor, Print, Tape
 from widgets import formatting
-from widgets.cell_paint import Cell, cell_from_roles
+from widgets.cell_paint import Cell
 from widgets.theme import Palette
 
 type AnyIndex = QModelIndex | QPersistentModelIndex
@@ -192,7 +192,16 @@ class TapeModel(QAbstractTableModel):
         return None
 
     def cell(self, row: int, column: int) -> Cell:
-        return cell_from_roles(self, row, column)
+        """The painted cell: what :meth:`role_data` answers for the painted roles, in one call."""
+        print_ = self._rows[row]
+        which = TapeColumn(column)
+        return (
+            self._text_of(print_, which),
+            _CENTER if which == TapeColumn.SIDE else _RIGHT,
+            self._text[print_.aggressor],
+            self._large[print_.aggressor] if print_.large else None,
+            self._bold if print_.large else None,
+        )
 
     def _text_of(self, row: Print, column: TapeColumn) -> str:
         match column:
