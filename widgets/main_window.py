@@ -146,7 +146,8 @@ class MainWindow(QMainWindow):
         #: A layout restored before the core started: its groups' instruments, shown at start.
         self._links_at_start: WorkspaceExtras | None = None
         for pane_type in PANE_TYPES:
-            self._add_pane(pane_type(session))
+            dock = PaneDock(pane_type.title, self)
+            self._add_pane(pane_type(session, dock), dock)
         self._arrange_default()
         self.default_state = self.saveState(LAYOUT_VERSION)
         self.live_banner = self._build_live_banner()
@@ -174,8 +175,13 @@ class MainWindow(QMainWindow):
         self.resize(1600, 980)
 
     # -- panes -------------------------------------------------------------------------------
-    def _add_pane(self, pane: Pane) -> None:
-        dock = PaneDock(pane.title, self)
+    def _add_pane(self, pane: Pane, dock: PaneDock) -> None:
+        """Put ``pane``, built with ``dock`` as its parent, in that dock.
+
+        Built inside its dock, not moved into it: under the application's style sheet a widget
+        given another parent is polished again with everything in it, which cost every start
+        about 0.15 s for the thirteen panes.
+        """
         dock.setObjectName(f"dock_{pane.pane_id}")
         dock.setWidget(pane)
         dock.setFeatures(
@@ -199,16 +205,15 @@ class MainWindow(QMainWindow):
             pane_id = f"{kind}-{number}"
         if pane_id in self.panes:
             raise ValueError(f"pane {pane_id} is already open")
-        pane = pane_type(self.session)
+        dock = PaneDock(pane_type.title, self)
+        pane = pane_type(self.session, dock)
         pane.assign_id(pane_id)
-        self._add_pane(pane)
-        dock = self.docks[pane_id]
+        self._add_pane(pane, dock)
         first = self.docks.get(kind)
         if first is not None and first.isVisible() and not first.isFloating():
             self.tabifyDockWidget(first, dock)
         dock.show()
         dock.raise_()
-        assert isinstance(dock, PaneDock)
         dock.closed.connect(functools.partial(self.close_pane, pane_id))
         return pane
 
