@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,15 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "approve_to_broker_us.p99",
         "quotes_per_second",
     ),
-    "sim.py": ("market.market_updates_per_s", "matching.matching_orders_per_s"),
+    "sim.py": (
+        "market.market_updates_per_s",
+        "matching.matching_orders_per_s",
+        "process.in_process.main_cpu_ms_per_s",
+        "process.market_process.main_cpu_ms_per_s",
+        "process.market_process.child_cpu_ms_per_s",
+        "process.main_cpu_ratio",
+        "process.main_cpu_per_update_ratio",
+    ),
     "ib_throttle.py": ("runs.no_stall.adapter_4_per_100ms.max_per_1s", "ib_limit_per_1s", "ok"),
     "kill_switch.py": (
         "budget_ms.cancel_on_wire",
@@ -52,7 +61,25 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "cpu_percent",
         "peak_rss_mb",
         "cold_start_to_window_ms",
+        "display",
+        "watchlist",
+        "charts_on_screen",
+        "panes_off_screen",
+        "book_updates_per_s",
+        "ladder_rows",
+        "ladder_rows_repainted_per_update",
+        "ladder_tick_to_paint_ms.p99",
+        "rss_mb.start",
+        "rss_mb.end",
+        "rss_mb.max",
+        "rss_growth_mb_per_min",
     ),
+}
+
+
+#: bench file -> further quick runs with these arguments (each needing the program named first).
+VARIANTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "gui_load.py": (("Xvfb", ("--display", "xvfb")),),  # a real X server and Qt's xcb platform
 }
 
 
@@ -64,11 +91,11 @@ def lookup(data: object, dotted: str) -> object:
     return data
 
 
-def run(name: str, keys: tuple[str, ...]) -> str | None:
-    """Run ``bench/name --quick``; return what is wrong with it, or None."""
+def run(name: str, keys: tuple[str, ...], extra: tuple[str, ...] = ()) -> str | None:
+    """Run ``bench/name --quick [extra]``; return what is wrong with it, or None."""
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / name), "--quick"],
+        [sys.executable, str(ROOT / "bench" / name), "--quick", *extra],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -95,7 +122,8 @@ def run(name: str, keys: tuple[str, ...]) -> str | None:
 
 
 def main() -> int:
-    names = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+    # A file starting with "_" is a part of a benchmark (imported by it), not one of its own.
+    names = sorted(p.name for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))
     unknown = [n for n in names if n not in EXPECTED]
     if unknown:
         print(f"bench-quick: no expected keys for {unknown}: add them to {__file__}")
@@ -105,6 +133,14 @@ def main() -> int:
         problem = run(name, EXPECTED[name])
         print(f"bench-quick {name}: {'ok' if problem is None else 'FAILED: ' + problem}")
         failed += problem is not None
+        for program, extra in VARIANTS.get(name, ()):
+            label = f"{name} {' '.join(extra)}"
+            if shutil.which(program) is None:
+                print(f"bench-quick {label}: not run ({program} is not installed)")
+                continue
+            problem = run(name, EXPECTED[name], extra)
+            print(f"bench-quick {label}: {'ok' if problem is None else 'FAILED: ' + problem}")
+            failed += problem is not None
     return 1 if failed else 0
 
 

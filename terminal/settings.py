@@ -182,6 +182,9 @@ class SimSettings:
     starting_cash: Decimal = Decimal(1_000_000)
     commission_per_share: Decimal = Decimal("0.005")
     commission_per_contract: Decimal = Decimal("0.65")
+    #: Generate the market in a separate process streaming to the terminal, as a venue does
+    #: (false: on the terminal's own event loop, as tests drive it).
+    market_process: bool = True
 
 
 @dataclass(frozen=True, slots=True)

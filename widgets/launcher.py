@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication
 from terminal.app import StartReport, TradingApp
 from terminal.broker.base import BrokerError
 from terminal.domain import Severity
+from terminal.gc_policy import freeze_startup_objects
 from terminal.persistence.database import APP_NAME
 from terminal.persistence.errors import PersistenceError
 from terminal.settings import Settings, SettingsError
@@ -267,6 +268,7 @@ async def start_session(
         core.audit.record("live_confirmed", core.workstation, {"account": report.account_id})
     window.on_started(report)
     log.info("session started %.0f ms after the process started", process_age() * 1000)
+    freeze_startup_objects()
     run_market(core.broker)
     core.watch_feeds()
     core.watch_health()

@@ -39,6 +39,7 @@ from terminal.startup import run_market
 from widgets import confirmations, shortcuts
 from widgets.dialogs.shortcuts import ShortcutsDialog
 from widgets.keymap import BY_NAME, Keymap
+from widgets.layout_firewall import LayoutFirewall
 from widgets.link_groups import GROUPS, MAIN, UNLINKED
 from widgets.panes.alerts import AlertsPane
 from widgets.panes.analytics import AnalyticsPane
@@ -183,7 +184,7 @@ class MainWindow(QMainWindow):
         about 0.15 s for the thirteen panes.
         """
         dock.setObjectName(f"dock_{pane.pane_id}")
-        dock.setWidget(pane)
+        dock.setWidget(LayoutFirewall(pane))  # a pane's re-layouts stay in the pane
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable

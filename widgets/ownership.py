@@ -75,11 +75,14 @@ class Ownership:
             hold.undo = functools.partial(source.disconnect, guarded)
         self._keep(hold, owner)
 
-    def flush(self, flush: Callable[[], None], owner: QObject | None = None) -> None:
-        """Call ``flush`` on every refresh until ``owner`` is released."""
+    def flush(
+        self, flush: Callable[[], None], owner: QObject | None = None, phase: int | None = None
+    ) -> None:
+        """Call ``flush`` on every refresh (in ``phase``, see RefreshClock) until ``owner`` is
+        released."""
         hold = _Hold()
         guarded = _guard(flush, hold)
-        self._refresh.register(guarded)
+        self._refresh.register(guarded, phase)
         hold.undo = functools.partial(self._refresh.unregister, guarded)
         self._keep(hold, owner)
 

@@ -3,6 +3,14 @@
 Nothing in the window repaints per tick and nothing starts a timer per tick. Market events only
 record what changed; every ``1 / rate`` seconds the clock calls each registered flush function,
 which emits one ranged ``dataChanged`` (or redraws one chart item) for whatever was marked.
+
+**Phases.** Qt paints every changed widget of a window in one go (one ``UpdateRequest``), so
+flushing every pane on the same tick made one long paint, during which the GUI thread answered
+nothing: the watchlist, the ladder, the charts and the tape together took 10+ ms under a storm.
+The clock therefore ticks ``phases`` times per refresh and flushes one phase's panes per tick:
+each pane still refreshes at ``rate_hz``, the paints come in smaller pieces. The watchlist, the
+busiest painter, asks for a phase of its own (``phase=0``); other flushes are spread over the
+remaining phases as they register.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ from widgets.loop_lag import LoopLagProbe
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE_HZ = 30
+#: Ticks per refresh (see the module's docstring).
+DEFAULT_PHASES = 3
 
 
 def _log_failure(name: str, exc: BaseException) -> None:
@@ -38,28 +48,53 @@ class RefreshClock(QObject):
     :attr:`report` to the app's failure report (log with traceback + critical alert).
     """
 
-    def __init__(self, rate_hz: int = DEFAULT_RATE_HZ, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        rate_hz: int = DEFAULT_RATE_HZ,
+        parent: QObject | None = None,
+        *,
+        phases: int = DEFAULT_PHASES,
+    ) -> None:
         super().__init__(parent)
         self._flushes: list[Callable[[], None]] = []
+        self._phase_of: dict[Callable[[], None], int] = {}
+        self.phases = max(1, phases)
+        self._tick_count = 0
+        self._next_shared = 0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(max(1, round(1000 / rate_hz)))
-        self._timer.timeout.connect(self.flush_now)
+        self._interval_ms = max(1, round(1000 / rate_hz))
+        self._timer.setInterval(max(1, round(1000 / rate_hz / self.phases)))
+        self._timer.timeout.connect(self._tick)
+        #: Refreshes so far: every flush has run this many times (panes pace slower work on it).
         self.flush_count = 0
         self._failing: set[Callable[[], None]] = set()
         self.report: Callable[[str, BaseException], None] = _log_failure
         #: The GUI loop's lag, measured while the clock runs (the health view shows it).
         self.loop_lag = LoopLagProbe(parent=self)
 
-    def register(self, flush: Callable[[], None]) -> None:
+    def register(self, flush: Callable[[], None], phase: int | None = None) -> None:
         """Call ``flush`` on every refresh until :meth:`unregister` (panes register through
-        ``Session.register_flush``, which ties the flush to its owner widget)."""
+        ``Session.register_flush``, which ties the flush to its owner widget).
+
+        ``phase`` 0 is kept for the flush that asks for it (the watchlist); without one, a
+        flush joins the other phases in turn."""
         self._flushes.append(flush)
+        if phase is None:
+            shared = self.phases - 1
+            phase = 1 + self._next_shared % shared if shared else 0
+            self._next_shared += 1
+        self._phase_of[flush] = min(max(phase, 0), self.phases - 1)
 
     def unregister(self, flush: Callable[[], None]) -> None:
         if flush in self._flushes:
             self._flushes.remove(flush)
+        self._phase_of.pop(flush, None)
         self._failing.discard(flush)
+
+    def phase_of(self, flush: Callable[[], None]) -> int | None:
+        """The phase ``flush`` runs in (None when not registered)."""
+        return self._phase_of.get(flush)
 
     def start(self) -> None:
         self._timer.start()
@@ -71,12 +106,23 @@ class RefreshClock(QObject):
 
     @property
     def interval_ms(self) -> int:
-        return self._timer.interval()
+        """How often each flush runs."""
+        return self._interval_ms
+
+    def _tick(self) -> None:
+        phase = self._tick_count % self.phases
+        self._tick_count += 1
+        if phase == 0:
+            self.flush_count += 1
+        self._run([f for f in self._flushes if self._phase_of.get(f) == phase])
 
     def flush_now(self) -> None:
-        """Run every flush once (the timer does this; tests call it to avoid waiting)."""
+        """Run every flush once, whatever its phase (tests call it to avoid waiting)."""
         self.flush_count += 1
-        for flush in list(self._flushes):
+        self._run(list(self._flushes))
+
+    def _run(self, flushes: list[Callable[[], None]]) -> None:
+        for flush in flushes:
             try:
                 flush()
             except Exception as exc:

@@ -152,9 +152,12 @@ class Session(QObject):
         """
         self._ownership.listen(source, handler, owner)
 
-    def register_flush(self, flush: Callable[[], None], owner: QObject | None = None) -> None:
-        """Call ``flush`` on every refresh until ``owner`` is released or the window closes."""
-        self._ownership.flush(flush, owner)
+    def register_flush(
+        self, flush: Callable[[], None], owner: QObject | None = None, phase: int | None = None
+    ) -> None:
+        """Call ``flush`` on every refresh until ``owner`` is released or the window closes
+        (``phase``: see :class:`~widgets.refresh.RefreshClock`)."""
+        self._ownership.flush(flush, owner, phase)
 
     def release(self, owner: QObject) -> None:
         """Drop what ``owner`` and the widgets inside it listen to (it closed)."""

@@ -30,8 +30,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
+
+from widgets.cell_paint import Cell, CellTableView
 
 #: Role holding the raw value a column sorts by (numbers sort as numbers, not as text).
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -115,31 +117,66 @@ class RowModel[R](QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # A repaint asks every visible cell for a dozen roles; answer the unused ones first.
-        if role not in _ANSWERED_ROLES or not index.isValid():
+        if not index.isValid():
             return None
-        row = self._rows[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column.text is not None:
-                return column.text(row)
-            value = column.value(row)
+        return self.role_data(index.row(), index.column(), role)
+
+    def role_data(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers for ``row`` / ``column`` (subclasses override this, so
+        the painted cell and ``data()`` can never differ)."""
+        if role not in _ANSWERED_ROLES:
+            return None
+        item = self._rows[row]
+        spec = self.columns[column]
+        if role == _DISPLAY:
+            if spec.text is not None:
+                return spec.text(item)
+            value = spec.value(item)
             return "" if value is None else str(value)
         if role == SORT_ROLE:
-            return _sortable(column.value(row))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align)
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
-            color = column.foreground(row)
+            return _sortable(spec.value(item))
+        if role == _ALIGN:
+            return int(spec.align)
+        if role == _FOREGROUND:
+            if spec.foreground is None:
+                return None
+            color = spec.foreground(item)
             return QBrush(color) if color is not None else None
-        if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
-            color = column.background(row)
+        if role == _BACKGROUND:
+            if spec.background is None:
+                return None
+            color = spec.background(item)
             return QBrush(color) if color is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(row)
+        if role == Qt.ItemDataRole.ToolTipRole and spec.tooltip is not None:
+            return spec.tooltip(item)
         if role == ROW_ROLE:
-            return row
+            return item
+        if role == _FONT:
+            return self.cell_font(row, column)
         return None
+
+    def cell_font(self, row: int, column: int) -> QFont | None:
+        """The cell's font, None for the view's (subclasses make some cells bold)."""
+        return None
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The painted cell (see :mod:`widgets.cell_paint`): what :meth:`role_data` answers for
+        the painted roles, read straight from the column (the painter asks for every visible
+        cell on every refresh)."""
+        item = self._rows[row]
+        spec = self.columns[column]
+        if spec.text is not None:
+            text = spec.text(item)
+        else:
+            value = spec.value(item)
+            text = "" if value is None else str(value)
+        return (
+            text,
+            int(spec.align),
+            None if spec.foreground is None else spec.foreground(item),
+            None if spec.background is None else spec.background(item),
+            self.cell_font(row, column),
+        )
 
     def row(self, position: int) -> R:
         return self._rows[position]
@@ -226,6 +263,12 @@ class RowModel[R](QAbstractTableModel):
         )
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+
 _ANSWERED_ROLES = frozenset(
     int(role)
     for role in (
@@ -235,6 +278,7 @@ _ANSWERED_ROLES = frozenset(
         Qt.ItemDataRole.ForegroundRole,
         Qt.ItemDataRole.BackgroundRole,
         Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.FontRole,
         ROW_ROLE,
     )
 )
@@ -287,18 +331,17 @@ class SortProxy(QSortFilterProxyModel):
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, count - 1)
 
 
-class FastTableView(QTableView):
+class FastTableView(CellTableView):
     """A table for streaming data: fixed widths and heights, numeric sorting, row selection.
 
-    ``on_painted`` (if set) is called after each paint; benchmarks use it to measure
-    tick-to-paint latency.
+    Cells are painted by :class:`~widgets.cell_paint.CellTableView` (one Python pass per
+    paint, no item delegate).
     """
 
     def __init__(
         self, model: RowModel[Any], *, sortable: bool = True, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.on_painted: Callable[[], None] | None = None
         self.source_model = model
         self._key_actions: list[tuple[QKeySequence, Callable[[], object]]] = []
         if sortable:
@@ -396,8 +439,3 @@ class FastTableView(QTableView):
             return
         action()
         event.accept()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if self.on_painted is not None:
-            self.on_painted()

@@ -2,7 +2,8 @@
 
 Market data is float (it is observed, not booked); money is Decimal elsewhere. ``stamp`` is a
 ``time.perf_counter()`` taken where the update entered the process, so views can measure
-tick-to-pixels latency.
+tick-to-pixels latency. The types built per update (quotes, prints, books) are
+:func:`~terminal.domain.records.hot_record`: immutable for the type checker, cheap to build.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from terminal.domain.records import hot_record
+
 NAN = math.nan
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record
 class Quote:
     """Level-1 snapshot for one instrument. Missing values are NaN."""
 
@@ -53,7 +56,7 @@ class Quote:
         return (self.last / self.prev_close - 1) * 100 if self.prev_close > 0 else NAN
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record
 class Trade:
     """One trade print."""
 
@@ -63,14 +66,14 @@ class Trade:
     time: dt.datetime
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record
 class DepthLevel:
     price: float
     size: float
     orders: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@hot_record
 class DepthBook:
     """Level-2 book: bids best (highest) first, asks best (lowest) first."""
 

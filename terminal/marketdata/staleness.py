@@ -58,6 +58,8 @@ class FeedStatus:
 class _Track:
     started: dt.datetime
     last: dt.datetime | None = None
+    #: ``last`` as a POSIX timestamp (gaps are taken in floats, not datetimes).
+    last_seconds: float = 0.0
     gap: float | None = None
     stale: bool = False
     interrupted: str = ""
@@ -74,39 +76,44 @@ class FeedWatchdog:
         self.limits = limits or FeedSettings()
         self.feeds_changed = Event("feeds_changed")
         self._tracks: dict[Feed, _Track] = {}
+        #: The same tracks by kind and key: :meth:`updated` runs per broker batch (a thousand
+        #: keys, twenty times a second in a storm) and must not build a Feed per key.
+        self._by_kind: dict[FeedKind, dict[str, _Track]] = {kind: {} for kind in FeedKind}
 
     # -- what the market data service tells it ----------------------------------------------
     def started(self, feed: Feed, now: dt.datetime) -> None:
         """A subscription started (or was renewed): watch it from ``now``."""
         track = self._tracks.get(feed)
         if track is None:
-            self._tracks[feed] = _Track(started=now)
+            self._tracks[feed] = self._by_kind[feed.kind][feed.key] = _Track(started=now)
         else:  # renewed: the clock for a first update starts again, the learned gap stays
             track.started = now
 
     def stopped(self, feed: Feed) -> None:
         """The subscription ended: forget the feed (a stale one is reported fresh, gone)."""
         track = self._tracks.pop(feed, None)
+        self._by_kind[feed.kind].pop(feed.key, None)
         if track is not None and track.stale:
             self.feeds_changed.emit([FeedStatus(feed, False, 0.0)])
 
     def updated(self, kind: FeedKind, keys: Iterable[str], now: dt.datetime) -> None:
         """Updates arrived for ``keys`` of ``kind`` at ``now`` (one call per broker batch)."""
-        tracks = self._tracks
+        tracks = self._by_kind[kind]
         weight = self.limits.smoothing
+        seconds = now.timestamp()
         recovered: list[FeedStatus] = []
         for key in keys:
-            feed = Feed(kind, key)
-            track = tracks.get(feed)
+            track = tracks.get(key)
             if track is None:
                 continue
             if track.last is not None:
-                gap = (now - track.last).total_seconds()
+                gap = seconds - track.last_seconds
                 track.gap = gap if track.gap is None else track.gap + weight * (gap - track.gap)
             track.last = now
+            track.last_seconds = seconds
             if track.stale:
                 track.stale, track.interrupted = False, ""
-                recovered.append(FeedStatus(feed, False, 0.0))
+                recovered.append(FeedStatus(Feed(kind, key), False, 0.0))
         if recovered:
             self.feeds_changed.emit(recovered)
 

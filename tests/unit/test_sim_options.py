@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import numpy as np
@@ -127,3 +128,31 @@ async def test_a_single_option_can_be_subscribed_like_a_stock() -> None:
     broker.quotes_received += lambda quotes: keys.extend(q.key for q in quotes)
     run(broker, clock, 0.5)
     assert keys and set(keys) == {put.key}
+
+
+@pytest.mark.asyncio
+async def test_a_chain_is_quoted_at_most_every_quote_interval_and_keeps_a_move_for_then() -> None:
+    broker, clock = make_broker(option_quote_interval=0.25)
+    await broker.connect()
+    aapl = await broker.qualify("AAPL")
+    params = await broker.option_chain_params(aapl)
+    await broker.subscribe_option_chain(aapl, params.expiries[1], [230.0])
+    stamps: list[float] = []
+    broker.option_quotes_received += lambda batch: stamps.append(clock.now().timestamp())
+    run(broker, clock, 2.0)  # 20 steps of 0.1 s, the underlying moving on every one
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(stamps)]
+    assert len(stamps) == 7  # steps 1, 4, 7, ... : the first step, then every 0.3 s
+    assert all(gap >= 0.25 for gap in gaps)
+
+
+@pytest.mark.asyncio
+async def test_without_an_interval_a_chain_is_quoted_on_every_step_its_underlying_moves() -> None:
+    broker, clock = make_broker(option_quote_interval=0.0)
+    await broker.connect()
+    aapl = await broker.qualify("AAPL")
+    params = await broker.option_chain_params(aapl)
+    await broker.subscribe_option_chain(aapl, params.expiries[1], [230.0])
+    batches: list[object] = []
+    broker.option_quotes_received += batches.append
+    run(broker, clock, 1.0)
+    assert len(batches) == 10

@@ -22,7 +22,10 @@ def test_every_pane_is_in_a_dock_and_the_first_watchlist_instrument_is_active(
     window: MainWindow, harness: Harness
 ) -> None:
     assert set(window.docks) == {p.pane_id for p in PANE_TYPES}
-    assert all(dock.widget() is window.panes[pid] for pid, dock in window.docks.items())
+    assert all(
+        dock.widget().content is window.panes[pid]  # type: ignore[attr-defined]
+        for pid, dock in window.docks.items()
+    )
     assert harness.session.active is not None
     assert harness.session.active.key == harness.app.watchlist[0].key
     assert window.windowTitle() == "SIM"  # Qt adds " — Trading Terminal" in the title bar

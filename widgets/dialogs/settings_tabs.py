@@ -545,6 +545,14 @@ SIMULATOR = Tab(
                     "",
                     "Simulate pre-market, regular and after-hours sessions.",
                 ),
+                F(
+                    "sim.market_process",
+                    "Market in its own process",
+                    "bool",
+                    "",
+                    "Generate the market in a separate process that streams to the terminal, "
+                    "as a real venue does, so it never competes with the window.",
+                ),
             ),
         ),
         Group(

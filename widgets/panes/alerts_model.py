@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from terminal.alerts.rule_kinds import AlertRule, PercentMoveRule, PriceCrossRule
 from terminal.domain import Alert, AlertState, Severity
 from widgets import formatting as fmt
-from widgets.table_model import CENTER, LEFT, AnyIndex, Column, RowModel
+from widgets.table_model import CENTER, LEFT, Column, RowModel
 from widgets.theme import Palette
 
 PaletteSource = Callable[[], Palette]
@@ -108,10 +107,8 @@ class AlertsModel(RowModel[Alert]):
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role == Qt.ItemDataRole.FontRole and index.isValid():
-            return self._bold if self.row(index.row()).state is AlertState.RAISED else None
-        return super().data(index, role)
+    def cell_font(self, row: int, column: int) -> QFont | None:
+        return self._bold if self.row(row).state is AlertState.RAISED else None
 
     def column_of(self, title: str) -> int:
         """The position of the column titled ``title``."""

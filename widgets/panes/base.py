@@ -42,6 +42,9 @@ class Pane(QWidget):
 
     pane_id: str = ""
     title: ClassVar[str] = ""
+    #: The refresh phase the pane's flushes run in (None: shared, spread as they register; see
+    #: :class:`~widgets.refresh.RefreshClock`).
+    refresh_phase: ClassVar[int | None] = None
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -184,8 +187,9 @@ class Pane(QWidget):
         self.session.subscribe(source, handler, owner=self)
 
     def register_flush(self, flush: Callable[[], None]) -> None:
-        """Call ``flush`` on every refresh while the pane lives."""
-        self.session.register_flush(flush, owner=self)
+        """Call ``flush`` on every refresh while the pane lives (in the pane's
+        :attr:`refresh_phase`)."""
+        self.session.register_flush(flush, owner=self, phase=self.refresh_phase)
 
     def run(
         self,

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -61,6 +60,7 @@ from terminal.marketdata.tape import Print
 from terminal.presets.model import OrderPreset
 from terminal.presets.orders import stage_preset_order
 from widgets import shortcuts
+from widgets.cell_paint import CellTableView
 from widgets.chart.labels import draggable_field
 from widgets.feed_view import FeedWatch, age_text
 from widgets.keymap import Keymap
@@ -97,7 +97,7 @@ HINT_KEYS = (
 )
 
 
-class LadderView(QTableView):
+class LadderView(CellTableView):
     """The ladder table: fixed sizes, no selection, one signal per click with its modifiers.
 
     A press on the trader's own movable orders (My buys / My sells) starts a drag instead: the

@@ -5,10 +5,16 @@ prints (``prints_updated``), the trader's orders (``order_updated``) and positio
 (``positions_changed``). The pane's handlers only hand those to this model
 (:meth:`LadderModel.set_book` and friends), which keeps them as *pending*. The window's refresh
 clock calls :meth:`LadderModel.flush`: it recomputes the per-price sizes, cumulative sizes,
-working orders and volume at price, compares them with what is shown, and emits one ranged
-``dataChanged`` for the rows whose cells changed. Nothing is emitted per tick, and nothing is
-computed per paint: a cell's text is looked up, and the P/L column's texts are computed once
-per position change (a position change repaints that column only).
+working orders and volume at price, and for each price whose state changed compares the row's
+look (every cell as :meth:`LadderModel.cell` hands it to the painter: text, alignment, colours,
+font) with the look it published last; it emits one ranged ``dataChanged`` per contiguous run of
+rows whose look changed. A book update that moves one level therefore repaints that level's row
+(and the cumulative sizes it shifts), not the span between the highest and the lowest change,
+and a size change too small to show (or a book republished unchanged) repaints nothing: at
+hundreds of book updates a second the ladder's paint cost follows what changed on screen.
+Nothing is emitted per tick, and nothing is computed per paint: a cell's text is looked up, and
+the P/L column's texts are computed once per position change (a position change repaints that
+column only).
 
 Prices are kept as integer ticks (``price / tick_size``), so a row is exact and maps back to a
 ``Decimal`` price on the instrument's tick. Columns and cell texts live in
@@ -32,6 +38,7 @@ from terminal.domain.stop_side import stop_side
 from terminal.marketdata.tape import Print
 from terminal.marketdata.volume_at_price import VolumeAtPrice
 from widgets import formatting
+from widgets.cell_paint import Cell
 from widgets.panes.depth_columns import (
     HEADER_TIPS,
     ORDER_COLUMNS,
@@ -52,6 +59,8 @@ HALF_ROWS = 100
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_COLUMNS = tuple(LadderColumn)
+_CENTRED = frozenset((LadderColumn.PRICE, LadderColumn.CANCEL))
 _LAST_COLUMN = len(LadderColumn) - 1
 
 
@@ -106,6 +115,9 @@ class LadderModel(QAbstractTableModel):
         self._volume: VolumeAtPrice | None = None
         self._position: Position | None = None
         self._pnl_texts: dict[int, tuple[str, int]] = {}  # tick -> (text, sign), filled lazily
+        #: The look each row had when it was last published, by tick (see :meth:`_row_look`);
+        #: a price without an entry repaints at its next change.
+        self._published: dict[int, tuple[Cell, ...]] = {}
         self.drag: DragPreview | None = None
         #: The own order the keyboard selected: its tick and side (a stronger shade, "▶").
         self.selected: tuple[int, OrderSide] | None = None
@@ -149,6 +161,7 @@ class LadderModel(QAbstractTableModel):
             self._emit_all()
 
     def _emit_all(self) -> None:
+        self._published.clear()
         self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, _LAST_COLUMN))
 
     def reset(self, instrument: Instrument | None, now: dt.datetime | None = None) -> None:
@@ -174,6 +187,7 @@ class LadderModel(QAbstractTableModel):
         )
         self._position = None
         self._pnl_texts.clear()
+        self._published.clear()
         self.drag = None
         self.selected = None
         self.best_bid = self.best_ask = self.last = None
@@ -362,9 +376,29 @@ class LadderModel(QAbstractTableModel):
         self._emit_ticks(changed)
 
     def _emit_ticks(self, ticks: Iterable[int]) -> None:
-        rows = [r for r in map(self.row_of_tick, ticks) if r is not None]
-        if rows:
-            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), _LAST_COLUMN))
+        """Repaint the rows of ``ticks`` (outside a flush: a drag, a selection, the volume)."""
+        rows = []
+        for tick in ticks:
+            self._published.pop(tick, None)  # repainted now with a look flush did not record
+            row = self.row_of_tick(tick)
+            if row is not None:
+                rows.append(row)
+        self._emit_rows(rows)
+
+    def _emit_rows(self, rows: list[int]) -> None:
+        """One ``dataChanged`` per contiguous run of ``rows`` (a view repaints each run's rect,
+        not the span from the first to the last)."""
+        rows.sort()
+        start = end = -2
+        for row in rows:
+            if row == end + 1:
+                end = row
+                continue
+            if start >= 0:
+                self.dataChanged.emit(self.index(start, 0), self.index(end, _LAST_COLUMN))
+            start = end = row
+        if start >= 0:
+            self.dataChanged.emit(self.index(start, 0), self.index(end, _LAST_COLUMN))
 
     def set_stale(self, stale: bool) -> None:
         """Grey the book (its feed went quiet) or colour it again; every row repaints."""
@@ -420,11 +454,27 @@ class LadderModel(QAbstractTableModel):
                 return False
             self.centre_on(market)
             return True
-        rows = [r for r in map(self.row_of_tick, changed) if r is not None]
+        rows = []
+        published = self._published
+        for tick in changed:
+            row = self.row_of_tick(tick)
+            if row is None:
+                published.pop(tick, None)
+                continue
+            look = self._row_look(row)
+            if published.get(tick) != look:
+                published[tick] = look
+                rows.append(row)
         if not rows:
             return bool(changed)
-        self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), _LAST_COLUMN))
+        self._emit_rows(rows)
         return True
+
+    def _row_look(self, row: int) -> tuple[Cell, ...]:
+        """What ``row`` shows: every cell as :meth:`cell` gives it to the painter (text,
+        alignment, colours, font). The brushes and fonts are the model's own objects, so the
+        comparison is mostly by identity."""
+        return tuple(self.cell(row, column) for column in range(len(_COLUMNS)))
 
     def _apply_book(self, book: DepthBook, changed: set[int]) -> None:
         bids: dict[int, float] = {}
@@ -458,8 +508,18 @@ class LadderModel(QAbstractTableModel):
         for old, new in ((self.best_bid, best_bid), (self.best_ask, best_ask)):
             if old != new:
                 changed.update(t for t in (old, new) if t is not None)
+        if (best_bid, best_ask) != (self.best_bid, self.best_ask):
+            # Prices inside the spread are muted: those entering or leaving it change too.
+            was, now = self._inside(self.best_bid, self.best_ask), self._inside(best_bid, best_ask)
+            changed.update(set(was).symmetric_difference(now))
         self.best_bid, self.best_ask = best_bid, best_ask
         self.flushed_stamp = max(self.flushed_stamp, book.stamp)
+
+    def _inside(self, bid: int | None, ask: int | None) -> range:
+        """The ticks strictly inside the spread ``bid``–``ask`` that the ladder's rows hold."""
+        if bid is None or ask is None or self._centre is None:
+            return range(0)
+        return range(max(bid + 1, self._centre - HALF_ROWS), min(ask, self._centre + HALF_ROWS + 1))
 
     def _apply_orders(self, orders: list[Order], changed: set[int]) -> None:
         buys: dict[int, OwnOrders] = {}
@@ -486,6 +546,7 @@ class LadderModel(QAbstractTableModel):
             return
         self._position = shown
         self._pnl_texts.clear()
+        self._published.clear()  # every row's P/L text changed (repainted below)
         if self.rowCount():
             last = self.rowCount() - 1
             self.dataChanged.emit(
@@ -539,21 +600,41 @@ class LadderModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self._centre is None:
             return None
-        tick = self._centre + HALF_ROWS - index.row()
-        column = LadderColumn(index.column())
+        return self.role_data(index.row(), index.column(), role)
+
+    def role_data(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers (the ladder paints from it, see :mod:`widgets.cell_paint`)."""
+        if self._centre is None:
+            return None
+        tick = self._centre + HALF_ROWS - row
+        which = LadderColumn(column)
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(tick, column)
+            return self._text(tick, which)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return self._background(tick, column)
+            return self._background(tick, which)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(tick, column)
+            return self._foreground(tick, which)
         if role == Qt.ItemDataRole.FontRole:
-            return self._font(tick, column)
+            return self._font(tick, which)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTER if column in (LadderColumn.PRICE, LadderColumn.CANCEL) else _RIGHT
+            return _CENTER if which in (LadderColumn.PRICE, LadderColumn.CANCEL) else _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(tick, column)
+            return self._tooltip(tick, which)
         return None
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The painted cell: one pass for the five painted roles."""
+        if self._centre is None:
+            return ("", _RIGHT, None, None, None)
+        tick = self._centre + HALF_ROWS - row
+        which = _COLUMNS[column]
+        return (
+            self._text(tick, which),
+            _CENTER if which in _CENTRED else _RIGHT,
+            self._foreground(tick, which),
+            self._background(tick, which),
+            self._font(tick, which),
+        )
 
     def _text(self, tick: int, column: LadderColumn) -> str:
         match column:

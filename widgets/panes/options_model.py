@@ -14,14 +14,13 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QFont
 
 from terminal.domain import Instrument, OptionQuote, OptionRight
 from widgets import formatting
-from widgets.table_model import CENTER, RIGHT, AnyIndex, Column, RowModel
+from widgets.table_model import CENTER, RIGHT, Column, RowModel
 from widgets.theme import Palette
 
 
@@ -241,10 +240,8 @@ class ChainModel(RowModel[ChainRow]):
     def role(self, column: int) -> ChainColumnRole:
         return COLUMN_ROLES[column]
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.FontRole and index.isValid():
-            return self._bold if index.column() == STRIKE_COLUMN else None
-        return super().data(index, role)
+    def cell_font(self, row: int, column: int) -> QFont | None:
+        return self._bold if column == STRIKE_COLUMN else None
 
     def strikes(self) -> list[Decimal]:
         return [row.strike for row in self.rows()]

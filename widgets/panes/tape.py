@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSizePolicy,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from terminal.domain import Instrument
 from terminal.marketdata.tape import MIN_SAMPLE, Print, TapeSource
 from widgets import formatting
+from widgets.cell_paint import CellTableView
 from widgets.panes.base import Pane
 from widgets.panes.tape_model import WIDTH_SAMPLES, TapeColumn, TapeModel
 from widgets.panes.watchlist_model import price_decimals
@@ -55,7 +55,7 @@ class TimeAndSalesPane(Pane):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.model = TapeModel(session.palette, self)
-        self.view = QTableView(self)
+        self.view = CellTableView(self)
         self.view.setObjectName("tape_view")
         self.view.setModel(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

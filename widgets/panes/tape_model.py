@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QWidget
 
 from terminal.marketdata.tape import Aggressor, Print, Tape
 from widgets import formatting
+from widgets.cell_paint import Cell, cell_from_roles
 from widgets.theme import Palette
 
 type AnyIndex = QModelIndex | QPersistentModelIndex
@@ -171,21 +172,27 @@ class TapeModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
-        column = TapeColumn(index.column())
+        return self.role_data(index.row(), index.column(), role)
+
+    def role_data(self, row: int, column: int, role: int) -> Any:
+        """What :meth:`data` answers (the table paints from it, see :mod:`widgets.cell_paint`)."""
+        print_ = self._rows[row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text_of(row, column)
+            return self._text_of(print_, TapeColumn(column))
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._text[row.aggressor]
+            return self._text[print_.aggressor]
         if role == Qt.ItemDataRole.BackgroundRole:
-            return self._large[row.aggressor] if row.large else None
+            return self._large[print_.aggressor] if print_.large else None
         if role == Qt.ItemDataRole.FontRole:
-            return self._bold if row.large else None
+            return self._bold if print_.large else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _CENTER if column is TapeColumn.SIDE else _RIGHT
+            return _CENTER if column == TapeColumn.SIDE else _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row)
+            return self._tooltip(print_)
         return None
+
+    def cell(self, row: int, column: int) -> Cell:
+        return cell_from_roles(self, row, column)
 
     def _text_of(self, row: Print, column: TapeColumn) -> str:
         match column:

@@ -59,6 +59,8 @@ class WatchlistPane(Pane):
     """
 
     pane_id = "watchlist"
+    #: The busiest painter under a storm: a refresh phase of its own.
+    refresh_phase = 0
     title = "Watchlist"
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:

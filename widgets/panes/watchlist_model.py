@@ -291,6 +291,8 @@ class WatchlistModel(RowModel[WatchRow]):
     def on_quotes(self, quotes: Mapping[str, Quote]) -> None:
         """Write a quote batch into its rows and mark them dirty (nothing is emitted here)."""
         rows = self._rows_by_key
+        positions = self._index
+        dirty = self._dirty  # mark_dirty inlined: this runs for every quote of a storm
         until: dt.datetime | None = None
         for key, quote in quotes.items():
             row = rows.get(key)
@@ -303,7 +305,9 @@ class WatchlistModel(RowModel[WatchRow]):
                 row.flash = moved
                 row.flash_until = until
                 self._flashing[key] = row
-            self.mark_dirty(key)
+            position = positions.get(key)
+            if position is not None:
+                dirty.add(position)
 
     def on_positions(self, positions: Iterable[Position]) -> None:
         """Show the quantities of changed positions (a fill, a reconciliation)."""

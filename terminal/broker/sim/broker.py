@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,8 @@ from terminal.broker.sim.exchange import SimExchange
 from terminal.broker.sim.faults import Faults
 from terminal.broker.sim.feed import MarketFeed
 from terminal.broker.sim.market import StepResult
+from terminal.broker.sim.market_process import MarketProcess
+from terminal.broker.sim.market_wire import merge
 from terminal.broker.sim.orders import SimOrder
 from terminal.broker.sim.outbox import Outbox
 from terminal.broker.sim.sessions import Phase
@@ -43,6 +46,8 @@ from terminal.domain import (
     UnknownInstrument,
 )
 
+log = logging.getLogger(__name__)
+
 #: How often (virtual seconds) the account is re-published while positions are marked.
 ACCOUNT_INTERVAL = 1.0
 #: How often (virtual seconds) the paper account is saved when only prices moved; a fill or
@@ -54,8 +59,18 @@ class SimBroker(BrokerEvents):
     """The Broker port on the simulated exchange. Deterministic for a seed and a clock.
 
     Drive it with :meth:`step` (tests, benchmarks: virtual time) or let :meth:`start` run it on
-    the event loop at the configured tick rate (the app). Each step publishes at most one quote
-    batch, one trade batch and one option-quote batch.
+    the event loop at the configured tick rate. Each step publishes at most one quote batch, one
+    trade batch and one option-quote batch.
+
+    With ``market_process`` (the app on wall time) :meth:`start` generates the market in a
+    process of its own (:mod:`~terminal.broker.sim.market_process`), as a venue is another
+    process: its steps stream over a socket into a mirror of the market here, which matching,
+    fills, depth and quotes read exactly as in-process. Our fills take liquidity from the
+    mirror's book; the child does not see them, so they consume the touch until the market
+    requotes that instrument (its next step overwrites the book). Steps that queued while the
+    loop was busy are applied in order (each one matched) and published as one batch: the
+    terminal falls behind by at most one loop turn, never by a backlog. If the process dies or
+    its socket breaks the connection drops with the reason; :meth:`connect` starts a new one.
 
     Events:
         connection_changed(state: ConnectionState, message: str)
@@ -73,6 +88,10 @@ class SimBroker(BrokerEvents):
         clock: The time source (``ManualClock`` in tests, ``WallClock`` in the app).
         config: The simulator configuration.
         seed: Fixes the market path, option tape and history.
+        market_process: Generate the market in a separate process when :meth:`start` runs it
+            (wall time only: the child steps on its own clock).
+        process_steps_on_command: Test hook: the market process steps only on
+            :meth:`step_market_process`, so its path can be compared with :meth:`step`'s.
     """
 
     name = "sim"
@@ -80,7 +99,15 @@ class SimBroker(BrokerEvents):
         native_brackets=True, native_oca=True, global_cancel=True, combos=True
     )
 
-    def __init__(self, clock: Clock, config: SimConfig | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        config: SimConfig | None = None,
+        seed: int = 0,
+        *,
+        market_process: bool = False,
+        process_steps_on_command: bool = False,
+    ) -> None:
         self.clock = clock
         self.config = config or SimConfig()
         self.exchange = SimExchange(clock, self.config, seed)
@@ -100,6 +127,12 @@ class SimBroker(BrokerEvents):
         self._paper_saved = self._last_step
         self._round_trip: float | None = None
         self._measured_at: dt.datetime | None = None
+        self.market_process = market_process
+        self._steps_on_command = process_steps_on_command
+        #: The running market process (``market_process`` mode, between start and stop).
+        self.process: MarketProcess | None = None
+        self._process_runs = 0
+        self._process_lost = False
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -132,8 +165,12 @@ class SimBroker(BrokerEvents):
         return self.config.ack_latency
 
     async def connect(self, *, retry: bool = False) -> None:
-        """Connect (instant: the exchange is in-process; ``retry`` changes nothing)."""
+        """Connect (instant; ``retry`` changes nothing). After the market process was lost,
+        start a new one."""
         self._set_state(ConnectionState.CONNECTED, "connected to the simulated exchange")
+        if self._process_lost:
+            self._process_lost = False
+            self.start()
 
     async def disconnect(self) -> None:
         """Disconnect and stop the run loop if it is running (the paper account is saved)."""
@@ -151,23 +188,79 @@ class SimBroker(BrokerEvents):
 
     # -- running ----------------------------------------------------------------------------------
     def start(self) -> None:
-        """Run the market on the event loop at ``config.tick_interval`` (wall-time driving)."""
+        """Run the market at ``config.tick_interval`` on wall time: on the event loop, or with
+        ``market_process`` in a process of its own."""
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="sim-market")
+            run = self._run_process(self._new_process()) if self.market_process else self.run()
+            self._task = asyncio.get_running_loop().create_task(run, name="sim-market")
 
     async def stop(self) -> None:
-        """Stop the run loop started by :meth:`start`."""
+        """Stop the run loop started by :meth:`start`, and the market process with it (reaped:
+        it does not outlive this call)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        process, self.process = self.process, None
+        if process is not None:
+            await process.close()
 
     async def run(self) -> None:
         """Step the market forever, one batch per tick interval, at the clock's pace."""
         while True:
             await asyncio.sleep(self.config.tick_interval)
             self.step()
+
+    def _new_process(self) -> MarketProcess:
+        self._process_runs += 1
+        market = self.exchange.market
+        if self._process_runs > 1:  # a new process: a new path from where the market stands
+            market.rng = np.random.default_rng([self.exchange.seed, 0, self._process_runs])
+        self.process = MarketProcess(
+            market, self.config.tick_interval, steps_on_command=self._steps_on_command
+        )
+        return self.process
+
+    async def _run_process(self, process: MarketProcess) -> None:
+        """Start the market process, then keep time here: reports come due, the trading day
+        rolls and the account is published even while the market is closed and sends nothing."""
+        await process.open(self._on_process_steps, self._on_process_lost)
+        while True:
+            await asyncio.sleep(self.config.tick_interval)
+            self._absorb([], self.clock.now())
+
+    def _on_process_steps(self, steps: Iterator[StepResult]) -> None:
+        self._absorb(steps, self.clock.now())
+
+    def _on_process_lost(self, reason: str) -> None:
+        log.error("%s", reason)
+        self.process = None
+        self._process_lost = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        self.drop_connection(f"{reason}; reconnect to start a new one")
+
+    def step_market_process(self, dt_seconds: float, activity: float = 1.0) -> None:
+        """Test hook (``process_steps_on_command``): ask the market process for one step; it
+        arrives, and is published, when the loop reads it."""
+        if self.process is None:
+            raise BrokerError("the market process is not running")
+        self.process.step_now(dt_seconds, activity)
+
+    def _absorb(self, steps: Iterable[StepResult], now: dt.datetime) -> None:
+        """One turn in process mode: what :meth:`step` does, with the market's steps read from
+        the process instead of made here (each one matched, all published as one batch)."""
+        self._last_step = now
+        ex = self.exchange
+        ex.roll_day(now)
+        self._deliver()
+        results = []
+        for res in steps:  # written into the mirror one at a time: each matched as it stood
+            ex.absorb(res, now)
+            results.append(res)
+        self._finish_step(merge(results) if results else None, now)
 
     def step(self, dt_seconds: float | None = None) -> None:
         """Advance the exchange by one tick and publish what changed.
@@ -183,7 +276,9 @@ class SimBroker(BrokerEvents):
         ex = self.exchange
         ex.roll_day(now)
         self._deliver()
-        res = ex.advance(dt_seconds, now)
+        self._finish_step(ex.advance(dt_seconds, now), now)
+
+    def _finish_step(self, res: StepResult | None, now: dt.datetime) -> None:
         self._deliver()
         if res is not None and self._state is not ConnectionState.DISCONNECTED:
             self._publish(res, now)
@@ -429,7 +524,11 @@ class SimBroker(BrokerEvents):
         Raises:
             BrokerError: already connected, or the account is another account.
         """
-        if self._state is not ConnectionState.DISCONNECTED or self.exchange.engine.orders:
+        if (
+            self._state is not ConnectionState.DISCONNECTED
+            or self.exchange.engine.orders
+            or self.process is not None  # its mirror is the market it streams into
+        ):
             raise BrokerError("a paper account can only be restored before trading starts")
         if account.account_id != self.config.account_id:
             raise BrokerError(
@@ -514,15 +613,22 @@ class SimBroker(BrokerEvents):
         """Halt an instrument: its quotes freeze, its orders stop filling, new ones are rejected."""
         key = symbol.strip().upper()
         self.faults.halted.add(key)
-        self.exchange.market.halt(key, True)
+        self._halt(key, True)
         self.error_reported.emit(10_000, f"{key} is halted")
 
     def resume(self, symbol: str) -> None:
         """Lift a halt."""
         key = symbol.strip().upper()
         self.faults.halted.discard(key)
-        self.exchange.market.halt(key, False)
+        self._halt(key, False)
         self.error_reported.emit(10_001, f"{key} resumed trading")
+
+    def _halt(self, key: str, halted: bool) -> None:
+        market = self.exchange.market
+        market.halt(key, halted)
+        i = market.index.get(key)
+        if i is not None and self.process is not None:
+            self.process.halt(i, halted)
 
 
 def _mask(n: int, idx: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

@@ -71,6 +71,7 @@ class SimExchange:
             self.market.start_price,
             [s.optionable for s in specs],
             self.start.date(),
+            config.option_quote_interval,
         )
         self.venue = SimVenue(self.market, self.options, clock)
         self.account = SimAccount(config.account_id, config.starting_cash, config.margin_rate)
@@ -241,13 +242,17 @@ class SimExchange:
         if not phase.is_open or dt_seconds <= 0:
             return None
         res = self.market.step(dt_seconds, phase.activity)
+        self.absorb(res, now)
+        return res
+
+    def absorb(self, res: StepResult, now: dt.datetime) -> None:
+        """Take in a step the market made (here, or in the market process): bars and matching."""
         self.steps += 1
         m = self.market
         prices = res.trade_ticks * m.tick[res.traded]
         self.bars.update(now, res.traded, prices, res.trade_sizes)
         if self.engine.working:
-            self._match(res, phase is Phase.REGULAR)
-        return res
+            self._match(res, self.calendar.phase(now) is Phase.REGULAR)
 
     def _match(self, res: StepResult, regular: bool) -> None:
         quoted = set(res.quoted.tolist())

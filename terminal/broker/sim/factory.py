@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 from terminal.broker.sim.broker import SimBroker
 from terminal.broker.sim.config import SimConfig, SimConfigError, load_universe
-from terminal.domain import Clock
+from terminal.domain import Clock, WallClock
 from terminal.domain.commission import CommissionModel
 from terminal.settings import SettingsError, SimSettings
 
@@ -38,5 +39,17 @@ def sim_config_from_settings(sim: SimSettings) -> SimConfig:
 
 
 def sim_broker_from_settings(sim: SimSettings, clock: Clock, seed: int | None = None) -> SimBroker:
-    """Return a simulated exchange configured by ``sim`` (``seed`` overrides the setting)."""
-    return SimBroker(clock, sim_config_from_settings(sim), seed=sim.seed if seed is None else seed)
+    """Return a simulated exchange configured by ``sim`` (``seed`` overrides the setting).
+
+    On wall time (the app) the market runs in a process of its own unless
+    ``sim.market_process`` is off; on a virtual clock it cannot (the child keeps wall time),
+    nor in the frozen app (no interpreter to run the child's module with ``-m``).
+    """
+    return SimBroker(
+        clock,
+        sim_config_from_settings(sim),
+        seed=sim.seed if seed is None else seed,
+        market_process=sim.market_process
+        and isinstance(clock, WallClock)
+        and not getattr(sys, "frozen", False),
+    )

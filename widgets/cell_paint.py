@@ -1,0 +1,282 @@
+"""Paint a table's visible cells in one Python pass instead of one item delegate per cell.
+
+Why: under a market-data storm the window's frame went to Qt's item delegate. For every visible
+cell on every refresh, ``QStyledItemDelegate`` asks the model for about ten roles (each a trip
+from C++ into Python's ``data()`` and back, wrapping an index and a brush), then lays the cell
+out through the style. py-spy on ``bench/gui_load.py`` put 80 % of the GUI thread in
+``QTableView::paintEvent``, half of it in ``initStyleOption`` → ``multiData``.
+
+:class:`CellTableView` keeps everything else of :class:`~PySide6.QtWidgets.QTableView`
+(selection, keys, scrolling, headers, tooltips, accessibility all still read ``data()``) and
+replaces only the painting of the viewport: per row it asks the model, in Python, for each
+visible cell's text, alignment, colours and font (:meth:`CellSource.cell`), and draws them with
+one ``fillRect`` / ``drawText`` each. It paints only the rows the update region holds, so a
+model that signals one changed row gets one row repainted.
+
+What it draws is what Qt's delegate drew for these tables: alternating row colours, the
+cell's background role under its text, the selection over it (in the palette's highlight of
+the window's active or inactive group), the foreground role, bold fonts, the alignment, grid
+lines in the style's grid colour, and text that does not fit elided with "…" — never clipped,
+since a clipped price reads as another price.
+
+A model that wants this painting implements :class:`CellSource`. ``role_data(row, column,
+role)`` is the same answer its ``data()`` gives, so the table paints exactly what tests,
+tooltips and screen readers see; :func:`cell_from_roles` builds the cell from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, cast, runtime_checkable
+
+from PySide6.QtCore import QAbstractProxyModel, QRect, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QRegion,
+)
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QTableView, QWidget
+
+#: Text, alignment flags, foreground, background, font (None: the view's).
+Cell = tuple[str, int, QColor | QBrush | None, QColor | QBrush | None, QFont | None]
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+#: Texts fitted to their cell kept per font before the cache starts again.
+FIT_CACHE_SIZE = 20_000
+#: Qt's default for an item without a TextAlignmentRole.
+DEFAULT_ALIGN = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
+@runtime_checkable
+class CellSource(Protocol):
+    """A model the direct painter can read without going through Qt."""
+
+    def role_data(self, row: int, column: int, role: int) -> Any:
+        """What ``data(index(row, column), role)`` returns."""
+        ...
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The cell at ``row`` / ``column`` of the model (not of a sorting proxy)."""
+        ...
+
+
+def cell_from_roles(source: CellSource, row: int, column: int) -> Cell:
+    """Build a cell from the five roles a delegate paints."""
+    role_data = source.role_data
+    text = role_data(row, column, _DISPLAY)
+    align = role_data(row, column, _ALIGN)
+    return (
+        "" if text is None else str(text),
+        DEFAULT_ALIGN if align is None else int(align),
+        role_data(row, column, _FOREGROUND),
+        role_data(row, column, _BACKGROUND),
+        role_data(row, column, _FONT),
+    )
+
+
+def fit_text(metrics: QFontMetrics, text: str, room: int) -> str:
+    """``text``, or its start with "…" when it is wider than ``room`` pixels (as Qt's delegate
+    elides): a number cut at the cell's edge would read as another number."""
+    if metrics.horizontalAdvance(text) <= room:
+        return text
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+
+
+def _rects(region: QRegion) -> list[QRect]:
+    """The rectangles of ``region`` (QRegion iterates at run time; the stubs lack it)."""
+    return list(cast(Iterable[QRect], region))
+
+
+def _color(value: QColor | QBrush) -> QColor:
+    return value.color() if isinstance(value, QBrush) else value
+
+
+class CellTableView(QTableView):
+    """A QTableView whose viewport is painted by :meth:`paint_cells` when the model (or the
+    proxy's source model) is a :class:`CellSource`; any other model is painted by Qt.
+
+    ``on_painted`` (if set) is called after each paint; benchmarks use it to measure
+    tick-to-paint latency, tests to count repainted rows.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.on_painted: Callable[[], None] | None = None
+        #: Rows painted by the last paint (view rows; tests read it).
+        self.painted_rows: list[int] = []
+        self._metrics: dict[str, tuple[QFontMetrics, dict[tuple[str, int], str]]] = {}
+
+    def _cell_source(self) -> tuple[CellSource, QAbstractProxyModel | None] | None:
+        model = self.model()
+        if isinstance(model, QAbstractProxyModel):
+            source = model.sourceModel()
+            return (source, model) if isinstance(source, CellSource) else None
+        return (model, None) if isinstance(model, CellSource) else None
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        found = self._cell_source()
+        if found is None:
+            super().paintEvent(event)
+        else:
+            self.paint_cells(event, *found)
+        if self.on_painted is not None:
+            self.on_painted()
+
+    def _metrics_of(self, font: QFont) -> tuple[QFontMetrics, dict[tuple[str, int], str]]:
+        """The font's metrics and its cache of fitted texts (a price repaints 30 times a
+        second; measuring it each time was a fifth of the paint)."""
+        key = font.key()
+        found = self._metrics.get(key)
+        if found is None:
+            found = self._metrics[key] = (QFontMetrics(font), {})
+        elif len(found[1]) > FIT_CACHE_SIZE:
+            found[1].clear()
+        return found
+
+    def paint_cells(
+        self, event: QPaintEvent, source: CellSource, proxy: QAbstractProxyModel | None
+    ) -> None:
+        """Paint the rows and columns of the update region, cell by cell."""
+        model = self.model()
+        rows = model.rowCount()
+        columns = model.columnCount()
+        self.painted_rows = []
+        if rows == 0 or columns == 0:
+            return
+        header = self.horizontalHeader()
+        vertical = self.verticalHeader()
+        palette = self.palette()
+        group = (
+            QPalette.ColorGroup.Active if self.isActiveWindow() else QPalette.ColorGroup.Inactive
+        )
+        if not self.isEnabled():
+            group = QPalette.ColorGroup.Disabled
+        text_color = palette.color(group, QPalette.ColorRole.Text)
+        highlight = palette.brush(group, QPalette.ColorRole.Highlight)
+        highlighted_text = palette.color(group, QPalette.ColorRole.HighlightedText)
+        alternate = palette.brush(group, QPalette.ColorRole.AlternateBase)
+        alternating = self.alternatingRowColors()
+        grid = 1 if self.showGrid() else 0
+        option = QStyleOptionViewItem()
+        option.initFrom(self)
+        style = self.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        grid_pen = QPen(
+            QColor.fromRgba(
+                style.styleHint(QStyle.StyleHint.SH_Table_GridLineColor, option, self) & 0xFFFFFFFF
+            )
+        )
+        selection = self.selectionModel()
+        selected: set[tuple[int, int]] = (
+            {(i.row(), i.column()) for i in selection.selectedIndexes()}
+            if selection is not None and selection.hasSelection()
+            else set()
+        )
+        whole_rows = self.selectionBehavior() is QAbstractItemView.SelectionBehavior.SelectRows
+        selected_rows = {r for r, _ in selected} if whole_rows else set()
+
+        view_font = self.font()
+        metrics, fitted = self._metrics_of(view_font)
+        painter = QPainter(self.viewport())
+        painter.setFont(view_font)
+        current_font: QFont | None = None
+        current_pen: QColor | None = None
+        right_edge = header.length() - header.offset() - 1  # the last column's right side
+        last_column = columns - 1
+        painted: list[int] = []
+        # Bound once: the inner loop runs per visible cell on every refresh.
+        cell_of = source.cell
+        fill = painter.fillRect
+        draw = painter.drawText
+        selected_cells = bool(selected) and not whole_rows
+        for area in _rects(event.region()):
+            first_row = self.rowAt(area.top())
+            if first_row < 0:
+                continue
+            last_row = self.rowAt(area.bottom())
+            if last_row < 0:
+                last_row = rows - 1
+            first_col = header.visualIndexAt(area.left())
+            last_col = header.visualIndexAt(area.right())
+            if first_col < 0:
+                continue
+            if last_col < 0:
+                last_col = last_column
+            shown = [
+                (logical, header.sectionViewportPosition(logical), header.sectionSize(logical))
+                for logical in (header.logicalIndex(v) for v in range(first_col, last_col + 1))
+                if not header.isSectionHidden(logical)
+            ]
+            painter.setClipRect(area)
+            for view_row in range(first_row, last_row + 1):
+                y = vertical.sectionViewportPosition(view_row)
+                height = vertical.sectionSize(view_row)
+                if height <= 0:
+                    continue
+                painted.append(view_row)
+                row = (
+                    view_row if proxy is None else proxy.mapToSource(proxy.index(view_row, 0)).row()
+                )
+                if alternating and view_row % 2:
+                    painter.fillRect(QRect(area.left(), y, area.width(), height), alternate)
+                row_selected = view_row in selected_rows
+                cell_height = height - grid
+                for logical, x, size in shown:
+                    text, align, foreground, background, font = cell_of(row, logical)
+                    is_selected = row_selected or (
+                        selected_cells and (view_row, logical) in selected
+                    )
+                    width = size - grid
+                    if is_selected:
+                        fill(x, y, width, cell_height, highlight)
+                    elif background is not None:
+                        fill(x, y, width, cell_height, background)
+                    if not text:
+                        continue
+                    pen = (
+                        highlighted_text
+                        if is_selected
+                        else text_color
+                        if foreground is None
+                        else _color(foreground)
+                    )
+                    if pen is not current_pen:
+                        painter.setPen(pen)
+                        current_pen = pen
+                    if font is not current_font:
+                        painter.setFont(view_font if font is None else font)
+                        current_font = font
+                        metrics, fitted = self._metrics_of(view_font if font is None else font)
+                    room = width - 2 * margin
+                    fit = fitted.get((text, room))
+                    if fit is None:
+                        fit = fitted[text, room] = fit_text(metrics, text, room)
+                    draw(x + margin, y, room, cell_height, align, fit)
+            if grid:
+                painter.setPen(grid_pen)
+                current_pen = None
+                top = vertical.sectionViewportPosition(first_row)
+                bottom = (
+                    vertical.sectionViewportPosition(last_row) + vertical.sectionSize(last_row) - 1
+                )
+                for view_row in range(first_row, last_row + 1):
+                    line_y = (
+                        vertical.sectionViewportPosition(view_row)
+                        + vertical.sectionSize(view_row)
+                        - 1
+                    )
+                    painter.drawLine(area.left(), line_y, min(area.right(), right_edge), line_y)
+                for _logical, x, size in shown:
+                    painter.drawLine(x + size - 1, top, x + size - 1, bottom)
+        painter.end()
+        self.painted_rows = painted
