@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+from terminal import uptime  # noqa: F401  (before the rest: where /proc is not, it is the clock)
 from terminal.cli import build_parser, run_audit, run_desk, run_report, run_sim
 
 

@@ -37,11 +37,18 @@ class LayoutFirewall(QWidget):
             (tests read it).
     """
 
-    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+    def __init__(self, content: QWidget | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.content = content
-        content.setParent(self)
         self.passed_up = 0
+        if content is not None:
+            self.hold(content)
+
+    def hold(self, content: QWidget) -> None:
+        """Hold ``content``: best built with this firewall as its parent (the main window does),
+        since a widget moved to another parent is polished again with everything in it."""
+        self.content = content
+        if content.parentWidget() is not self:
+            content.setParent(self)
         self._limits = self._read()
         self._apply(self._limits)
 

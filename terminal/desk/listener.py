@@ -14,9 +14,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -27,6 +26,9 @@ from terminal.persistence import codec
 from terminal.persistence.audit import AuditRecord
 from terminal.persistence.notify import DESK_CHANNEL, DeskNotification
 from terminal.persistence.schema import AlertRow, AuditRow, FillRow, OrderRow, SettingRow
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,10 @@ class DeskListener:
 
     # -- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
+        # Imported here, on the listener's thread: a terminal on SQLite (no desk) never needs
+        # psycopg, and importing it cost every start about a tenth of a second.
+        import psycopg
+
         failures = 0
         while not self._stop.is_set():
             try:

@@ -2,6 +2,11 @@
 
 SQLite (the default, one file per user) runs in WAL mode so that readers never wait for the
 writer; PostgreSQL (``postgresql+psycopg://...``) serves desks that share one database.
+
+Alembic is imported only when a database needs migrating: a database already at
+:data:`SCHEMA_HEADS` (every start but the first after an upgrade) is recognised by reading its
+``alembic_version`` table with plain SQLAlchemy, which saves importing and running Alembic's
+migration machinery (about a quarter of a second) on every start.
 """
 
 from __future__ import annotations
@@ -9,22 +14,23 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from terminal.persistence.errors import PersistenceError
 from terminal.persistence.writer import IMMEDIATE
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The head revision(s) of the migration scripts in :data:`MIGRATIONS`. A new migration script
+#: changes this too (a unit test compares it with the scripts, and ``--self-check`` does).
+SCHEMA_HEADS = frozenset({"0005_price_bars"})
 #: The PostgreSQL advisory lock held while a terminal migrates the schema ("ttmigr").
 MIGRATE_LOCK = 0x74746D69677200
 APP_NAME = "trading-terminal"
@@ -35,6 +41,10 @@ def default_database_url() -> str:
     folder = Path(platformdirs.user_data_dir(APP_NAME))
     folder.mkdir(parents=True, exist_ok=True)
     return URL.create("sqlite", database=str(folder / "terminal.db")).render_as_string()
+
+
+class MigrationError(Exception):
+    """Alembic refused to migrate (its ``CommandError``, which is imported only to migrate)."""
 
 
 class Database:
@@ -91,14 +101,15 @@ def open_database(url: str, *, busy_timeout: float = 5.0, migrate: bool = True) 
             if migrate:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
-                _upgrade(conn)
+                if schema_revisions(conn) != SCHEMA_HEADS:
+                    _upgrade(conn)
                 _probe_write(conn)
             else:
                 conn.execute(text("SELECT count(*) FROM audit_log"))
     except PersistenceError:
         engine.dispose()
         raise
-    except (SQLAlchemyError, CommandError, sqlite3.Error, OSError) as exc:
+    except (SQLAlchemyError, MigrationError, sqlite3.Error, OSError) as exc:
         engine.dispose()
         raise PersistenceError(explain(where, exc, busy_timeout)) from exc
     return Database(engine, shown)
@@ -117,7 +128,7 @@ def explain(where: str, exc: BaseException, busy_timeout: float = 5.0) -> str:
         problem = f"is locked by another program and stayed locked for {busy_timeout:g} s"
     elif "unable to open database file" in low:
         problem = "cannot be opened (missing folder or no permission)"
-    elif isinstance(exc, CommandError) and "can't locate revision" in low:
+    elif isinstance(exc, MigrationError) and "can't locate revision" in low:
         problem = "was written by a newer version of the terminal; upgrade the terminal"
     elif (isinstance(exc, DBAPIError) and exc.connection_invalidated) or _unreachable(low):
         problem = f"is unreachable ({detail})"
@@ -216,25 +227,42 @@ def pending_upgrade(db: Database) -> tuple[str, str] | None:
     column. ``None`` when the schema is current.
     """
     with db.engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    heads = set(ScriptDirectory.from_config(_config()).get_heads())
-    if current >= heads:
+        current = schema_revisions(conn)
+    if current >= SCHEMA_HEADS:
         return None
-    return ", ".join(sorted(current)) or "none", ", ".join(sorted(heads))
+    return ", ".join(sorted(current)) or "none", ", ".join(sorted(SCHEMA_HEADS))
 
 
-def _config() -> Config:
+def schema_revisions(conn: Connection) -> frozenset[str]:
+    """The revisions recorded in the database's ``alembic_version`` table (none when the
+    database is new), read without Alembic."""
+    if not inspect(conn).has_table("alembic_version"):
+        return frozenset()
+    return frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration for the scripts in :data:`MIGRATIONS` (imports Alembic)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def _upgrade(conn: Connection) -> None:
-    config = _config()
+    # Imported here: only a new or older database needs Alembic (see the module docstring).
+    from alembic import command
+    from alembic.util import CommandError
+
+    config = alembic_config()
     config.attributes["connection"] = conn
     # Every head: work merged from two branches may each add a revision after the same parent
     # (e.g. 0002 and 0003 both after 0001) until a merge revision joins them.
-    command.upgrade(config, "heads")
+    try:
+        command.upgrade(config, "heads")
+    except CommandError as exc:
+        raise MigrationError(str(exc)) from exc
 
 
 def _probe_write(conn: Connection) -> None:

@@ -79,7 +79,10 @@ def test_window_smoke_test_trades_one_share_through_the_panes(tmp_path: Path) ->
     assert_prices_on_tick(report)
     assert "Traceback" not in result.stderr
     log_file = tmp_path / "state" / "trading-terminal" / "log" / "terminal.log"
-    assert "window shown" in log_file.read_text()
+    log_text = log_file.read_text()
+    # Start-up figures for the trader's log, counted from the process's start.
+    assert re.search(r"window shown \d+ ms after the process started", log_text), log_text
+    assert re.search(r"session started \d+ ms after the process started", log_text), log_text
 
 
 def test_headless_smoke_test_trades_one_share_on_the_simulator(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +13,32 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
 
 from terminal.persistence import PersistenceError, default_database_url, open_database
+from terminal.persistence.database import SCHEMA_HEADS, alembic_config
 from terminal.persistence.schema import Base
+
+#: Opens the database named by argv[1] as the terminal's start does, then says whether Alembic
+#: was imported on the way.
+OPEN_AND_REPORT_ALEMBIC = """
+import sys
+from terminal.persistence import open_database
+open_database(sys.argv[1]).close()
+print("alembic imported" if "alembic" in sys.modules else "no alembic")
+"""
+
+
+def alembic_imported_by_opening(url: str) -> bool:
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_AND_REPORT_ALEMBIC, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return done.stdout.strip() == "alembic imported"
 
 
 @contextmanager
@@ -47,6 +71,31 @@ def test_hand_written_migration_matches_the_schema(db_url: str) -> None:
         diff = compare_metadata(context, Base.metadata)
     db.close()
     assert diff == []
+
+
+def test_the_head_revision_constant_names_the_migration_scripts_head() -> None:
+    """Start-up skips Alembic when the database is at SCHEMA_HEADS: a new script must move it."""
+    assert set(ScriptDirectory.from_config(alembic_config()).get_heads()) == SCHEMA_HEADS
+
+
+def test_an_up_to_date_database_opens_without_importing_alembic(db_url: str) -> None:
+    assert alembic_imported_by_opening(db_url)  # new: migrated by Alembic
+    assert not alembic_imported_by_opening(db_url)  # at the head: read, not migrated
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
+        revisions = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    db.close()
+    assert revisions == SCHEMA_HEADS
+
+
+def test_a_database_a_newer_terminal_wrote_is_refused_by_name(db_url: str) -> None:
+    open_database(db_url).close()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    with pytest.raises(PersistenceError, match="written by a newer version of the terminal"):
+        open_database(db_url)
 
 
 def test_a_fresh_sqlite_file_is_created_in_wal_mode(tmp_path: Path) -> None:

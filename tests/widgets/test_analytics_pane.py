@@ -24,6 +24,8 @@ from terminal.persistence.schema import PriceBarRow
 from widgets.main_window import MainWindow
 from widgets.panes import analytics as analytics_pane
 from widgets.panes.analytics import AnalyticsPane
+from widgets.panes.analytics_chart import EquityChart
+from widgets.panes.analytics_histogram import ExecutionHistogram
 from widgets.panes.analytics_io import Period
 from widgets.panes.chart import ChartPane
 
@@ -395,3 +397,18 @@ def test_a_combo_trade_is_not_charted_and_the_pane_says_why(
     assert pane.show_trade_on_chart(trade) is None
     assert "combo trade is not charted" in pane.status_label.text()
     assert asked == []
+
+
+def test_its_plots_are_built_when_it_first_comes_on_screen_not_at_start(
+    window: MainWindow, harness: Harness
+) -> None:
+    """The pane starts tabbed away: its two plots are not paid for at every start."""
+    pane = window.panes["analytics"]
+    assert isinstance(pane, AnalyticsPane) and not pane.on_screen
+    assert not pane.findChildren(EquityChart) and not pane.findChildren(ExecutionHistogram)
+    window.bring_forward("analytics")
+    harness.qtbot.waitUntil(lambda: pane.on_screen)
+    (chart,) = pane.findChildren(EquityChart)
+    (histogram,) = pane.findChildren(ExecutionHistogram)
+    assert chart.isVisible() and histogram.isVisible()
+    assert chart.width() > 100 and histogram.width() > 100  # in the splitter's places

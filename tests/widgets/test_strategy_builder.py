@@ -282,3 +282,22 @@ def test_a_builder_opened_in_a_fresh_chain_refreshes_before_any_leg(harness: Har
     harness.qtbot.addWidget(pane)
     pane.builder.refresh()
     assert pane.builder.value is None and pane.builder.title.text() == "no legs"
+
+
+def test_the_builder_is_built_when_first_opened_with_the_chain_already_shown(
+    harness: Harness, qtbot: QtBot
+) -> None:
+    """Closed, it costs nothing at start; opened after the chain loaded, it offers its strikes."""
+    pane = OptionsChainPane(harness.session)
+    qtbot.addWidget(pane)
+    pane.resize(1400, 900)
+    pane.show()
+    qtbot.waitExposed(pane)
+    spy = next(i for i in harness.app.watchlist if i.key == "SPY")
+    harness.session.set_active(spy)
+    harness.until(lambda: pane.subscribed is not None and not pane.loading and len(pane.model) > 0)
+    assert not pane.findChildren(StrategyBuilder)
+    pane.show_builder()
+    (builder,) = pane.findChildren(StrategyBuilder)
+    assert builder.isVisible()
+    assert builder.strike.count() == len(listed(pane)) > 0

@@ -167,13 +167,15 @@ class AnalyticsPane(Pane):
             self.tables.setTabToolTip(
                 tab, "Click a row (or press Enter) to mark its fills on the chart"
             )
-        self.chart = EquityChart(session.palette, self)
-        self.histogram = ExecutionHistogram(session.palette, self)
+        # The equity chart and the histogram (two pyqtgraph plots) are built when first needed
+        # (:meth:`_plots`): the pane starts tabbed away, and building them cost every start
+        # about a tenth of a second. Until then the splitter holds empty places for them.
+        self._built_plots: tuple[EquityChart, ExecutionHistogram] | None = None
 
         # Side by side: the pane's default dock (tabbed below the chart) is wide and low.
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.chart)
-        splitter.addWidget(self.histogram)
+        self._splitter = splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(QWidget(self))
+        splitter.addWidget(QWidget(self))
         splitter.addWidget(self.tables)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 2)
@@ -194,6 +196,28 @@ class AnalyticsPane(Pane):
         self._show_status("Not computed yet: it computes when shown, or press Refresh.", "muted")
 
     # -- building ----------------------------------------------------------------------------
+    @property
+    def chart(self) -> EquityChart:
+        """The equity and drawdown chart (built on first use)."""
+        return self._plots()[0]
+
+    @property
+    def histogram(self) -> ExecutionHistogram:
+        """The slippage / latency histogram (built on first use)."""
+        return self._plots()[1]
+
+    def _plots(self) -> tuple[EquityChart, ExecutionHistogram]:
+        if self._built_plots is None:
+            palette = self.session.palette
+            chart, histogram = EquityChart(palette, self), ExecutionHistogram(palette, self)
+            plots: tuple[QWidget, QWidget] = (chart, histogram)
+            for index, plot in enumerate(plots):
+                placeholder = self._splitter.replaceWidget(index, plot)
+                if placeholder is not None:
+                    placeholder.deleteLater()
+            self._built_plots = chart, histogram
+        return self._built_plots
+
     def _build_controls(self) -> QHBoxLayout:
         self.period_combo = QComboBox(self)
         self.period_combo.setObjectName("analytics_period")
@@ -332,6 +356,8 @@ class AnalyticsPane(Pane):
 
     # -- computing ---------------------------------------------------------------------------
     def on_screen_changed(self, on_screen: bool) -> None:
+        if on_screen:
+            self._plots()
         if on_screen and not self._computed_once:
             self.refresh()
 
@@ -464,8 +490,9 @@ class AnalyticsPane(Pane):
         self.orders_model.flush()
 
     def _on_theme_changed(self, palette: Palette) -> None:
-        self.chart.set_palette(palette)
-        self.histogram.set_palette(palette)
+        if self._built_plots is not None:  # else built later, in the palette of the time
+            self.chart.set_palette(palette)
+            self.histogram.set_palette(palette)
         self.trades_model.mark_all_dirty()
         self.orders_model.mark_all_dirty()
 

@@ -191,6 +191,12 @@ class ChartPane(Pane):
         self.progress.setRange(0, 0)  # busy
         self.progress.setFixedSize(70, 10)
         self.progress.setTextVisible(False)
+        # Its place is kept while hidden: shown while bars load, it raised the chart's minimum
+        # width by its own, and a window sized near that minimum grew (every dock moved) at
+        # whichever load came first after it was sized.
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
         self.progress.hide()
         #: "Live bars stale 42 s" while the bar (or quote) feed is quiet; the candles go grey.
         #: A badge over the plot, in no layout: showing it cannot widen the dock (a label in

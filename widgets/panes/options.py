@@ -162,8 +162,9 @@ class OptionsChainPane(Pane):
             "Strategy builder: bid/ask clicks add legs to a combo instead of opening the ticket"
         )
         self.builder_button.toggled.connect(self.show_builder)
-        self.builder = StrategyBuilder(session, self)
-        self.builder.hide()
+        # Built when first opened (:attr:`builder`): hidden until then, and its payoff chart
+        # (pyqtgraph) and legs table cost every start about 0.1 s.
+        self._builder: StrategyBuilder | None = None
 
         top = QHBoxLayout()
         top.addWidget(self.link_button())
@@ -200,9 +201,7 @@ class OptionsChainPane(Pane):
         layout.addLayout(sides)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.view)
-        self.splitter.addWidget(self.builder)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
         layout.addWidget(self.splitter, 1)
         self.setFocusProxy(self.view)
 
@@ -238,6 +237,17 @@ class OptionsChainPane(Pane):
     def selected_expiry(self) -> dt.date | None:
         data = self.expiry.currentData()
         return data if isinstance(data, dt.date) else None
+
+    @property
+    def builder(self) -> StrategyBuilder:
+        """The strategy builder under the chain (built on first use, hidden until opened)."""
+        if self._builder is None:
+            self._builder = StrategyBuilder(self.session, self)
+            self._builder.hide()
+            self.splitter.addWidget(self._builder)
+            self.splitter.setStretchFactor(1, 2)
+            self._update_builder_chain()
+        return self._builder
 
     @property
     def builder_open(self) -> bool:
@@ -377,7 +387,8 @@ class OptionsChainPane(Pane):
         if generation != self._generation or not self.alive:
             return  # a newer request drops this subscription when it runs
         self._show_contracts(contracts, strikes)
-        self._update_builder_chain()
+        if self._builder is not None:  # else it reads the chain when built
+            self._update_builder_chain()
 
     async def _drop_subscription(self) -> None:
         subscribed, self._subscribed = self._subscribed, None
