@@ -9,8 +9,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from terminal.broker.sim import SimBroker
 from terminal.broker.sim.options import list_expiries, list_strikes, strike_increment
-from terminal.domain import OptionQuote, OrderStatus, OrderType
+from terminal.domain import ManualClock, OptionQuote, OrderStatus, OrderType
 from terminal.options.pricing import black_scholes, implied_vol, smile_vol
 from tests.helpers.sim_support import make_broker, make_order, run
 
@@ -130,13 +131,19 @@ async def test_a_single_option_can_be_subscribed_like_a_stock() -> None:
     assert keys and set(keys) == {put.key}
 
 
-@pytest.mark.asyncio
-async def test_a_chain_is_quoted_at_most_every_quote_interval_and_keeps_a_move_for_then() -> None:
-    broker, clock = make_broker(option_quote_interval=0.25)
+async def _chain_broker(interval: float) -> tuple[SimBroker, ManualClock]:
+    """A broker quoting one AAPL strike (call and put) with ``interval`` between chain quotes."""
+    broker, clock = make_broker(option_quote_interval=interval)
     await broker.connect()
     aapl = await broker.qualify("AAPL")
     params = await broker.option_chain_params(aapl)
     await broker.subscribe_option_chain(aapl, params.expiries[1], [230.0])
+    return broker, clock
+
+
+@pytest.mark.asyncio
+async def test_a_chain_is_quoted_at_most_every_quote_interval_and_keeps_a_move_for_then() -> None:
+    broker, clock = await _chain_broker(0.25)
     stamps: list[float] = []
     broker.option_quotes_received += lambda batch: stamps.append(clock.now().timestamp())
     run(broker, clock, 2.0)  # 20 steps of 0.1 s, the underlying moving on every one
@@ -147,11 +154,7 @@ async def test_a_chain_is_quoted_at_most_every_quote_interval_and_keeps_a_move_f
 
 @pytest.mark.asyncio
 async def test_without_an_interval_a_chain_is_quoted_on_every_step_its_underlying_moves() -> None:
-    broker, clock = make_broker(option_quote_interval=0.0)
-    await broker.connect()
-    aapl = await broker.qualify("AAPL")
-    params = await broker.option_chain_params(aapl)
-    await broker.subscribe_option_chain(aapl, params.expiries[1], [230.0])
+    broker, clock = await _chain_broker(0.0)
     batches: list[object] = []
     broker.option_quotes_received += batches.append
     run(broker, clock, 1.0)
