@@ -333,6 +333,9 @@ async def shoot(window: MainWindow, step: Callable[[int], Awaitable[None]]) -> N
     window.set_theme("light")
     await step(2)
     await settle_health(window)  # the theme switch itself stalls the loop for a moment
+    for _ in range(5):  # layouts settle one level per pass (a status label got shorter)
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
     window.grab().save(str(OUT / "main-window-light.png"))
     window.set_theme("dark")
     await step(2)

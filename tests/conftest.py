@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
 # pytest-qt's qapp, with garbage collected on the GUI thread only (as the window does).
-from tests.helpers.qt_session import qapp  # noqa: F401
+from tests.helpers.qt_session import collection_stays_on_the_gui_thread, qapp  # noqa: F401
 
 pytest_plugins = ["tests.logfail", "pytester"]
 

@@ -51,7 +51,8 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.collect_due)
         self._timer.start()
-        self.destroyed.connect(_restore_automatic_collection if self._restore else _noop)
+        self._on_destroyed = _restore_automatic_collection if self._restore else _noop
+        self.destroyed.connect(self._on_destroyed)
 
     def collect_due(self) -> int:
         """Collect the generation the interpreter would collect on an allocation now, if any;
@@ -81,6 +82,11 @@ class GuiThreadCollector(QObject):
             return
         self._stopped = True
         self._timer.stop()
+        # Given back once: destroying a stopped collector later must not turn automatic
+        # collection on again (a test's stopped collector, freed after the test had restored
+        # the state, left it on for the rest of the session: a collection on the database
+        # writer's thread then deadlocked with the GUI thread inside Qt).
+        self.destroyed.disconnect(self._on_destroyed)
         if self._restore:
             gc.enable()
 

@@ -31,15 +31,27 @@ Limits = tuple[QSize, QSize, QSize, QSize, QSizePolicy]
 class LayoutFirewall(QWidget):
     """Holds ``content`` at its own size; passes its size limits up only when they change.
 
+    Args:
+        hold_on_screen: On screen, hold the preferred size and let minimums only grow (a pane
+            in a dock); False passes every change of the limits up (the status bar's strip,
+            whose labels hold their own widths).
+
     Attributes:
         content: The held widget.
         passed_up: How many times a change of the content's limits was passed to the parent
             (tests read it).
     """
 
-    def __init__(self, content: QWidget | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        content: QWidget | None = None,
+        parent: QWidget | None = None,
+        *,
+        hold_on_screen: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.passed_up = 0
+        self.hold_on_screen = hold_on_screen
         if content is not None:
             self.hold(content)
 
@@ -101,7 +113,7 @@ class LayoutFirewall(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
             limits = self._read()
-            if self.isVisible():
+            if self.hold_on_screen and self.isVisible():
                 limits = self._held(limits)
             if limits != self._limits:
                 self._limits = limits

@@ -61,22 +61,28 @@ _DIGIT = re.compile(r"[0-9]")
 
 
 def hold_width(label: QLabel) -> None:
-    """Keep the room ``label`` has needed so far, as if every digit were the font's widest.
+    """Keep the room ``label`` needs for its text as if every digit were the font's widest,
+    growing only while the text keeps its shape (the same words, the same number of digits).
 
     The status bar's width is part of the window's minimum width. A label whose text changed
     width with its digits (the clock every second, equity, P&L) changed that minimum, and a
     window at its minimum width re-laid out every dock, resizing every pane by a few pixels and
-    repainting the whole window, about twice a second under a storm. A label now only ever
-    grows, and only for a text longer than any before, so the strip's layout firewall passes a
-    new minimum up only then.
+    repainting the whole window, about twice a second under a storm. Now a label's width moves
+    only when its text changes shape (a state change, one more digit), so the strip's layout
+    firewall passes a change up only then.
     """
     text = label.text()
+    shape = _DIGIT.sub("0", text)
     metrics = label.fontMetrics()
     widest = max("0123456789", key=metrics.horizontalAdvance)
     extra = metrics.horizontalAdvance(_DIGIT.sub(widest, text)) - metrics.horizontalAdvance(text)
+    held = label.minimumWidth()
+    label.setMinimumWidth(0)  # a label's size hint includes its minimum width
     needed = label.sizeHint().width() + extra
-    if needed > label.minimumWidth():
-        label.setMinimumWidth(needed)
+    if label.property("held_shape") != shape:
+        label.setProperty("held_shape", shape)
+        held = needed
+    label.setMinimumWidth(max(held, needed))
 
 
 class StatusBar(QStatusBar):
@@ -99,6 +105,7 @@ class StatusBar(QStatusBar):
         self._strip_layout.setContentsMargins(0, 0, 0, 0)
         bar_layout = self.layout()
         self._strip_layout.setSpacing(bar_layout.spacing() if bar_layout is not None else 6)
+        self._strip_layout.addStretch(1)  # labels packed right, as permanent widgets are
         self.broker = self._label("status_broker")
         self.mode = self._label("status_mode")
         self.trading = self._label("status_trading")
@@ -114,7 +121,7 @@ class StatusBar(QStatusBar):
         self.health.setCursor(Qt.CursorShape.PointingHandCursor)
         self._strip_layout.addWidget(self.health)
         self.clock = self._label("status_clock")
-        self.addPermanentWidget(LayoutFirewall(self._strip))
+        self.addPermanentWidget(LayoutFirewall(self._strip, hold_on_screen=False))
         self._live = (
             self.broker,
             self.mode,

@@ -14,11 +14,28 @@ from typing import Any
 
 import pytest
 
+_COLLECTING: list[object] = []  # the session's collector, once the application exists
+
 
 @pytest.fixture(scope="session")
 def qapp(qapp: Any) -> Iterator[Any]:
     from widgets.gui_gc import GuiThreadCollector
 
     collector = GuiThreadCollector(parent=qapp)
+    _COLLECTING.append(collector)
     yield qapp
+    _COLLECTING.clear()
     collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collection_stays_on_the_gui_thread() -> Iterator[None]:
+    """Fail the test that leaves automatic garbage collection on once the application exists:
+    the rest of the session would collect on any thread (the database writer's deadlocked
+    with the GUI thread inside Qt once, a stopped collector freed after its test restored)."""
+    yield
+    import gc
+
+    if _COLLECTING and gc.isenabled():
+        gc.disable()  # the next tests run under the rule again
+        pytest.fail("this test left automatic garbage collection on (it must stay off)")

@@ -165,6 +165,9 @@ def test_stopping_the_collector_gives_collection_back_to_the_interpreter(
         assert not gc.isenabled()
         collector.stop()
         assert gc.isenabled()
+        gc.disable()
+        shiboken6.delete(collector)  # a stopped collector gave collection back once only
+        assert not gc.isenabled()
         gc.enable()
         destroyed_without_stop = GuiThreadCollector()
         assert not gc.isenabled()
