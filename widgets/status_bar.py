@@ -72,6 +72,9 @@ def hold_width(label: QLabel) -> None:
     firewall passes a change up only then.
     """
     text = label.text()
+    if label.property("held_text") == text:
+        return  # nothing to measure: most refreshes change no label
+    label.setProperty("held_text", text)
     shape = _DIGIT.sub("0", text)
     metrics = label.fontMetrics()
     widest = max("0123456789", key=metrics.horizontalAdvance)
