@@ -19,15 +19,17 @@ the window's active or inactive group), the foreground role, bold fonts, the ali
 lines in the style's grid colour, and text that does not fit elided with "…" — never clipped,
 since a clipped price reads as another price.
 
-A model that wants this painting implements :class:`CellSource`. ``role_data(row, column,
-role)`` is the same answer its ``data()`` gives, so the table paints exactly what tests,
-tooltips and screen readers see; :func:`cell_from_roles` builds the cell from it.
+A model that wants this painting implements :class:`CellSource`: ``cell(row, column)`` gives
+the painted roles in one call. The models build it from the same helpers as their
+``role_data(row, column, role)``, which ``data()`` answers from, so the table paints what tests,
+tooltips and screen readers see (``tests/widgets/test_cell_paint.py`` checks every cell of a
+RowModel).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from PySide6.QtCore import QAbstractProxyModel, QRect, Qt
 from PySide6.QtGui import (
@@ -46,42 +48,17 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, Q
 #: Text, alignment flags, foreground, background, font (None: the view's).
 Cell = tuple[str, int, QColor | QBrush | None, QColor | QBrush | None, QFont | None]
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
-_FONT = int(Qt.ItemDataRole.FontRole)
 #: Texts fitted to their cell kept per font before the cache starts again.
 FIT_CACHE_SIZE = 20_000
-#: Qt's default for an item without a TextAlignmentRole.
-DEFAULT_ALIGN = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 @runtime_checkable
 class CellSource(Protocol):
     """A model the direct painter can read without going through Qt."""
 
-    def role_data(self, row: int, column: int, role: int) -> Any:
-        """What ``data(index(row, column), role)`` returns."""
-        ...
-
     def cell(self, row: int, column: int) -> Cell:
         """The cell at ``row`` / ``column`` of the model (not of a sorting proxy)."""
         ...
-
-
-def cell_from_roles(source: CellSource, row: int, column: int) -> Cell:
-    """Build a cell from the five roles a delegate paints."""
-    role_data = source.role_data
-    text = role_data(row, column, _DISPLAY)
-    align = role_data(row, column, _ALIGN)
-    return (
-        "" if text is None else str(text),
-        DEFAULT_ALIGN if align is None else int(align),
-        role_data(row, column, _FOREGROUND),
-        role_data(row, column, _BACKGROUND),
-        role_data(row, column, _FONT),
-    )
 
 
 def fit_text(metrics: QFontMetrics, text: str, room: int) -> str:
