@@ -311,14 +311,24 @@ class BookStorm:
             self.extra += 1
 
     def _changed(self, book: DepthBook) -> DepthBook:
+        # The venue's work, on the GUI thread only because the bench drives it from here: kept
+        # to plain construction (no dataclasses.replace), so it costs the terminal little.
         rng = self._rng
-        side = "bids" if (rng.random() < 0.5 and book.bids) or not book.asks else "asks"
-        levels = list(getattr(book, side))
-        i = rng.randrange(len(levels))
+        bids = (rng.random() < 0.5 and bool(book.bids)) or not book.asks
+        levels = list(book.bids if bids else book.asks)
+        i = int(rng.random() * len(levels))
         level = levels[i]
-        size = max(100.0, level.size + rng.choice((-1, 1)) * 100 * rng.randint(1, 5))
+        step = 100 * (1 + int(rng.random() * 5))
+        size = max(100.0, level.size + (step if rng.random() < 0.5 else -step))
         levels[i] = DepthLevel(level.price, size, level.orders)
-        return replace(book, **{side: tuple(levels)}, stamp=time.perf_counter())
+        changed = tuple(levels)
+        return DepthBook(
+            book.key,
+            changed if bids else book.bids,
+            book.asks if bids else changed,
+            book.time,
+            time.perf_counter(),
+        )
 
 
 async def wait_for(predicate: Callable[[], bool], within_s: float) -> bool:

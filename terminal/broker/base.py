@@ -176,6 +176,17 @@ class BrokerEvents:
         self.market_data_interrupted = Event("market_data_interrupted")
         self._library_events: list[Event] = []
         self._watch: Callable[[Iterable[Event]], None] | None = None
+        #: The instruments whose prints are published (:meth:`want_prints`); None: every one.
+        self.print_keys: frozenset[str] | None = None
+
+    def want_prints(self, keys: Iterable[str] | None) -> None:
+        """Publish ``trades_received`` for ``keys`` only (None: every quoted instrument).
+
+        Prints come with the quote stream, but only a tape or a live bar keeps them: at storm
+        rates a print object per trade of every watched instrument was a tenth of the GUI
+        thread, built to be dropped.
+        """
+        self.print_keys = None if keys is None else frozenset(keys)
 
     def listen_library(self, events: Iterable[Event]) -> None:
         """Declare events of the broker's client library that the adapter listens to, so that a
@@ -199,7 +210,8 @@ class Broker(Protocol):
     Events (eventkit, emitted on the event loop):
         connection_changed(state: ConnectionState, message: str)
         quotes_received(quotes: Sequence[Quote]): a batch, at most one per packet / tick turn.
-        trades_received(trades: Sequence[Trade]): trade prints, batched likewise.
+        trades_received(trades: Sequence[Trade]): trade prints, batched likewise, of the
+            instruments named by ``want_prints`` (every quoted one until it is called).
         depth_received(book: DepthBook): a full book snapshot for one instrument.
         bar_received(key: str, timeframe: Timeframe, bar: Bar): the live bar changed.
         option_quotes_received(quotes: Sequence[OptionQuote]): a batch.
@@ -257,6 +269,10 @@ class Broker(Protocol):
             NotConnected: not connected.
             BrokerError: no answer in time (kept as ``round_trip_error``).
         """
+        ...
+
+    def want_prints(self, keys: Iterable[str] | None) -> None:
+        """Publish prints of ``keys`` only (None: of every quoted instrument)."""
         ...
 
     def supervise(self, watch: Callable[[Iterable[Event]], None]) -> None:

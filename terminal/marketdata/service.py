@@ -120,6 +120,7 @@ class MarketDataService:
         )
         for event, handler in self._handlers:
             event.connect(handler)
+        self._want_prints()
 
     # -- quotes ---------------------------------------------------------------------------------
     async def subscribe(self, instrument: Instrument) -> None:
@@ -233,6 +234,7 @@ class MarketDataService:
         """
         for event, handler in self._handlers:
             event.disconnect(handler)
+        self._broker.want_prints(None)
         await self._tasks.cancel_all()
 
     # -- broker calls (run under the per-key lock of RefCounts) -----------------------------------
@@ -257,6 +259,7 @@ class MarketDataService:
         key, timeframe = sub
         await self.subscribe(self._instruments[key])
         self._bar_timeframes.setdefault(key, set()).add(timeframe)
+        self._want_prints()
         self.feeds.started(bar_feed(key, timeframe), self._clock.now())
 
     async def _stop_bars(self, sub: tuple[str, Timeframe]) -> None:
@@ -268,14 +271,17 @@ class MarketDataService:
             if not timeframes:
                 del self._bar_timeframes[key]
                 self._aggregator.forget(key)
+                self._want_prints()
         await self.unsubscribe(self._instruments[key])
 
     async def _start_tape(self, key: str) -> None:
         await self.subscribe(self._instruments[key])  # prints come with the quote stream
         self._tapes[key] = Tape(key, self._tape_settings)
+        self._want_prints()
 
     async def _stop_tape(self, key: str) -> None:
         self._tapes.pop(key, None)
+        self._want_prints()
         await self.unsubscribe(self._instruments[key])
 
     async def _start_chain(self, key: ChainKey) -> None:
@@ -289,6 +295,10 @@ class MarketDataService:
         for member in members:
             self._option_quotes.pop(member.key, None)
         await self._broker.unsubscribe_option_chain(underlying, key[1])
+
+    def _want_prints(self) -> None:
+        """Ask the broker for the prints a tape or a live bar keeps, and no others."""
+        self._broker.want_prints(self._tapes.keys() | self._bar_timeframes.keys())
 
     # -- broker events ---------------------------------------------------------------------------
     def _on_quotes(self, quotes: Sequence[Quote]) -> None:

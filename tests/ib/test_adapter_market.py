@@ -40,6 +40,20 @@ async def test_quotes_follow_the_gateway_and_last_prints_become_trades() -> None
             await gw.until(lambda g: g.market_data_lines() == 0, what="the line to be freed")
 
 
+async def test_prints_of_instruments_nobody_keeps_prints_of_are_not_published() -> None:
+    with gateway() as gw:
+        async with connected(gw) as (broker, seen):
+            broker.want_prints({"MSFT"})
+            for symbol in ("AAPL", "MSFT"):
+                await broker.subscribe_quotes(await broker.qualify(symbol))
+            await gw.until(lambda g: g.market_data_lines() == 2, what="the lines")
+            gw.set_quote("AAPL", last=101.26, last_size=300)
+            await seen.until(lambda: any(q.last == 101.26 for q in seen.quotes), "AAPL's last")
+            gw.set_quote("MSFT", last=400.5, last_size=100)
+            await seen.until(lambda: any(t.key == "MSFT" for t in seen.trades), "MSFT's print")
+            assert {t.key for t in seen.trades} == {"MSFT"}  # AAPL's came first, and was dropped
+
+
 async def test_delayed_data_is_marked_delayed() -> None:
     with gateway(delayed=True) as gw:
         async with connected(gw) as (broker, seen):

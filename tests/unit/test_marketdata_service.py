@@ -254,6 +254,24 @@ async def test_bars_are_published_only_for_subscribed_keys_and_timeframes(
 
 
 @pytest.mark.asyncio
+async def test_the_broker_is_asked_only_for_the_prints_a_tape_or_a_live_bar_keeps(
+    broker: GatedBroker, service: MarketDataService
+) -> None:
+    assert broker.print_keys == frozenset()  # quotes alone keep no print
+    await service.subscribe(MSFT)
+    assert broker.print_keys == frozenset()
+    await service.subscribe_bars(AAPL, Timeframe.M1)
+    await service.subscribe_tape(MSFT)
+    assert broker.print_keys == {"AAPL", "MSFT"}
+    await service.unsubscribe_bars(AAPL, Timeframe.M1)
+    assert broker.print_keys == {"MSFT"}
+    await service.unsubscribe_tape(MSFT)
+    assert broker.print_keys == frozenset()
+    await service.aclose()
+    assert broker.print_keys is None  # nobody filters for a service that left
+
+
+@pytest.mark.asyncio
 async def test_history_is_joined_with_live_bars_into_one_series(
     broker: GatedBroker, service: MarketDataService
 ) -> None:

@@ -102,6 +102,28 @@ async def test_trades_print_at_the_touch_and_add_volume() -> None:
     assert quotes[-1].volume == sum(t.size for t in trades)
 
 
+async def test_prints_are_published_only_for_the_instruments_asked_for() -> None:
+    broker, clock = make_broker()
+    await broker.connect()
+    for symbol in ("NVDA", "MSFT"):
+        await broker.subscribe_quotes(await broker.qualify(symbol))
+    trades: list[Trade] = []
+    quoted: set[str] = set()
+    broker.trades_received += trades.extend
+    broker.quotes_received += lambda quotes: quoted.update(q.key for q in quotes)
+    broker.want_prints({"MSFT"})
+    run(broker, clock, 3.0)
+    assert quoted == {"NVDA", "MSFT"}  # quotes are not filtered
+    assert trades and {t.key for t in trades} == {"MSFT"}
+    broker.want_prints(())
+    trades.clear()
+    run(broker, clock, 3.0)
+    assert trades == []
+    broker.want_prints(None)  # back to every quoted instrument
+    run(broker, clock, 3.0)
+    assert {t.key for t in trades} == {"NVDA", "MSFT"}
+
+
 async def test_depth_books_have_ten_ordered_levels_for_subscribed_keys_only() -> None:
     broker, clock = make_broker()
     await broker.connect()

@@ -186,3 +186,34 @@ def test_large_prints_are_bold_on_a_tinted_row_and_colours_follow_the_theme(
     assert changed  # repainted
     assert model.data(small, Qt.ItemDataRole.ForegroundRole).color() == LIGHT.text
     assert model.data(large, Qt.ItemDataRole.ForegroundRole).color() == LIGHT.up
+
+
+def test_painted_cells_follow_inserts_ring_drops_and_theme_switches(qapp: QApplication) -> None:
+    """The painter's cells are kept per row: they must always say what data() says."""
+
+    def assert_cells_match(model: TapeModel) -> None:
+        roles = (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.FontRole,
+        )
+        for row in range(model.rowCount()):
+            for column in TapeColumn:
+                expected = tuple(model.role_data(row, column, role) for role in roles)
+                assert model.cell(row, column) == expected, (row, column)
+
+    tape = Tape("AAPL", TapeSettings(length=4, large_multiple=0, large_size=1000))
+    model = TapeModel(DARK)
+    add(tape, 100.10, 5000, 0)
+    add(tape, 100.00, 100, 1)
+    model.sync(tape)
+    assert_cells_match(model)  # builds the cache
+    for i in range(2, 5):
+        add(tape, 100.05, 200 * i, i)
+    model.sync(tape)  # three on top, one dropped at the bottom
+    assert_cells_match(model)
+    model.set_palette(LIGHT)
+    assert model.cell(0, TapeColumn.PRICE)[2].color() == LIGHT.text
+    assert_cells_match(model)

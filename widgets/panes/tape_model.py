@@ -86,6 +86,9 @@ class TapeModel(QAbstractTableModel):
     def __init__(self, palette: Palette, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Print] = []
+        #: Each row's painted cells, built on its first paint: a print never changes, and the
+        #: whole tape moves down a row per print, so every row is repainted every frame.
+        self._row_cells: list[tuple[Cell, ...] | None] = []
         self._tape: Tape | None = None
         self._version = 0
         self.decimals = 2
@@ -109,6 +112,7 @@ class TapeModel(QAbstractTableModel):
             Aggressor.BETWEEN: QBrush(_with_alpha(palette.warning, 60)),
             Aggressor.UNKNOWN: QBrush(_with_alpha(palette.warning, 60)),
         }
+        self._row_cells = [None] * len(self._rows)
         if self._rows:
             last = self.index(len(self._rows) - 1, len(TapeColumn) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
@@ -117,6 +121,7 @@ class TapeModel(QAbstractTableModel):
         """Show no prints (another instrument, or the tape was released)."""
         self.beginResetModel()
         self._rows = []
+        self._row_cells = []
         self._tape = None
         self._version = 0
         self.decimals = decimals
@@ -135,17 +140,20 @@ class TapeModel(QAbstractTableModel):
         if tape is not self._tape or fresh >= len(tape):  # new tape, or all of it is new
             self.beginResetModel()
             self._rows = tape.newest()
+            self._row_cells = [None] * len(self._rows)
             self._tape, self._version = tape, tape.version
             self.endResetModel()
             return len(self._rows)
         self.beginInsertRows(QModelIndex(), 0, fresh - 1)
         self._rows[0:0] = tape.newest(fresh)
+        self._row_cells[0:0] = [None] * fresh
         self._version = tape.version
         self.endInsertRows()
         keep = len(tape)  # the ring dropped its oldest prints: so does the table
         if len(self._rows) > keep:
             self.beginRemoveRows(QModelIndex(), keep, len(self._rows) - 1)
             del self._rows[keep:]
+            del self._row_cells[keep:]
             self.endRemoveRows()
         return fresh
 
@@ -193,14 +201,24 @@ class TapeModel(QAbstractTableModel):
 
     def cell(self, row: int, column: int) -> Cell:
         """The painted cell: what :meth:`role_data` answers for the painted roles, in one call."""
-        print_ = self._rows[row]
-        which = TapeColumn(column)
-        return (
-            self._text_of(print_, which),
-            _CENTER if which == TapeColumn.SIDE else _RIGHT,
-            self._text[print_.aggressor],
-            self._large[print_.aggressor] if print_.large else None,
-            self._bold if print_.large else None,
+        cells = self._row_cells[row]
+        if cells is None:
+            cells = self._row_cells[row] = self._cells_of(self._rows[row])
+        return cells[column]
+
+    def _cells_of(self, print_: Print) -> tuple[Cell, ...]:
+        text = self._text[print_.aggressor]
+        background = self._large[print_.aggressor] if print_.large else None
+        font = self._bold if print_.large else None
+        return tuple(
+            (
+                self._text_of(print_, which),
+                _CENTER if which == TapeColumn.SIDE else _RIGHT,
+                text,
+                background,
+                font,
+            )
+            for which in TapeColumn
         )
 
     def _text_of(self, row: Print, column: TapeColumn) -> str:

@@ -240,6 +240,7 @@ class MarketStreams:
         trades: list[Trade] = []
         option_quotes: list[OptionQuote] = []
         subs = self.subs
+        printing = self.events.print_keys
         for ticker in tickers:
             key = self.book.key_for(ticker.contract)
             if key is None:
@@ -250,7 +251,7 @@ class MarketStreams:
                 quotes.append(quote_from_ticker(key, ticker, stamp))
                 if any(t.tickType in LAST_PRICE_TICKS for t in ticker.ticks):
                     trade = trade_from_ticker(key, ticker)
-                    if trade is not None:
+                    if trade is not None and (printing is None or key in printing):
                         trades.append(trade)
             if ticker.domTicks and key in subs.depth:
                 levels = subs.depth[key][1]

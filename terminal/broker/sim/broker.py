@@ -245,6 +245,10 @@ class SimBroker(BrokerEvents):
             task.cancel()
         self.drop_connection(f"{reason}; reconnect to start a new one")
 
+    def want_prints(self, keys: Iterable[str] | None) -> None:
+        super().want_prints(keys)
+        self.feed.print_only(self.print_keys)
+
     def step_market_process(self, dt_seconds: float, activity: float = 1.0) -> None:
         """Test hook (``process_steps_on_command``): ask the market process for one step; it
         arrives, and is published, when the loop reads it."""

@@ -29,6 +29,8 @@ class MarketFeed:
         self.subscribed: npt.NDArray[np.bool_] = np.zeros(market.n, dtype=np.bool_)
         self.option_quotes: dict[str, Instrument] = {}
         self.depth: set[str] = set()
+        #: The instruments whose prints are published; None: every subscribed one.
+        self.printing: npt.NDArray[np.bool_] | None = None
 
     # -- subscriptions ----------------------------------------------------------------------------
     def add_quotes(self, instrument: Instrument) -> None:
@@ -51,6 +53,16 @@ class MarketFeed:
         if i is not None:
             self.subscribed[i] = False
         self.option_quotes.pop(key, None)
+
+    def print_only(self, keys: frozenset[str] | None) -> None:
+        """Publish the prints of ``keys`` only (None: of every subscribed instrument)."""
+        if keys is None:
+            self.printing = None
+            return
+        printing = np.zeros(self.market.n, dtype=np.bool_)
+        index = self.market.index
+        printing[[index[key] for key in keys if key in index]] = True
+        self.printing = printing
 
     def clear(self) -> None:
         """Forget every subscription (the data connection was lost)."""
@@ -92,6 +104,8 @@ class MarketFeed:
     def trades(self, res: StepResult, now: dt.datetime) -> list[Trade]:
         """Return the prints of subscribed instruments in this step."""
         mask = self.subscribed[res.traded]
+        if self.printing is not None:
+            mask &= self.printing[res.traded]
         symbols = self.market.symbols
         ticks = self.market.tick[res.traded]
         return [
