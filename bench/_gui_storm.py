@@ -399,6 +399,7 @@ async def drive(
     probe = Probe()
     profiler = cProfile.Profile() if args.profile is not None else None
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    gui0 = time.thread_time()  # this is the GUI thread
     wall0 = time.perf_counter()
     venue0 = getattr(core.broker, "venue_updates", 0)
     rss.start()
@@ -420,6 +421,7 @@ async def drive(
     wall = time.perf_counter() - wall0
     venue_updates = getattr(core.broker, "venue_updates", 0) - venue0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    gui_cpu = time.thread_time() - gui0
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     core.market.quotes_updated -= count
     if profiler is not None:
@@ -455,6 +457,7 @@ async def drive(
         "ladder_rows_repainted_per_paint": round(paints.rows / max(1, paints.paints), 2),
         "ladder_tick_to_paint_ms": percentiles(paints.latency),
         "cpu_percent": round(cpu / wall * 100, 1),
+        "gui_thread_cpu_percent": round(gui_cpu / wall * 100, 1),
         **rss.report(),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cold_start_to_window_ms": round(cold_start_ms, 1),

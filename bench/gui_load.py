@@ -34,7 +34,9 @@ Reports:
   ``ladder_rows``: ladder rows on screen; ``ladder_rows_repainted_per_update``: rows the ladder's
   viewport repainted (from its paint events' regions) per book update delivered, and
   ``ladder_rows_repainted_per_paint`` (updates between two refresh flushes are conflated);
-* ``cpu_percent``: process CPU time over wall time (100 = one core);
+* ``cpu_percent``: process CPU time over wall time (100 = one core), and
+  ``gui_thread_cpu_percent``: the GUI thread's alone (the headroom left for the trader's input
+  is what this leaves of 100; it barely moves with other load on the machine, unlike lag);
 * ``rss_mb`` (start/end/max of the resident set, sampled every second from /proc/self/statm),
   ``rss_growth_mb_per_min`` (a least-squares slope over the second half of the run; null when
   the run is too short) and ``peak_rss_mb`` (the kernel's high-water mark);

@@ -159,3 +159,24 @@ async def test_without_an_interval_a_chain_is_quoted_on_every_step_its_underlyin
     broker.option_quotes_received += batches.append
     run(broker, clock, 1.0)
     assert len(batches) == 10
+
+
+def test_implied_vol_agrees_with_a_fine_bisection_across_moneyness_and_expiry() -> None:
+    """Newton's method, with bisection behind it where vega vanishes, solves every price a
+    volatility explains: deep in and out of the money, a day to two years out."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    strikes = rng.uniform(40, 220, n)
+    years = rng.uniform(1 / 365, 2.0, n)
+    calls = rng.random(n) < 0.5
+    vols = rng.uniform(0.05, 2.0, n)
+    value = black_scholes(100.0, strikes, years, 0.04, vols, calls)
+    solved = implied_vol(value.price, 100.0, strikes, years, 0.04, calls)
+    informative = value.vega > 1e-4  # where the price pins the volatility down at all
+    assert informative.sum() > n // 2
+    assert np.allclose(solved[informative], vols[informative], atol=1e-7)
+    # Where it does not, any answer must still reproduce the price.
+    again = black_scholes(100.0, strikes, years, 0.04, solved, calls).price
+    assert np.allclose(again, value.price, atol=1e-6)
+    assert implied_vol(value.price[:1], 100.0, strikes[:1], years[:1], 0.04, calls[:1]).shape == (1,)
+    assert np.ndim(implied_vol(10.45, 100.0, 100.0, 1.0, 0.05, True)) == 0

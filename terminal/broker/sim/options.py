@@ -69,8 +69,8 @@ def _seed_of(key: str) -> int:
     return zlib.crc32(key.encode())
 
 
-#: Bisection steps of the quoted implied volatility: 5 / 2**20, under 0.0005 % of volatility,
-#: far finer than the chain shows (0.1 %); 40 steps cost twice as much for nothing shown.
+#: Bisection steps for a quoted implied volatility Newton's method left unsolved: 5 / 2**20,
+#: under 0.0005 % of volatility, far finer than the chain shows (0.1 %).
 IV_ITERATIONS = 20
 
 
