@@ -164,7 +164,12 @@ def implied_vol(
     unsolved = valid & ~(np.abs(step) < VOL_TOLERANCE)
     if unsolved.any():
         vol[unsolved] = _bisect(
-            target[unsolved], s[unsolved], k[unsolved], t[unsolved], rate, call[unsolved],
+            target[unsolved],
+            s[unsolved],
+            k[unsolved],
+            t[unsolved],
+            rate,
+            call[unsolved],
             iterations,
         )
     return np.where(valid, vol, np.nan).reshape(shape)

@@ -178,5 +178,7 @@ def test_implied_vol_agrees_with_a_fine_bisection_across_moneyness_and_expiry() 
     # Where it does not, any answer must still reproduce the price.
     again = black_scholes(100.0, strikes, years, 0.04, solved, calls).price
     assert np.allclose(again, value.price, atol=1e-6)
-    assert implied_vol(value.price[:1], 100.0, strikes[:1], years[:1], 0.04, calls[:1]).shape == (1,)
+    assert implied_vol(value.price[:1], 100.0, strikes[:1], years[:1], 0.04, calls[:1]).shape == (
+        1,
+    )
     assert np.ndim(implied_vol(10.45, 100.0, 100.0, 1.0, 0.05, True)) == 0
