@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 type FloatArray = npt.NDArray[np.float64]
 type ArrayLike = FloatArray | float
+type BoolArray = npt.NDArray[np.bool_]
 
 _SQRT2 = np.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
@@ -110,7 +111,7 @@ _VOL_FLOOR, _VOL_CEILING = 1e-4, 5.0
 
 
 def _price_and_vega(
-    s: FloatArray, k: FloatArray, t: FloatArray, rate: float, v: FloatArray, call: FloatArray
+    s: FloatArray, k: FloatArray, t: FloatArray, rate: float, v: FloatArray, call: BoolArray
 ) -> tuple[FloatArray, FloatArray]:
     """Black–Scholes price and vega per unit of volatility: what Newton's method needs, and
     nothing of the rest of :func:`black_scholes`."""
@@ -181,7 +182,7 @@ def _bisect(
     k: FloatArray,
     t: FloatArray,
     rate: float,
-    call: FloatArray,
+    call: BoolArray,
     iterations: int,
 ) -> FloatArray:
     low = np.full(target.shape, _VOL_FLOOR)
@@ -191,7 +192,7 @@ def _bisect(
         above = _price_and_vega(s, k, t, rate, mid, call)[0] > target
         high = np.where(above, mid, high)
         low = np.where(above, low, mid)
-    return 0.5 * (low + high)
+    return np.asarray(0.5 * (low + high), dtype=np.float64)
 
 
 def smile_vol(
