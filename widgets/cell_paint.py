@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol, cast, runtime_checkable
 
-from PySide6.QtCore import QAbstractProxyModel, QRect, Qt
+from PySide6.QtCore import QAbstractProxyModel, QPointF, QRect, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -42,14 +42,26 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QRegion,
+    QStaticText,
+    QTransform,
 )
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QTableView, QWidget
 
 #: Text, alignment flags, foreground, background, font (None: the view's).
 Cell = tuple[str, int, QColor | QBrush | None, QColor | QBrush | None, QFont | None]
 
-#: Texts fitted to their cell kept per font before the cache starts again.
-FIT_CACHE_SIZE = 20_000
+#: Texts laid out for their cell kept per font and view before the cache starts again (a few
+#: thousand: a storm's prices come back to the same few hundred per column).
+FIT_CACHE_SIZE = 4_096
+
+_H_ALIGN = int(Qt.AlignmentFlag.AlignHorizontal_Mask)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight)
+_H_CENTER = int(Qt.AlignmentFlag.AlignHCenter)
+_V_CENTER = int(Qt.AlignmentFlag.AlignVCenter)
+_BOTTOM = int(Qt.AlignmentFlag.AlignBottom)
+
+#: A cell's text laid out once: the static text and its offset in the cell's text room.
+type Placed = tuple[QStaticText, float, int]
 
 
 @runtime_checkable
@@ -67,6 +79,26 @@ def fit_text(metrics: QFontMetrics, text: str, room: int) -> str:
     if metrics.horizontalAdvance(text) <= room:
         return text
     return metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+
+
+def place_text(
+    metrics: QFontMetrics, font: QFont, text: str, room: int, height: int, align: int
+) -> Placed:
+    """``text`` fitted to ``room`` (:func:`fit_text`) and laid out once, with where it goes in a
+    cell ``room`` wide and ``height`` high: where ``drawText`` with ``align`` put it (its
+    subpixel width included; ``tests/widgets/test_cell_paint.py`` compares the two).
+    ``drawText`` lays the text out again on every call, about 12 µs a cell; a laid-out
+    ``QStaticText`` draws in 5."""
+    fit = fit_text(metrics, text, room)
+    static = QStaticText(fit)
+    static.setTextFormat(Qt.TextFormat.PlainText)
+    static.prepare(QTransform(), font)
+    spare = room - static.size().width()
+    horizontal = align & _H_ALIGN
+    dx = spare if horizontal & _RIGHT else spare / 2 if horizontal & _H_CENTER else 0.0
+    rest = height - metrics.height()
+    dy = (rest + 1) // 2 if align & _V_CENTER else rest if align & _BOTTOM else 0
+    return static, dx, dy
 
 
 def _rects(region: QRegion) -> list[QRect]:
@@ -91,7 +123,7 @@ class CellTableView(QTableView):
         self.on_painted: Callable[[], None] | None = None
         #: Rows painted by the last paint (view rows; tests read it).
         self.painted_rows: list[int] = []
-        self._metrics: dict[str, tuple[QFontMetrics, dict[tuple[str, int], str]]] = {}
+        self._metrics: dict[str, tuple[QFontMetrics, dict[tuple[str, int, int, int], Placed]]] = {}
 
     def _cell_source(self) -> tuple[CellSource, QAbstractProxyModel | None] | None:
         model = self.model()
@@ -109,9 +141,11 @@ class CellTableView(QTableView):
         if self.on_painted is not None:
             self.on_painted()
 
-    def _metrics_of(self, font: QFont) -> tuple[QFontMetrics, dict[tuple[str, int], str]]:
-        """The font's metrics and its cache of fitted texts (a price repaints 30 times a
-        second; measuring it each time was a fifth of the paint)."""
+    def _metrics_of(
+        self, font: QFont
+    ) -> tuple[QFontMetrics, dict[tuple[str, int, int, int], Placed]]:
+        """The font's metrics and its cache of placed texts (a price repaints 30 times a
+        second; measuring it each time was a fifth of the paint, laying it out a third)."""
         key = font.key()
         found = self._metrics.get(key)
         if found is None:
@@ -174,7 +208,7 @@ class CellTableView(QTableView):
         # Bound once: the inner loop runs per visible cell on every refresh.
         cell_of = source.cell
         fill = painter.fillRect
-        draw = painter.drawText
+        draw = painter.drawStaticText
         selected_cells = bool(selected) and not whole_rows
         for area in _rects(event.region()):
             first_row = self.rowAt(area.top())
@@ -235,10 +269,18 @@ class CellTableView(QTableView):
                         current_font = font
                         metrics, fitted = self._metrics_of(view_font if font is None else font)
                     room = width - 2 * margin
-                    fit = fitted.get((text, room))
-                    if fit is None:
-                        fit = fitted[text, room] = fit_text(metrics, text, room)
-                    draw(x + margin, y, room, cell_height, align, fit)
+                    placed = fitted.get((text, room, align, cell_height))
+                    if placed is None:
+                        placed = fitted[text, room, align, cell_height] = place_text(
+                            metrics,
+                            view_font if font is None else font,
+                            text,
+                            room,
+                            cell_height,
+                            align,
+                        )
+                    static, dx, dy = placed
+                    draw(QPointF(x + margin + dx, y + dy), static)
             if grid:
                 painter.setPen(grid_pen)
                 current_pen = None

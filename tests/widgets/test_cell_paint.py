@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from widgets.cell_paint import fit_text
+from widgets.cell_paint import fit_text, place_text
 from widgets.table_model import LEFT, Column, FastTableView, RowModel
 
 RED = QColor("#c02020")
@@ -123,3 +124,63 @@ def test_every_painted_cell_is_what_data_says(qtbot: QtBot) -> None:
             assert font == index.data(Qt.ItemDataRole.FontRole)  # a copy through Qt
     assert model.cell(1, 0)[4] is model.bold and model.cell(0, 0)[4] is None
     assert model.cell(1, 1)[3] == RED
+
+
+def test_placed_text_lands_where_draw_text_put_it_to_the_pixel(qapp: QApplication) -> None:
+    """The painter draws laid-out static texts; each must sit exactly where ``drawText`` with
+    the cell's rectangle and alignment put it (every alignment, odd and even spare room,
+    elided text, a bold font)."""
+    bold = QFont()
+    bold.setBold(True)
+    flag = Qt.AlignmentFlag
+    alignments = [
+        flag.AlignLeft | flag.AlignVCenter,
+        flag.AlignRight | flag.AlignVCenter,
+        flag.AlignCenter,
+        flag.AlignLeft | flag.AlignTop,
+        flag.AlignRight | flag.AlignBottom,
+        flag.AlignHCenter | flag.AlignTop,
+    ]
+    checked = exact = 0
+    for font in (QFont(), bold):
+        metrics = QFontMetrics(font)
+        for text in ("12,345.67", "AAPL", "At ask", "1", "A much longer text than fits"):
+            for room, height in ((90, 19), (91, 20), (60, 23), (33, 18)):
+                for align in map(int, alignments):
+                    images = []
+                    for placed in (False, True):
+                        image = QImage(120, 40, QImage.Format.Format_ARGB32_Premultiplied)
+                        image.fill(0)
+                        painter = QPainter(image)
+                        painter.setFont(font)
+                        painter.setPen(QColor("white"))
+                        if placed:
+                            static, dx, dy = place_text(metrics, font, text, room, height, align)
+                            painter.drawStaticText(QPointF(5 + dx, 7 + dy), static)
+                        else:
+                            painter.drawText(
+                                5, 7, room, height, align, fit_text(metrics, text, room)
+                            )
+                        painter.end()
+                        images.append(image)
+                    drawn, placed_ = (_ink(image) for image in images)
+                    where = (text, room, height, hex(align), font.bold())
+                    # Where drawText's subpixel offset and the static text's glyph cache
+                    # round a glyph edge apart, the ink may differ by a pixel; never more.
+                    assert all(
+                        abs(a - b) <= 1 for a, b in zip(drawn[:4], placed_[:4], strict=True)
+                    ), where
+                    assert abs(drawn[4] - placed_[4]) <= 0.1 * drawn[4], where
+                    exact += images[0] == images[1]
+                    checked += 1
+    assert checked == 2 * 5 * 4 * 6
+    assert exact >= checked // 2  # most land to the pixel
+
+
+def _ink(image: QImage) -> tuple[int, int, int, int, int]:
+    """Left, top, right and bottom of the drawn pixels, and their summed intensity."""
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    alpha = pixels.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), 3]
+    ys, xs = np.nonzero(alpha)
+    assert xs.size, "nothing drawn"
+    return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()), int(alpha.sum())
