@@ -76,13 +76,17 @@ class Ownership:
         self._keep(hold, owner)
 
     def flush(
-        self, flush: Callable[[], None], owner: QObject | None = None, phase: int | None = None
+        self,
+        flush: Callable[[], None],
+        owner: QObject | None = None,
+        phase: int | None = None,
+        every: int = 1,
     ) -> None:
-        """Call ``flush`` on every refresh (in ``phase``, see RefreshClock) until ``owner`` is
-        released."""
+        """Call ``flush`` on every refresh (in ``phase``, every ``every``-th: see RefreshClock)
+        until ``owner`` is released."""
         hold = _Hold()
         guarded = _guard(flush, hold)
-        self._refresh.register(guarded, phase)
+        self._refresh.register(guarded, phase, every)
         hold.undo = functools.partial(self._refresh.unregister, guarded)
         self._keep(hold, owner)
 

@@ -11,6 +11,12 @@ The clock therefore ticks ``phases`` times per refresh and flushes one phase's p
 each pane still refreshes at ``rate_hz``, the paints come in smaller pieces. The watchlist, the
 busiest painter, asks for a phase of its own (``phase=0``); other flushes are spread over the
 remaining phases as they register.
+
+**Pacing.** A flush may ask to run on every ``every``-th refresh only (a chart's forming candle
+at 10 Hz: ten charts repainting at 30 Hz took a third of the GUI thread, and nobody reads a
+candle 30 times a second). Flushes with the same pace are spread over its refreshes as they
+register, so ten charts paint three or four at a time. :meth:`RefreshClock.flush_now` runs
+every flush regardless.
 """
 
 from __future__ import annotations
@@ -58,6 +64,9 @@ class RefreshClock(QObject):
         super().__init__(parent)
         self._flushes: list[Callable[[], None]] = []
         self._phase_of: dict[Callable[[], None], int] = {}
+        #: Per paced flush: (every, offset): it runs when (refresh + offset) % every == 0.
+        self._pace_of: dict[Callable[[], None], tuple[int, int]] = {}
+        self._next_offset: dict[int, int] = {}
         self.phases = max(1, phases)
         self._tick_count = 0
         self._next_shared = 0
@@ -73,13 +82,18 @@ class RefreshClock(QObject):
         #: The GUI loop's lag, measured while the clock runs (the health view shows it).
         self.loop_lag = LoopLagProbe(parent=self)
 
-    def register(self, flush: Callable[[], None], phase: int | None = None) -> None:
+    def register(self, flush: Callable[[], None], phase: int | None = None, every: int = 1) -> None:
         """Call ``flush`` on every refresh until :meth:`unregister` (panes register through
         ``Session.register_flush``, which ties the flush to its owner widget).
 
         ``phase`` 0 is kept for the flush that asks for it (the watchlist); without one, a
-        flush joins the other phases in turn."""
+        flush joins the other phases in turn. ``every`` > 1 runs it on every ``every``-th
+        refresh only (see Pacing in the module's docstring)."""
         self._flushes.append(flush)
+        if every > 1:
+            offset = self._next_offset.get(every, 0)
+            self._next_offset[every] = offset + 1
+            self._pace_of[flush] = (every, offset % every)
         if phase is None:
             shared = self.phases - 1
             phase = 1 + self._next_shared % shared if shared else 0
@@ -90,6 +104,7 @@ class RefreshClock(QObject):
         if flush in self._flushes:
             self._flushes.remove(flush)
         self._phase_of.pop(flush, None)
+        self._pace_of.pop(flush, None)
         self._failing.discard(flush)
 
     def phase_of(self, flush: Callable[[], None]) -> int | None:
@@ -114,7 +129,16 @@ class RefreshClock(QObject):
         self._tick_count += 1
         if phase == 0:
             self.flush_count += 1
-        self._run([f for f in self._flushes if self._phase_of.get(f) == phase])
+        refresh = self.flush_count
+        paced = self._pace_of
+        self._run(
+            [
+                f
+                for f in self._flushes
+                if self._phase_of.get(f) == phase
+                and (f not in paced or (refresh + paced[f][1]) % paced[f][0] == 0)
+            ]
+        )
 
     def flush_now(self) -> None:
         """Run every flush once, whatever its phase (tests call it to avoid waiting)."""

@@ -153,11 +153,15 @@ class Session(QObject):
         self._ownership.listen(source, handler, owner)
 
     def register_flush(
-        self, flush: Callable[[], None], owner: QObject | None = None, phase: int | None = None
+        self,
+        flush: Callable[[], None],
+        owner: QObject | None = None,
+        phase: int | None = None,
+        every: int = 1,
     ) -> None:
         """Call ``flush`` on every refresh until ``owner`` is released or the window closes
-        (``phase``: see :class:`~widgets.refresh.RefreshClock`)."""
-        self._ownership.flush(flush, owner, phase)
+        (``phase`` and ``every``: see :class:`~widgets.refresh.RefreshClock`)."""
+        self._ownership.flush(flush, owner, phase, every)
 
     def release(self, owner: QObject) -> None:
         """Drop what ``owner`` and the widgets inside it listen to (it closed)."""

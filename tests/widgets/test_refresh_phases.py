@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from pytestqt.qtbot import QtBot
 
-from widgets.refresh import RefreshClock
+from widgets.main_window import MainWindow
+from widgets.refresh import RefreshClock, flush_name
 
 
 def _recorder(log: list[str], name: str) -> Callable[[], None]:
@@ -59,3 +60,42 @@ def test_one_phase_is_every_flush_every_tick(qtbot: QtBot) -> None:
     clock.register(_recorder(log, "b"))
     clock._tick()
     assert sorted(log) == ["a", "b"]
+
+
+def test_a_paced_flush_runs_every_nth_refresh_and_paced_flushes_take_turns(
+    qtbot: QtBot,
+) -> None:
+    clock = RefreshClock(rate_hz=30, phases=1)
+    log: list[str] = []
+    clock.register(_recorder(log, "watchlist"), phase=0)
+    charts = [f"chart-{i}" for i in range(6)]
+    for name in charts:
+        clock.register(_recorder(log, name), every=3)
+    refreshes: list[list[str]] = []
+    for _ in range(6):
+        log.clear()
+        clock._tick()
+        refreshes.append(list(log))
+    assert all(r[0] == "watchlist" for r in refreshes)  # unpaced: every refresh
+    runs = {name: sum(name in r for r in refreshes) for name in charts}
+    assert runs == dict.fromkeys(charts, 2)  # 6 refreshes / 3
+    assert all(len(r) == 1 + 2 for r in refreshes)  # two charts a refresh, never all six
+    log.clear()
+    clock.flush_now()
+    assert sorted(log) == sorted(["watchlist", *charts])  # flush_now runs everything
+    clock.unregister(clock._flushes[1])
+    assert len(clock._pace_of) == len(charts) - 1
+
+
+def test_the_window_paces_every_chart_and_nothing_else(window: MainWindow) -> None:
+    """The window's registrations, as the refresh clock holds them: the charts' flushes (the
+    default chart and a second one) at a third of the rate, taking turns; every other pane's
+    at the full rate."""
+    window.new_pane("chart")  # a second chart
+    clock = window.session.refresh
+    paced = {flush_name(f): pace for f, pace in clock._pace_of.items()}
+    charts = [f for f in clock._flushes if flush_name(f).endswith("ChartPane.flush")]
+    assert len(charts) >= 2
+    assert all(clock._pace_of[f][0] == 3 for f in charts)
+    assert len({clock._pace_of[f][1] for f in charts}) == len(charts)  # not on one refresh
+    assert all(name.endswith("ChartPane.flush") for name in paced)

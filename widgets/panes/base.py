@@ -45,6 +45,8 @@ class Pane(QWidget):
     #: The refresh phase the pane's flushes run in (None: shared, spread as they register; see
     #: :class:`~widgets.refresh.RefreshClock`).
     refresh_phase: ClassVar[int | None] = None
+    #: The pane's flushes run on every Nth refresh (see Pacing in :mod:`widgets.refresh`).
+    refresh_every: ClassVar[int] = 1
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -188,8 +190,10 @@ class Pane(QWidget):
 
     def register_flush(self, flush: Callable[[], None]) -> None:
         """Call ``flush`` on every refresh while the pane lives (in the pane's
-        :attr:`refresh_phase`)."""
-        self.session.register_flush(flush, owner=self, phase=self.refresh_phase)
+        :attr:`refresh_phase`, every :attr:`refresh_every`-th)."""
+        self.session.register_flush(
+            flush, owner=self, phase=self.refresh_phase, every=self.refresh_every
+        )
 
     def run(
         self,
