@@ -599,3 +599,68 @@ def test_the_ladder_keys_follow_the_keymap(ladder: DepthLadderPane, harness: Har
     harness.session.settings_applied.emit(app.settings)
     keys = ladder.findChild(QShortcut, "depth_key_ladder_order_up")
     assert keys is not None and keys.key().toString() == "Alt+Up"
+
+
+def test_every_painted_cell_is_what_data_says_through_a_trading_session(
+    ladder: DepthLadderPane, harness: Harness
+) -> None:
+    """The ladder paints a published row from the look its flush computed; whatever happens
+    (books, prints, own orders resting and cancelled, a position, a drag, a selection, the
+    feed going stale, a theme switch, re-centring) the painted cell must stay what data()
+    computes afresh."""
+    from widgets.panes.depth_model import DragPreview
+    from widgets.theme import LIGHT
+
+    model = ladder.model
+    roles = (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.FontRole,
+    )
+
+    def assert_painted_is_fresh(when: str) -> None:
+        for row in range(model.rowCount()):
+            for column in range(model.columnCount()):
+                fresh = tuple(model.role_data(row, column, role) for role in roles)
+                assert model.cell(row, column) == fresh, (when, row, C(column))
+
+    def steps(n: int, when: str) -> None:
+        for i in range(n):
+            harness.step()
+            model.flush()
+            assert_painted_is_fresh(f"{when} {i}")
+
+    steps(5, "book")
+    assert model.best_bid is not None
+    bid = model.price_of_tick(model.best_bid)
+    price = bid - Decimal("0.05")
+    resting = rest(harness, price)
+    steps(3, "resting")
+    tick = model.to_tick(price)
+    working = harness.app.orders.working_orders()
+    model.set_orders([])
+    model.flush()
+    model.set_orders(working)
+    model.flush()
+    assert tick in model._published  # painted from its published look from here on
+    model.set_selected((tick, OrderSide.BUY))
+    assert_painted_is_fresh("selected")
+    model.set_drag(DragPreview(tick, tick - 3, OrderSide.BUY))
+    assert_painted_is_fresh("dragged")
+    model.set_drag(None)
+    model.set_selected(None)
+    assert_painted_is_fresh("dropped")
+    harness.run(harness.app.orders.cancel(resting.id))
+    steps(3, "cancelled")
+    buy_at_market(harness, 30)
+    steps(3, "position")
+    model.set_stale(True)
+    assert_painted_is_fresh("stale")
+    model.set_stale(False)
+    model.set_palette(LIGHT)
+    assert_painted_is_fresh("light")
+    model.centre_on(model.best_bid + 7)
+    assert_painted_is_fresh("re-centred")
+    steps(3, "after")

@@ -474,7 +474,9 @@ class LadderModel(QAbstractTableModel):
         """What ``row`` shows: every cell as :meth:`cell` gives it to the painter (text,
         alignment, colours, font). The brushes and fonts are the model's own objects, so the
         comparison is mostly by identity."""
-        return tuple(self.cell(row, column) for column in range(len(_COLUMNS)))
+        assert self._centre is not None
+        tick = self._centre + HALF_ROWS - row
+        return tuple(self._cell_at(tick, which) for which in _COLUMNS)
 
     def _apply_book(self, book: DepthBook, changed: set[int]) -> None:
         bids: dict[int, float] = {}
@@ -623,11 +625,20 @@ class LadderModel(QAbstractTableModel):
         return None
 
     def cell(self, row: int, column: int) -> Cell:
-        """The painted cell: one pass for the five painted roles."""
+        """The painted cell: one pass for the five painted roles.
+
+        A row the last flush published is painted from the look it published (flush computed
+        every cell of it to compare, and half the ladder's cell work was doing it twice);
+        whatever changes a row outside a flush drops its look first (:meth:`_emit_ticks`)."""
         if self._centre is None:
             return ("", _RIGHT, None, None, None)
         tick = self._centre + HALF_ROWS - row
-        which = _COLUMNS[column]
+        look = self._published.get(tick)
+        if look is not None:
+            return look[column]
+        return self._cell_at(tick, _COLUMNS[column])
+
+    def _cell_at(self, tick: int, which: LadderColumn) -> Cell:
         return (
             self._text(tick, which),
             _CENTER if which in _CENTRED else _RIGHT,
