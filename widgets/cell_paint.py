@@ -124,6 +124,10 @@ class CellTableView(QTableView):
         #: Rows painted by the last paint (view rows; tests read it).
         self.painted_rows: list[int] = []
         self._metrics: dict[str, tuple[QFontMetrics, dict[tuple[str, int, int, int], Placed]]] = {}
+        # The viewport paints every pixel of what it is asked to (the base first): without
+        # this, the theme's styled backgrounds made Qt repaint every ancestor under it (the
+        # table's frame, the pane, its dock, the main window) on every changed row.
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def _cell_source(self) -> tuple[CellSource, QAbstractProxyModel | None] | None:
         model = self.model()
@@ -133,6 +137,12 @@ class CellTableView(QTableView):
         return (model, None) if isinstance(model, CellSource) else None
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        viewport = self.viewport()
+        base = viewport.palette().brush(viewport.backgroundRole())
+        painter = QPainter(viewport)
+        for area in _rects(event.region()):
+            painter.fillRect(area, base)
+        painter.end()
         found = self._cell_source()
         if found is None:
             super().paintEvent(event)

@@ -95,6 +95,9 @@ class ChartView(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     ) -> None:
         super().__init__(parent)
         self.setObjectName("chart_view")
+        # The view fills what it repaints with its (opaque) background brush: telling Qt so
+        # spares the pane, its dock and the main window a styled repaint under every frame.
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         # Device caches (history per plot, axes) each hold a pixmap of their visible area;
         # Qt's default 10 MB pixmap cache evicts them on a large screen, and an evicted
         # history repaints on every forming-bar update.
