@@ -147,7 +147,9 @@ def build_window(
     from widgets.dialogs.settings import open_settings_dialog
 
     window = MainWindow(
-        session, open_settings=lambda parent: open_settings_dialog(session, settings_path, parent)
+        session,
+        open_settings=lambda parent: open_settings_dialog(session, settings_path, parent),
+        build_later=True,  # the charts (pyqtgraph) once the window has been painted
     )
     if layout:
         window.restore_layout(layout)

@@ -1,0 +1,91 @@
+"""The launcher's window shows without the chart (pyqtgraph), then builds it by itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from widgets.launcher import build_window
+from widgets.main_window import MainWindow
+from widgets.panes.chart import ChartPane
+from widgets.panes.pending import PendingPane
+
+from .conftest import Harness
+
+#: Imports the window's module and builds the launcher's window (offscreen), then says which
+#: of the slow chart modules that took.
+BUILD_AND_REPORT = """
+import sys, tempfile
+from pathlib import Path
+from terminal.app import TradingApp
+from terminal.broker.sim import SimBroker
+from terminal.domain import WallClock
+from terminal.settings import Settings
+from widgets.launcher import build_window
+clock = WallClock()
+folder = tempfile.mkdtemp()
+core = TradingApp.open(Settings(), f"sqlite:///{folder}/t.db", SimBroker(clock), clock)
+window = build_window(core, core.settings, Path(folder) / "settings.toml")
+window.show()
+print(sorted(m for m in ("pyqtgraph", "widgets.panes.chart") if m in sys.modules))
+"""
+
+
+def test_the_launchers_window_is_built_and_shown_without_importing_pyqtgraph(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_AND_REPORT],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_chart_stands_as_loading_until_the_window_is_shown_then_comes_up_with_its_bars(
+    harness: Harness, tmp_path: Path
+) -> None:
+    window = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
+    harness.qtbot.addWidget(window)
+    harness.closers.append(window.close_now)
+    pending = window.panes["chart"]
+    assert isinstance(pending, PendingPane)
+    assert pending.label.text() == "Loading chart…"
+    pending.set_link_group("red")  # a restored layout's group, given before the chart exists
+    window.show()
+    assert harness.report is not None
+    window.on_started(harness.report)
+    assert pending.label.isVisible()  # the trader sees the dock loading, not an empty hole
+
+    harness.qtbot.waitUntil(lambda: isinstance(window.panes["chart"], ChartPane))  # no action
+    chart = window.panes["chart"]
+    assert isinstance(chart, ChartPane)
+    assert window.docks["chart"].widget().content is chart  # type: ignore[attr-defined]
+    assert chart.on_screen
+    assert chart.link_group == "red" and window.docks["chart"].windowTitle() == "Chart [red]"
+    window.session.set_active(harness.app.watchlist[1], "red")
+    harness.until(lambda: chart.loads >= 1)
+    assert chart.instrument is not None and chart.instrument.key == harness.app.watchlist[1].key
+    assert len(chart.chart.series.history) > 0
+
+
+def test_a_chart_asked_for_before_the_window_is_shown_is_built_at_once(
+    harness: Harness,
+) -> None:
+    window = MainWindow(harness.session, build_later=True)
+    harness.qtbot.addWidget(window)
+    harness.closers.append(window.close_now)
+    assert isinstance(window.panes["chart"], PendingPane)
+    chart = window.pane("chart")
+    assert isinstance(chart, ChartPane) and window.panes["chart"] is chart
+    second = window.new_pane("chart")  # before the window is shown: stands in too
+    assert isinstance(second, PendingPane) and second.pane_id == "chart-2"
+    assert window.docks["chart-2"].windowTitle() == "Chart 2"
+    built = window.build_pending()
+    assert [p.pane_id for p in built] == ["chart-2"] and isinstance(built[0], ChartPane)
+    assert isinstance(window.new_pane("chart"), ChartPane)  # once built, at once
