@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import importlib
 import json
 import logging
 import time
@@ -43,17 +44,13 @@ from widgets.keymap import BY_NAME, Keymap
 from widgets.layout_firewall import LayoutFirewall
 from widgets.link_groups import GROUPS, MAIN, UNLINKED
 from widgets.panes.alerts import AlertsPane
-from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.approvals import ApprovalQueuePane
 from widgets.panes.audit import AuditTrailPane
 from widgets.panes.base import Pane
 from widgets.panes.blotter import BlotterPane
 from widgets.panes.depth import DepthLadderPane
-from widgets.panes.health import HealthPane
-from widgets.panes.options import OptionsChainPane
 from widgets.panes.pending import PendingPane
 from widgets.panes.risk import RiskPanel
-from widgets.panes.tape import TimeAndSalesPane
 from widgets.panes.ticket import OrderTicketPane
 from widgets.panes.watchlist import WatchlistPane
 from widgets.session import ChartMarks, Mode, Session, TicketRequest
@@ -77,20 +74,29 @@ PENDING_FALLBACK_MS = 1000
 class LaterPane(NamedTuple):
     """A kind of pane whose module is imported only when a pane of it is built, which the
     launcher's window does just after it is first shown (:meth:`MainWindow.build_pending`):
-    its first pane's id, its dock title, and the function that imports its class."""
+    its first pane's id, its dock title, and the module and name of its class."""
 
     pane_id: str
     title: str
-    load: Callable[[], type[Pane]]
+    module: str
+    name: str
+
+    def load(self) -> type[Pane]:
+        """Import the class."""
+        found = getattr(importlib.import_module(self.module), self.name)
+        assert isinstance(found, type)
+        assert issubclass(found, Pane)
+        return found
 
 
-def _chart_pane() -> type[Pane]:
-    from widgets.panes.chart import ChartPane  # pyqtgraph: about a third of a cold start
-
-    return ChartPane
-
-
-CHART = LaterPane("chart", "Chart", _chart_pane)
+#: Built after the window is shown: the chart (pyqtgraph: about a third of a cold start) and
+#: the panes the default layout tabs away (not the blotter, audit trail and alerts, which fill
+#: from the start of the session or notify from its first alert).
+CHART = LaterPane("chart", "Chart", "widgets.panes.chart", "ChartPane")
+OPTIONS = LaterPane("options", "Options chain", "widgets.panes.options", "OptionsChainPane")
+HEALTH = LaterPane("health", "Health", "widgets.panes.health", "HealthPane")
+ANALYTICS = LaterPane("analytics", "Analytics", "widgets.panes.analytics", "AnalyticsPane")
+TAPE = LaterPane("tape", "Time and sales", "widgets.panes.tape", "TimeAndSalesPane")
 
 type PaneKind = type[Pane] | LaterPane
 
@@ -104,11 +110,11 @@ PANE_KINDS: tuple[PaneKind, ...] = (
     DepthLadderPane,
     RiskPanel,
     AlertsPane,
-    OptionsChainPane,
+    OPTIONS,
     AuditTrailPane,
-    HealthPane,
-    AnalyticsPane,
-    TimeAndSalesPane,
+    HEALTH,
+    ANALYTICS,
+    TAPE,
 )
 
 LAYOUT_VERSION = 1
@@ -117,8 +123,8 @@ LAYOUT_VERSION = 1
 INSTANCE_KINDS: dict[str, PaneKind] = {
     "chart": CHART,
     "depth": DepthLadderPane,
-    "tape": TimeAndSalesPane,
-    "options": OptionsChainPane,
+    "tape": TAPE,
+    "options": OPTIONS,
 }
 
 
@@ -160,10 +166,11 @@ class MainWindow(QMainWindow):
         build_later: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        """``build_later``: the charts (:data:`CHART`, whose pyqtgraph is slow to import) stand
-        as :class:`PendingPane` in their docks until the window has been painted once, then
-        are built in their place (:meth:`build_pending`), so the window shows without waiting
-        for them. The launcher asks for it; otherwise every pane is built here."""
+        """``build_later``: the panes of a :class:`LaterPane` kind (the charts, whose pyqtgraph
+        is slow to import, and the panes tabbed away at first) stand as :class:`PendingPane` in
+        their docks until the window has been painted once, then are built in their place
+        (:meth:`build_pending`), so the window shows without waiting for them. The launcher
+        asks for it; otherwise every pane is built here."""
         super().__init__(parent)
         self.session = session
         self._build_later = build_later
@@ -247,14 +254,23 @@ class MainWindow(QMainWindow):
             # Built once the window has been painted (:meth:`event`); should no paint come
             # (a minimised start), soon anyway: the chart never waits for the trader.
             self._build_scheduled = True
-            QTimer.singleShot(PENDING_FALLBACK_MS, self, self.build_pending)
+            QTimer.singleShot(PENDING_FALLBACK_MS, self, self._build_next)
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
         if event.type() == QEvent.Type.Paint and self._pending:
             # After this paint has reached the screen: the window is up, saying "Loading".
-            QTimer.singleShot(0, self, self.build_pending)
+            QTimer.singleShot(0, self, self._build_next)
         return handled
+
+    def _build_next(self) -> None:
+        """Build the first pending pane (the chart first), then the next on a later turn of
+        the loop: the window repaints and takes input between two builds."""
+        if self._pending:
+            self._build_later = False
+            self._build(next(iter(self._pending)))
+        if self._pending:
+            QTimer.singleShot(0, self, self._build_next)
 
     def build_pending(self) -> list[Pane]:
         """Build every pane still standing as a :class:`PendingPane`, in its place (its dock,

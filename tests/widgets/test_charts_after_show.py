@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 from widgets.launcher import build_window
-from widgets.main_window import MainWindow
+from widgets.main_window import PANE_KINDS, LaterPane, MainWindow
 from widgets.panes.chart import ChartPane
 from widgets.panes.pending import PendingPane
 
 from .conftest import Harness
 
-#: Imports the window's module and builds the launcher's window (offscreen), then says which
-#: of the slow chart modules that took.
+#: Builds the launcher's window (offscreen) and shows it, then says which of the modules built
+#: later (and pyqtgraph) that imported.
 BUILD_AND_REPORT = """
 import sys, tempfile
 from pathlib import Path
@@ -28,7 +28,8 @@ folder = tempfile.mkdtemp()
 core = TradingApp.open(Settings(), f"sqlite:///{folder}/t.db", SimBroker(clock), clock)
 window = build_window(core, core.settings, Path(folder) / "settings.toml")
 window.show()
-print(sorted(m for m in ("pyqtgraph", "widgets.panes.chart") if m in sys.modules))
+later = ("widgets.panes.chart", "widgets.panes.analytics", "widgets.panes.options")
+print(sorted(m for m in ("pyqtgraph", *later) if m in sys.modules))
 """
 
 
@@ -86,6 +87,32 @@ def test_a_chart_asked_for_before_the_window_is_shown_is_built_at_once(
     second = window.new_pane("chart")  # before the window is shown: stands in too
     assert isinstance(second, PendingPane) and second.pane_id == "chart-2"
     assert window.docks["chart-2"].windowTitle() == "Chart 2"
-    built = window.build_pending()
-    assert [p.pane_id for p in built] == ["chart-2"] and isinstance(built[0], ChartPane)
+    built = {p.pane_id: p for p in window.build_pending()}
+    assert "chart" not in built  # built already
+    assert isinstance(built["chart-2"], ChartPane) and window.pane("chart-2") is built["chart-2"]
     assert isinstance(window.new_pane("chart"), ChartPane)  # once built, at once
+
+
+def test_a_pane_built_later_is_named_and_titled_as_its_class_says() -> None:
+    later = [kind for kind in PANE_KINDS if isinstance(kind, LaterPane)]
+    assert {kind.pane_id for kind in later} >= {"chart", "options", "analytics", "tape"}
+    for kind in later:
+        pane_type = kind.load()
+        assert (kind.pane_id, kind.title) == (pane_type.pane_id, pane_type.title)
+
+
+def test_the_panes_tabbed_away_come_up_by_themselves_too(harness: Harness, tmp_path: Path) -> None:
+    window = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
+    harness.qtbot.addWidget(window)
+    harness.closers.append(window.close_now)
+    later = [kind for kind in PANE_KINDS if isinstance(kind, LaterPane)]
+    assert all(isinstance(window.panes[kind.pane_id], PendingPane) for kind in later)
+    assert window.docks["tape"].windowTitle() == "Time and sales"
+    window.show()
+    harness.qtbot.waitUntil(
+        lambda: not any(isinstance(p, PendingPane) for p in window.panes.values())
+    )
+    for kind in later:
+        pane = window.panes[kind.pane_id]
+        assert type(pane) is kind.load()
+        assert window.docks[kind.pane_id].widget().content is pane  # type: ignore[attr-defined]
