@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from widgets.launcher import build_window
+from widgets.link_groups import UNLINKED
 from widgets.main_window import PANE_KINDS, LaterPane, MainWindow
 from widgets.panes.chart import ChartPane
 from widgets.panes.pending import PendingPane
@@ -116,3 +117,22 @@ def test_the_panes_tabbed_away_come_up_by_themselves_too(harness: Harness, tmp_p
         pane = window.panes[kind.pane_id]
         assert type(pane) is kind.load()
         assert window.docks[kind.pane_id].widget().content is pane  # type: ignore[attr-defined]
+
+
+def test_an_unlinked_chart_restored_before_it_is_built_keeps_its_own_instrument(
+    harness: Harness,
+) -> None:
+    window = MainWindow(harness.session, build_later=True)
+    harness.qtbot.addWidget(window)
+    harness.closers.append(window.close_now)
+    own, main = harness.app.watchlist[1], harness.app.watchlist[0]
+    harness.session.set_active(main)
+    pending = window.new_pane("chart")
+    assert isinstance(pending, PendingPane)
+    pending.set_link_group(UNLINKED)  # as a workspace restores an unlinked chart
+    pending.show_linked(own)
+    chart = window.pane(pending.pane_id)
+    assert isinstance(chart, ChartPane)
+    assert chart.link_group == UNLINKED
+    assert chart.instrument is not None and chart.instrument.key == own.key
+    assert window.docks[chart.pane_id].windowTitle() == "Chart 2 [not linked]"
