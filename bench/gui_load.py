@@ -41,7 +41,10 @@ Reports:
   ``rss_growth_mb_per_min`` (a least-squares slope over the second half of the run; null when
   the run is too short) and ``peak_rss_mb`` (the kernel's high-water mark);
 * ``cold_start_to_window_ms``: from the start of this script (before Qt is imported, less the
-  time Xvfb took to start) to the window shown with the core started;
+  time Xvfb took to start) to the window shown with the core started (the charts are built
+  once it has been painted, as the launcher's window does), and ``cold_start_cpu_ms``: the CPU
+  time (user + system, every thread) the process had used by then, from the interpreter's
+  start: less sensitive than the wall time to what else the machine runs;
 * ``venue_updates_per_s``: quote updates the exchange made (``--market process``: in its own
   process, as a venue does, on its own clock, every ``--tick-ms``); ``updates_per_s``: the ones
   the core delivered after conflation (steps that queued while the GUI thread was busy are

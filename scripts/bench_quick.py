@@ -61,6 +61,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "cpu_percent",
         "peak_rss_mb",
         "cold_start_to_window_ms",
+        "cold_start_cpu_ms",
         "display",
         "watchlist",
         "charts_on_screen",

@@ -45,6 +45,7 @@ def main() -> int:
         core = TradingApp.open(settings, f"sqlite:///{folder}/shots.db", broker, clock)
         core.restore()
         window = build_window(core, settings, Path(folder) / "settings.toml")
+        window.build_pending()  # the charts now: every picture shows them built
         window.resize(1920, 1080)
         loop.run_until_complete(produce(core, window, clock, broker))
         window.close_now()

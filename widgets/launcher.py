@@ -25,7 +25,7 @@ from typing import Any
 
 import platformdirs
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from terminal.app import StartReport, TradingApp
 from terminal.broker.base import BrokerError
@@ -144,10 +144,17 @@ def build_window(
     palette = apply_theme(app, settings.ui.theme)
     session = Session(core, RefreshClock(), palette)
     session.settings_path = settings_path
-    from widgets.dialogs.settings import open_settings_dialog
+
+    def open_settings(parent: QWidget) -> None:
+        # Imported when first opened: the dialog's modules are not needed to show the window.
+        from widgets.dialogs.settings import open_settings_dialog
+
+        open_settings_dialog(session, settings_path, parent)
 
     window = MainWindow(
-        session, open_settings=lambda parent: open_settings_dialog(session, settings_path, parent)
+        session,
+        open_settings=open_settings,
+        build_later=True,  # the charts (pyqtgraph) once the window has been painted
     )
     if layout:
         window.restore_layout(layout)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import importlib
 import json
 import logging
+import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, NamedTuple
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QRect, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -42,17 +44,13 @@ from widgets.keymap import BY_NAME, Keymap
 from widgets.layout_firewall import LayoutFirewall
 from widgets.link_groups import GROUPS, MAIN, UNLINKED
 from widgets.panes.alerts import AlertsPane
-from widgets.panes.analytics import AnalyticsPane
 from widgets.panes.approvals import ApprovalQueuePane
 from widgets.panes.audit import AuditTrailPane
 from widgets.panes.base import Pane
 from widgets.panes.blotter import BlotterPane
-from widgets.panes.chart import ChartPane
 from widgets.panes.depth import DepthLadderPane
-from widgets.panes.health import HealthPane
-from widgets.panes.options import OptionsChainPane
+from widgets.panes.pending import PendingPane
 from widgets.panes.risk import RiskPanel
-from widgets.panes.tape import TimeAndSalesPane
 from widgets.panes.ticket import OrderTicketPane
 from widgets.panes.watchlist import WatchlistPane
 from widgets.session import ChartMarks, Mode, Session, TicketRequest
@@ -69,32 +67,75 @@ from widgets.workspace import (
 
 log = logging.getLogger(__name__)
 
+#: A window shown but never painted (minimised) builds its pending panes after this long.
+PENDING_FALLBACK_MS = 1000
+
+
+class LaterPane(NamedTuple):
+    """A kind of pane whose module is imported only when a pane of it is built, which the
+    launcher's window does just after it is first shown (:meth:`MainWindow.build_pending`):
+    its first pane's id, its dock title, and the module and name of its class."""
+
+    pane_id: str
+    title: str
+    module: str
+    name: str
+
+    def load(self) -> type[Pane]:
+        """Import the class."""
+        found = getattr(importlib.import_module(self.module), self.name)
+        assert isinstance(found, type)
+        assert issubclass(found, Pane)
+        return found
+
+
+#: Built after the window is shown: the chart (pyqtgraph: about a third of a cold start) and
+#: the panes the default layout tabs away (not the blotter, audit trail and alerts, which fill
+#: from the start of the session or notify from its first alert).
+CHART = LaterPane("chart", "Chart", "widgets.panes.chart", "ChartPane")
+OPTIONS = LaterPane("options", "Options chain", "widgets.panes.options", "OptionsChainPane")
+HEALTH = LaterPane("health", "Health", "widgets.panes.health", "HealthPane")
+ANALYTICS = LaterPane("analytics", "Analytics", "widgets.panes.analytics", "AnalyticsPane")
+TAPE = LaterPane("tape", "Time and sales", "widgets.panes.tape", "TimeAndSalesPane")
+
+type PaneKind = type[Pane] | LaterPane
+
 #: Panes in View-menu order (Ctrl+1 … Ctrl+9 bring the first nine forward).
-PANE_TYPES: tuple[type[Pane], ...] = (
+PANE_KINDS: tuple[PaneKind, ...] = (
     WatchlistPane,
     OrderTicketPane,
     ApprovalQueuePane,
-    ChartPane,
+    CHART,
     BlotterPane,
     DepthLadderPane,
     RiskPanel,
     AlertsPane,
-    OptionsChainPane,
+    OPTIONS,
     AuditTrailPane,
-    HealthPane,
-    AnalyticsPane,
-    TimeAndSalesPane,
+    HEALTH,
+    ANALYTICS,
+    TAPE,
 )
 
 LAYOUT_VERSION = 1
 
 #: The kinds of pane the trader can open more of (Window › New …), by the first one's id.
-INSTANCE_KINDS: dict[str, type[Pane]] = {
-    "chart": ChartPane,
+INSTANCE_KINDS: dict[str, PaneKind] = {
+    "chart": CHART,
     "depth": DepthLadderPane,
-    "tape": TimeAndSalesPane,
-    "options": OptionsChainPane,
+    "tape": TAPE,
+    "options": OPTIONS,
 }
+
+
+def pane_class(kind: PaneKind) -> type[Pane]:
+    """The class of a kind of pane (importing it, for a :class:`LaterPane`)."""
+    return kind.load() if isinstance(kind, LaterPane) else kind
+
+
+def pane_types() -> tuple[type[Pane], ...]:
+    """Every kind of pane's class, in View-menu order (imports the chart's, and pyqtgraph)."""
+    return tuple(pane_class(kind) for kind in PANE_KINDS)
 
 
 class PaneDock(QDockWidget):
@@ -122,10 +163,20 @@ class MainWindow(QMainWindow):
         session: Session,
         *,
         open_settings: Callable[[QWidget], None] | None = None,
+        build_later: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """``build_later``: the panes of a :class:`LaterPane` kind (the charts, whose pyqtgraph
+        is slow to import, and the panes tabbed away at first) stand as :class:`PendingPane` in
+        their docks until the window has been painted once, then are built in their place
+        (:meth:`build_pending`), so the window shows without waiting for them. The launcher
+        asks for it; otherwise every pane is built here."""
         super().__init__(parent)
         self.session = session
+        self._build_later = build_later
+        #: Panes standing in for one not built yet (``build_later``), by pane id.
+        self._pending: dict[str, LaterPane] = {}
+        self._build_scheduled = False
         self._open_settings = open_settings
         #: Connects the session the first time (the launcher's start); File → Connect calls it
         #: while the core has not started, e.g. after TWS was not running at start-up.
@@ -146,9 +197,8 @@ class MainWindow(QMainWindow):
         self.workspace_names: list[str] = []
         #: A layout restored before the core started: its groups' instruments, shown at start.
         self._links_at_start: WorkspaceExtras | None = None
-        for pane_type in PANE_TYPES:
-            dock, firewall = self._new_dock(pane_type)
-            self._add_pane(pane_type(session, firewall), dock, firewall)
+        for kind in PANE_KINDS:
+            self._open(kind)
         self._arrange_default()
         self.default_state = self.saveState(LAYOUT_VERSION)
         self.live_banner = self._build_live_banner()
@@ -176,11 +226,84 @@ class MainWindow(QMainWindow):
         self.resize(1600, 980)
 
     # -- panes -------------------------------------------------------------------------------
-    def _new_dock(self, pane_type: type[Pane]) -> tuple[PaneDock, LayoutFirewall]:
-        """A dock and the firewall inside it (a pane's re-layouts stay in the pane), for a
-        pane of ``pane_type`` to be built in the firewall."""
-        dock = PaneDock(pane_type.title, self)
+    def _new_dock(self, title: str) -> tuple[PaneDock, LayoutFirewall]:
+        """A dock titled ``title`` and the firewall inside it (a pane's re-layouts stay in the
+        pane), for a pane to be built in the firewall."""
+        dock = PaneDock(title, self)
         return dock, LayoutFirewall(parent=dock)
+
+    def _open(self, kind: PaneKind, pane_id: str | None = None) -> tuple[Pane, PaneDock]:
+        """Build a pane of ``kind`` (named ``pane_id`` when not the first) in a new dock: a
+        stand-in for a :class:`LaterPane` while the window builds those later."""
+        dock, firewall = self._new_dock(kind.title)
+        pane: Pane
+        if isinstance(kind, LaterPane) and self._build_later:
+            pane = PendingPane(self.session, pane_id or kind.pane_id, kind.title, firewall)
+            self._pending[pane.pane_id] = kind
+        else:
+            pane = pane_class(kind)(self.session, firewall)
+            if pane_id is not None:
+                pane.assign_id(pane_id)
+        self._add_pane(pane, dock, firewall)
+        return pane, dock
+
+    # -- panes built after the window is shown ---------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pending and not self._build_scheduled:
+            # Built once the window has been painted (:meth:`event`); should no paint come
+            # (a minimised start), soon anyway: the chart never waits for the trader.
+            self._build_scheduled = True
+            QTimer.singleShot(PENDING_FALLBACK_MS, self, self._build_next)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and self._pending:
+            # After this paint has reached the screen: the window is up, saying "Loading".
+            QTimer.singleShot(0, self, self._build_next)
+        return handled
+
+    def _build_next(self) -> None:
+        """Build the first pending pane (the chart first), then the next on a later turn of
+        the loop: the window repaints and takes input between two builds."""
+        if self._pending:
+            self._build_later = False
+            self._build(next(iter(self._pending)))
+        if self._pending:
+            QTimer.singleShot(0, self, self._build_next)
+
+    def build_pending(self) -> list[Pane]:
+        """Build every pane still standing as a :class:`PendingPane`, in its place (its dock,
+        link group and, unlinked, instrument); from now on panes are built at once. Return
+        the panes built."""
+        self._build_later = False
+        return [self._build(pane_id) for pane_id in list(self._pending)]
+
+    def _build(self, pane_id: str) -> Pane:
+        kind = self._pending.pop(pane_id)
+        pending, dock = self.panes[pane_id], self.docks[pane_id]
+        firewall = pending.parentWidget()
+        assert isinstance(firewall, LayoutFirewall)
+        started = time.perf_counter()
+        pane = kind.load()(self.session, firewall)
+        if pane.pane_id != pane_id:
+            pane.assign_id(pane_id)
+        pending.release()  # not closed: closing would take it (its id) out of its link group
+        pending.hide()
+        pending.deleteLater()
+        firewall.hold(pane)
+        pane.setGeometry(firewall.rect())
+        pane.show()
+        firewall.updateGeometry()
+        self.panes[pane_id] = pane
+        pane.attach_dock(dock)
+        group = pane.link_group  # the stand-in's, kept by the session under the same id
+        if group != MAIN:
+            pane.set_link_group(group)
+        if group == UNLINKED and pending.linked_instrument is not None:
+            pane.show_linked(pending.linked_instrument)
+        log.info("%s built in %.0f ms", pane_id, (time.perf_counter() - started) * 1000)
+        return pane
 
     def _add_pane(self, pane: Pane, dock: PaneDock, firewall: LayoutFirewall) -> None:
         """Put ``pane``, built with ``firewall`` (of :meth:`_new_dock`) as its parent, in
@@ -206,7 +329,7 @@ class MainWindow(QMainWindow):
     def new_pane(self, kind: str, pane_id: str | None = None) -> Pane:
         """Open another pane of ``kind`` (Window › New chart …), tabbed with the first one;
         it starts in the main link group. Closing its dock closes it for good."""
-        pane_type = INSTANCE_KINDS[kind]
+        pane_kind = INSTANCE_KINDS[kind]
         if pane_id is None:
             number = 2
             while f"{kind}-{number}" in self.panes:
@@ -214,10 +337,7 @@ class MainWindow(QMainWindow):
             pane_id = f"{kind}-{number}"
         if pane_id in self.panes:
             raise ValueError(f"pane {pane_id} is already open")
-        dock, firewall = self._new_dock(pane_type)
-        pane = pane_type(self.session, firewall)
-        pane.assign_id(pane_id)
-        self._add_pane(pane, dock, firewall)
+        pane, dock = self._open(pane_kind, pane_id)
         first = self.docks.get(kind)
         if first is not None and first.isVisible() and not first.isFloating():
             self.tabifyDockWidget(first, dock)
@@ -265,10 +385,18 @@ class MainWindow(QMainWindow):
     def _on_ticket_requested(self, _request: TicketRequest) -> None:
         self.bring_forward("ticket")
 
-    def _on_chart_marks(self, _marks: ChartMarks) -> None:
+    def _on_chart_marks(self, marks: ChartMarks) -> None:
+        # A chart built now subscribed too late for this request: give it the marks.
+        for pane in self.build_pending():
+            show_marks = getattr(pane, "show_marks", None)
+            if callable(show_marks) and pane.link_group == MAIN:
+                show_marks(marks)
         self.bring_forward("chart")
 
     def pane(self, pane_id: str) -> Pane:
+        """The pane ``pane_id``, built now if it was still to be built."""
+        if pane_id in self._pending:
+            return self._build(pane_id)
         return self.panes[pane_id]
 
     def _arrange_default(self) -> None:

@@ -7,6 +7,12 @@ Alembic is imported only when a database needs migrating: a database already at
 :data:`SCHEMA_HEADS` (every start but the first after an upgrade) is recognised by reading its
 ``alembic_version`` table with plain SQLAlchemy, which saves importing and running Alembic's
 migration machinery (about a quarter of a second) on every start.
+
+A new, empty database is not migrated either: its tables are created from the schema
+(:mod:`terminal.persistence.schema`) and it is stamped at :data:`SCHEMA_HEADS`, as Alembic's
+cookbook recommends for new databases ("create_all, then stamp head"); that saves the first start
+Alembic and every migration (0.3-0.4 s). An integration test checks that the schema so created is
+the one the migrations build.
 """
 
 from __future__ import annotations
@@ -17,7 +23,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
@@ -101,7 +119,10 @@ def open_database(url: str, *, busy_timeout: float = 5.0, migrate: bool = True) 
             if migrate:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
-                if schema_revisions(conn) != SCHEMA_HEADS:
+                revisions = schema_revisions(conn)
+                if not revisions and not inspect(conn).get_table_names():
+                    create_schema(conn)
+                elif revisions != SCHEMA_HEADS:
                     _upgrade(conn)
                 _probe_write(conn)
             else:
@@ -248,6 +269,22 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def create_schema(conn: Connection) -> None:
+    """Create every table of a new, empty database and stamp it at :data:`SCHEMA_HEADS`,
+    without Alembic: the ``alembic_version`` table as Alembic makes it, one row per head."""
+    from terminal.persistence.schema import Base
+
+    Base.metadata.create_all(conn)
+    version = Table(
+        "alembic_version",
+        MetaData(),
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    version.create(conn)
+    conn.execute(version.insert(), [{"version_num": head} for head in sorted(SCHEMA_HEADS)])
 
 
 def _upgrade(conn: Connection) -> None:

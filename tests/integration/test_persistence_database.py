@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from terminal.persistence import PersistenceError, default_database_url, open_database
 from terminal.persistence.database import SCHEMA_HEADS, alembic_config
@@ -57,6 +58,50 @@ def read_only(path: Path) -> Iterator[None]:
         path.chmod(mode)
 
 
+def migrate_with_alembic(url: str, revision: str = "heads") -> None:
+    """Build the schema of ``url`` by running the migration scripts up to ``revision``."""
+    engine = create_engine(url)
+    config = alembic_config()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE alembic_version"))
+        assert not inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def schema_shape(conn: Connection) -> dict[str, dict[str, object]]:
+    """Every table as the database reports it: columns by name (type, nullability, default,
+    autoincrement, in any order: the code names columns, never counts them), primary key,
+    foreign keys, indexes, unique and check constraints."""
+    found = inspect(conn)
+    return {
+        table: {
+            "columns": {
+                c["name"]: (str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"))
+                for c in found.get_columns(table)
+            },
+            "primary_key": found.get_pk_constraint(table),
+            "foreign_keys": sorted(map(repr, found.get_foreign_keys(table))),
+            "indexes": sorted(map(repr, found.get_indexes(table))),
+            "unique": sorted(map(repr, found.get_unique_constraints(table))),
+            "checks": sorted(map(repr, found.get_check_constraints(table))),
+        }
+        for table in sorted(found.get_table_names())
+    }
+
+
 def make_db(tmp_path: Path) -> tuple[Path, str]:
     path = tmp_path / "terminal.db"
     url = f"sqlite:///{path}"
@@ -65,6 +110,7 @@ def make_db(tmp_path: Path) -> tuple[Path, str]:
 
 
 def test_hand_written_migration_matches_the_schema(db_url: str) -> None:
+    migrate_with_alembic(db_url)
     db = open_database(db_url)
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -78,14 +124,40 @@ def test_the_head_revision_constant_names_the_migration_scripts_head() -> None:
     assert set(ScriptDirectory.from_config(alembic_config()).get_heads()) == SCHEMA_HEADS
 
 
-def test_an_up_to_date_database_opens_without_importing_alembic(db_url: str) -> None:
-    assert alembic_imported_by_opening(db_url)  # new: migrated by Alembic
+def test_a_new_database_is_created_with_the_schema_the_migrations_build(db_url: str) -> None:
+    """A new database is created from the schema and stamped (no migration runs): it must be
+    the database the migration scripts build, table for table, and Alembic must see it at the
+    head, so the next migration script applies to it as to any other."""
+    migrate_with_alembic(db_url)
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        migrated = schema_shape(conn)
+    drop_everything(db_url)
+    open_database(db_url).close()
+    with engine.connect() as conn:
+        created = schema_shape(conn)
+        heads = set(MigrationContext.configure(conn).get_current_heads())
+    engine.dispose()
+    assert "orders" in created and "alembic_version" in created
+    assert created == migrated
+    assert heads == SCHEMA_HEADS
+
+
+def test_only_an_older_database_is_migrated_with_alembic(db_url: str) -> None:
+    """Alembic is imported only to migrate: not for a new database (created at the head), not
+    for one already at the head; a database at an older revision is migrated to the head."""
+    assert not alembic_imported_by_opening(db_url)  # new: created and stamped
     assert not alembic_imported_by_opening(db_url)  # at the head: read, not migrated
+    drop_everything(db_url)
+    migrate_with_alembic(db_url, "0004_combo_orders")
+    assert alembic_imported_by_opening(db_url)  # older: migrated
     db = open_database(db_url)
     with db.engine.connect() as conn:
         revisions = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        tables = set(inspect(conn).get_table_names())
     db.close()
     assert revisions == SCHEMA_HEADS
+    assert "price_bars" in tables  # what 0005 adds
 
 
 def test_a_database_a_newer_terminal_wrote_is_refused_by_name(db_url: str) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget
 
 from terminal.risk.state import TradingState
-from widgets.main_window import PANE_TYPES, MainWindow
+from widgets.main_window import MainWindow, pane_types
 from widgets.panes.chart import ChartPane
 from widgets.panes.depth import DepthLadderPane
 from widgets.panes.options import OptionsChainPane
@@ -21,7 +21,7 @@ from .conftest import Harness
 def test_every_pane_is_in_a_dock_and_the_first_watchlist_instrument_is_active(
     window: MainWindow, harness: Harness
 ) -> None:
-    assert set(window.docks) == {p.pane_id for p in PANE_TYPES}
+    assert set(window.docks) == {p.pane_id for p in pane_types()}
     assert all(
         dock.widget().content is window.panes[pid]  # type: ignore[attr-defined]
         for pid, dock in window.docks.items()
@@ -249,7 +249,7 @@ class StyleChanges(QObject):
         self.panes: list[str] = []
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.StyleChange and isinstance(watched, PANE_TYPES):
+        if event.type() == QEvent.Type.StyleChange and isinstance(watched, pane_types()):
             self.panes.append(watched.pane_id)
         return False
 

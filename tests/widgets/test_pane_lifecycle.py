@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from terminal.app import TradingApp
 from terminal.domain import Severity
 from widgets.dialogs.shortcuts import ShortcutsDialog
-from widgets.main_window import PANE_TYPES, MainWindow
+from widgets.main_window import MainWindow, pane_types
 from widgets.ownership import Ownership
 from widgets.panes.base import Pane
 from widgets.panes.watchlist import WatchlistPane
@@ -91,7 +91,7 @@ def test_the_scan_sees_the_core_events_panes_listen_to(harness: Harness) -> None
     assert {"active_changed(PyObject)", "theme_changed(PyObject)", "message(QString)"} <= signals
 
 
-@pytest.mark.parametrize("pane_type", PANE_TYPES, ids=lambda t: t.pane_id)
+@pytest.mark.parametrize("pane_type", pane_types(), ids=lambda t: t.pane_id)
 def test_closing_a_pane_releases_everything_it_listens_to(
     harness: Harness, qtbot: QtBot, pane_type: type[Pane], errors: pytest.LogCaptureFixture
 ) -> None:
@@ -107,7 +107,7 @@ def test_closing_a_pane_releases_everything_it_listens_to(
     assert logged_errors(errors) == []
 
 
-@pytest.mark.parametrize("pane_type", PANE_TYPES, ids=lambda t: t.pane_id)
+@pytest.mark.parametrize("pane_type", pane_types(), ids=lambda t: t.pane_id)
 def test_a_pane_destroyed_without_closing_is_released_and_never_called_again(
     harness: Harness, qtbot: QtBot, pane_type: type[Pane], errors: pytest.LogCaptureFixture
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtGui import QColor
@@ -12,7 +13,22 @@ from PySide6.QtGui import QColor
 from terminal.domain import Bar, Instrument, Order, OrderStatus, Position, Timeframe
 from terminal.domain.values import round_to_tick
 from widgets import formatting
-from widgets.chart.overlays import Level
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """A horizontal line on the price plot: a working order or the position's average price.
+
+    Here, not beside the lines (:mod:`.overlays`): the ladder and its keys label orders the
+    same way without importing pyqtgraph, which the window shows without.
+    """
+
+    key: str
+    price: float
+    text: str
+    kind: str  # "buy", "sell" or "average"
+    #: The order price dragging the line changes ("limit_price", "stop_price"); None: fixed.
+    field: str | None = None
 
 
 def price_decimals(instrument: Instrument) -> int:

@@ -14,7 +14,6 @@ import PySide6  # noqa: F401  # before pyqtgraph, which uses the Qt binding alre
 import functools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +24,7 @@ from PySide6.QtGui import QColor
 from terminal.domain import Bar
 from widgets.chart.candles import CandlesItem, cosmetic_pen
 from widgets.chart.indicators import Indicator
+from widgets.chart.labels import Level
 from widgets.chart.order_line import OrderLine, Snap
 from widgets.chart.series import BarArrays
 
@@ -110,18 +110,6 @@ class IndicatorOverlay:
         n = len(bars)
         last = float(self.values[-1]) if len(self.values) else math.nan
         self.tail.setData(x=np.array([n - 1.0, float(n)]), y=np.array([last, value]))
-
-
-@dataclass(frozen=True, slots=True)
-class Level:
-    """A horizontal line on the price plot: a working order or the position's average price."""
-
-    key: str
-    price: float
-    text: str
-    kind: str  # "buy", "sell" or "average"
-    #: The order price dragging the line changes ("limit_price", "stop_price"); None: fixed.
-    field: str | None = None
 
 
 #: Pixels between a level label and the plot's left edge or the label before it.

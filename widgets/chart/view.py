@@ -34,6 +34,7 @@ from widgets.chart.axis import PriceAxis, TimeAxis, VolumeAxis, grid_values
 from widgets.chart.candles import CandlesItem, FormingCandleItem, FormingVolumeItem, VolumeItem
 from widgets.chart.drawing_layer import DrawingLayer
 from widgets.chart.indicators import EMA, SMA, VWAP, Indicator
+from widgets.chart.labels import Level
 from widgets.chart.marks import SIZE as MARK_SIZE
 from widgets.chart.marks import FillMarkers
 from widgets.chart.overlays import (
@@ -41,7 +42,6 @@ from widgets.chart.overlays import (
     Crosshair,
     IndicatorOverlay,
     LastPriceMarker,
-    Level,
     LevelLines,
 )
 from widgets.chart.series import ChartSeries

@@ -20,7 +20,7 @@ import functools
 import logging
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt
@@ -46,20 +46,22 @@ from terminal.analytics.report import Report
 from terminal.analytics.trades import Trade
 from terminal.domain import Instrument
 from widgets.dialogs.save_file import open_save_dialog
-from widgets.panes.analytics_chart import EquityChart
 from widgets.panes.analytics_columns import (
     TradeRow,
     order_columns,
     trade_columns,
     trade_rows,
 )
-from widgets.panes.analytics_histogram import ExecutionHistogram
 from widgets.panes.analytics_io import AnalyticsResult, Period, compute, export, period_dates
 from widgets.panes.base import Pane
 from widgets.session import ChartMarks, Session
 from widgets.style_props import set_tone
 from widgets.table_model import FastTableView, RowModel
 from widgets.theme import Palette
+
+if TYPE_CHECKING:
+    from widgets.panes.analytics_chart import EquityChart
+    from widgets.panes.analytics_histogram import ExecutionHistogram
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +210,10 @@ class AnalyticsPane(Pane):
 
     def _plots(self) -> tuple[EquityChart, ExecutionHistogram]:
         if self._built_plots is None:
+            # Imported here: pyqtgraph is slow to import, and the window shows without it.
+            from widgets.panes.analytics_chart import EquityChart
+            from widgets.panes.analytics_histogram import ExecutionHistogram
+
             palette = self.session.palette
             chart, histogram = EquityChart(palette, self), ExecutionHistogram(palette, self)
             plots: tuple[QWidget, QWidget] = (chart, histogram)

@@ -140,9 +140,14 @@ class Pane(QWidget):
     def dock_title(self) -> str:
         """The dock's title: the kind, the instance number, the link colour when not main."""
         number = self.pane_id.rpartition("-")[2] if "-" in self.pane_id else ""
-        title = f"{self.title} {number}" if number else self.title
+        kind = self.kind_name()
+        title = f"{kind} {number}" if number else kind
         group = self.link_group
         return title if group == MAIN else f"{title} [{link_label(group)}]"
+
+    def kind_name(self) -> str:
+        """The kind's name in the dock title (:attr:`title`; a stand-in names what it holds)."""
+        return self.title
 
     # -- on screen or not --------------------------------------------------------------------
     def attach_dock(self, dock: QDockWidget) -> None:

@@ -24,7 +24,7 @@ import math
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -53,7 +53,6 @@ from terminal.domain import (
 )
 from widgets import formatting
 from widgets.panes.base import Pane
-from widgets.panes.options_builder import StrategyBuilder
 from widgets.panes.options_model import (
     STRIKE_COLUMN,
     ChainContext,
@@ -67,6 +66,9 @@ from widgets.panes.options_view import ChainView, expiry_label, is_monthly
 from widgets.resources import icon
 from widgets.session import Session, TicketRequest
 from widgets.theme import Palette
+
+if TYPE_CHECKING:
+    from widgets.panes.options_builder import StrategyBuilder
 
 DEFAULT_STRIKES_EACH_SIDE = 10
 MAX_STRIKES_EACH_SIDE = 50
@@ -242,6 +244,9 @@ class OptionsChainPane(Pane):
     def builder(self) -> StrategyBuilder:
         """The strategy builder under the chain (built on first use, hidden until opened)."""
         if self._builder is None:
+            # Imported here: its payoff chart's pyqtgraph is slow to import.
+            from widgets.panes.options_builder import StrategyBuilder
+
             self._builder = StrategyBuilder(self.session, self)
             self._builder.hide()
             self.splitter.addWidget(self._builder)
