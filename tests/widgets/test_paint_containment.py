@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 from widgets.cell_paint import CellTableView
@@ -30,6 +31,21 @@ class Paints(QObject):
         if event.type() == QEvent.Type.Paint:
             self.painted[id(watched)] += 1
         return False
+
+
+def ancestors(widget: QWidget) -> set[QWidget]:
+    found = set()
+    parent = widget.parentWidget()
+    while parent is not None:
+        found.add(parent)
+        parent = parent.parentWidget()
+    return found
+
+
+def assert_repaints_alone(widget: QWidget, name: str) -> None:
+    painted = painted_by_update(widget)
+    assert widget in painted, name
+    assert not painted & ancestors(widget), (name, [type(w).__name__ for w in painted])
 
 
 def painted_by_update(viewport: QWidget) -> set[QWidget]:
@@ -63,4 +79,38 @@ def test_a_table_or_chart_update_repaints_that_viewport_and_nothing_under_it(
     assert set(viewports) == {"watchlist", "depth", "approvals", "chart"}
     for name, viewport in viewports.items():
         assert viewport.isVisible(), name
-        assert painted_by_update(viewport) == {viewport}, name
+        assert_repaints_alone(viewport, name)
+
+
+def test_a_live_label_repaints_alone_and_looks_as_before(
+    window: MainWindow, harness: Harness
+) -> None:
+    """The labels that change with every quote (the ladder's market line, the ticket's quote,
+    the tape's summary, the chart's readout) repaint without the window behind them, and
+    paint what a plain label of the theme paints."""
+    from PySide6.QtWidgets import QLabel
+
+    from widgets.opaque import LiveLabel
+
+    harness.step(3)
+    labels = [
+        w
+        for w in QApplication.allWidgets()
+        if isinstance(w, LiveLabel) and w.isVisible() and not w.visibleRegion().isEmpty()
+    ]
+    assert len(labels) >= 3
+    for label in labels:
+        assert_repaints_alone(label, label.objectName())
+    label = window.panes["depth"].market_label
+    assert isinstance(label, LiveLabel)
+    plain = QLabel(label.text(), label.parentWidget())
+    plain.setProperty("tone", label.property("tone"))
+    plain.setGeometry(label.geometry())
+    plain.show()
+    try:
+        rgb = QImage.Format.Format_RGB32
+        assert plain.grab().toImage().convertToFormat(
+            rgb
+        ) == label.grab().toImage().convertToFormat(rgb)
+    finally:
+        plain.deleteLater()

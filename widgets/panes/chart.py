@@ -52,6 +52,7 @@ from widgets.chart.style import ChartColors, greyed
 from widgets.chart.view import ChartView
 from widgets.feed_view import FeedWatch, age_text
 from widgets.link_groups import MAIN
+from widgets.opaque import LiveLabel
 from widgets.panes.base import Pane
 from widgets.panes.chart_drawings import ChartDrawings
 from widgets.panes.chart_orders import modify_dropped_order
@@ -236,7 +237,7 @@ class ChartPane(Pane):
         follow.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         follow.activated.connect(self.follow_last_bar)
 
-        self.readout = QLabel("", self)
+        self.readout = LiveLabel("", self)
         self.readout.setObjectName("chart_readout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setContentsMargins(8, 1, 8, 1)

@@ -64,6 +64,7 @@ from widgets.cell_paint import CellTableView
 from widgets.chart.labels import draggable_field
 from widgets.feed_view import FeedWatch, age_text
 from widgets.keymap import Keymap
+from widgets.opaque import LiveLabel
 from widgets.panes.base import Pane
 from widgets.panes.chart_orders import modify_dropped_order
 from widgets.panes.depth_columns import (
@@ -302,7 +303,7 @@ class DepthLadderPane(Pane):
         self.symbol_label = QLabel("No instrument")
         self.symbol_label.setObjectName("depth_symbol")
         self.symbol_label.setStyleSheet("font-size: 14px; font-weight: bold;")
-        self.market_label = QLabel("")
+        self.market_label = LiveLabel("")
         self.market_label.setProperty("tone", "muted")
         self.market_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         #: "Book stale 42 s" while the depth (or quote) feed is quiet; hidden otherwise.

@@ -52,6 +52,7 @@ from terminal.domain import (
     UnknownInstrument,
 )
 from widgets import formatting
+from widgets.opaque import LiveLabel
 from widgets.panes.base import Pane
 from widgets.panes.options_model import (
     STRIKE_COLUMN,
@@ -121,7 +122,7 @@ class OptionsChainPane(Pane):
         self.underlying_label = QLabel("No instrument")
         self.underlying_label.setObjectName("options_underlying")
         self.underlying_label.setStyleSheet("font-size: 14px; font-weight: bold;")
-        self.spot_label = QLabel("")
+        self.spot_label = LiveLabel("")
         self.spot_label.setProperty("tone", "muted")
         # Texts that change with the underlying must not size the dock (widths jumped): fixed
         # widths that hold the longest (the symbol in its 14 px bold, the price).

@@ -31,6 +31,7 @@ from terminal.domain import Instrument
 from terminal.marketdata.tape import MIN_SAMPLE, Print, TapeSource
 from widgets import formatting
 from widgets.cell_paint import CellTableView
+from widgets.opaque import LiveLabel
 from widgets.panes.base import Pane
 from widgets.panes.tape_model import WIDTH_SAMPLES, TapeColumn, TapeModel
 from widgets.panes.watchlist_model import price_decimals
@@ -83,7 +84,7 @@ class TimeAndSalesPane(Pane):
         self.symbol_label = QLabel("No instrument")
         self.symbol_label.setObjectName("tape_symbol")
         self.symbol_label.setStyleSheet("font-size: 14px; font-weight: bold;")
-        self.summary_label = QLabel("")
+        self.summary_label = LiveLabel("")
         self.summary_label.setObjectName("tape_summary")
         self.summary_label.setProperty("tone", "muted")
         self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -40,6 +40,7 @@ from terminal.risk.estimate import estimate_order
 from terminal.risk.pricing import usable
 from widgets import formatting as fmt
 from widgets import instrument_text, shortcuts
+from widgets.opaque import LiveLabel
 from widgets.panes import ticket_form as tf
 from widgets.panes.base import Pane
 from widgets.panes.ticket_combo import ComboTicket, header_texts
@@ -110,7 +111,7 @@ class OrderTicketPane(Pane):
         header.addWidget(self.symbol, 1)
         layout.addLayout(header)
         layout.addWidget(self.description)
-        self.quote_line = QLabel("", self)
+        self.quote_line = LiveLabel("", self)
         self.quote_line.setObjectName("ticket_quote")
         self.quote_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         set_tone(self.quote_line, "muted")

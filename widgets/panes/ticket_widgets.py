@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QFrame, QLabel, QLineEdit, QVBoxL
 from terminal.domain import Instrument, Verdict, VerdictLevel
 from terminal.risk.estimate import OrderEstimate
 from widgets import formatting as fmt
+from widgets.opaque import LiveLabel
 from widgets.style_props import set_invalid, set_tone
 
 VERDICT_TONE = {
@@ -115,7 +116,7 @@ class PreviewBox(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
-        self.estimate = QLabel(self)
+        self.estimate = LiveLabel(parent=self)
         self.estimate.setObjectName("ticket_estimate")
         self.estimate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.exits = QLabel(self)
