@@ -495,8 +495,7 @@ def fit_cache_texts(window: MainWindow) -> dict[str, int]:
     counts: dict[str, int] = {}
     for pane_id, pane in window.panes.items():
         for view in pane.findChildren(CellTableView):
-            texts = sum(len(fitted) for _, fitted in view._metrics.values())
-            counts[pane_id] = counts.get(pane_id, 0) + texts
+            counts[pane_id] = counts.get(pane_id, 0) + view.fitted_texts()
     return counts
 
 
