@@ -21,7 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import _memory_census
 import qasync
+from _samples import Samples, capacity
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QDockWidget
@@ -31,6 +33,7 @@ from terminal.broker.sim import SimBroker, SimConfig, synthetic_universe
 from terminal.domain import DepthBook, DepthLevel, Instrument, Quote, WallClock
 from terminal.gc_policy import freeze_startup_objects
 from terminal.settings import Settings
+from widgets.cell_paint import CellTableView
 from widgets.launcher import build_window, qt_application
 from widgets.link_groups import UNLINKED
 from widgets.main_window import MainWindow
@@ -47,15 +50,21 @@ BOTTOM_ROWS = (("approvals", "blotter", "alerts", "audit"), ("options", "health"
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
-def percentiles(samples: list[float]) -> dict[str, float | None]:
+#: Most paints a second a latency is recorded for (one per refresh flush: 30 Hz), with room.
+PAINTS_PER_S = 120
+#: Seconds of paints before the storm starts (the settle), at most.
+SETTLE_S = 12
+
+
+def percentiles(samples: Samples) -> dict[str, float | None]:
     if not samples:  # null, not NaN: NaN is not JSON (Python's json writes it, jq refuses it)
         return {"p50": None, "p99": None, "max": None, "n": 0}
-    ordered = sorted(samples)
+    ordered = sorted(samples.kept())
 
     def at(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
-    return {"p50": at(0.50), "p99": at(0.99), "max": round(ordered[-1], 2), "n": len(ordered)}
+    return {"p50": at(0.50), "p99": at(0.99), "max": round(samples.max, 2), "n": samples.n}
 
 
 def open_charts(
@@ -142,10 +151,10 @@ def fit_left_column(window: MainWindow) -> None:
 
 
 class Probe:
-    """A 5 ms precise timer recording its lateness."""
+    """A 5 ms precise timer recording its lateness (room for ``seconds`` of it)."""
 
-    def __init__(self) -> None:
-        self.lateness: list[float] = []
+    def __init__(self, seconds: float) -> None:
+        self.lateness = Samples(capacity(seconds, 1000 / PROBE_MS))
         self.fired = 0
         self._last = 0.0
         self.timer = QTimer()
@@ -233,14 +242,14 @@ class LadderPaints(QObject):
     """Watches the ladder's viewport paint events: rows each one repaints (from the region Qt
     hands it, whatever the view then paints) and the age of the newest book it shows."""
 
-    def __init__(self, pane: DepthLadderPane) -> None:
+    def __init__(self, pane: DepthLadderPane, seconds: float) -> None:
         super().__init__()
         self.view: LadderView = pane.view
         self.model = pane.model
         self.counting = False
         self.paints = 0
         self.rows = 0
-        self.latency: list[float] = []
+        self.latency = Samples(capacity(seconds, PAINTS_PER_S))
         self._seen = 0.0
         self.view.viewport().installEventFilter(self)
         self.view.on_painted = self.painted
@@ -362,7 +371,7 @@ async def drive(
     freeze_startup_objects()  # as the launcher does once the window is up
 
     # tick-to-paint on the watchlist table
-    paint_latency: list[float] = []
+    paint_latency = Samples(capacity(SETTLE_S + args.seconds, PAINTS_PER_S))
     watchlist = window.pane("watchlist")
     views = watchlist.findChildren(FastTableView)
     view = views[0] if views else None
@@ -398,11 +407,11 @@ async def drive(
     off_screen = sorted(pane_id for pane_id, pane in window.panes.items() if not pane.on_screen)
     charts_on_screen = sum(c.on_screen for c in charts)
     ladder_key = ladder.subscribed.key if ladder.subscribed is not None else ""
-    paints = LadderPaints(ladder)
+    paints = LadderPaints(ladder, args.seconds)
     books = BookStorm(core, ladder_key, args.book_rate)
     rss = RssSampler()
     delivered = 0
-    probe = Probe()
+    probe = Probe(args.seconds)
     profiler = cProfile.Profile() if args.profile is not None else None
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     gui0 = time.thread_time()  # this is the GUI thread
@@ -417,7 +426,7 @@ async def drive(
     run_market = getattr(core.broker, "start", None)
     if callable(run_market):
         run_market()
-    await asyncio.sleep(args.seconds)
+    census = await storm(window, args)
     if profiler is not None:
         profiler.disable()
     books.stop()
@@ -473,7 +482,41 @@ async def drive(
         "settled": settled,
         "settle_ms": round(settle_ms, 1),
         "profile": None if args.profile is None else str(args.profile),
+        **({} if census is None else {"memory_census": census}),
     }
+
+
+async def storm(window: MainWindow, args: argparse.Namespace) -> dict[str, object] | None:
+    """Let the storm run ``args.seconds``; with ``--memory-census``, take one at the start,
+    half-time and end and return what grew in each half."""
+    if not args.memory_census:
+        await asyncio.sleep(args.seconds)
+        return None
+    start = _memory_census.take(args.tracemalloc)
+    fitted = [fit_cache_texts(window)]
+    await asyncio.sleep(args.seconds / 2)
+    half = _memory_census.take()
+    fitted.append(fit_cache_texts(window))
+    await asyncio.sleep(args.seconds / 2)
+    end = _memory_census.take()
+    fitted.append(fit_cache_texts(window))
+    return {
+        "first_half": _memory_census.compare(start, half),
+        "second_half": _memory_census.compare(half, end),
+        # The collector does not track a dict of str -> str, so the census cannot see these.
+        "fit_cache_texts": {
+            name: [f.get(name, 0) for f in fitted] for name in sorted(set().union(*fitted))
+        },
+    }
+
+
+def fit_cache_texts(window: MainWindow) -> dict[str, int]:
+    """Texts each pane's cell-painted views hold fitted (widgets/cell_paint.py), all fonts."""
+    counts: dict[str, int] = {}
+    for pane_id, pane in window.panes.items():
+        for view in pane.findChildren(CellTableView):
+            counts[pane_id] = counts.get(pane_id, 0) + view.fitted_texts()
+    return counts
 
 
 def run(args: argparse.Namespace, script_start: float) -> dict[str, object]:

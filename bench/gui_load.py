@@ -51,6 +51,13 @@ Reports:
   published together, each instrument once: the window shows the latest, never a backlog);
 * ``panes_off_screen``: panes the trader could not see (should be empty), ``charts_on_screen``.
 
+``--memory-census`` adds ``memory_census``: at the storm's start, half-time and end, the objects
+alive by type, the length of every large container, Python's allocated blocks and glibc's heap
+(in use, free, mmap), and what grew in each half (``first_half``, ``second_half``), containers
+named by who holds them (bench/_memory_census.py); ``--tracemalloc`` adds the allocation sites
+that grew. Each census is a full collection on the GUI thread: its loop-lag figures are not a
+plain run's.
+
 ``--profile FILE`` runs cProfile, enabled from the GUI thread, during the storm only and writes
 its stats to FILE (read them with ``python -m pstats FILE``). Since Python 3.12 cProfile hooks
 every thread (it uses ``sys.monitoring``): the database writer's frames show too, as roots with
@@ -114,8 +121,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--book-rate", type=int, default=200, help="ladder book updates/s")
     parser.add_argument("--display", choices=("offscreen", "xvfb"), default="offscreen")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file (storm)")
+    parser.add_argument(
+        "--memory-census",
+        action="store_true",
+        help="count objects, large containers and the C heap at the storm's start, half-time "
+        "and end; report what grew in each half (bench/_memory_census.py)",
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="with --memory-census: trace Python allocations from the start census on and "
+        "report the sites that grew (slows the run; its RSS is not an untraced run's)",
+    )
     parser.add_argument("--quick", action="store_true", help="a few seconds' worth (CI)")
     args = parser.parse_args()
+    if args.tracemalloc and not args.memory_census:
+        parser.error("--tracemalloc needs --memory-census")
     if args.quick:
         args.instruments, args.rate, args.seconds = 50, 1_000, 1.0
         args.charts = min(args.charts, 2)

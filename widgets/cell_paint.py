@@ -50,9 +50,14 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, Q
 #: Text, alignment flags, foreground, background, font (None: the view's).
 Cell = tuple[str, int, QColor | QBrush | None, QColor | QBrush | None, QFont | None]
 
-#: Texts laid out for their cell kept per font and view before the cache starts again (a few
-#: thousand: a storm's prices come back to the same few hundred per column).
-FIT_CACHE_SIZE = 4_096
+#: Texts laid out for their cell that a view keeps per font, per cell it has on screen, before
+#: its cache starts again. What repeats is what is on screen (a price repainted 30 times a
+#: second); texts that scrolled off or changed are dead weight. A fixed 20,000 a font took 30-60
+#: minutes of a storm to reach (a tape's times never repeat) and grew the process the whole
+#: while, 3 MB a view.
+FIT_TEXTS_PER_CELL = 4
+#: The fewest laid-out texts a view keeps per font, however few cells it shows.
+FIT_CACHE_MIN = 1_024
 
 _H_ALIGN = int(Qt.AlignmentFlag.AlignHorizontal_Mask)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight)
@@ -124,6 +129,7 @@ class CellTableView(QTableView):
         #: Rows painted by the last paint (view rows; tests read it).
         self.painted_rows: list[int] = []
         self._metrics: dict[str, tuple[QFontMetrics, dict[tuple[str, int, int, int], Placed]]] = {}
+        self._fit_limit = FIT_CACHE_MIN
         # The viewport paints every pixel of what it is asked to (the base first): without
         # this, the theme's styled backgrounds made Qt repaint every ancestor under it (the
         # table's frame, the pane, its dock, the main window) on every changed row.
@@ -160,9 +166,20 @@ class CellTableView(QTableView):
         found = self._metrics.get(key)
         if found is None:
             found = self._metrics[key] = (QFontMetrics(font), {})
-        elif len(found[1]) > FIT_CACHE_SIZE:
+        elif len(found[1]) > self._fit_limit:
             found[1].clear()
         return found
+
+    def fit_cache_limit(self) -> int:
+        """Fitted texts kept per font: :data:`FIT_TEXTS_PER_CELL` for each cell the viewport
+        has room for (at the default row height), at least :data:`FIT_CACHE_MIN`."""
+        rows = self.viewport().height() // max(1, self.verticalHeader().defaultSectionSize()) + 2
+        columns = max(1, self.model().columnCount()) if self.model() is not None else 1
+        return max(FIT_CACHE_MIN, FIT_TEXTS_PER_CELL * rows * columns)
+
+    def fitted_texts(self) -> int:
+        """Fitted texts held, all fonts (benchmarks and tests read it)."""
+        return sum(len(fitted) for _, fitted in self._metrics.values())
 
     def paint_cells(
         self, event: QPaintEvent, source: CellSource, proxy: QAbstractProxyModel | None
@@ -207,6 +224,7 @@ class CellTableView(QTableView):
         selected_rows = {r for r, _ in selected} if whole_rows else set()
 
         view_font = self.font()
+        self._fit_limit = self.fit_cache_limit()
         metrics, fitted = self._metrics_of(view_font)
         painter = QPainter(self.viewport())
         painter.setFont(view_font)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter,
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from widgets.cell_paint import fit_text, place_text
+from widgets.cell_paint import FIT_CACHE_MIN, FIT_TEXTS_PER_CELL, fit_text, place_text
 from widgets.table_model import LEFT, Column, FastTableView, RowModel
 
 RED = QColor("#c02020")
@@ -184,3 +184,23 @@ def _ink(image: QImage) -> tuple[int, int, int, int, int]:
     ys, xs = np.nonzero(alpha)
     assert xs.size, "nothing drawn"
     return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()), int(alpha.sum())
+
+
+def test_fitted_text_cache_stays_bounded_by_the_cells_on_screen(qtbot: QtBot) -> None:
+    # A storm's prices (or a tape's times) bring new texts on every repaint: the cache of
+    # texts fitted to their cells must stop at a few per cell on screen, not grow for an hour.
+    model = _model()
+    view = _shown(qtbot, model)
+    limit = view.fit_cache_limit()
+    on_screen = len(range(view.rowAt(0), view.rowAt(view.viewport().height() - 1) + 1)) * 2
+    assert FIT_CACHE_MIN <= limit < 20 * on_screen * FIT_TEXTS_PER_CELL
+    most = 0
+    for step in range(1, 2 * limit // on_screen + 20):
+        for i in range(30):
+            model.update(Row(f"K{i:02d}", 100.0 + i + step / 100))  # a new text each time
+        model.flush()
+        view.viewport().repaint()
+        most = max(most, view.fitted_texts())
+    assert step * on_screen > 2 * limit  # far more distinct texts were painted than it keeps
+    assert most <= limit + on_screen  # it starts again once past the limit (one paint's worth)
+    assert view.fitted_texts() > 0
