@@ -74,6 +74,7 @@ def open_charts(
     of ``instruments`` (the watchlist's)."""
     from widgets.panes.chart import ChartPane  # as the window does: once it is shown
 
+    window.build_pending()  # what the window does once it has painted; new charts open built
     first = window.pane("chart")
     assert isinstance(first, ChartPane)
     charts = [first]

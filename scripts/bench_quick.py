@@ -80,7 +80,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 
 #: bench file -> further quick runs with these arguments (each needing the program named first).
 VARIANTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "gui_load.py": (("Xvfb", ("--display", "xvfb")),),  # a real X server and Qt's xcb platform
+    # A real X server and Qt's xcb platform, with a second chart (Window › New chart's path).
+    "gui_load.py": (("Xvfb", ("--display", "xvfb", "--charts", "2")),),
 }
 
 

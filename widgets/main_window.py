@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         #: Panes standing in for one not built yet (``build_later``), by pane id.
         self._pending: dict[str, LaterPane] = {}
         self._build_scheduled = False
+        self._build_chained = False
         self._open_settings = open_settings
         #: Connects the session the first time (the launcher's start); File → Connect calls it
         #: while the core has not started, e.g. after TWS was not running at start-up.
@@ -258,19 +259,30 @@ class MainWindow(QMainWindow):
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
-        if event.type() == QEvent.Type.Paint and self._pending:
+        if (
+            event.type() == QEvent.Type.Paint
+            and self._pending
+            and self.session.start_report is not None
+        ):
             # After this paint has reached the screen: the window is up, saying "Loading".
-            QTimer.singleShot(0, self, self._build_next)
+            self._schedule_build()
         return handled
+
+    def _schedule_build(self) -> None:
+        """Start building the pending panes on the next turn (one chain of builds at a time)."""
+        if not self._build_chained:
+            self._build_chained = True
+            QTimer.singleShot(0, self, self._build_next)
 
     def _build_next(self) -> None:
         """Build the first pending pane (the chart first), then the next on a later turn of
         the loop: the window repaints and takes input between two builds."""
+        self._build_chained = False
         if self._pending:
             self._build_later = False
             self._build(next(iter(self._pending)))
         if self._pending:
-            QTimer.singleShot(0, self, self._build_next)
+            self._schedule_build()
 
     def build_pending(self) -> list[Pane]:
         """Build every pane still standing as a :class:`PendingPane`, in its place (its dock,
@@ -734,6 +746,11 @@ class MainWindow(QMainWindow):
     def on_started(self, report: StartReport) -> None:
         """The core is up: panes fill from it, the first watchlist instrument becomes active."""
         self.session.start_report = report
+        if self._pending:
+            # Built now that the core is up: building them first (pyqtgraph, 0.4 s on this
+            # thread) had held back the session's start; a start that never comes has the
+            # fallback of showEvent.
+            self._schedule_build()
         self._update_connection_actions()
         self.refresh_workspaces()
         self.session.started.emit(report)

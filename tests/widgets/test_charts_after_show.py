@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from PySide6.QtWidgets import QApplication
+
 from widgets.launcher import build_window
 from widgets.link_groups import UNLINKED
 from widgets.main_window import PANE_KINDS, LaterPane, MainWindow
@@ -136,3 +139,25 @@ def test_an_unlinked_chart_restored_before_it_is_built_keeps_its_own_instrument(
     assert chart.link_group == UNLINKED
     assert chart.instrument is not None and chart.instrument.key == own.key
     assert window.docks[chart.pane_id].windowTitle() == "Chart 2 [not linked]"
+
+
+def test_the_chart_waits_for_the_session_to_start_before_it_is_built(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building the chart (0.4 s of the GUI thread) must not hold back the session's start:
+    a painted window keeps the stand-in until the core is up (or the fallback comes)."""
+    import widgets.main_window as main_window
+
+    monkeypatch.setattr(main_window, "PENDING_FALLBACK_MS", 600_000)  # out of this test's way
+    window = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
+    harness.qtbot.addWidget(window)
+    harness.closers.append(window.close_now)
+    window.show()
+    harness.qtbot.waitExposed(window)
+    window.repaint()  # painted: it would have built the chart here before the start
+    QApplication.processEvents()
+    QApplication.processEvents()
+    assert isinstance(window.panes["chart"], PendingPane)
+    assert harness.report is not None
+    window.on_started(harness.report)
+    harness.qtbot.waitUntil(lambda: isinstance(window.panes["chart"], ChartPane))
