@@ -49,6 +49,14 @@ from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, Q
 
 #: Text, alignment flags, foreground, background, font (None: the view's).
 Cell = tuple[str, int, QColor | QBrush | None, QColor | QBrush | None, QFont | None]
+#: The roles a :data:`Cell` holds, in its order (what ``data()`` answers for each).
+CELL_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.FontRole,
+)
 
 #: Texts laid out for their cell that a view keeps per font, per cell it has on screen, before
 #: its cache starts again. What repeats is what is on screen (a price repainted 30 times a

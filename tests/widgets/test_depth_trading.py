@@ -29,6 +29,7 @@ from terminal.domain import (
     Trade,
 )
 from terminal.marketdata.tape import Aggressor, Print
+from widgets.cell_paint import CELL_ROLES
 from widgets.panes.depth import DepthLadderPane
 from widgets.panes.depth_columns import LadderColumn, pnl_text, size_text
 
@@ -612,13 +613,7 @@ def test_every_painted_cell_is_what_data_says_through_a_trading_session(
     from widgets.theme import LIGHT
 
     model = ladder.model
-    roles = (
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.TextAlignmentRole,
-        Qt.ItemDataRole.ForegroundRole,
-        Qt.ItemDataRole.BackgroundRole,
-        Qt.ItemDataRole.FontRole,
-    )
+    roles = CELL_ROLES
 
     def assert_painted_is_fresh(when: str) -> None:
         for row in range(model.rowCount()):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from terminal.domain import Quote, Trade
 from terminal.marketdata.tape import Aggressor, Tape
 from terminal.settings import TapeSettings
+from widgets.cell_paint import CELL_ROLES
 from widgets.main_window import MainWindow
 from widgets.panes.tape import TimeAndSalesPane
 from widgets.panes.tape_model import TapeColumn, TapeModel
@@ -192,13 +193,7 @@ def test_painted_cells_follow_inserts_ring_drops_and_theme_switches(qapp: QAppli
     """The painter's cells are kept per row: they must always say what data() says."""
 
     def assert_cells_match(model: TapeModel) -> None:
-        roles = (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.TextAlignmentRole,
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.BackgroundRole,
-            Qt.ItemDataRole.FontRole,
-        )
+        roles = CELL_ROLES
         for row in range(model.rowCount()):
             for column in TapeColumn:
                 expected = tuple(model.role_data(row, column, role) for role in roles)
