@@ -37,6 +37,22 @@ print(sorted(m for m in ("pyqtgraph", *later) if m in sys.modules))
 """
 
 
+def pending_window(harness: Harness) -> MainWindow:
+    """A window that builds its later panes after show (closed with the test)."""
+    window = MainWindow(harness.session, build_later=True)
+    harness.qtbot.addWidget(window)
+    harness.closers.append(window.close_now)
+    return window
+
+
+def launcher_window(harness: Harness, tmp_path: Path) -> MainWindow:
+    """The launcher's window on the harness's core (closed with the test)."""
+    window = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
+    harness.qtbot.addWidget(window)
+    harness.closers.append(window.close_now)
+    return window
+
+
 def test_the_launchers_window_is_built_and_shown_without_importing_pyqtgraph(
     tmp_path: Path,
 ) -> None:
@@ -55,9 +71,7 @@ def test_the_launchers_window_is_built_and_shown_without_importing_pyqtgraph(
 def test_the_chart_stands_as_loading_until_the_window_is_shown_then_comes_up_with_its_bars(
     harness: Harness, tmp_path: Path
 ) -> None:
-    window = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
-    harness.qtbot.addWidget(window)
-    harness.closers.append(window.close_now)
+    window = launcher_window(harness, tmp_path)
     pending = window.panes["chart"]
     assert isinstance(pending, PendingPane)
     assert pending.label.text() == "Loading chart…"
@@ -82,9 +96,7 @@ def test_the_chart_stands_as_loading_until_the_window_is_shown_then_comes_up_wit
 def test_a_chart_asked_for_before_the_window_is_shown_is_built_at_once(
     harness: Harness,
 ) -> None:
-    window = MainWindow(harness.session, build_later=True)
-    harness.qtbot.addWidget(window)
-    harness.closers.append(window.close_now)
+    window = pending_window(harness)
     assert isinstance(window.panes["chart"], PendingPane)
     chart = window.pane("chart")
     assert isinstance(chart, ChartPane) and window.panes["chart"] is chart
@@ -106,9 +118,7 @@ def test_a_pane_built_later_is_named_and_titled_as_its_class_says() -> None:
 
 
 def test_the_panes_tabbed_away_come_up_by_themselves_too(harness: Harness, tmp_path: Path) -> None:
-    window = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
-    harness.qtbot.addWidget(window)
-    harness.closers.append(window.close_now)
+    window = launcher_window(harness, tmp_path)
     later = [kind for kind in PANE_KINDS if isinstance(kind, LaterPane)]
     assert all(isinstance(window.panes[kind.pane_id], PendingPane) for kind in later)
     assert window.docks["tape"].windowTitle() == "Time and sales"
@@ -125,9 +135,7 @@ def test_the_panes_tabbed_away_come_up_by_themselves_too(harness: Harness, tmp_p
 def test_an_unlinked_chart_restored_before_it_is_built_keeps_its_own_instrument(
     harness: Harness,
 ) -> None:
-    window = MainWindow(harness.session, build_later=True)
-    harness.qtbot.addWidget(window)
-    harness.closers.append(window.close_now)
+    window = pending_window(harness)
     own, main = harness.app.watchlist[1], harness.app.watchlist[0]
     harness.session.set_active(main)
     pending = window.new_pane("chart")
@@ -149,9 +157,7 @@ def test_the_chart_waits_for_the_session_to_start_before_it_is_built(
     import widgets.main_window as main_window
 
     monkeypatch.setattr(main_window, "PENDING_FALLBACK_MS", 600_000)  # out of this test's way
-    window = build_window(harness.app, harness.app.settings, tmp_path / "settings.toml")
-    harness.qtbot.addWidget(window)
-    harness.closers.append(window.close_now)
+    window = launcher_window(harness, tmp_path)
     window.show()
     harness.qtbot.waitExposed(window)
     window.repaint()  # painted: it would have built the chart here before the start

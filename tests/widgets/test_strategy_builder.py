@@ -23,9 +23,8 @@ from .conftest import Harness
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
-@pytest.fixture
-def chain(harness: Harness, qtbot: QtBot) -> Iterator[OptionsChainPane]:
-    """The SPY chain with the builder open."""
+def loaded_spy_chain(harness: Harness, qtbot: QtBot) -> OptionsChainPane:
+    """The options chain pane on screen, showing SPY's chain loaded (builder closed)."""
     pane = OptionsChainPane(harness.session)
     qtbot.addWidget(pane)
     pane.resize(1400, 900)
@@ -34,6 +33,13 @@ def chain(harness: Harness, qtbot: QtBot) -> Iterator[OptionsChainPane]:
     spy = next(i for i in harness.app.watchlist if i.key == "SPY")
     harness.session.set_active(spy)
     harness.until(lambda: pane.subscribed is not None and not pane.loading and len(pane.model) > 0)
+    return pane
+
+
+@pytest.fixture
+def chain(harness: Harness, qtbot: QtBot) -> Iterator[OptionsChainPane]:
+    """The SPY chain with the builder open."""
+    pane = loaded_spy_chain(harness, qtbot)
     harness.step(2)
     pane.show_builder()
     yield pane
@@ -288,14 +294,7 @@ def test_the_builder_is_built_when_first_opened_with_the_chain_already_shown(
     harness: Harness, qtbot: QtBot
 ) -> None:
     """Closed, it costs nothing at start; opened after the chain loaded, it offers its strikes."""
-    pane = OptionsChainPane(harness.session)
-    qtbot.addWidget(pane)
-    pane.resize(1400, 900)
-    pane.show()
-    qtbot.waitExposed(pane)
-    spy = next(i for i in harness.app.watchlist if i.key == "SPY")
-    harness.session.set_active(spy)
-    harness.until(lambda: pane.subscribed is not None and not pane.loading and len(pane.model) > 0)
+    pane = loaded_spy_chain(harness, qtbot)
     assert not pane.findChildren(StrategyBuilder)
     pane.show_builder()
     (builder,) = pane.findChildren(StrategyBuilder)
